@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The `aura` command: loads tsx so the TypeScript sources run directly, then hands over to the CLI.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../src/cli/main.ts');

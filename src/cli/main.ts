@@ -1,0 +1,4 @@
+/** Entry point of the `aura` command (see `bin/aura.js`). */
+import { runCli } from './program.ts';
+
+process.exitCode = await runCli(process.argv.slice(2));

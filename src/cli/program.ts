@@ -1,0 +1,44 @@
+/**
+ * The `aura` command line: one commander program; each command group lives in its own file under
+ * `commands/` and registers itself here.
+ *
+ * Exit codes: 0 success, 1 the operation failed (diagnostics printed), 2 usage error.
+ *
+ * @module
+ */
+import { Command, CommanderError } from 'commander';
+import { isAuraError } from '../core/errors.ts';
+import { registerIdCommands } from './commands/id.ts';
+
+/** The version printed by `aura --version`. */
+export const AURA_VERSION = '0.1.0';
+
+/** Builds the `aura` program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command('aura')
+    .description('Aura: peer-to-peer threshold identity, choreographic protocols and CRDT journals')
+    .version(AURA_VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  registerIdCommands(program);
+  return program;
+}
+
+/** Runs the program on `argv` (without the node and script paths) and returns the exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version "fail" with exit code 0; usage errors were already printed by commander.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (isAuraError(error)) {
+      console.error(`error[${error.code}]: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Byte-array helpers used across layers: hex and UTF-8 conversion, concatenation, comparison.
+ * Built on `@noble/hashes/utils`; hex parsing reports malformed input as an {@link AuraError}.
+ *
+ * @module
+ */
+import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { permanentError } from './errors.ts';
+
+/** Lowercase hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  return bytesToHex(bytes);
+}
+
+/** Parses lowercase or uppercase hex; odd length or a non-hex digit is `bytes.malformed-hex`. */
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+    throw permanentError('bytes.malformed-hex', `not a hex string: "${hex.length > 40 ? hex.slice(0, 40) + '…' : hex}"`);
+  }
+  return hexToBytes(hex);
+}
+
+/** UTF-8 bytes of `text`. */
+export function utf8(text: string): Uint8Array {
+  return utf8ToBytes(text);
+}
+
+/** All arguments joined into one new array. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  return concatBytes(...parts);
+}
+
+/** True when both arrays hold the same bytes. Not constant-time: never use it on secrets. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Lexicographic order of two byte arrays: negative, zero or positive, like a sort comparator. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const difference = a[i]! - b[i]!; // i < both lengths
+    if (difference !== 0) return difference;
+  }
+  return a.length - b.length;
+}
