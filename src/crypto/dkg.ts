@@ -203,9 +203,10 @@ export function sumCommitments(vectors: readonly (readonly GroupPoint[])[], leng
 /**
  * Whether a `bad-share` complaint by `complainer` against the sender of `round1` holds: the
  * revealed share does not match the sender's broadcast commitments at the complainer's identifier.
- * Anyone holding the round-one broadcasts can run it, so a false accusation is itself exposed.
+ * Anyone holding the broadcasts can run it, so a false accusation is itself exposed. Works for
+ * DKG broadcasts and resharing dealings alike.
  */
-export function shareComplaintIsJustified(round1: DkgRound1Message, complainer: ParticipantId, complaint: Complaint, threshold: number): boolean {
+export function shareComplaintIsJustified(round1: Pick<DkgRound1Message, 'from' | 'commitments'>, complainer: ParticipantId, complaint: Complaint, threshold: number): boolean {
   if (complaint.reason !== 'bad-share' || complaint.evidence === undefined || complaint.accused !== round1.from) return false;
   try {
     const commitments = decodeCommitments(round1.commitments, threshold, round1.from);
