@@ -4,22 +4,13 @@ import { fromHex, toHex, utf8 } from '../core/bytes.ts';
 import { decodeCanonical, encodeCanonical } from '../core/canonical.ts';
 import { isAuraError } from '../core/errors.ts';
 import { SeededRandom } from '../handlers/random.ts';
-import type { Complaint, StepOutcome } from './complaint.ts';
+import type { StepOutcome } from './complaint.ts';
+import { complaintsOf, ok } from './fixtures/outcomes.ts';
 import { dkgFinish, dkgRound1, dkgRound2, shareComplaintIsJustified, type DkgResult, type DkgRound1Message, type DkgRound2Message } from './dkg.ts';
 import { aggregate, commit, signShare, type SigningPackage } from './frost.ts';
 import { participantId, type ParticipantId } from './participant.ts';
 import { verifyStrict } from './signature.ts';
 import { vectorCopies } from './fixtures/vectors.ts';
-
-function ok<T>(step: StepOutcome<T>): T {
-  if (step.kind === 'complaints') assert.fail(`unexpected complaints: ${step.complaints.map((c) => c.detail).join('; ')}`);
-  return step.value;
-}
-
-function complaintsOf<T>(step: StepOutcome<T>): readonly Complaint[] {
-  if (step.kind === 'ok') assert.fail('expected complaints, the step succeeded');
-  return step.complaints;
-}
 
 /** The ZF DKG vector (fixtures/vectors_dkg.json), participant fields as documented in its README. */
 interface DkgVectorParticipant {

@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { bytesEqual, utf8 } from '../core/bytes.ts';
 import { isAuraError } from '../core/errors.ts';
 import { SeededRandom } from '../handlers/random.ts';
-import type { Complaint, StepOutcome } from './complaint.ts';
+import type { StepOutcome } from './complaint.ts';
+import { complaintsOf, ok } from './fixtures/outcomes.ts';
 import { trustedDealerKeygen } from './dealer.ts';
 import { shareComplaintIsJustified, type DkgResult } from './dkg.ts';
 import { aggregate, cheatersOf, commit, signShare, type SigningPackage } from './frost.ts';
@@ -12,16 +13,6 @@ import { KeyShare, type PublicKeyPackage } from './key-share.ts';
 import { participantId, type ParticipantId } from './participant.ts';
 import { refreshConfig, reshareDeal, reshareReceive, type ReshareConfig, type ReshareSubShare } from './reshare.ts';
 import { verifyStrict } from './signature.ts';
-
-function ok<T>(step: StepOutcome<T>): T {
-  if (step.kind === 'complaints') assert.fail(`unexpected complaints: ${step.complaints.map((c) => c.detail).join('; ')}`);
-  return step.value;
-}
-
-function complaintsOf<T>(step: StepOutcome<T>): readonly Complaint[] {
-  if (step.kind === 'ok') assert.fail('expected complaints, the step succeeded');
-  return step.complaints;
-}
 
 const ids = (from: number, count: number): ParticipantId[] => Array.from({ length: count }, (_, i) => participantId(from + i));
 
