@@ -11,9 +11,10 @@
  * @module
  */
 import { bytesEqual } from '../core/bytes.ts';
+import { decodeCanonical, encodeCanonical } from '../core/canonical.ts';
 import { permanentError } from '../core/errors.ts';
 import { baseMul, decodePoint, decodeScalar, encodePoint, ELEMENT_LENGTH, type Point } from './group.ts';
-import { participantScalar, participantSet, type ParticipantId } from './participant.ts';
+import { parseParticipantId, participantScalar, participantSet, type ParticipantId } from './participant.ts';
 import { evaluateCommitment } from './polynomial.ts';
 import { SecretCell } from './secret-cell.ts';
 
@@ -149,3 +150,39 @@ export class KeyShare {
 
 /** Length of a serialized signing share. */
 export const SHARE_LENGTH = ELEMENT_LENGTH;
+
+/** The version of the key-share encoding. */
+export const KEY_SHARE_FORMAT_VERSION = 1;
+
+/**
+ * Calls `use` with the canonical DAG-CBOR encoding of `share`
+ * (`{ v: 1, participant, secret: 32 bytes, package: PublicKeyPackage }`), to seal or store it,
+ * and zeroes the encoding afterwards. The share stays alive.
+ */
+export function withEncodedKeyShare<T>(share: KeyShare, use: (encoded: Uint8Array) => T): T {
+  return share.withSecretBytes((secret) => {
+    const encoded = encodeCanonical({ v: KEY_SHARE_FORMAT_VERSION, participant: share.participant, secret, package: share.publicKeyPackage });
+    try {
+      return use(encoded);
+    } finally {
+      encoded.fill(0);
+    }
+  });
+}
+
+/**
+ * The share encoded by {@link withEncodedKeyShare}, checked (package, identifier, and the secret
+ * against its verifying share). Errors: `crypto.share.malformed` and the checks' errors.
+ */
+export function decodeKeyShare(bytes: Uint8Array): KeyShare {
+  const value = decodeCanonical(bytes) as Partial<Record<'v' | 'participant' | 'secret' | 'package', unknown>> | null;
+  const pkg = value?.package as PublicKeyPackage | undefined;
+  if (
+    typeof value !== 'object' || value === null || value.v !== KEY_SHARE_FORMAT_VERSION || typeof value.participant !== 'string' || !(value.secret instanceof Uint8Array) ||
+    typeof pkg !== 'object' || typeof pkg.threshold !== 'number' || !(pkg.groupPublicKey instanceof Uint8Array) || typeof pkg.verifyingShares !== 'object' ||
+    !Object.values(pkg.verifyingShares).every((v) => v instanceof Uint8Array)
+  ) {
+    throw permanentError('crypto.share.malformed', 'not an encoded key share (version 1)');
+  }
+  return KeyShare.fromSecret(parseParticipantId(value.participant), value.secret, checkPublicKeyPackage(pkg));
+}
