@@ -23,3 +23,4 @@ export * from './repair.ts';
 export * from './reshare.ts';
 export * from './secret-cell.ts';
 export * from './signature.ts';
+export * from './threshold-effects.ts';
