@@ -53,11 +53,12 @@ test('a box opens only with the right key, info and aad, and unaltered', async (
   const options = { info: utf8('aura.test'), aad: utf8('header') };
   const box = await hpkeSeal(alice.publicKey, utf8('secret'), options, random);
   assert.deepEqual(await hpkeOpen(alice.secretKey, box, options), utf8('secret'));
+  // Each attempt starts only when awaited, so no rejection is left unobserved.
   const failures = [
-    hpkeOpen(mallory.secretKey, box, options),
-    hpkeOpen(alice.secretKey, box, { ...options, info: utf8('other') }),
-    hpkeOpen(alice.secretKey, box, { ...options, aad: utf8('other') }),
-    hpkeOpen(alice.secretKey, { ...box, ciphertext: box.ciphertext.map((b, i) => (i === 0 ? b ^ 1 : b)) }, options),
+    () => hpkeOpen(mallory.secretKey, box, options),
+    () => hpkeOpen(alice.secretKey, box, { ...options, info: utf8('other') }),
+    () => hpkeOpen(alice.secretKey, box, { ...options, aad: utf8('other') }),
+    () => hpkeOpen(alice.secretKey, { ...box, ciphertext: box.ciphertext.map((b, i) => (i === 0 ? b ^ 1 : b)) }, options),
   ];
   for (const failure of failures) await assert.rejects(failure, (e) => isAuraError(e, 'crypto.hpke.open-failed'));
   await assert.rejects(hpkeSeal(new Uint8Array(31), utf8('x'), options, random), (e) => isAuraError(e, 'crypto.hpke.bad-key'));
