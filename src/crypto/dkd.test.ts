@@ -66,3 +66,8 @@ test('a context signing key signs verifiably', () => {
   const message = utf8('hello');
   assert.equal(verifyStrict(pair.publicKey, message, ed25519Sign(pair.secretKey, message)), true);
 });
+
+test('longer context keys extend the same BLAKE3 output stream', () => {
+  const root = new Uint8Array(32).fill(4);
+  assert.deepEqual(deriveContextKey(root, GROUP_KEY, 'x', 64).subarray(0, 32), deriveContextKey(root, GROUP_KEY, 'x'));
+});

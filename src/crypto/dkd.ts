@@ -30,6 +30,8 @@ import { ed25519PublicKey } from './signature.ts';
 export const DKD_TAGS = { commit: 'aura.dkd.v1.commit', root: 'aura.dkd.v1.root', contextKey: 'aura.dkd.v1.context-key' } as const;
 
 const CONTEXT_KEY_TAG = utf8(DKD_TAGS.contextKey);
+/** BLAKE3 in derive-key mode with the context string absorbed once; cloned per derivation. */
+const CONTEXT_KEY_HASHER = blake3.create({ context: CONTEXT_KEY_TAG });
 const CONTRIBUTION_LENGTH = 32;
 
 /** One commit-reveal run; every participant uses the same session. */
@@ -147,7 +149,8 @@ export function deriveContextKey(root: Uint8Array, groupPublicKey: Uint8Array, c
   if (root.length !== 32) throw permanentError('crypto.dkd.bad-root', `a DKD root has 32 bytes, got ${root.length}`);
   if (!Number.isInteger(length) || length < 16 || length > 1024) throw permanentError('crypto.dkd.bad-length', `derived key length must be in [16, 1024], got ${length}`);
   const contextBytes = typeof context === 'string' ? utf8(context) : context;
-  return blake3(concat(root, groupPublicKey, lengthPrefixed(contextBytes)), { context: CONTEXT_KEY_TAG, dkLen: length });
+  const hasher = length === 32 ? CONTEXT_KEY_HASHER.clone() : blake3.create({ context: CONTEXT_KEY_TAG, dkLen: length });
+  return hasher.update(root).update(groupPublicKey).update(lengthPrefixed(contextBytes)).digest();
 }
 
 /** An Ed25519 key pair for `context`: the context key used as the RFC 8032 secret seed. */
