@@ -64,6 +64,7 @@ export interface DkdReveal {
 
 /** State between commit and reveal. */
 export interface DkdCommitState {
+  /** The run this state belongs to. */
   readonly session: DkdSession;
   /** This participant's contribution, kept until revealed. */
   readonly contribution: SecretCell;
@@ -71,6 +72,7 @@ export interface DkdCommitState {
 
 /** State between reveal and combine: everyone's commitments. */
 export interface DkdRevealState {
+  /** The run this state belongs to. */
   readonly session: DkdSession;
   /** Each participant's commitment. */
   readonly commitments: ReadonlyMap<ParticipantId, Uint8Array>;

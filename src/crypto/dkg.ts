@@ -23,7 +23,7 @@ import type { RandomEffects } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
 import { blame, collectBySender, outcome, type Complaint, type StepOutcome } from './complaint.ts';
 import { checkThreshold } from './dealer.ts';
-import { baseMul, decodePoint, decodeScalar, encodePoint, encodeScalar, Fn, hdkg, Point, type Point as GroupPoint } from './group.ts';
+import { baseMul, decodePoint, decodeScalar, encodePoint, encodeScalar, Fn, hdkg, Point } from './group.ts';
 import { KeyShare, packageFromCommitments, type PublicKeyPackage } from './key-share.ts';
 import { participantScalar, participantSet, parseParticipantId, type ParticipantId } from './participant.ts';
 import { commitPolynomial, evaluatePolynomial, randomPolynomial, randomScalar, shareMatchesCommitment } from './polynomial.ts';
@@ -61,6 +61,7 @@ export interface DkgRound2Message {
 
 /** State after round one: the secret polynomial. */
 export interface DkgRound1State {
+  /** The checked configuration (participants sorted). */
   readonly config: DkgConfig;
   /** The coefficients `a_0..a_{t-1}`, 32 bytes each, concatenated. */
   readonly polynomial: SecretCell;
@@ -70,11 +71,12 @@ export interface DkgRound1State {
 
 /** State after round two: everyone's checked commitments and this participant's own share. */
 export interface DkgRound2State {
+  /** The checked configuration (participants sorted). */
   readonly config: DkgConfig;
   /** `f_self(self)`. */
   readonly ownShare: SecretCell;
   /** Every participant's decoded commitments, including this one's. */
-  readonly commitments: ReadonlyMap<ParticipantId, readonly GroupPoint[]>;
+  readonly commitments: ReadonlyMap<ParticipantId, readonly Point[]>;
 }
 
 /** What the DKG gives each participant. */
@@ -111,7 +113,7 @@ function proveKnowledge(id: ParticipantId, secret: bigint, constant: Uint8Array,
 }
 
 /** Checks a proof of knowledge: `true`, or a typed error when it is malformed or false. */
-function verifyKnowledge(id: ParticipantId, constant: GroupPoint, proof: Uint8Array): true {
+function verifyKnowledge(id: ParticipantId, constant: Point, proof: Uint8Array): true {
   if (proof.length !== 64) throw permanentError('crypto.dkg.bad-proof', `proof of knowledge of ${id} must be 64 bytes, got ${proof.length}`);
   const R = decodePoint(proof.subarray(0, 32), `proof commitment of ${id}`);
   const mu = decodeScalar(proof.subarray(32), `proof response of ${id}`);
@@ -121,7 +123,7 @@ function verifyKnowledge(id: ParticipantId, constant: GroupPoint, proof: Uint8Ar
 }
 
 /** Decodes a commitment vector of exactly `threshold` prime-order points; typed errors otherwise. */
-export function decodeCommitments(commitments: readonly Uint8Array[], threshold: number, owner: ParticipantId): GroupPoint[] {
+export function decodeCommitments(commitments: readonly Uint8Array[], threshold: number, owner: ParticipantId): Point[] {
   if (commitments.length !== threshold) throw permanentError('crypto.commitment.bad-count', `${owner} sent ${commitments.length} commitments, the threshold needs ${threshold}`);
   return commitments.map((c, k) => decodePoint(c, `commitment ${k} of ${owner}`));
 }
@@ -152,7 +154,7 @@ export function dkgRound2(state: DkgRound1State, received: readonly DkgRound1Mes
   const { config } = state;
   const others = config.participants.filter((id) => id !== config.self);
   const { bySender, complaints } = collectBySender(others, received.filter((m) => m.from !== config.self), (m) => m.from, 'DKG round 1');
-  const commitments = new Map<ParticipantId, readonly GroupPoint[]>([[config.self, decodeCommitments(state.broadcast.commitments, config.threshold, config.self)]]);
+  const commitments = new Map<ParticipantId, readonly Point[]>([[config.self, decodeCommitments(state.broadcast.commitments, config.threshold, config.self)]]);
   for (const [sender, message] of bySender) {
     const points = blame(complaints, sender, 'bad-commitment', () => decodeCommitments(message.commitments, config.threshold, sender));
     if (points === undefined) continue;
@@ -196,7 +198,7 @@ export function dkgFinish(state: DkgRound2State, received: readonly DkgRound2Mes
 }
 
 /** `Σ_j C_j`, coefficient by coefficient. */
-export function sumCommitments(vectors: readonly (readonly GroupPoint[])[], length: number): GroupPoint[] {
+export function sumCommitments(vectors: readonly (readonly Point[])[], length: number): Point[] {
   return Array.from({ length }, (_, k) => vectors.reduce((sum, vector) => sum.add(vector[k]!), Point.ZERO)); // every vector has `length` points
 }
 

@@ -24,7 +24,7 @@
 import { bytesEqual, concat, toHex } from '../core/bytes.ts';
 import type { RandomEffects } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
-import { decodePoint, decodeScalar, encodePoint, encodeScalar, Fn, h1, h2, h3, h4, h5, multiScalarMul, Point, baseMul, type Point as GroupPoint } from './group.ts';
+import { baseMul, decodePoint, decodeScalar, encodePoint, encodeScalar, Fn, h1, h2, h3, h4, h5, multiScalarMul, Point } from './group.ts';
 import { verifyingShareOf, type KeyShare, type PublicKeyPackage } from './key-share.ts';
 import { participantScalar, participantSet, type ParticipantId } from './participant.ts';
 import { lagrangeCoefficient } from './polynomial.ts';
@@ -93,7 +93,7 @@ interface SessionValues {
   /** Challenge `c`. */
   readonly challenge: bigint;
   /** Per signer: decoded `D`, `E`, binding factor `ρ`, Lagrange coefficient `λ`. */
-  readonly signers: ReadonlyMap<ParticipantId, { readonly hiding: GroupPoint; readonly binding: GroupPoint; readonly rho: bigint; readonly lambda: bigint }>;
+  readonly signers: ReadonlyMap<ParticipantId, { readonly hiding: Point; readonly binding: Point; readonly rho: bigint; readonly lambda: bigint }>;
 }
 
 const SESSION_CACHE_LIMIT = 256;
@@ -131,16 +131,17 @@ function sessionValues(pkg: PublicKeyPackage, signing: SigningPackage): SessionV
   const cached = sessionCache.get(key);
   if (cached !== undefined) return cached;
   const scalars = signers.map(participantScalar);
-  const values = new Map<ParticipantId, { hiding: GroupPoint; binding: GroupPoint; rho: bigint; lambda: bigint }>();
-  signers.forEach((id, index) => {
+  const values = new Map<ParticipantId, { hiding: Point; binding: Point; rho: bigint; lambda: bigint }>();
+  for (const id of signers) {
     const commitment = byId.get(id)!; // id comes from the commitments
+    const x = participantScalar(id);
     values.set(id, {
       hiding: decodePoint(commitment.hiding, `hiding commitment of ${id}`),
       binding: decodePoint(commitment.binding, `binding commitment of ${id}`),
-      rho: h1(concat(prefix, encodeScalar(scalars[index]!))), // index < length
-      lambda: lagrangeCoefficient(scalars, scalars[index]!),
+      rho: h1(concat(prefix, encodeScalar(x))),
+      lambda: lagrangeCoefficient(scalars, x),
     });
-  });
+  }
   const entries = [...values.values()];
   const R = entries.reduce((sum, v) => sum.add(v.hiding), Point.ZERO).add(multiScalarMul(entries.map((v) => v.binding), entries.map((v) => v.rho)));
   const groupCommitment = encodePoint(R);

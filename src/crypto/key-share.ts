@@ -13,7 +13,7 @@
 import { bytesEqual } from '../core/bytes.ts';
 import { decodeCanonical, encodeCanonical } from '../core/canonical.ts';
 import { permanentError } from '../core/errors.ts';
-import { baseMul, decodePoint, decodeScalar, encodePoint, ELEMENT_LENGTH, type Point } from './group.ts';
+import { baseMul, decodePoint, decodeScalar, encodePoint, type Point } from './group.ts';
 import { parseParticipantId, participantScalar, participantSet, type ParticipantId } from './participant.ts';
 import { evaluateCommitment } from './polynomial.ts';
 import { SecretCell } from './secret-cell.ts';
@@ -147,9 +147,6 @@ export class KeyShare {
     this.cell.dispose();
   }
 }
-
-/** Length of a serialized signing share. */
-export const SHARE_LENGTH = ELEMENT_LENGTH;
 
 /** The version of the key-share encoding. */
 export const KEY_SHARE_FORMAT_VERSION = 1;
