@@ -7,7 +7,7 @@ import type { RandomEffects } from '../core/effects.ts';
 import { isAuraError } from '../core/errors.ts';
 import { SeededRandom } from '../handlers/random.ts';
 import { trustedDealerKeygen } from './dealer.ts';
-import { generateHpkeKeyPair, hpkeKeyPairFromSeed, hpkeOpen, hpkeSeal, openKeyShare, sealKeyShare } from './hpke.ts';
+import { generateHpkeKeyPair, HPKE_INFO, hpkeKeyPairFromSeed, hpkeOpen, hpkeOpenValue, hpkeSeal, hpkeSealValue, openKeyShare, sealKeyShare } from './hpke.ts';
 import { participantId } from './participant.ts';
 
 interface HpkeVector {
@@ -75,4 +75,13 @@ test('a key share sealed to a new device opens as the same, checked share', asyn
     opened.withSecretBytes((a) => dealt.shares[1]!.withSecretBytes((b) => toHex(a) === toHex(b))),
     true,
   );
+});
+
+test('a protocol message sealed as a value opens as the same value, only under its own info', async () => {
+  const random = new SeededRandom('seal-value');
+  const recipient = await generateHpkeKeyPair(random);
+  const message = { from: participantId(1), to: participantId(2), share: random.randomBytes(32) };
+  const box = await hpkeSealValue(recipient.publicKey, message, HPKE_INFO.dkgShare, random);
+  assert.deepEqual(await hpkeOpenValue(recipient.secretKey, box, HPKE_INFO.dkgShare), message);
+  await assert.rejects(hpkeOpenValue(recipient.secretKey, box, HPKE_INFO.reshareSubShare), (e) => isAuraError(e, 'crypto.hpke.open-failed'));
 });

@@ -17,6 +17,7 @@ import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { CipherSuite } from '@hpke/core';
 import { DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/dhkem-x25519';
 import { utf8 } from '../core/bytes.ts';
+import { decodeCanonical, encodeCanonical } from '../core/canonical.ts';
 import type { RandomEffects } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
 import { decodeKeyShare, withEncodedKeyShare, type KeyShare } from './key-share.ts';
@@ -105,23 +106,45 @@ export async function hpkeOpen(recipientSecretKey: Uint8Array, box: SealedBox, o
   }
 }
 
-/** Seals a key share (its encoding, see `key-share.ts`) to a recipient, e.g. a new device. */
-export async function sealKeyShare(share: KeyShare, recipientPublicKey: Uint8Array, random: RandomEffects): Promise<SealedBox> {
-  // Copy out of the zeroed-after-use encoding: sealing is asynchronous.
-  const plaintext = withEncodedKeyShare(share, (encoded) => encoded.slice());
+/** Seals `plaintext` under `info` and zeroes it afterwards (it holds secrets). */
+async function sealThenZero(recipientPublicKey: Uint8Array, plaintext: Uint8Array, info: string, random: RandomEffects): Promise<SealedBox> {
   try {
-    return await hpkeSeal(recipientPublicKey, plaintext, { info: utf8(HPKE_INFO.keyShare) }, random);
+    return await hpkeSeal(recipientPublicKey, plaintext, { info: utf8(info) }, random);
   } finally {
     plaintext.fill(0);
   }
 }
 
-/** Opens a sealed key share and checks it. Errors: those of {@link hpkeOpen} and `decodeKeyShare`. */
-export async function openKeyShare(recipientSecretKey: Uint8Array, box: SealedBox): Promise<KeyShare> {
-  const plaintext = await hpkeOpen(recipientSecretKey, box, { info: utf8(HPKE_INFO.keyShare) });
+/** Opens a box under `info`, decodes the plaintext, and zeroes it afterwards. */
+async function openThenZero<T>(recipientSecretKey: Uint8Array, box: SealedBox, info: string, decode: (plaintext: Uint8Array) => T): Promise<T> {
+  const plaintext = await hpkeOpen(recipientSecretKey, box, { info: utf8(info) });
   try {
-    return decodeKeyShare(plaintext);
+    return decode(plaintext);
   } finally {
     plaintext.fill(0);
   }
+}
+
+/**
+ * Seals a protocol message (any canonically encodable value, e.g. a `DkgRound2Message`) to its
+ * recipient, under the `info` naming its kind (see {@link HPKE_INFO}).
+ */
+export function hpkeSealValue(recipientPublicKey: Uint8Array, value: unknown, info: string, random: RandomEffects): Promise<SealedBox> {
+  return sealThenZero(recipientPublicKey, encodeCanonical(value), info, random);
+}
+
+/** Opens a message sealed by {@link hpkeSealValue}; the caller checks its shape. */
+export function hpkeOpenValue(recipientSecretKey: Uint8Array, box: SealedBox, info: string): Promise<unknown> {
+  return openThenZero(recipientSecretKey, box, info, decodeCanonical);
+}
+
+/** Seals a key share (its encoding, see `key-share.ts`) to a recipient, e.g. a new device. */
+export function sealKeyShare(share: KeyShare, recipientPublicKey: Uint8Array, random: RandomEffects): Promise<SealedBox> {
+  // Copy out of the zeroed-after-use encoding: sealing is asynchronous.
+  return sealThenZero(recipientPublicKey, withEncodedKeyShare(share, (encoded) => encoded.slice()), HPKE_INFO.keyShare, random);
+}
+
+/** Opens a sealed key share and checks it. Errors: those of {@link hpkeOpen} and `decodeKeyShare`. */
+export function openKeyShare(recipientSecretKey: Uint8Array, box: SealedBox): Promise<KeyShare> {
+  return openThenZero(recipientSecretKey, box, HPKE_INFO.keyShare, decodeKeyShare);
 }
