@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { blake3 } from '@noble/hashes/blake3.js';
+import { concat, fromHex, toHex, utf8 } from '../core/bytes.ts';
+import { isAuraError } from '../core/errors.ts';
+import { SeededRandom } from '../handlers/random.ts';
+import { deriveContextKey, deriveContextSigningKey, dkdCombine, dkdCommit, dkdReveal, type DkdReveal, type DkdSession } from './dkd.ts';
+import { participantId } from './participant.ts';
+import { verifyStrict, ed25519Sign } from './signature.ts';
+import { complaintsOf, ok } from './fixtures/outcomes.ts';
+
+const GROUP_KEY = fromHex('15d21ccd7ee42959562fc8aa63224c8851fb3ec85a3faf66040d380fb9738673'); // RFC 9591 E.1 group key
+const participants = [participantId(1), participantId(2), participantId(3)];
+
+/** Runs commit-reveal among the three participants; `tamper` may alter reveals in flight. */
+function runDkd(seed: string, tamper: (r: DkdReveal) => DkdReveal = (r) => r) {
+  const random = new SeededRandom(seed);
+  const commits = participants.map((self) => dkdCommit({ groupPublicKey: GROUP_KEY, label: 'root', participants, self }, random));
+  const reveals = commits.map((c) => ok(dkdReveal(c.state, commits.map((x) => x.broadcast))));
+  const sent = reveals.map((r) => tamper(r.reveal));
+  return reveals.map((r) => dkdCombine(r.state, sent));
+}
+
+test('commit-reveal gives every participant the same root', () => {
+  const roots = runDkd('dkd').map(ok);
+  assert.equal(roots[0]!.length, 32);
+  for (const root of roots) assert.deepEqual(root, roots[0]);
+  assert.notDeepEqual(ok(runDkd('other')[0]!), roots[0]);
+});
+
+test('a reveal that does not match its commitment is a complaint naming the revealer', () => {
+  const outcomes = runDkd('cheat', (r) => (r.from === participants[2] ? { ...r, contribution: new Uint8Array(32) } : r));
+  for (const o of outcomes) assert.deepEqual(complaintsOf(o).map((c) => [c.accused, c.reason]), [[participants[2], 'bad-reveal']]);
+});
+
+test('nothing is revealed until every commitment is in', () => {
+  const random = new SeededRandom('early');
+  const session: DkdSession = { groupPublicKey: GROUP_KEY, label: 'root', participants, self: participants[0]! };
+  const mine = dkdCommit(session, random);
+  assert.deepEqual(complaintsOf(dkdReveal(mine.state, [mine.broadcast])).map((c) => c.reason), ['missing-message', 'missing-message']);
+  assert.throws(() => dkdCommit({ ...session, groupPublicKey: new Uint8Array(31) }, random), (e) => isAuraError(e, 'crypto.point.bad-length'));
+});
+
+test('the context key is BLAKE3 derive-key over the documented bytes', () => {
+  const root = new Uint8Array(32).fill(9);
+  const context = utf8('contact:alice');
+  const lengthPrefix = new Uint8Array([0, 0, 0, context.length]);
+  const expected = blake3(concat(root, GROUP_KEY, lengthPrefix, context), { context: utf8('aura.dkd.v1.context-key') });
+  assert.equal(toHex(deriveContextKey(root, GROUP_KEY, 'contact:alice')), toHex(expected));
+});
+
+test('same inputs give the same key; different contexts or roots give different keys', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.string(), fc.string(), (root, a, b) => {
+      assert.deepEqual(deriveContextKey(root, GROUP_KEY, a), deriveContextKey(root.slice(), GROUP_KEY.slice(), a));
+      if (a !== b) assert.notDeepEqual(deriveContextKey(root, GROUP_KEY, a), deriveContextKey(root, GROUP_KEY, b));
+    }),
+    { numRuns: 50 },
+  );
+  assert.throws(() => deriveContextKey(new Uint8Array(16), GROUP_KEY, 'x'), (e) => isAuraError(e, 'crypto.dkd.bad-root'));
+});
+
+test('a context signing key signs verifiably', () => {
+  const pair = deriveContextSigningKey(new Uint8Array(32).fill(3), GROUP_KEY, 'ctx');
+  const message = utf8('hello');
+  assert.equal(verifyStrict(pair.publicKey, message, ed25519Sign(pair.secretKey, message)), true);
+});
+
+test('longer context keys extend the same BLAKE3 output stream', () => {
+  const root = new Uint8Array(32).fill(4);
+  assert.deepEqual(deriveContextKey(root, GROUP_KEY, 'x', 64).subarray(0, 32), deriveContextKey(root, GROUP_KEY, 'x'));
+});

@@ -1,0 +1,162 @@
+/**
+ * Deterministic key derivation (DKD): context-scoped keys for an authority. The devices of an
+ * authority first agree on a secret root by commit-reveal, so that no participant (not even the
+ * last to reveal) can bias it; then any device derives the key of any context locally with a
+ * BLAKE3 KDF. Same root, authority and context give the same key on every device; different
+ * contexts give keys that cannot be linked without the root (BLAKE3 as a PRF).
+ *
+ * Byte formats (all hashes BLAKE3-256; `taggedDigest(tag, m) = BLAKE3(u16be(len(tag)) ‖ tag ‖ m)`,
+ * see `core/hash.ts`; `lp(x) = u32be(len(x)) ‖ x`):
+ * - session:    `S = groupPublicKey (32) ‖ lp(utf8(label))`
+ * - commitment: `taggedDigest("aura.dkd.v1.commit", S ‖ SerializeScalar(id) ‖ contribution (32))`
+ * - root:       `taggedDigest("aura.dkd.v1.root", S ‖ ‖_{i sorted by id} (SerializeScalar(id_i) ‖ contribution_i))`
+ * - context key: BLAKE3 derive-key mode with context string `"aura.dkd.v1.context-key"` over
+ *   `root (32) ‖ groupPublicKey (32) ‖ lp(context)`, output `length` bytes (default 32).
+ *
+ * @module
+ */
+import { blake3 } from '@noble/hashes/blake3.js';
+import { bytesEqual, concat, utf8 } from '../core/bytes.ts';
+import type { RandomEffects, SigningKeyPair } from '../core/effects.ts';
+import { permanentError } from '../core/errors.ts';
+import { taggedDigest } from '../core/hash.ts';
+import { collectBySender, outcome, type Complaint, type StepOutcome } from './complaint.ts';
+import { decodePoint, encodeScalar } from './group.ts';
+import { participantScalar, participantSet, parseParticipantId, type ParticipantId } from './participant.ts';
+import { SecretCell } from './secret-cell.ts';
+import { ed25519PublicKey } from './signature.ts';
+
+/** Domain-separation tags of DKD, one per use. */
+export const DKD_TAGS = { commit: 'aura.dkd.v1.commit', root: 'aura.dkd.v1.root', contextKey: 'aura.dkd.v1.context-key' } as const;
+
+const CONTEXT_KEY_TAG = utf8(DKD_TAGS.contextKey);
+/** BLAKE3 in derive-key mode with the context string absorbed once; cloned per derivation. */
+const CONTEXT_KEY_HASHER = blake3.create({ context: CONTEXT_KEY_TAG });
+const CONTRIBUTION_LENGTH = 32;
+
+/** One commit-reveal run; every participant uses the same session. */
+export interface DkdSession {
+  /** The authority's group public key (32 bytes). */
+  readonly groupPublicKey: Uint8Array;
+  /** What this root is for (e.g. `"root"` or an epoch label). */
+  readonly label: string;
+  /** Everyone contributing, including `self`. */
+  readonly participants: readonly ParticipantId[];
+  /** This participant. */
+  readonly self: ParticipantId;
+}
+
+/** Round-one broadcast: a binding commitment to a secret contribution. */
+export interface DkdCommitment {
+  /** The sender. */
+  readonly from: ParticipantId;
+  /** 32-byte commitment. */
+  readonly commitment: Uint8Array;
+}
+
+/** Round-two message: the contribution, sent only once all commitments are in. */
+export interface DkdReveal {
+  /** The sender. */
+  readonly from: ParticipantId;
+  /** 32 random bytes. */
+  readonly contribution: Uint8Array;
+}
+
+/** State between commit and reveal. */
+export interface DkdCommitState {
+  /** The run this state belongs to. */
+  readonly session: DkdSession;
+  /** This participant's contribution, kept until revealed. */
+  readonly contribution: SecretCell;
+}
+
+/** State between reveal and combine: everyone's commitments. */
+export interface DkdRevealState {
+  /** The run this state belongs to. */
+  readonly session: DkdSession;
+  /** Each participant's commitment. */
+  readonly commitments: ReadonlyMap<ParticipantId, Uint8Array>;
+}
+
+/** Length-prefixed bytes: `u32be(len(x)) ‖ x`. */
+function lengthPrefixed(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + bytes.length);
+  new DataView(out.buffer).setUint32(0, bytes.length);
+  out.set(bytes, 4);
+  return out;
+}
+
+function sessionBytes(session: DkdSession): Uint8Array {
+  return concat(session.groupPublicKey, lengthPrefixed(utf8(session.label)));
+}
+
+function commitmentOf(session: DkdSession, id: ParticipantId, contribution: Uint8Array): Uint8Array {
+  return taggedDigest(DKD_TAGS.commit, concat(sessionBytes(session), encodeScalar(participantScalar(id)), contribution));
+}
+
+function checkSession(session: DkdSession): DkdSession {
+  decodePoint(session.groupPublicKey, 'group public key');
+  const participants = participantSet(session.participants);
+  parseParticipantId(session.self);
+  if (!participants.includes(session.self)) throw permanentError('crypto.dkd.self-not-participant', `${session.self} is not among the DKD participants`);
+  return { ...session, participants };
+}
+
+/** Round one: draw a contribution and broadcast only its commitment. */
+export function dkdCommit(session: DkdSession, random: RandomEffects): { readonly state: DkdCommitState; readonly broadcast: DkdCommitment } {
+  const checked = checkSession(session);
+  const contribution = random.randomBytes(CONTRIBUTION_LENGTH);
+  const broadcast = { from: checked.self, commitment: commitmentOf(checked, checked.self, contribution) };
+  return { state: { session: checked, contribution: new SecretCell(contribution, `DKD contribution of ${checked.self}`) }, broadcast };
+}
+
+/**
+ * Round two: once every participant's commitment is in (own included), reveal the contribution.
+ * Uses up the commit state. A missing or repeated commitment is a complaint and nothing is revealed.
+ */
+export function dkdReveal(state: DkdCommitState, commitments: readonly DkdCommitment[]): StepOutcome<{ readonly state: DkdRevealState; readonly reveal: DkdReveal }> {
+  const { session } = state;
+  const { bySender, complaints } = collectBySender(session.participants, commitments, (c) => c.from, 'DKD commitments');
+  const contribution = state.contribution.read().slice();
+  state.contribution.dispose();
+  return outcome(complaints, () => ({
+    state: { session, commitments: new Map([...bySender].map(([id, c]) => [id, c.commitment])) },
+    reveal: { from: session.self, contribution },
+  }));
+}
+
+/**
+ * Round three (local): check every reveal against its commitment and combine them into the
+ * 32-byte secret root. A reveal that does not match is a `bad-reveal` complaint.
+ */
+export function dkdCombine(state: DkdRevealState, reveals: readonly DkdReveal[]): StepOutcome<Uint8Array> {
+  const { session } = state;
+  const { bySender, complaints } = collectBySender(session.participants, reveals, (r) => r.from, 'DKD reveals');
+  const checked: Complaint[] = [...complaints];
+  for (const [id, reveal] of bySender) {
+    if (reveal.contribution.length !== CONTRIBUTION_LENGTH || !bytesEqual(commitmentOf(session, id, reveal.contribution), state.commitments.get(id)!)) { // every participant committed (round two)
+      checked.push({ accused: id, reason: 'bad-reveal', detail: `${id}'s revealed contribution does not match its commitment`, evidence: reveal.contribution });
+    }
+  }
+  return outcome(checked, () =>
+    taggedDigest(DKD_TAGS.root, concat(sessionBytes(session), ...session.participants.flatMap((id) => [encodeScalar(participantScalar(id)), bySender.get(id)!.contribution]))), // all present: no complaints
+  );
+}
+
+/**
+ * The key of `context` for the authority with `groupPublicKey`, from the secret DKD `root`.
+ * Errors: `crypto.dkd.bad-root` (not 32 bytes), `crypto.dkd.bad-length`.
+ */
+export function deriveContextKey(root: Uint8Array, groupPublicKey: Uint8Array, context: Uint8Array | string, length = 32): Uint8Array {
+  if (root.length !== 32) throw permanentError('crypto.dkd.bad-root', `a DKD root has 32 bytes, got ${root.length}`);
+  if (!Number.isInteger(length) || length < 16 || length > 1024) throw permanentError('crypto.dkd.bad-length', `derived key length must be in [16, 1024], got ${length}`);
+  const contextBytes = typeof context === 'string' ? utf8(context) : context;
+  const hasher = length === 32 ? CONTEXT_KEY_HASHER.clone() : blake3.create({ context: CONTEXT_KEY_TAG, dkLen: length });
+  return hasher.update(root).update(groupPublicKey).update(lengthPrefixed(contextBytes)).digest();
+}
+
+/** An Ed25519 key pair for `context`: the context key used as the RFC 8032 secret seed. */
+export function deriveContextSigningKey(root: Uint8Array, groupPublicKey: Uint8Array, context: Uint8Array | string): SigningKeyPair {
+  const secretKey = deriveContextKey(root, groupPublicKey, context);
+  return { secretKey, publicKey: ed25519PublicKey(secretKey) };
+}

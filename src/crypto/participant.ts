@@ -1,0 +1,75 @@
+/**
+ * FROST participant identifiers (RFC 9591 section 3.1 and 4.2): nonzero scalars mod L.
+ *
+ * A {@link ParticipantId} is the lowercase hex of the identifier's 32-byte little-endian
+ * `SerializeScalar` form, so it is a cheap map key, canonically encodable as a string, and the
+ * same text as `@noble/curves`' FROST identifiers. Identifiers order by scalar value (RFC 9591
+ * sorts commitment lists that way), not by their text.
+ *
+ * A device's identifier is derived from its {@link DeviceId}:
+ * `H("FROST-ED25519-SHA512-v1" ‖ "id" ‖ utf8(deviceId)) mod L`, the derivation of
+ * `ed25519_FROST.Identifier.derive` (frost-rs `Identifier::derive`).
+ *
+ * @module
+ */
+import { bytesToNumberLE } from '@noble/curves/utils.js';
+import { sha512 } from '@noble/hashes/sha2.js';
+import { concat, fromHex, toHex, utf8 } from '../core/bytes.ts';
+import { permanentError } from '../core/errors.ts';
+import type { DeviceId } from '../core/identifiers.ts';
+import { CONTEXT_STRING, decodeScalar, encodeScalar, Fn } from './group.ts';
+
+declare const brand: unique symbol;
+/** A participant identifier: 64 lowercase hex digits of a nonzero scalar, little-endian. */
+export type ParticipantId = string & { readonly [brand]: 'ParticipantId' };
+
+const HID_PREFIX = utf8(CONTEXT_STRING + 'id');
+
+/** The identifier with scalar value `value` (a positive integer below L). */
+export function participantId(value: number | bigint): ParticipantId {
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) throw permanentError('crypto.participant.malformed', `participant number must be a safe integer, got ${value}`);
+  const scalar = BigInt(value);
+  if (scalar === 0n) throw permanentError('crypto.participant.zero', 'participant identifier 0 is not allowed (it would reveal the secret)');
+  if (scalar < 0n || scalar >= Fn.ORDER) throw permanentError('crypto.participant.out-of-range', 'participant identifier must be in [1, L)');
+  return toHex(encodeScalar(scalar)) as ParticipantId;
+}
+
+/** The identifier of a device: the RFC 9591-style hash of its text form. */
+export function deviceParticipantId(device: DeviceId): ParticipantId {
+  return participantId(Fn.create(bytesToNumberLE(sha512(concat(HID_PREFIX, utf8(device))))));
+}
+
+/**
+ * Checks that `text` is a participant identifier in canonical form and returns it typed.
+ * Errors: `crypto.participant.malformed`, `crypto.participant.zero`, and the scalar errors.
+ */
+export function parseParticipantId(text: string): ParticipantId {
+  if (!/^[0-9a-f]{64}$/.test(text)) throw permanentError('crypto.participant.malformed', `participant identifier must be 64 lowercase hex digits, got "${text.slice(0, 70)}"`);
+  return participantId(decodeScalar(fromHex(text), 'participant identifier'));
+}
+
+/** The scalar value of an identifier. */
+export function participantScalar(id: ParticipantId): bigint {
+  return bytesToNumberLE(fromHex(id));
+}
+
+/** Order of identifiers by scalar value, as a sort comparator. */
+export function compareParticipants(a: ParticipantId, b: ParticipantId): number {
+  const x = participantScalar(a);
+  const y = participantScalar(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * Validates a set of identifiers: each canonical, none repeated. Returns them sorted by value.
+ * Errors: `crypto.participant.duplicate` and those of {@link parseParticipantId}.
+ */
+export function participantSet(ids: readonly string[]): ParticipantId[] {
+  const seen = new Set<string>();
+  for (const id of ids) {
+    parseParticipantId(id);
+    if (seen.has(id)) throw permanentError('crypto.participant.duplicate', `participant ${id} appears twice`, { context: { participant: id } });
+    seen.add(id);
+  }
+  return [...(ids as readonly ParticipantId[])].sort(compareParticipants);
+}
