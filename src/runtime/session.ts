@@ -94,8 +94,7 @@ export class RoleSession implements Receiver {
   private readonly receivable: readonly ReadonlySet<string>[];
   private readonly pars: ParStep[] = [];
   private readonly maxMessages: number;
-  private waiters: (() => void)[] = [];
-  private spareWaiters: (() => void)[] = [];
+  private readonly waiters: Wait[] = [];
   private finished = false;
   private eventCount = 0;
   private readonly port: Port;
@@ -195,7 +194,7 @@ export class RoleSession implements Receiver {
 
   /** Waits for the message `step` expects; resolves with its decoded payload. */
   receive(step: RecvStep, cursor: Cursor): Promise<unknown> {
-    return this.waitFor(() => this.tryReceive(step, cursor), step.timeoutMs, step);
+    return this.waitFor(step, cursor);
   }
 
   /** Learns the branch if the message carrying it is here: the branch's first step, or {@link NOTHING}. */
@@ -219,7 +218,7 @@ export class RoleSession implements Receiver {
 
   /** Waits for the message carrying the branch label; resolves with the branch's first step. */
   offer(step: BranchStep, cursor: Cursor): Promise<Step> {
-    return this.waitFor(() => this.tryOffer(step, cursor), step.timeoutMs, step);
+    return this.waitFor(step, cursor) as Promise<Step>;
   }
 
   /** Takes one more gather message if one is here (`got[i]` marks members already heard). */
@@ -238,7 +237,7 @@ export class RoleSession implements Receiver {
 
   /** Waits for one more gather message. */
   gather(step: GatherStep, got: boolean[], cursor: Cursor): Promise<Gathered> {
-    return this.waitFor(() => this.tryGather(step, got, cursor), step.timeoutMs, step);
+    return this.waitFor(step, cursor, got) as Promise<Gathered>;
   }
 
   /** After a quorum: drops the gather messages still to come (or already queued) from the others. */
@@ -331,33 +330,57 @@ export class RoleSession implements Receiver {
     return payload;
   }
 
-  private async waitFor<T>(attempt: () => T | typeof NOTHING, timeoutMs: number | undefined, step: Step): Promise<T> {
-    let waiting = true;
-    const timeout = timeoutMs ?? this.options.receiveTimeoutMs;
+  /**
+   * Resolves with what the step takes once it can take something. The attempt is retried when a
+   * frame arrives (inside `deliver`), so a waiting receive costs one promise and no extra tick.
+   * No closure is made per wait: under tsx every named closure costs a property definition.
+   */
+  private waitFor(step: RecvStep | BranchStep | GatherStep, cursor: Cursor, got?: boolean[]): Promise<unknown> {
+    const wait = new Wait(step, cursor, got);
+    const promise = new Promise<unknown>((resolve, reject) => {
+      wait.resolve = resolve;
+      wait.reject = reject;
+    });
+    const timeout = step.timeoutMs ?? this.options.receiveTimeoutMs;
     if (timeout !== undefined && this.options.time !== undefined) {
       void this.options.time.sleep(timeout).then(() => {
-        if (waiting) this.stop(receiveTimeout(this.role, this.session, describeStep(step), timeout), true);
+        if (wait.active) this.stop(receiveTimeout(this.role, this.session, describeStep(step), timeout), true);
       });
     }
+    this.retry(wait);
+    return promise;
+  }
+
+  private retry(wait: Wait): void {
+    if (!wait.active) return;
+    let got: unknown;
     try {
-      for (;;) {
-        this.check();
-        const got = attempt();
-        if (got !== NOTHING) return got;
-        await new Promise<void>((resolve) => this.waiters.push(resolve));
-      }
-    } finally {
-      waiting = false;
+      this.check();
+      const step = wait.step;
+      if (step.kind === 'recv') got = this.tryReceive(step, wait.cursor);
+      else if (step.kind === 'branch') got = this.tryOffer(step, wait.cursor);
+      else got = this.tryGather(step, wait.got ?? [], wait.cursor);
+    } catch (error) {
+      wait.active = false;
+      wait.reject(error);
+      return;
     }
+    if (got === NOTHING) {
+      this.waiters.push(wait);
+      return;
+    }
+    wait.active = false;
+    wait.resolve(got);
   }
 
   private wake(): void {
     const waiters = this.waiters;
     if (waiters.length === 0) return;
-    this.waiters = this.spareWaiters;
-    this.spareWaiters = waiters;
-    for (const wake of waiters) wake();
-    waiters.length = 0;
+    if (waiters.length === 1) {
+      this.retry(waiters.pop()!); // length is 1
+      return;
+    }
+    for (const wait of waiters.splice(0)) this.retry(wait);
   }
 
   private check(): void {
@@ -409,6 +432,23 @@ export class RoleSession implements Receiver {
     };
     this.options.observer?.onEvent(event);
   }
+}
+
+/** A receive waiting for its message. */
+class Wait {
+  active = true;
+  resolve: (value: unknown) => void = ignore;
+  reject: (error: unknown) => void = ignore;
+
+  constructor(
+    readonly step: RecvStep | BranchStep | GatherStep,
+    readonly cursor: Cursor,
+    readonly got: boolean[] | undefined,
+  ) {}
+}
+
+function ignore(): void {
+  return undefined;
 }
 
 /** A message in words, for violations: `Pong from Bob (seq 3)`. */
