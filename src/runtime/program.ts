@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { Annotations, LocalType, ProjectedProtocol, RecvType, RoleName } from '../choreo/local-type.ts';
+import type { Annotations, LocalType, Payload, ProjectedProtocol, RecvType, RoleName } from '../choreo/local-type.ts';
 import { startError } from './errors.ts';
 import { compilePayload, type PayloadCodec, type TypeRegistry } from './payload-codec.ts';
 
@@ -27,6 +27,8 @@ export interface SendStep {
   readonly label: string;
   /** Branch labels the message carries, or `null`. */
   readonly choice: readonly string[] | null;
+  /** The payload type as declared. */
+  readonly payload: Payload | null;
   /** Checks and encodes the payload. */
   readonly codec: PayloadCodec;
   /** The message's annotations. */
@@ -47,6 +49,8 @@ export interface RecvStep {
   readonly peer: number;
   /** Message label. */
   readonly label: string;
+  /** The payload type as declared. */
+  readonly payload: Payload | null;
   /** Checks and decodes the payload. */
   readonly codec: PayloadCodec;
   /** From the `timeout_ms` annotation, if any. */
@@ -64,6 +68,8 @@ export interface GatherStep {
   readonly peers: readonly number[];
   /** Message label. */
   readonly label: string;
+  /** The payload type as declared. */
+  readonly payload: Payload | null;
   readonly codec: PayloadCodec;
   /** How many messages to wait for; later ones are dropped. */
   readonly quorum: number;
@@ -251,6 +257,7 @@ class Compiler {
           peer: this.peer(type.to),
           label: type.label,
           choice: type.choice !== undefined && type.choice.length > 0 ? type.choice : null,
+          payload: type.payload,
           codec: compilePayload(type.payload, this.registry),
           annotations: type.annotations,
           hooks: Object.keys(type.annotations).filter((name) => !RUNTIME_ANNOTATIONS.has(name)),
@@ -268,6 +275,7 @@ class Compiler {
           from: type.from,
           peer: this.peer(type.from),
           label: type.label,
+          payload: type.payload,
           codec: compilePayload(type.payload, this.registry),
           timeoutMs: this.timeoutOf(type.annotations),
           next: PLACEHOLDER,
@@ -345,6 +353,7 @@ class Compiler {
       members,
       peers: members.map((member) => this.peer(member)),
       label: first.label,
+      payload: first.payload,
       codec: compilePayload(first.payload, this.registry),
       quorum: group.quorum,
       timeoutMs: this.timeoutOf(first.annotations),

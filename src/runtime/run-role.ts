@@ -22,16 +22,27 @@ import type { Transport } from './transport.ts';
 /** A value, or a promise of it: every handler may be synchronous or asynchronous. */
 export type MaybePromise<T> = T | Promise<T>;
 
+/**
+ * Handler types written as methods and taken out by index: TypeScript checks method parameters
+ * bivariantly, so a generated handler typed for its own peers and payloads (`(to: "Bob")`) is
+ * still a {@link RoleImpl}.
+ */
+interface HandlerSignatures {
+  send(to: RoleName): unknown;
+  recv(payload: unknown, from: RoleName): unknown;
+  local(args: readonly string[]): unknown;
+}
+
 /** How a role behaves at the steps where its local type leaves it a say. */
 export interface RoleImpl {
   /** The payload of each send, by message label (bare labels need none). */
-  readonly send?: Readonly<Record<string, (to: RoleName) => unknown>>;
+  readonly send?: Readonly<Record<string, HandlerSignatures['send']>>;
   /** Consumes each received payload, by message label (optional per label). */
-  readonly recv?: Readonly<Record<string, (payload: unknown, from: RoleName) => unknown>>;
+  readonly recv?: Readonly<Record<string, HandlerSignatures['recv'] | undefined>>;
   /** Picks one of `labels` at each select (required when the role ever selects). */
-  readonly select?: (labels: readonly string[]) => MaybePromise<string>;
+  select?(labels: readonly string[]): MaybePromise<string>;
   /** Runs each local action, by action name, with the argument text of the protocol. */
-  readonly local?: Readonly<Record<string, (args: readonly string[]) => unknown>>;
+  readonly local?: Readonly<Record<string, HandlerSignatures['local']>>;
 }
 
 /** Options of {@link runRole}. */
@@ -137,9 +148,10 @@ async function drive(session: RoleSession, impl: RoleImpl, start: Step, cursor: 
         break;
       }
       case 'branch': {
-        let next = session.tryOffer(step, cursor);
-        if (next === NOTHING) next = await session.offer(step, cursor);
-        step = next;
+        let label = session.tryOffer(step, cursor);
+        if (label === NOTHING) label = await session.offer(step, cursor);
+        // tryOffer only returns labels of this step's branches.
+        step = step.branches.get(label)!;
         break;
       }
       case 'local': {

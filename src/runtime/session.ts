@@ -197,8 +197,8 @@ export class RoleSession implements Receiver {
     return this.waitFor(step, cursor);
   }
 
-  /** Learns the branch if the message carrying it is here: the branch's first step, or {@link NOTHING}. */
-  tryOffer(step: BranchStep, cursor: Cursor): Step | typeof NOTHING {
+  /** Learns the branch if the message carrying it is here: the branch label, or {@link NOTHING}. */
+  tryOffer(step: BranchStep, cursor: Cursor): string | typeof NOTHING {
     const queue = this.queues[step.peer]!;
     if (queue.size === 0) return NOTHING;
     const envelope = this.pars.length === 0 ? queue.peek() : queue.find((queued) => queued.choice !== null || step.branches.has(queued.label));
@@ -210,15 +210,14 @@ export class RoleSession implements Receiver {
       cursor.peekEnvelope = envelope;
       cursor.peekIndex = read + 1;
     }
-    const next = step.branches.get(label);
-    if (next === undefined) throw this.violation('branch-label', describeStep(step), `branch label ${label} on ${describeEnvelope(envelope)}`);
+    if (!step.branches.has(label)) throw this.violation('branch-label', describeStep(step), `branch label ${label} on ${describeEnvelope(envelope)}`);
     if (this.options.observer !== undefined) this.emit('offer', step.from, label);
-    return next;
+    return label;
   }
 
-  /** Waits for the message carrying the branch label; resolves with the branch's first step. */
-  offer(step: BranchStep, cursor: Cursor): Promise<Step> {
-    return this.waitFor(step, cursor) as Promise<Step>;
+  /** Waits for the message carrying the branch label; resolves with the label. */
+  offer(step: BranchStep, cursor: Cursor): Promise<string> {
+    return this.waitFor(step, cursor) as Promise<string>;
   }
 
   /** Takes one more gather message if one is here (`got[i]` marks members already heard). */
@@ -387,7 +386,8 @@ export class RoleSession implements Receiver {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private violation(kind: ViolationKind, expected: string, actual: string, cause?: unknown): AuraError {
+  /** Stops the role with a {@link ProtocolViolation} (telling the peers) and returns it, to throw. */
+  violation(kind: ViolationKind, expected: string, actual: string, cause?: unknown): AuraError {
     return this.abort(new ProtocolViolation(kind, { role: this.role, session: this.session, expected, actual }, cause));
   }
 
