@@ -70,7 +70,11 @@ function inject(fault: Fault, envelope: Envelope, send: (frame: Frame) => Promis
       return send({ ...envelope, payload: options.random?.randomBytes(16) ?? new Uint8Array([0xde, 0xad]) });
     case 'delay': {
       if (options.time === undefined) throw transientError('faults.no-time', 'a delay fault needs options.time');
-      void options.time.sleep(fault.ms).then(() => send(envelope));
+      // A delayed frame that then fails to send is lost, as if dropped: the monitor sees the gap.
+      void options.time
+        .sleep(fault.ms)
+        .then(() => send(envelope))
+        .catch(() => undefined);
       return undefined;
     }
     case 'fail':

@@ -195,3 +195,29 @@ test('a hook that refuses a send stops the session, and the receiver is told', a
   await assert.rejects(sending, /no capability/);
   await assert.rejects(receiving, (error: unknown) => isAuraError(error, 'runtime.session-aborted'));
 });
+
+test('many concurrent sessions share one transport without mixing their messages', async () => {
+  const transport = new MemoryTransport();
+  const runs = Array.from({ length: 40 }, async (_, index) => {
+    const session = newSession();
+    const pongs: number[] = [];
+    await Promise.all([runRole(pingPong, 'Alice', alice(index % 5, pongs), transport, { session }), runRole(pingPong, 'Bob', bobEcho(), transport, { session })]);
+    return pongs;
+  });
+  const all = await Promise.all(runs);
+  all.forEach((pongs, index) => {
+    assert.deepEqual(pongs, Array.from({ length: index % 5 }, (_, i) => (i + 1) * 10));
+  });
+  assert.equal(transport.sessionCount, 0);
+});
+
+test('a role stops cleanly at maxMessages with status bounded', async () => {
+  const transport = new MemoryTransport();
+  const session = newSession();
+  const forever: RoleImpl = { select: () => 'more', send: { Ping: () => ({ n: 1 }) } };
+  const results = await Promise.all([
+    runRole(pingPong, 'Alice', forever, transport, { session, maxMessages: 100 }),
+    runRole(pingPong, 'Bob', bobEcho(), transport, { session, maxMessages: 100 }),
+  ]);
+  assert.deepEqual(results.map((result) => [result.status, result.messages]), [['bounded', 100], ['bounded', 100]]);
+});

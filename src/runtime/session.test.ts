@@ -2,6 +2,7 @@
 // typed error, every other role of the session is told, and other sessions carry on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { isAuraError } from '../core/errors.ts';
 import { randomIdentifier, type SessionId } from '../core/identifiers.ts';
 import { SeededRandom } from '../handlers/random.ts';
@@ -155,4 +156,34 @@ test('garbage bytes abort the session for all three roles; another session on th
   const codes = brokenRun.map((result) => (result.status === 'rejected' && isAuraError(result.reason) ? result.reason.code : 'ended'));
   assert.deepEqual(codes.toSorted(), ['cbor.malformed', 'runtime.session-aborted', 'runtime.session-aborted']);
   assert.deepEqual(healthyRun.map((result) => result.status), ['fulfilled', 'fulfilled', 'fulfilled']);
+});
+
+test('any one corrupted byte in any frame is either accepted as a valid frame or stops the session with a typed error (property)', async () => {
+  const protocol = ring(2);
+  const relay: RoleImpl = { send: { Token: () => ({ hop: 1 }) } };
+  await fc.assert(
+    fc.asyncProperty(fc.nat({ max: 5 }), fc.nat(), fc.integer({ min: 1, max: 255 }), async (target, position, mask) => {
+      let count = 0;
+      let receiver = '';
+      const transport = new BytesMemoryTransport({
+        tamper: (bytes, _session, _from, to) => {
+          if (count++ !== target) return bytes;
+          receiver = to;
+          const changed = bytes.slice();
+          const index = position % changed.length;
+          changed[index] = (changed[index] ?? 0) ^ mask;
+          return changed;
+        },
+      });
+      const session = newSession();
+      const results = await Promise.allSettled(['A', 'B', 'C'].map((role) => runRole(protocol, role, relay, transport, { session })));
+      const failures = results.flatMap((result, index) => (result.status === 'rejected' ? [{ role: ['A', 'B', 'C'][index], error: result.reason as unknown }] : []));
+      for (const { error } of failures) assert.ok(isAuraError(error) && /^(cbor|envelope|runtime\.violation|runtime\.session-aborted)/.test(error.code), String(error));
+      const causes = failures.filter(({ error }) => !isAuraError(error, 'runtime.session-aborted'));
+      assert.ok(causes.length <= 1);
+      if (causes.length === 1) assert.equal(causes[0]?.role, receiver);
+      if (failures.length > 0) assert.equal(causes.length, 1, 'an abort always has a cause');
+    }),
+    { numRuns: 150 },
+  );
 });

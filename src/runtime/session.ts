@@ -21,7 +21,7 @@
 import type { RoleName } from '../choreo/local-type.ts';
 import type { CanonicalValue } from '../core/canonical.ts';
 import type { PhysicalTimeEffects } from '../core/effects.ts';
-import { toAuraError, type AuraError } from '../core/errors.ts';
+import { AuraError, toAuraError } from '../core/errors.ts';
 import type { SessionId } from '../core/identifiers.ts';
 import { ProtocolViolation, receiveTimeout, sessionAborted, type ViolationKind } from './errors.ts';
 import type { AnnotationContext, ExtensionRegistry } from './extensions.ts';
@@ -98,6 +98,8 @@ export class RoleSession implements Receiver {
   private finished = false;
   private eventCount = 0;
   private readonly port: Port;
+  /** What arrived while the port was being opened (held frames), handled once it is open. */
+  private early: (Frame | AuraError)[] | undefined = [];
 
   constructor(
     readonly program: RoleProgram,
@@ -114,8 +116,15 @@ export class RoleSession implements Receiver {
     this.drops = this.roles.map(() => []);
     this.receivable = program.receivable;
     this.maxMessages = options.maxMessages ?? Number.POSITIVE_INFINITY;
-    // Last: opening may deliver held frames at once, which needs every field above.
+    // Opening may deliver held frames before it returns: they wait in `early` until the port
+    // exists, because handling one may need the port (to tell the peers of a violation).
     this.port = transport.open(this.session, this.role, this);
+    const early = this.early ?? [];
+    this.early = undefined;
+    for (const arrival of early) {
+      if (arrival instanceof AuraError) this.fail(arrival);
+      else this.deliver(arrival);
+    }
   }
 
   /** True once the role reached its message bound. */
@@ -126,6 +135,7 @@ export class RoleSession implements Receiver {
   // ---- Receiver: frames from the transport ----
 
   deliver(frame: Frame): void {
+    if (this.early !== undefined) return void this.early.push(frame);
     if (this.finished || this.failure !== undefined) return;
     const peer = this.program.peerIndex.get(frame.from) ?? -1;
     if (frame.session !== this.session) return void this.violation('unknown-session', `a frame of session ${this.session}`, `a frame of session ${frame.session} from ${frame.from}`);
@@ -155,6 +165,7 @@ export class RoleSession implements Receiver {
   }
 
   fail(error: AuraError): void {
+    if (this.early !== undefined) return void this.early.push(error);
     this.stop(error, true);
   }
 

@@ -56,7 +56,8 @@ export interface Port {
 export interface Transport {
   /**
    * Opens `role`'s endpoint in `session`; frames addressed to it go to `receiver`, starting with
-   * any held for it. Opening the same role twice in one session is `transport.already-open`.
+   * any held for it, which may be delivered before `open` returns. Opening the same role twice in
+   * one session is `transport.already-open`.
    */
   open(session: SessionId, role: RoleName, receiver: Receiver): Port;
 }
