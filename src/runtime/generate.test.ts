@@ -92,6 +92,8 @@ function withGenerated<T>(run: (dir: string) => T): T {
     writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
     writeFileSync(join(dir, 'ping-pong.generated.ts'), generateRoleApi(pingPong, { runtimeImport: RUNTIME }));
     writeFileSync(join(dir, 'use.ts'), USAGE);
+    writeFileSync(join(dir, 'fork.generated.ts'), generateRoleApi(fork, { runtimeImport: RUNTIME }));
+    writeFileSync(join(dir, 'vote.generated.ts'), generateRoleApi(vote, { runtimeImport: RUNTIME }));
     return run(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -106,7 +108,7 @@ function tsc(dir: string, files: readonly string[]): { status: number | null; ou
 
 test('tsc accepts the generated API used correctly, and every marked mistake is a compile error', () => {
   withGenerated((dir) => {
-    const checked = tsc(dir, ['ping-pong.generated.ts', 'use.ts']);
+    const checked = tsc(dir, ['ping-pong.generated.ts', 'use.ts', 'fork.generated.ts', 'vote.generated.ts']);
     assert.equal(checked.status, 0, checked.output);
     // Without the markers, the very same mistakes fail to compile, one error each.
     writeFileSync(join(dir, 'use.ts'), USAGE.replaceAll(/^\s*\/\/ @ts-expect-error.*$/gm, ''));

@@ -153,12 +153,12 @@ export class RoleSession implements Receiver {
       return void this.violation(duplicate ? 'duplicate' : 'sequence-gap', `message ${expectedSeq} from ${frame.from}`, `${duplicate ? 'a duplicate of' : 'a gap before'} message ${frame.seq} (${frame.label})`);
     }
     this.recvSeq[peer] = expectedSeq + 1;
-    const drops = this.drops[peer]!;
+    const drops = this.drops[peer]!; // peer is a valid role index, as for every per-peer array below
     if (drops.length > 0) {
       if (drops[0] === frame.label) return void drops.shift();
       return void this.violation('wrong-label', `${drops[0] ?? ''} from ${frame.from} (late for a gather)`, describeEnvelope(frame));
     }
-    const labels = this.pars.length === 0 ? this.receivable[peer]! : this.pars[0]!.receivable[peer]!;
+    const labels = this.pars.length === 0 ? this.receivable[peer]! : this.pars[0]!.receivable[peer]!; // pars[0] exists when length > 0
     if (!labels.has(frame.label)) return void this.violation('unexpected-message', `no ${frame.label} from ${frame.from} at any step from here on`, describeEnvelope(frame));
     this.queues[peer]!.push(frame);
     this.wake();
@@ -210,7 +210,7 @@ export class RoleSession implements Receiver {
 
   /** Learns the branch if the message carrying it is here: the branch label, or {@link NOTHING}. */
   tryOffer(step: BranchStep, cursor: Cursor): string | typeof NOTHING {
-    const queue = this.queues[step.peer]!;
+    const queue = this.queues[step.peer]!; // step.peer is a role index
     if (queue.size === 0) return NOTHING;
     const envelope = this.pars.length === 0 ? queue.peek() : queue.find((queued) => queued.choice !== null || step.branches.has(queued.label));
     if (envelope === undefined) return NOTHING;
@@ -254,7 +254,7 @@ export class RoleSession implements Receiver {
   endGather(step: GatherStep, got: readonly boolean[]): void {
     step.peers.forEach((peer, i) => {
       if (got[i] === true) return;
-      const queue = this.queues[peer]!;
+      const queue = this.queues[peer]!; // gather peers are role indices
       const queued = queue.find((envelope) => envelope.label === step.label);
       if (queued !== undefined) queue.remove(queued);
       else this.drops[peer]!.push(step.label);
@@ -304,7 +304,7 @@ export class RoleSession implements Receiver {
   private async sendGuarded(step: SendStep, payload: CanonicalValue): Promise<void> {
     for (const name of step.hooks) {
       const hook = this.options.extensions?.get(name);
-      const context: AnnotationContext = { session: this.session, role: this.role, to: step.to, label: step.label, name, value: step.annotations[name]!, annotations: step.annotations, payload };
+      const context: AnnotationContext = { session: this.session, role: this.role, to: step.to, label: step.label, name, value: step.annotations[name]! /* hooks are the names of step.annotations */, annotations: step.annotations, payload };
       if (hook === undefined) throw this.abort(new ProtocolViolation('wrong-state', { role: this.role, session: this.session, expected: `a hook for ${name}`, actual: 'none' }));
       await hook(context);
       this.check();
