@@ -12,8 +12,7 @@
  * @module
  */
 import type { Payload, ProjectedProtocol, RoleName, TypeExpr } from '../choreo/local-type.ts';
-import type { CanonicalValue } from '../core/canonical.ts';
-import { TypeRegistry, type TypeCodec } from './payload-codec.ts';
+import { STRUCTURE_TYPES } from './payload-codec.ts';
 import { compileRole, describeStep, successors, type RoleProgram, type Step } from './program.ts';
 
 /** Options of {@link generateRoleApi}. */
@@ -36,19 +35,9 @@ export function generateRoleApi(protocol: ProjectedProtocol, options: GenerateOp
     '/** The projected protocol this module runs. */',
     `export const protocol = JSON.parse(${JSON.stringify(JSON.stringify(protocol))}) as ProjectedProtocol;`,
   ];
-  const roles = protocol.roles.map((role) => new RoleWriter(compileRole(protocol, role, ANY_TYPES), options.typeNames ?? {}).write());
+  const roles = protocol.roles.map((role) => new RoleWriter(compileRole(protocol, role, STRUCTURE_TYPES), options.typeNames ?? {}).write());
   return [...header, ...roles].join('\n') + '\n';
 }
-
-/** Accepts any named type: generating needs the structure of the protocol, not its codecs. */
-class AnyTypes extends TypeRegistry {
-  override get(name: string): TypeCodec {
-    return super.get(name) ?? PASS_THROUGH;
-  }
-}
-
-const PASS_THROUGH: TypeCodec = { encode: (value) => value as CanonicalValue, decode: (wire) => wire };
-const ANY_TYPES = new AnyTypes();
 
 class RoleWriter {
   private readonly id: string;

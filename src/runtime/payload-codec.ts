@@ -42,6 +42,22 @@ export class TypeRegistry {
   }
 }
 
+/**
+ * A registry that accepts every named type, passing values through unchecked: for tools that need
+ * a protocol's structure but never its values (the API generator, random implementations). Never
+ * run a session with it.
+ */
+class StructureTypes extends TypeRegistry {
+  override get(name: string): TypeCodec {
+    return super.get(name) ?? PASS_THROUGH;
+  }
+}
+
+const PASS_THROUGH: TypeCodec = { encode: (value) => value as CanonicalValue, decode: (wire) => wire };
+
+/** The one {@link StructureTypes} registry. */
+export const STRUCTURE_TYPES: TypeRegistry = new StructureTypes();
+
 /** A payload value that is not of its declared type: `path` says where. */
 export class PayloadShapeError extends Error {
   constructor(

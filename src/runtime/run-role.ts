@@ -16,7 +16,7 @@ import type { SessionId } from '../core/identifiers.ts';
 import { startError } from './errors.ts';
 import { TypeRegistry } from './payload-codec.ts';
 import { compileRole, type RoleProgram, type Step } from './program.ts';
-import { NOTHING, RoleSession, newCursor, type Cursor, type SessionOptions } from './session.ts';
+import { HALTED, NOTHING, RoleSession, newCursor, type Cursor, type SessionOptions } from './session.ts';
 import type { Transport } from './transport.ts';
 
 /** A value, or a promise of it: every handler may be synchronous or asynchronous. */
@@ -57,7 +57,7 @@ export interface RoleResult {
   readonly role: RoleName;
   /** The session. */
   readonly session: SessionId;
-  /** `ended`: the role reached `end`; `bounded`: it stopped at `maxMessages` without a violation. */
+  /** `ended`: the role reached `end`; `bounded`: it stopped at its bound (`maxMessages`, `signal`) without a violation. */
   readonly status: 'ended' | 'bounded';
   /** Messages the role sent and received. */
   readonly messages: number;
@@ -76,13 +76,21 @@ export async function runRole(protocol: ProjectedProtocol, role: RoleName, impl:
   const program = compileRole(protocol, role, options.types ?? BUILTIN_TYPES);
   checkStart(program, options, impl);
   const session = new RoleSession(program, transport, options);
+  const halt = (): void => {
+    session.halt();
+  };
+  options.signal?.addEventListener('abort', halt, { once: true });
+  if (options.signal?.aborted === true) session.halt();
   try {
     await drive(session, impl, program.start, session.root);
     if (session.bounded) session.close();
     else session.finish();
     return { role, session: options.session, status: session.bounded ? 'bounded' : 'ended', messages: session.messages };
   } catch (error) {
+    if (error === HALTED) return { role, session: options.session, status: 'bounded', messages: session.messages };
     throw session.abort(error);
+  } finally {
+    options.signal?.removeEventListener('abort', halt);
   }
 }
 

@@ -23,7 +23,7 @@ import type { CanonicalValue } from '../core/canonical.ts';
 import type { PhysicalTimeEffects } from '../core/effects.ts';
 import { AuraError, toAuraError } from '../core/errors.ts';
 import type { SessionId } from '../core/identifiers.ts';
-import { ProtocolViolation, receiveTimeout, sessionAborted, type ViolationKind } from './errors.ts';
+import { ProtocolViolation, receiveTimeout, sessionAborted, startError, type ViolationKind } from './errors.ts';
 import type { AnnotationContext, ExtensionRegistry } from './extensions.ts';
 import { Fifo } from './fifo.ts';
 import type { AbortNotice, Envelope, Frame } from './frame.ts';
@@ -46,6 +46,8 @@ export interface SessionOptions {
   readonly observer?: RoleObserver;
   /** Stop (successfully, status `bounded`) once this role has sent and received this many messages. */
   readonly maxMessages?: number;
+  /** Stops the role (successfully, status `bounded`) when aborted: bounds a whole in-process run. */
+  readonly signal?: AbortSignal;
 }
 
 /** Where one thread of the role is in a message that carries branch labels. */
@@ -60,6 +62,9 @@ export interface Cursor {
 export function newCursor(): Cursor {
   return { peekEnvelope: null, peekIndex: 0 };
 }
+
+/** What a step of a halted role throws: not a failure, the runner reports the role as bounded. */
+export const HALTED: AuraError = new AuraError('system', 'runtime.halted', 'the role was halted: its run reached its bound');
 
 /** Returned by the `try…` operations when the message needed has not arrived yet. */
 export const NOTHING: unique symbol = Symbol('nothing');
@@ -96,6 +101,7 @@ export class RoleSession implements Receiver {
   private readonly maxMessages: number;
   private readonly waiters: Wait[] = [];
   private finished = false;
+  private halted = false;
   private eventCount = 0;
   private readonly port: Port;
   /** What arrived while the port was being opened (held frames), handled once it is open. */
@@ -127,9 +133,20 @@ export class RoleSession implements Receiver {
     }
   }
 
-  /** True once the role reached its message bound. */
+  /** True once the role reached its message bound, or was halted. */
   get bounded(): boolean {
-    return this.messages >= this.maxMessages;
+    return this.halted || this.messages >= this.maxMessages;
+  }
+
+  /**
+   * Stops the role without error and without telling its peers (a bound was reached for the
+   * whole run): its port closes, and a waiting or later step throws {@link HALTED}.
+   */
+  halt(): void {
+    if (this.failure !== undefined || this.finished) return;
+    this.halted = true;
+    this.close();
+    this.wake();
   }
 
   // ---- Receiver: frames from the transport ----
@@ -305,7 +322,7 @@ export class RoleSession implements Receiver {
     for (const name of step.hooks) {
       const hook = this.options.extensions?.get(name);
       const context: AnnotationContext = { session: this.session, role: this.role, to: step.to, label: step.label, name, value: step.annotations[name]! /* hooks are the names of step.annotations */, annotations: step.annotations, payload };
-      if (hook === undefined) throw this.abort(new ProtocolViolation('wrong-state', { role: this.role, session: this.session, expected: `a hook for ${name}`, actual: 'none' }));
+      if (hook === undefined) throw this.abort(startError('unhandled-annotation', `role ${this.role} sends ${step.label} annotated ${name}, and no extension hook is registered for it`));
       await hook(context);
       this.check();
     }
@@ -395,6 +412,7 @@ export class RoleSession implements Receiver {
 
   private check(): void {
     if (this.failure !== undefined) throw this.failure;
+    if (this.halted) throw HALTED;
   }
 
   /** Stops the role with a {@link ProtocolViolation} (telling the peers) and returns it, to throw. */
