@@ -106,15 +106,12 @@ function tsc(dir: string, files: readonly string[]): { status: number | null; ou
   return { status: result.status, output: result.stdout + result.stderr };
 }
 
+// An expected error that does not occur is itself an error ("Unused '@ts-expect-error' directive"),
+// so one clean compile proves both that correct use compiles and that every marked mistake fails.
 test('tsc accepts the generated API used correctly, and every marked mistake is a compile error', () => {
   withGenerated((dir) => {
     const checked = tsc(dir, ['ping-pong.generated.ts', 'use.ts', 'fork.generated.ts', 'vote.generated.ts']);
     assert.equal(checked.status, 0, checked.output);
-    // Without the markers, the very same mistakes fail to compile, one error each.
-    writeFileSync(join(dir, 'use.ts'), USAGE.replaceAll(/^\s*\/\/ @ts-expect-error.*$/gm, ''));
-    const unmarked = tsc(dir, ['use.ts']);
-    assert.notEqual(unmarked.status, 0);
-    assert.equal(unmarked.output.match(/error TS/g)?.length, USAGE.match(/@ts-expect-error/g)?.length, unmarked.output);
   });
 });
 

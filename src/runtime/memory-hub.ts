@@ -39,19 +39,9 @@ export class MemoryHub<T> {
     const held = box.held;
     box.held = [];
     for (const item of held) sink(item);
-    return {
-      send: (to, item) => {
-        const target = mailbox(boxes, to);
-        if (target.sink !== null) target.sink(item);
-        else if (!target.closed) target.held.push(item);
-      },
-      close: () => {
-        box.sink = null;
-        box.closed = true;
-        box.held = [];
-        if ([...boxes.values()].every((other) => other.closed)) this.sessions.delete(session);
-      },
-    };
+    return new MemoryHubPort(boxes, box, () => {
+      this.sessions.delete(session);
+    });
   }
 
   /** How many sessions have an open or waiting mailbox (closed sessions are forgotten). */
@@ -66,6 +56,29 @@ export class MemoryHub<T> {
       this.sessions.set(session, boxes);
     }
     return boxes;
+  }
+}
+
+/** A port of a {@link MemoryHub}: a class rather than closures, since one is made per role and session. */
+class MemoryHubPort<T> implements HubPort<T> {
+  constructor(
+    private readonly boxes: Map<RoleName, Mailbox<T>>,
+    private readonly box: Mailbox<T>,
+    private readonly forget: () => void,
+  ) {}
+
+  send(to: RoleName, item: T): void {
+    const target = mailbox(this.boxes, to);
+    if (target.sink !== null) target.sink(item);
+    else if (!target.closed) target.held.push(item);
+  }
+
+  close(): void {
+    this.box.sink = null;
+    this.box.closed = true;
+    this.box.held = [];
+    for (const other of this.boxes.values()) if (!other.closed) return;
+    this.forget();
   }
 }
 

@@ -8,26 +8,29 @@
 import type { RoleName } from '../choreo/local-type.ts';
 import type { SessionId } from '../core/identifiers.ts';
 import type { Frame } from './frame.ts';
-import { MemoryHub } from './memory-hub.ts';
+import { MemoryHub, type HubPort } from './memory-hub.ts';
 import type { Port, Receiver, Transport } from './transport.ts';
+
+/** One role's port: hands each frame to the hub as it is. */
+class MemoryPort implements Port {
+  constructor(private readonly port: HubPort<Frame>) {}
+
+  send(frame: Frame): undefined {
+    this.port.send(frame.to, frame);
+    return undefined;
+  }
+
+  close(): void {
+    this.port.close();
+  }
+}
 
 /** Frames between roles in one process, handed over as objects. */
 export class MemoryTransport implements Transport {
   private readonly hub = new MemoryHub<Frame>();
 
   open(session: SessionId, role: RoleName, receiver: Receiver): Port {
-    const port = this.hub.open(session, role, (frame) => {
-      receiver.deliver(frame);
-    });
-    return {
-      send: (frame) => {
-        port.send(frame.to, frame);
-        return undefined;
-      },
-      close: () => {
-        port.close();
-      },
-    };
+    return new MemoryPort(this.hub.open(session, role, receiver.deliver.bind(receiver)));
   }
 
   /** How many sessions still have an open or waiting endpoint. */

@@ -76,11 +76,12 @@ export async function runRole(protocol: ProjectedProtocol, role: RoleName, impl:
   const program = compileRole(protocol, role, options.types ?? BUILTIN_TYPES);
   checkStart(program, options, impl);
   const session = new RoleSession(program, transport, options);
-  const halt = (): void => {
-    session.halt();
-  };
-  options.signal?.addEventListener('abort', halt, { once: true });
-  if (options.signal?.aborted === true) session.halt();
+  const { signal } = options;
+  const halt = signal === undefined ? undefined : session.halt.bind(session);
+  if (signal !== undefined && halt !== undefined) {
+    signal.addEventListener('abort', halt, { once: true });
+    if (signal.aborted) halt();
+  }
   try {
     await drive(session, impl, program.start, session.root);
     if (session.bounded) session.close();
@@ -90,7 +91,7 @@ export async function runRole(protocol: ProjectedProtocol, role: RoleName, impl:
     if (error === HALTED) return { role, session: options.session, status: 'bounded', messages: session.messages };
     throw session.abort(error);
   } finally {
-    options.signal?.removeEventListener('abort', halt);
+    if (signal !== undefined && halt !== undefined) signal.removeEventListener('abort', halt);
   }
 }
 
@@ -104,13 +105,21 @@ export function checkStart(program: RoleProgram, options: SessionOptions, impl?:
   if ((program.timeouts || options.receiveTimeoutMs !== undefined) && options.time === undefined) {
     throw startError('missing-time', `role ${program.role} has receive timeouts, so it needs a time effect (options.time)`);
   }
-  if (impl === undefined) return;
+  if (impl === undefined || servesAll(program, impl)) return;
   const missing = [
     ...[...program.payloadSends].filter((label) => impl.send?.[label] === undefined).map((label) => `send.${label}`),
     ...[...program.actions].filter((action) => impl.local?.[action] === undefined).map((action) => `local.${action}`),
     ...(program.selects && impl.select === undefined ? ['select'] : []),
   ];
   if (missing.length > 0) throw startError('missing-handler', `the implementation of ${program.role} lacks ${missing.join(', ')}`);
+}
+
+/** True when `impl` has every handler `program` needs (the common case: checked without allocating). */
+function servesAll(program: RoleProgram, impl: RoleImpl): boolean {
+  if (program.selects && impl.select === undefined) return false;
+  for (const label of program.payloadSends) if (impl.send?.[label] === undefined) return false;
+  for (const action of program.actions) if (impl.local?.[action] === undefined) return false;
+  return true;
 }
 
 async function drive(session: RoleSession, impl: RoleImpl, start: Step, cursor: Cursor): Promise<void> {
