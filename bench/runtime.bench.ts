@@ -76,7 +76,8 @@ export const benchmarks: Benchmark[] = [
   {
     name: 'runtime/ping-pong in-memory, monitor on',
     unit: 'msgs/s',
-    target: '>= 1,000,000 msgs/s, ratio <= 10x',
+    // The ratio printed is ours / baseline in msgs/s: 0.10x means ten times slower than bare queues.
+    target: '>= 1,000,000 msgs/s; ratio >= 0.10x, i.e. at most 10x slower',
     measure: () => perSecond(2 * ROUNDS + 1, () => runPingPong(memory, ROUNDS)),
     baseline: { name: 'bare promise queues', measure: () => perSecond(2 * ROUNDS, () => bareQueues(ROUNDS)) },
   },
