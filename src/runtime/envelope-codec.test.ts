@@ -68,7 +68,7 @@ test('frames of the wrong shape are envelope.malformed, naming what is wrong', (
     [{ ...wire, session: 'session-x' }, /session/],
     [{ ...wire, label: '' }, /label must be/],
     [{ ...wire, choice: [] }, /choice must be/],
-    [{ ...wire, from: 'x'.repeat(300) }, /from must be/],
+    [{ ...wire, from: 'x'.repeat(300) }, /^malformed envelope: from must be/],
   ];
   for (const [value, message] of cases) {
     assert.throws(() => decodeFrame(encodeCanonical(value)), (error: unknown) => isAuraError(error, 'envelope.malformed') && message.test(error.message), String(message));

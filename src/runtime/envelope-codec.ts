@@ -21,7 +21,7 @@
  */
 import { decodeCanonical, encodeCanonical, type CanonicalValue } from '../core/canonical.ts';
 import { permanentError } from '../core/errors.ts';
-import { parseIdentifier } from '../core/identifiers.ts';
+import { parseIdentifier, type SessionId } from '../core/identifiers.ts';
 import type { AbortNotice, Envelope, Frame } from './frame.ts';
 import { describe } from './payload-codec.ts';
 
@@ -96,11 +96,13 @@ function decodeAbort(value: Record<string, unknown>): AbortNotice {
 function routing(value: Record<string, unknown>): Pick<Envelope, 'session' | 'protocol' | 'from' | 'to'> {
   const session = value.session;
   if (typeof session !== 'string') throw malformed(`session must be a session identifier, got ${describe(session)}`);
+  let id: SessionId;
   try {
-    return { session: parseIdentifier('session', session), protocol: name(value, 'protocol'), from: name(value, 'from'), to: name(value, 'to') };
+    id = parseIdentifier('session', session);
   } catch (error) {
     throw malformed(`session: ${(error as Error).message}`, error);
   }
+  return { session: id, protocol: name(value, 'protocol'), from: name(value, 'from'), to: name(value, 'to') };
 }
 
 function choiceLabels(value: unknown): readonly string[] {
