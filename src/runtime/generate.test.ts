@@ -192,3 +192,12 @@ test('the generated source is stable and names every state after its step', () =
   assert.match(source, /export function startBob\(transport: Transport, options: TypedRoleOptions\): Bob_0/);
   assert.match(source, new RegExp(`content id ${pingPong.contentId}`));
 });
+
+test('a typed join fails, rather than waits, when a part stops the session', async () => {
+  const transport = new MemoryTransport();
+  const session = randomIdentifier('session', random);
+  const a = startTypedRole(fork, 'A', transport, { session }) as { fork(): { parts: { send(to: string, label: string, payload: unknown): Promise<unknown> }[]; join: () => Promise<unknown> } };
+  const { parts, join } = a.fork();
+  await assert.rejects(parts[0]?.send('B', 'Left', { x: 'not a number' }) ?? Promise.resolve(), (error: unknown) => isAuraError(error, 'runtime.violation.payload'));
+  await assert.rejects(join(), (error: unknown) => isAuraError(error, 'runtime.violation.payload'));
+});

@@ -100,6 +100,7 @@ export class RoleSession implements Receiver {
   private readonly pars: ParStep[] = [];
   private readonly maxMessages: number;
   private readonly waiters: Wait[] = [];
+  private readonly stopWatchers: (() => void)[] = [];
   private finished = false;
   private halted = false;
   private eventCount = 0;
@@ -147,6 +148,7 @@ export class RoleSession implements Receiver {
     this.halted = true;
     this.close();
     this.wake();
+    for (const watcher of this.stopWatchers.splice(0)) watcher();
   }
 
   // ---- Receiver: frames from the transport ----
@@ -310,6 +312,12 @@ export class RoleSession implements Receiver {
     this.port.close();
   }
 
+  /** Settles once the role has failed or been halted (never, if it ends normally). */
+  stopped(): Promise<void> {
+    if (this.failure !== undefined || this.halted) return Promise.resolve();
+    return new Promise((resolve) => this.stopWatchers.push(resolve));
+  }
+
   /** Stops the role because of `error` (unless it already stopped) and returns the failure. */
   abort(error: unknown): AuraError {
     this.stop(toAuraError(error), true);
@@ -432,6 +440,7 @@ export class RoleSession implements Receiver {
     if (notify) this.notifyPeers(error);
     this.port.close();
     this.wake();
+    for (const watcher of this.stopWatchers.splice(0)) watcher();
   }
 
   private notifyPeers(error: AuraError): void {

@@ -232,7 +232,9 @@ class TypedState {
     return {
       parts,
       join: async () => {
-        await join.done;
+        // A part that fails stops the session; the join then fails too instead of waiting.
+        await Promise.race([join.done, this.session.stopped()]);
+        if (this.session.failure !== undefined) throw this.session.failure;
         this.session.leavePar();
         return this.advance(step.next);
       },
