@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { delay, equivocate, omit, replay, type Adversary } from './adversary.ts';
+import { corrupt, delay, equivocate, omit, replay, type Adversary } from './adversary.ts';
 import { PERFECT_LINK } from './latency.ts';
 import { Simulation } from './simulation.ts';
 
@@ -51,4 +51,10 @@ test('replay re-sends old messages alongside new ones', async () => {
   assert.equal(toR.length, 9);
   const values = toR.map((entry) => Number(entry.split('@')[0]));
   assert.deepEqual([...new Set(values)].sort(), [0, 1, 2, 3, 4]);
+});
+
+test('corrupt damages the selected messages only', async () => {
+  const received = await underAdversary(corrupt({ to: ['T'] }));
+  assert.deepEqual(received.R, ['0@10', '1@11', '2@12', '3@13', '4@14']);
+  assert.deepEqual(received.T, ['1@10', '2@11', '3@12', '4@13', '5@14']);
 });

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { corruptPayload } from './corrupt.ts';
 import type { RandomDraws } from './draws.ts';
 import type { Envelope } from './envelope.ts';
 
@@ -75,12 +76,20 @@ export function delay(selector: MessageSelector, ms: number): Adversary {
   return { name: describe('delay', selector), intercept: (envelope, { draws }) => [{ envelope, delay: selects(selector, envelope, draws) ? ms : 0 }] };
 }
 
-/** Tampering: selected messages carry `alter(payload, to)` instead (a copy; the original is untouched). */
-export function tamper(selector: MessageSelector, alter: (payload: unknown, to: string) => unknown): Adversary {
+/** Rewrites a payload for one recipient; must return a new value, never modify its input. */
+export type PayloadAlteration = (payload: unknown, to: string, draws: RandomDraws) => unknown;
+
+/** Tampering: selected messages carry `alter(payload, to, draws)` instead (a copy; the original is untouched). */
+export function tamper(selector: MessageSelector, alter: PayloadAlteration): Adversary {
   return {
     name: describe('tamper', selector),
-    intercept: (envelope, { draws }) => [{ envelope: selects(selector, envelope, draws) ? { ...envelope, payload: alter(envelope.payload, envelope.to) } : envelope, delay: 0 }],
+    intercept: (envelope, { draws }) => [{ envelope: selects(selector, envelope, draws) ? { ...envelope, payload: alter(envelope.payload, envelope.to, draws) } : envelope, delay: 0 }],
   };
+}
+
+/** Malformed payloads: selected messages arrive damaged by {@link corruptPayload} (wrong signatures, bad encodings…). */
+export function corrupt(selector: MessageSelector): Adversary {
+  return { ...tamper(selector, (payload, _to, draws) => corruptPayload(payload, draws)), name: describe('corrupt', selector) };
 }
 
 /**
@@ -88,7 +97,7 @@ export function tamper(selector: MessageSelector, alter: (payload: unknown, to: 
  * payload each recipient gets; a typical one keeps the original for some peers and a conflicting
  * value for the others.
  */
-export function equivocate(node: string, variant: (payload: unknown, to: string) => unknown): Adversary {
+export function equivocate(node: string, variant: PayloadAlteration): Adversary {
   return { ...tamper({ from: node }, variant), name: `equivocate(${node})` };
 }
 

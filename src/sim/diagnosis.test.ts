@@ -34,7 +34,7 @@ test('waiting for a node that has finished is an orphaned wait', async () => {
   const { stall } = await simulation.run();
   assert.ok(stall);
   assert.equal(stall.nodes[0]?.cause, 'orphaned-wait');
-  assert.match(stall.summary, /protocol bug: A wait/);
+  assert.match(stall.summary, /protocol bug: A waits for messages nobody is going to send/);
 });
 
 test('a patient client whose request is lost stalls, and the diagnosis blames the fault', async () => {

@@ -107,10 +107,10 @@ function findCycles(next: ReadonlyMap<string, string | undefined>): string[][] {
 }
 
 function summarize(nodes: readonly StalledNode[], cycles: readonly (readonly string[])[], faultInduced: boolean): string {
-  const stuck = nodes.map((node) => node.node).join(', ');
-  if (faultInduced) return `fault-induced stall: ${stuck} wait for messages that faults lost or cut off`;
+  const stuck = `${nodes.map((node) => node.node).join(', ')} ${nodes.length === 1 ? 'waits' : 'wait'}`;
+  if (faultInduced) return `fault-induced stall: ${stuck} for messages that faults lost or cut off`;
   if (cycles.length > 0) return `protocol bug: deadlock ${cycles.map((cycle) => [...cycle, cycle[0]].join(' -> ')).join('; ')}`;
-  return `protocol bug: ${stuck} wait for messages nobody is going to send`;
+  return `protocol bug: ${stuck} for messages nobody is going to send`;
 }
 
 /** The report as text lines: the summary, then one line per stuck node. */

@@ -38,16 +38,28 @@ export interface WorkloadChecks {
   readonly outcomes: Readonly<Record<string, PropertyCheck>>;
 }
 
+/** A role of a workload: its implementations and how many participants may play it. */
+export interface RoleSpec {
+  /** Implementation names; the first is the default. */
+  readonly impls: readonly string[];
+  /** Fewest participants in this role (default 0). */
+  readonly min?: number;
+  /** Most participants in this role (default unlimited). */
+  readonly max?: number;
+}
+
 /** A named workload. */
 export interface Workload {
   /** Name used in scenarios. */
   readonly name: string;
   /** One line for `--help` and errors. */
   readonly description: string;
-  /** Role name -> implementation names (the first is the default). */
-  readonly roles: Readonly<Record<string, readonly string[]>>;
+  /** Its roles, by name. */
+  readonly roles: Readonly<Record<string, RoleSpec>>;
   /** Parameter name -> default value. */
   readonly params: Readonly<Record<string, number>>;
+  /** The names of the properties {@link Workload.setup} returns checks for. */
+  readonly properties: { readonly invariants: readonly string[]; readonly outcomes: readonly string[] };
   /** Adds the participants' nodes to `sim` and returns the checks. */
   setup(sim: Simulation, setup: WorkloadSetup): WorkloadChecks;
 }

@@ -36,8 +36,9 @@ const ROLE = 'peer';
 export const gossipWorkload: Workload = {
   name: 'gossip',
   description: 'rumor mongering with push-pull anti-entropy among many peers',
-  roles: { [ROLE]: ['default', SILENT_IMPL] },
+  roles: { [ROLE]: { impls: ['default', SILENT_IMPL], min: 1 } },
   params: { updates: 20, fanout: 3, interval: 50, spread: 500, horizon: 2000 },
+  properties: { invariants: ['no-invented-values'], outcomes: ['converged'] },
   setup,
 };
 

@@ -53,8 +53,9 @@ interface ClientSettings {
 export const requestResponseWorkload: Workload = {
   name: 'request-response',
   description: 'clients with timeouts and retries against a deduplicating server',
-  roles: { server: ['default', 'no-dedup', SILENT_IMPL], client: ['default', 'patient', SILENT_IMPL] },
+  roles: { server: { impls: ['default', 'no-dedup', SILENT_IMPL], min: 1, max: 1 }, client: { impls: ['default', 'patient', SILENT_IMPL], min: 1 } },
   params: { requests: 3, timeout: 100, retries: 3, backoff: 50 },
+  properties: { invariants: ['at-most-once'], outcomes: ['all-answered', 'replies-correct'] },
   setup,
 };
 
