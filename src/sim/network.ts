@@ -141,7 +141,8 @@ export class SimNetwork {
 
   /** Sends a message with an id from {@link allocateId}. */
   send(id: number, from: string, to: string, payload: unknown, size: number, label: string | undefined, stamp: Envelope['stamp']): void {
-    const envelope: Envelope = { id, from, to, payload, size, sentAt: this.host.scheduler.now, ...(label === undefined ? {} : { label }), ...(stamp === undefined ? {} : { stamp }) };
+    // One object shape for every envelope (absent fields are undefined) keeps the hot path monomorphic.
+    const envelope: Envelope = { id, from, to, payload, size, label, sentAt: this.host.scheduler.now, stamp };
     this.sends++;
     let dispatches: readonly { envelope: Envelope; delay: number }[] = [{ envelope, delay: 0 }];
     if (this.adversaries.length > 0) {

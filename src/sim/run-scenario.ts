@@ -55,7 +55,7 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
 
 /** Runs a scenario whose faults are already explicit (as shrinking and replay do). */
 export async function runPinned(scenario: Scenario, trace: boolean): Promise<ScenarioRun> {
-  const sim = new Simulation({ seed: scenario.seed, trace, network: networkConfig(scenario.network) });
+  const sim = new Simulation({ seed: scenario.seed, trace, stamping: scenario.stamping, network: networkConfig(scenario.network) });
   const workload = WORKLOADS[scenario.workload];
   const checks = workload?.setup(sim, { participants: scenario.participants, params: scenario.params });
   for (const name of scenario.properties.invariants) {

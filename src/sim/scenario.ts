@@ -17,6 +17,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { permanentError } from '../core/errors.ts';
 import { FAULT_KINDS, type FaultKind, type FaultPhase, type LinkSettings, type RandomFaultSpec } from './faults.ts';
 import { LATENCY_KINDS, PERFECT_LINK, type LatencyDistribution } from './latency.ts';
+import type { CausalStamping } from './trace.ts';
 import type { Participant, Workload } from './workload.ts';
 import { WORKLOADS } from './workloads/index.ts';
 
@@ -57,6 +58,8 @@ export interface Scenario {
   readonly until: number;
   /** Event limit: a run that reaches it counts as hung. */
   readonly max_events: number;
+  /** Causal stamps in traces: `vector` (and Lamport) or `lamport` only, for runs with many nodes. */
+  readonly stamping: CausalStamping;
   /** Workload parameters. */
   readonly params: Readonly<Record<string, number>>;
   /** Every node with its role and implementation. */
@@ -122,7 +125,7 @@ function checkedScenario(document: unknown, file: string, locate: (path: Path) =
 export function checkScenario(document: unknown, locate: (path: Path) => number | undefined = () => undefined): { scenario?: Scenario; diagnostics: ScenarioDiagnostic[] } {
   const c = new Checker(locate);
   const root = c.table(document, []) ?? {};
-  c.onlyKeys(root, [], ['name', 'workload', 'seed', 'until', 'max_events', 'params', 'participants', 'network', 'faults', 'random_faults', 'adversaries', 'properties']);
+  c.onlyKeys(root, [], ['name', 'workload', 'seed', 'until', 'max_events', 'stamping', 'params', 'participants', 'network', 'faults', 'random_faults', 'adversaries', 'properties']);
   const workloadName = c.string(root, 'workload', []);
   const workload = workloadName === undefined ? undefined : WORKLOADS[workloadName];
   if (workloadName !== undefined && workload === undefined) c.problem(['workload'], `unknown workload "${workloadName}"; known: ${Object.keys(WORKLOADS).join(', ')}`);
@@ -134,6 +137,7 @@ export function checkScenario(document: unknown, locate: (path: Path) => number 
     seed: c.number(root, 'seed', [], { integer: true, min: 0, fallback: 0 }),
     until: c.number(root, 'until', [], { min: 0, fallback: DEFAULT_UNTIL }),
     max_events: c.number(root, 'max_events', [], { integer: true, min: 1, fallback: DEFAULT_MAX_EVENTS }),
+    stamping: checkStamping(c, root),
     params: checkParams(c, root.params, workload),
     participants,
     network: checkNetwork(c, root.network, names),
@@ -145,6 +149,13 @@ export function checkScenario(document: unknown, locate: (path: Path) => number 
   // Document order reads best; problems without a line go last.
   const diagnostics = [...c.problems].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
   return diagnostics.length === 0 ? { scenario, diagnostics } : { diagnostics };
+}
+
+function checkStamping(c: Checker, root: Record<string, unknown>): CausalStamping {
+  const stamping = c.string(root, 'stamping', [], 'vector');
+  if (stamping === 'vector' || stamping === 'lamport') return stamping;
+  c.problem(['stamping'], `unknown stamping "${stamping ?? ''}"; known: vector, lamport`);
+  return 'vector';
 }
 
 function checkParticipants(c: Checker, value: unknown, workload: Workload | undefined): Participant[] {

@@ -260,3 +260,22 @@ test('an invariant stops the run at its first violation', async () => {
   assert.equal(result.stop, 'stopped');
   assert.deepEqual(result.violations, [{ property: 'below three', time: 30, detail: 'count is 3' }]);
 });
+
+test('a Lamport-only trace leaves out vector clocks but keeps causal order', async () => {
+  const simulation = sim({ stamping: 'lamport' });
+  simulation.addNode('A', (node) => {
+    node.send('B', 'ping');
+  });
+  simulation.addNode('B', (node) => {
+    node.onMessage(() => {
+      node.local('got it');
+    });
+  });
+  await simulation.run();
+  assert.deepEqual(simulation.trace?.events.map((event) => [event.type, event.stamp]), [
+    ['send', { lamport: 1 }],
+    ['deliver', { lamport: 2 }],
+    ['local', { lamport: 3 }],
+    ['end', undefined],
+  ]);
+});

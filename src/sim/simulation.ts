@@ -21,7 +21,7 @@ import { payloadSize, type Envelope, type SendOptions } from './envelope.ts';
 import { PERFECT_NETWORK, SimNetwork, type DropReason, type NetworkConfig } from './network.ts';
 import { SimNode, definedFields, type ClockSkew, type NodeHost, type NodeProgram } from './node.ts';
 import { Scheduler, type StopReason } from './scheduler.ts';
-import { TraceRecorder } from './trace.ts';
+import { TraceRecorder, type CausalStamping } from './trace.ts';
 
 /** Physical time at virtual time 0 unless configured: 2026-01-01T00:00:00Z. */
 export const DEFAULT_EPOCH_MS = 1_767_225_600_000;
@@ -34,6 +34,8 @@ export interface SimulationOptions {
   readonly network?: NetworkConfig;
   /** Record a trace (default false: faster). */
   readonly trace?: boolean;
+  /** Causal stamps in the trace: vector clocks and Lamport time (default), or Lamport time only. */
+  readonly stamping?: CausalStamping;
   /** Physical time at virtual time 0. */
   readonly epochMs?: number;
   /** How corrupted payloads are made (default {@link corruptPayload}). */
@@ -120,7 +122,7 @@ export class Simulation implements NodeHost {
     if (!Number.isSafeInteger(options.seed)) throw permanentError('sim.bad-seed', `a simulation seed must be a safe integer, got ${options.seed}`);
     this.seed = options.seed;
     this.random = new SeededRandom(options.seed);
-    this.trace = options.trace === true ? new TraceRecorder() : undefined;
+    this.trace = options.trace === true ? new TraceRecorder(options.stamping) : undefined;
     this.epochMs = options.epochMs ?? DEFAULT_EPOCH_MS;
     this.network = new SimNetwork(this, new RandomDraws(this.random.fork('network')), new RandomDraws(this.random.fork('adversaries')), options.network ?? PERFECT_NETWORK, options.corrupt);
   }

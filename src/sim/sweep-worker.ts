@@ -1,9 +1,13 @@
 /**
- * Entry point of a sweep worker thread: runs the seeds it was given and posts their results.
+ * Entry point of a sweep worker thread: asks for seeds by posting results (an empty list at
+ * first), runs each chunk it is sent, and posts the results back, until the sweep stops it.
  *
  * @module
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { runSeeds, type SweepTask } from './sweep.ts';
 
-parentPort?.postMessage(await runSeeds(workerData as SweepTask));
+parentPort?.on('message', (task: SweepTask) => {
+  void runSeeds(task).then((results) => parentPort?.postMessage(results));
+});
+parentPort?.postMessage([]);

@@ -9,12 +9,15 @@ import { sweep } from './sweep.ts';
 const flaky = parseScenario(readFileSync(resolve(import.meta.dirname, '..', '..', 'scenarios', 'request-response-flaky.toml'), 'utf8'));
 
 test('a sweep over worker threads reports the same as one in this thread, and each verdict matches a single run', async () => {
-  const parallel = await sweep(flaky, { seeds: 16, workers: 2 });
-  const serial = await sweep(flaky, { seeds: 16, workers: 1 });
-  assert.deepEqual(parallel, serial);
-  assert.equal(parallel.total, 16);
-  assert.equal(parallel.passed + parallel.failing.length, 16);
-  assert.ok(parallel.failing.length > 0 && parallel.passed > 0, 'the flaky scenario should have both outcomes among 16 seeds');
+  const workersOnly = await sweep(flaky, { seeds: 50, workers: 2, useThisThread: false });
+  const mixed = await sweep(flaky, { seeds: 50, workers: 2 });
+  const serial = await sweep(flaky, { seeds: 50, workers: 1 });
+  assert.deepEqual(workersOnly, serial);
+  assert.deepEqual(mixed, serial);
+  assert.equal(serial.total, 50);
+  assert.equal(serial.passed + serial.failing.length, 50);
+  assert.ok(serial.failing.length > 0 && serial.passed > 0, 'the flaky scenario should have both outcomes among 50 seeds');
+  const parallel = workersOnly;
   for (const { seed, failures } of parallel.failing) {
     const run = await runScenario(flaky, { seed });
     assert.deepEqual(run.failures.map((failure) => `${failure.property}: ${failure.detail}`), failures);

@@ -4,10 +4,11 @@
  * so a trace alone is enough to re-run the simulation (`replay.ts`). The schema is documented in
  * `docs/simulator.md`.
  *
- * Causal stamps: the recorder keeps a Lamport counter and a vector clock per node. A node's own
- * event ticks its clock; a send carries the sender's stamp; a delivery merges it into the
- * receiver's clock (the textbook rules of `core/logical-clock.ts`). Environment events (drops,
- * faults) carry no stamp: no node performed them.
+ * Causal stamps: the recorder keeps a Lamport counter and (unless told to keep Lamport time
+ * only) a vector clock per node. A node's own event ticks its clock; a send carries the sender's
+ * stamp; a delivery merges it into the receiver's clock (the textbook rules of
+ * `core/logical-clock.ts`). Environment events (drops, faults) carry no stamp: no node performed
+ * them. Vector stamps grow with the number of nodes, so large runs may keep Lamport time only.
  *
  * @module
  */
@@ -38,9 +39,12 @@ export type TraceEventType =
 export interface CausalStamp {
   /** Lamport counter. */
   readonly lamport: number;
-  /** Vector clock, by node name. */
-  readonly vector: VectorClock;
+  /** Vector clock, by node name (absent when the trace keeps Lamport time only). */
+  readonly vector?: VectorClock;
 }
+
+/** Which causal stamps a trace records. */
+export type CausalStamping = 'vector' | 'lamport';
 
 /** What a caller says about an event; the recorder adds `seq`, `t` and the stamp. */
 export interface TraceEventFields {
@@ -87,6 +91,8 @@ export interface TraceHeader {
   readonly config: unknown;
 }
 
+const ZERO: CausalStamp = { lamport: 0, vector: {} };
+
 /** Field order of an event line: fixed, so equal events always serialize to equal bytes. */
 const FIELD_ORDER = ['seq', 't', 'type', 'node', 'from', 'to', 'msg', 'label', 'size', 'reason', 'detail', 'ok', 'stamp'] as const;
 
@@ -95,6 +101,9 @@ export class TraceRecorder {
   /** Recorded events, in order. */
   readonly events: TraceEvent[] = [];
   private readonly clocks = new Map<string, CausalStamp>();
+
+  /** A recorder stamping events with vector clocks too, or with Lamport time only. */
+  constructor(private readonly stamping: CausalStamping = 'vector') {}
 
   /** Records an environment event (no stamp). */
   record(time: number, fields: TraceEventFields): void {
@@ -110,11 +119,9 @@ export class TraceRecorder {
 
   /** Records the delivery of a message stamped `sent` to `node`, merging the stamps. */
   recordReceive(time: number, node: string, sent: CausalStamp | undefined, fields: TraceEventFields): void {
-    const own = this.clocks.get(node) ?? { lamport: 0, vector: {} };
-    const stamp =
-      sent === undefined
-        ? { lamport: lamportTick(own.lamport), vector: vectorIncrement(own.vector, node) }
-        : { lamport: lamportObserve(own.lamport, sent.lamport), vector: vectorIncrement(mergeVectors(own.vector, sent.vector), node) };
+    const own = this.clocks.get(node) ?? ZERO;
+    const lamport = sent === undefined ? lamportTick(own.lamport) : lamportObserve(own.lamport, sent.lamport);
+    const stamp = this.stamping === 'lamport' ? { lamport } : { lamport, vector: vectorIncrement(mergeVectors(own.vector ?? {}, sent?.vector ?? {}), node) };
     this.clocks.set(node, stamp);
     this.events.push({ ...fields, node, seq: this.events.length, t: time, stamp });
   }
@@ -125,8 +132,9 @@ export class TraceRecorder {
   }
 
   private tick(node: string): CausalStamp {
-    const own = this.clocks.get(node) ?? { lamport: 0, vector: {} };
-    const stamp = { lamport: lamportTick(own.lamport), vector: vectorIncrement(own.vector, node) };
+    const own = this.clocks.get(node) ?? ZERO;
+    const lamport = lamportTick(own.lamport);
+    const stamp = this.stamping === 'lamport' ? { lamport } : { lamport, vector: vectorIncrement(own.vector ?? {}, node) };
     this.clocks.set(node, stamp);
     return stamp;
   }
@@ -144,6 +152,7 @@ export function eventLine(event: TraceEvent): string {
 }
 
 function sortedStamp(stamp: CausalStamp): CausalStamp {
+  if (stamp.vector === undefined) return { lamport: stamp.lamport };
   const vector: Record<string, number> = {};
   for (const key of Object.keys(stamp.vector).sort()) vector[key] = stamp.vector[key] ?? 0;
   return { lamport: stamp.lamport, vector };

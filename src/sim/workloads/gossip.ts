@@ -103,10 +103,14 @@ function runPeer(node: SimNode, names: readonly string[], fanout: number, interv
   const state = new Map<string, number>();
   const peers = names.filter((name) => name !== node.name);
   const draws = new RandomDraws(node.effects.random);
+  const pool = peers.slice();
+  // A partial Fisher-Yates shuffle of `pool`: `count` distinct peers in `count` draws.
   const randomPeers = (count: number): string[] => {
-    const chosen = new Set<string>();
-    while (chosen.size < count) chosen.add(draws.pick(peers));
-    return [...chosen];
+    for (let i = 0; i < count; i++) {
+      const j = i + draws.int(pool.length - i);
+      [pool[i], pool[j]] = [pool[j]!, pool[i]!]; // i <= j < length
+    }
+    return pool.slice(0, count);
   };
   const learn = (key: string, version: number): boolean => {
     if ((state.get(key) ?? 0) >= version) return false;
