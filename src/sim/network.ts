@@ -202,7 +202,7 @@ export class SimNetwork {
   private drop(envelope: Envelope, reason: DropReason): void {
     const key = `${envelope.from}->${envelope.to}`;
     this.dropCounts.set(key, (this.dropCounts.get(key) ?? 0) + 1);
-    this.host.trace?.record(this.host.scheduler.now, { type: 'drop', from: envelope.from, to: envelope.to, msg: envelope.id, reason, ...(envelope.label === undefined ? {} : { label: envelope.label }) });
+    this.host.trace?.record(this.host.scheduler.now, { type: 'drop', from: envelope.from, to: envelope.to, msg: envelope.id, label: envelope.label, reason });
   }
 
   private link(from: string, to: string): LinkState {

@@ -19,7 +19,7 @@ import { diagnoseStall, type StallReport } from './diagnosis.ts';
 import { RandomDraws } from './draws.ts';
 import { payloadSize, type Envelope, type SendOptions } from './envelope.ts';
 import { PERFECT_NETWORK, SimNetwork, type DropReason, type NetworkConfig } from './network.ts';
-import { SimNode, definedFields, type ClockSkew, type NodeHost, type NodeProgram } from './node.ts';
+import { SimNode, type ClockSkew, type NodeHost, type NodeProgram } from './node.ts';
 import { Scheduler, type StopReason } from './scheduler.ts';
 import { TraceRecorder, type CausalStamping } from './trace.ts';
 
@@ -247,7 +247,7 @@ export class Simulation implements NodeHost {
   send(from: SimNode, to: string, payload: unknown, options: SendOptions): void {
     const id = this.network.allocateId();
     const size = options.size ?? payloadSize(payload);
-    const stamp = this.trace?.recordLocal(this.scheduler.now, from.name, { type: 'send', to, msg: id, size, ...definedFields({ label: options.label }) });
+    const stamp = this.trace?.recordLocal(this.scheduler.now, from.name, { type: 'send', to, msg: id, size, label: options.label });
     this.network.send(id, from.name, to, payload, size, options.label, stamp);
   }
 
@@ -256,7 +256,7 @@ export class Simulation implements NodeHost {
     const node = this.nodes.get(envelope.to);
     if (node === undefined) return 'unknown-node';
     if (node.state === 'crashed') return 'crashed';
-    this.trace?.recordReceive(this.scheduler.now, node.name, envelope.stamp, { type: 'deliver', from: envelope.from, msg: envelope.id, ...definedFields({ label: envelope.label }) });
+    this.trace?.recordReceive(this.scheduler.now, node.name, envelope.stamp, { type: 'deliver', from: envelope.from, msg: envelope.id, label: envelope.label });
     node.deliver(envelope);
     return undefined;
   }

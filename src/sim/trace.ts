@@ -107,13 +107,13 @@ export class TraceRecorder {
 
   /** Records an environment event (no stamp). */
   record(time: number, fields: TraceEventFields): void {
-    this.events.push({ ...fields, seq: this.events.length, t: time });
+    this.push(time, fields, fields.node, undefined);
   }
 
   /** Records an event performed by `node`, ticking its causal clock; returns the stamp. */
   recordLocal(time: number, node: string, fields: TraceEventFields): CausalStamp {
     const stamp = this.tick(node);
-    this.events.push({ ...fields, node, seq: this.events.length, t: time, stamp });
+    this.push(time, fields, node, stamp);
     return stamp;
   }
 
@@ -123,12 +123,31 @@ export class TraceRecorder {
     const lamport = sent === undefined ? lamportTick(own.lamport) : lamportObserve(own.lamport, sent.lamport);
     const stamp = this.stamping === 'lamport' ? { lamport } : { lamport, vector: vectorIncrement(mergeVectors(own.vector ?? {}, sent?.vector ?? {}), node) };
     this.clocks.set(node, stamp);
-    this.events.push({ ...fields, node, seq: this.events.length, t: time, stamp });
+    this.push(time, fields, node, stamp);
   }
 
   /** Forgets a node's causal clock (its memory is gone after a crash). */
   resetClock(node: string): void {
     this.clocks.delete(node);
+  }
+
+  /** Every event has the same object shape (absent fields undefined): cheap to build and to keep. */
+  private push(time: number, fields: TraceEventFields, node: string | undefined, stamp: CausalStamp | undefined): void {
+    this.events.push({
+      seq: this.events.length,
+      t: time,
+      type: fields.type,
+      node,
+      from: fields.from,
+      to: fields.to,
+      msg: fields.msg,
+      label: fields.label,
+      size: fields.size,
+      reason: fields.reason,
+      detail: fields.detail,
+      ok: fields.ok,
+      stamp,
+    });
   }
 
   private tick(node: string): CausalStamp {
