@@ -189,13 +189,22 @@ export class SimNode {
     };
   }
 
+  /**
+   * Runs `task` on this node's thread as soon as it is free, the way a request from outside the
+   * simulation (a user, a test driver) reaches a node. Ignored while the node is crashed.
+   */
+  submit(task: () => unknown): void {
+    this.runTask(task);
+  }
+
   /** Waits for the first of the conditions in `condition`. One wait at a time per node. */
   wait(condition: WakeCondition): Promise<WakeReason> {
     if (condition.message === undefined && condition.predicate === undefined && condition.timeoutMs === undefined) {
       return Promise.reject(permanentError('sim.empty-wait', `node ${this.name} waits for nothing (give a message filter, a predicate or a timeout)`));
     }
     if (this.state !== 'running') {
-      return Promise.reject(permanentError('sim.concurrent-wait', `node ${this.name} began a second wait while ${this.state}: a node waits for one thing at a time`));
+      const why = this.state === 'waiting' ? 'began a second wait: a node waits for one thing at a time' : `was asked to wait while ${this.state}, outside its own tasks`;
+      return Promise.reject(permanentError('sim.concurrent-wait', `node ${this.name} ${why}`));
     }
     const ready = this.readyReason(condition);
     if (ready !== undefined) return Promise.resolve(ready);

@@ -3,7 +3,8 @@
  * style of Demers et al., "Epidemic algorithms for replicated database maintenance" (PODC 1987).
  *
  * Each peer holds a map key -> version in memory. Updates are originated at seeded random times
- * by random peers. A peer that learns something new forwards it as a rumor to `fanout` random
+ * by random peers, which first write them to storage (so that an update survives its origin's
+ * crash: a restarted peer reloads the updates it originated). A peer that learns something new forwards it as a rumor to `fanout` random
  * peers (rumor mongering); every `interval` ms it also sends a digest of its whole map to one
  * random peer, which merges it and answers with what the sender lacks (push-pull anti-entropy),
  * so updates lost to faults or crashes are repaired. Peers are reactive: all code runs in message
@@ -14,6 +15,7 @@
  *
  * @module
  */
+import { decodeCanonical, encodeCanonical } from '../../core/canonical.ts';
 import { SeededRandom } from '../../handlers/random.ts';
 import { RandomDraws } from '../draws.ts';
 import type { Envelope } from '../envelope.ts';
@@ -51,8 +53,10 @@ function setup(sim: Simulation, { participants, params }: WorkloadSetup): Worklo
   const interval = param(params, 'interval');
   const horizon = param(params, 'horizon');
   for (const participant of participants) {
-    sim.addNode(participant.name, participant.impl === SILENT_IMPL ? () => undefined : (node) => {
-      peers.set(node.name, runPeer(node, names, fanout, interval, horizon));
+    sim.addNode(participant.name, participant.impl === SILENT_IMPL ? () => undefined : async (node) => {
+      const peer = runPeer(node, names, fanout, interval, horizon);
+      peers.set(node.name, peer);
+      await peer.recover();
     });
   }
   for (let i = 0; i < param(params, 'updates'); i++) {
@@ -62,7 +66,7 @@ function setup(sim: Simulation, { participants, params }: WorkloadSetup): Worklo
       const peer = peers.get(origin);
       if (sim.node(origin).state === 'crashed' || peer === undefined) return;
       originated.set(key, 1);
-      peer.originate(key);
+      sim.node(origin).submit(() => peer.originate(key));
     });
   }
   return {
@@ -92,11 +96,17 @@ function param(params: Readonly<Record<string, number>>, name: string): number {
   return params[name] ?? gossipWorkload.params[name] ?? 0;
 }
 
-/** A running peer: its memory-only state, and a way to make it originate an update. */
+/** A running peer: its state in memory, and what it does on its node's thread. */
 interface Peer {
   readonly state: ReadonlyMap<string, number>;
-  originate(key: string): void;
+  /** Stores a new update, then spreads it. */
+  originate(key: string): Promise<void>;
+  /** Reloads the updates this peer originated (after a restart). */
+  recover(): Promise<void>;
 }
+
+/** Storage key of an update a peer originated. */
+const OWN = 'gossip/own/';
 
 /** Starts one peer. */
 function runPeer(node: SimNode, names: readonly string[], fanout: number, interval: number, horizon: number): Peer {
@@ -150,9 +160,17 @@ function runPeer(node: SimNode, names: readonly string[], fanout: number, interv
   }
   return {
     state,
-    originate: (key) => {
+    originate: async (key) => {
       node.local(`originate ${key}`);
+      await node.effects.storage.put(OWN + key, encodeCanonical(1));
       spread(key, 1);
+    },
+    recover: async () => {
+      const storage = node.effects.storage;
+      for (const entry of await storage.list(OWN)) {
+        const stored = await storage.get(entry);
+        if (stored !== undefined) learn(entry.slice(OWN.length), decodeCanonical(stored) as number);
+      }
     },
   };
 }
