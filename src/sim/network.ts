@@ -53,10 +53,15 @@ export interface NetworkHost {
   deliver(envelope: Envelope): DropReason | undefined;
 }
 
+/** What the network remembers about one directed link. */
 interface LinkState {
+  /** Current conditions (rules and temporary rules applied). */
   conditions: LinkConditions;
+  /** The rule version `conditions` was computed at. */
   version: number;
+  /** When the link finishes sending what it has (bandwidth). */
   freeAt: number;
+  /** Arrival time of the last message (FIFO order). */
   lastArrival: number;
 }
 

@@ -102,9 +102,13 @@ export interface NodeHost {
   deviceOfNode(name: string): DeviceId | undefined;
 }
 
+/** The wait a node is in. */
 interface PendingWait {
+  /** What ends it. */
   readonly condition: WakeCondition;
+  /** What it looks like in the waits-for report. */
   readonly info: WaitInfo;
+  /** Ends it. */
   readonly resolve: (reason: WakeReason) => void;
 }
 

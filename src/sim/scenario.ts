@@ -331,21 +331,25 @@ function checkProperties(c: Checker, value: unknown, workload: Workload | undefi
 
 /** Collects problems while reading an untyped document. */
 class Checker {
+  /** Every problem found so far. */
   readonly problems: ScenarioDiagnostic[] = [];
 
   constructor(private readonly locate: (path: Path) => number | undefined) {}
 
+  /** Records a problem at `path` (with its line, when known). */
   problem(path: Path, message: string): void {
     const line = this.locate(path);
     this.problems.push({ ...(line === undefined ? {} : { line }), path: formatPath(path), message });
   }
 
+  /** `value` as a table, or a problem. */
   table(value: unknown, path: Path): Record<string, unknown> | undefined {
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
     this.problem(path, `expected a table, got ${describe(value)}`);
     return undefined;
   }
 
+  /** `value` as a list (absent: empty), or a problem. */
   list(value: unknown, path: Path): unknown[] {
     if (value === undefined) return [];
     if (Array.isArray(value)) return value as unknown[];
@@ -353,10 +357,12 @@ class Checker {
     return [];
   }
 
+  /** A problem for each key of `table` not in `allowed`. */
   onlyKeys(table: Record<string, unknown>, path: Path, allowed: readonly string[]): void {
     for (const key of Object.keys(table)) if (!allowed.includes(key)) this.problem([...path, key], `unknown key "${key}"; expected one of ${allowed.join(', ')}`);
   }
 
+  /** A string field; missing is a problem unless there is a fallback. */
   string(table: Record<string, unknown>, key: string, path: Path, fallback?: string): string | undefined {
     const value = table[key];
     if (value === undefined) {
@@ -368,6 +374,7 @@ class Checker {
     return fallback;
   }
 
+  /** A list-of-strings field. */
   stringList(table: Record<string, unknown>, key: string, path: Path): string[] {
     const value = table[key];
     if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
@@ -375,6 +382,7 @@ class Checker {
     return [];
   }
 
+  /** A number field within bounds; out of range or wrong type is a problem (and the fallback is used). */
   number(table: Record<string, unknown>, key: string, path: Path, options: { readonly fallback: number; readonly min?: number; readonly max?: number; readonly integer?: boolean; readonly required?: boolean }): number {
     const raw = table[key];
     if (raw === undefined) {
@@ -393,6 +401,7 @@ class Checker {
     return options.fallback;
   }
 
+  /** A boolean field. */
   boolean(table: Record<string, unknown>, key: string, path: Path, fallback: boolean): boolean {
     const value = table[key];
     if (typeof value === 'boolean') return value;
@@ -400,18 +409,21 @@ class Checker {
     return fallback;
   }
 
+  /** A field naming a participant. */
   node(table: Record<string, unknown>, key: string, path: Path, names: readonly string[]): string {
     const name = this.string(table, key, path) ?? '';
     if (name !== '' && !names.includes(name)) this.problem([...path, key], unknownNode(name, names));
     return name;
   }
 
+  /** The given optional fields, each naming a participant. */
   nodeFields(table: Record<string, unknown>, path: Path, keys: readonly string[], names: readonly string[]): Record<string, string> {
     const fields: Record<string, string> = {};
     for (const key of keys) if (table[key] !== undefined) fields[key] = this.node(table, key, path, names);
     return fields;
   }
 
+  /** A list of participant names. */
   nodeList(value: unknown, path: Path, names: readonly string[]): string[] {
     if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
       this.problem(path, `expected a list of node names, got ${describe(value)}`);

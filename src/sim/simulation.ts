@@ -241,9 +241,9 @@ export class Simulation implements NodeHost {
     });
   }
 
-  // NodeHost and NetworkHost
+  // NodeHost and NetworkHost: called by nodes and the network, not by simulation users.
 
-  /** @internal */
+  /** A node sends: the send is stamped and traced, then handed to the network. */
   send(from: SimNode, to: string, payload: unknown, options: SendOptions): void {
     const id = this.network.allocateId();
     const size = options.size ?? payloadSize(payload);
@@ -251,7 +251,7 @@ export class Simulation implements NodeHost {
     this.network.send(id, from.name, to, payload, size, options.label, stamp);
   }
 
-  /** @internal */
+  /** The network delivers: the recipient takes the message unless it is unknown or crashed. */
   deliver(envelope: Envelope): DropReason | undefined {
     const node = this.nodes.get(envelope.to);
     if (node === undefined) return 'unknown-node';
@@ -261,7 +261,7 @@ export class Simulation implements NodeHost {
     return undefined;
   }
 
-  /** @internal */
+  /** A node's code threw: recorded as a crash of that node, and the run goes on. */
   nodeFailed(node: SimNode, error: unknown): void {
     const failure = toAuraError(error, 'sim.role-threw');
     const text = `${failure.code}: ${failure.message}`;
@@ -271,17 +271,17 @@ export class Simulation implements NodeHost {
     this.trace?.resetClock(node.name);
   }
 
-  /** @internal */
+  /** A node waits on a predicate: it is re-checked between events. */
   watchPredicate(node: SimNode): void {
     this.predicateWaiters.add(node);
   }
 
-  /** @internal */
+  /** The node with device id `device`. */
   nodeOfDevice(device: DeviceId): string | undefined {
     return this.devices.get(device);
   }
 
-  /** @internal */
+  /** The device id of node `name`. */
   deviceOfNode(name: string): DeviceId | undefined {
     return this.nodes.get(name)?.device;
   }

@@ -82,6 +82,7 @@ export interface TraceEvent extends TraceEventFields {
 
 /** The first line of a trace. */
 export interface TraceHeader {
+  /** Always `header`. */
   readonly type: 'header';
   /** {@link TRACE_VERSION}. */
   readonly version: number;

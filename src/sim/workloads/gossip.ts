@@ -98,6 +98,7 @@ function param(params: Readonly<Record<string, number>>, name: string): number {
 
 /** A running peer: its state in memory, and what it does on its node's thread. */
 interface Peer {
+  /** Key -> version, in memory. */
   readonly state: ReadonlyMap<string, number>;
   /** Stores a new update, then spreads it. */
   originate(key: string): Promise<void>;

@@ -20,32 +20,49 @@ import type { SimNode } from '../node.ts';
 import type { Simulation } from '../simulation.ts';
 import { SILENT_IMPL, type Workload, type WorkloadChecks, type WorkloadSetup } from '../workload.ts';
 
+/** A client's question. */
 interface Request {
   readonly kind: 'request';
+  /** `client:index`, unique per request (retries reuse it). */
   readonly id: string;
+  /** The argument; the answer is `2 n`. */
   readonly n: number;
 }
 
+/** The server's answer. */
 interface Reply {
   readonly kind: 'reply';
+  /** The request answered. */
   readonly id: string;
+  /** `2 n`. */
   readonly result: number;
 }
 
 /** What an outside observer sees (ghost state for the properties; nodes never read it). */
 interface Observations {
+  /** Executions per request id. */
   readonly executions: Map<string, number>;
+  /** Requests that got a reply. */
   readonly answered: Set<string>;
+  /** Requests a client gave up on. */
   readonly gaveUp: Set<string>;
+  /** Replies with a wrong result. */
   readonly wrong: string[];
+  /** Clients that finished all their requests. */
   readonly finished: Set<string>;
 }
 
+/** How a client behaves. */
 interface ClientSettings {
+  /** The server's node name. */
   readonly server: string;
+  /** Requests to make. */
   readonly requests: number;
+  /** Reply timeout in ms, or none (wait forever). */
   readonly timeout: number | undefined;
+  /** Retries after the first attempt. */
   readonly retries: number;
+  /** First backoff in ms, doubled at each retry. */
   readonly backoff: number;
 }
 
