@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { Adversary, AdversaryTools } from './adversary.ts';
+import type { Adversary, AdversaryTools, Dispatch } from './adversary.ts';
 import { corruptPayload, type CorruptHook } from './corrupt.ts';
 import type { RandomDraws } from './draws.ts';
 import type { Envelope } from './envelope.ts';
@@ -123,6 +123,7 @@ export class SimNetwork {
 
   /** True when an open partition separates `a` and `b`. */
   separated(a: string, b: string): boolean {
+    if (this.partitions.size === 0) return false;
     for (const side of this.partitions.values()) if ((side.get(a) ?? 0) !== (side.get(b) ?? 0)) return true;
     return false;
   }
@@ -149,12 +150,14 @@ export class SimNetwork {
     // One object shape for every envelope (absent fields are undefined) keeps the hot path monomorphic.
     const envelope: Envelope = { id, from, to, payload, size, label, sentAt: this.host.scheduler.now, stamp };
     this.sends++;
-    let dispatches: readonly { envelope: Envelope; delay: number }[] = [{ envelope, delay: 0 }];
-    if (this.adversaries.length > 0) {
-      const tools: AdversaryTools = { draws: this.adversaryDraws, now: this.host.scheduler.now };
-      for (const adversary of this.adversaries) dispatches = dispatches.flatMap((dispatch) => adversary.intercept(dispatch.envelope, tools).map((next) => ({ envelope: next.envelope, delay: dispatch.delay + next.delay })));
-      if (dispatches.length === 0) this.drop(envelope, 'adversary');
+    if (this.adversaries.length === 0) {
+      this.transmit(envelope, 0, true);
+      return;
     }
+    let dispatches: readonly Dispatch[] = [{ envelope, delay: 0 }];
+    const tools: AdversaryTools = { draws: this.adversaryDraws, now: this.host.scheduler.now };
+    for (const adversary of this.adversaries) dispatches = dispatches.flatMap((dispatch) => adversary.intercept(dispatch.envelope, tools).map((next) => ({ envelope: next.envelope, delay: dispatch.delay + next.delay })));
+    if (dispatches.length === 0) this.drop(envelope, 'adversary');
     for (const dispatch of dispatches) this.transmit(dispatch.envelope, dispatch.delay, true);
   }
 
