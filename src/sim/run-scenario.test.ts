@@ -16,8 +16,10 @@ test('each example scenario ends the way its comment says', async () => {
 
   const noDedup = await runScenario(example('no-dedup-duplicates'));
   assert.equal(noDedup.result.stop, 'stopped');
-  assert.equal(noDedup.failures[0]?.property, 'at-most-once');
-  assert.match(noDedup.failures[0]?.detail ?? '', /was executed 2 times/);
+  const [violation] = noDedup.failures;
+  assert.ok(violation);
+  assert.equal(violation.property, 'at-most-once');
+  assert.match(violation.detail, /was executed 2 times/);
 
   const stall = await runScenario(example('patient-client-stall'));
   assert.equal(stall.result.stall?.faultInduced, true);
