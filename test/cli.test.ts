@@ -38,3 +38,10 @@ test('the demo runs every check and exits 0', () => {
   assert.equal(result.status, 0, result.stdout + result.stderr);
   assert.match(result.stdout, /(\d+) of \1 checks passed/);
 });
+
+test('a bad argument value is a usage error: exit 2 with a pointer to --help', () => {
+  const result = aura('id', 'new', 'planet');
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /error\[cli\.usage\]: unknown identifier kind "planet"/);
+  assert.match(result.stderr, /aura id new --help/);
+});

@@ -11,6 +11,9 @@ import { isAuraError } from '../core/errors.ts';
 import { registerIdCommands } from './commands/id.ts';
 import { registerSimCommands } from './commands/sim.ts';
 
+/** The code of an {@link AuraError} that means the command line itself is wrong (exit code 2). */
+export const USAGE_ERROR = 'cli.usage';
+
 /** The version printed by `aura --version`. */
 export const AURA_VERSION = '0.1.0';
 
@@ -39,6 +42,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     if (isAuraError(error)) {
       console.error(`error[${error.code}]: ${error.message}`);
+      if (error.code === USAGE_ERROR) {
+        console.error(`(run "aura ${argv.filter((arg) => !arg.startsWith('-')).slice(0, 2).join(' ')} --help" for usage)`);
+        return 2;
+      }
       return 1;
     }
     throw error;
