@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isAuraError } from '../core/errors.ts';
+import { registerChoreoCommands } from './commands/choreo.ts';
 import { registerIdCommands } from './commands/id.ts';
 
 /** The version printed by `aura --version`. */
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerIdCommands(program);
+  registerChoreoCommands(program);
   return program;
 }
 

@@ -1,0 +1,174 @@
+/**
+ * Local terms: the projector's working form of local types. They are hash-consed (a structurally
+ * equal term is always the same object), so merging two identical projections is a pointer
+ * comparison and a continuation shared by many branches is built and stored once. Unlike the
+ * public {@link LocalType}, a receive or a branch still carries the tags of the choices it informs
+ * of, which the merge consumes (`projection.ts`). {@link toLocalType} turns a term into the public
+ * form, keeping the sharing.
+ *
+ * @module
+ */
+import type { Tag } from './global-type.ts';
+import { END, type Annotations, type GatherGroup, type LocalType, type Payload, type RoleName } from './local-type.ts';
+
+/** A message's label, payload and annotations, with a key identifying them. */
+export interface Signature {
+  readonly label: string;
+  readonly payload: Payload | null;
+  readonly annotations: Annotations;
+  /** Equal keys mean equal signatures. */
+  readonly key: string;
+}
+
+interface TermBase {
+  /** Unique per distinct term within one {@link TermTable}. */
+  readonly id: number;
+  /** True when a receive or branch in this term still carries choice tags. */
+  readonly tagged: boolean;
+}
+
+/** A local term. */
+export type Term = TermBase &
+  (
+    | { readonly kind: 'send'; readonly to: RoleName; readonly sig: Signature; readonly tags: readonly Tag[]; readonly next: Term }
+    | { readonly kind: 'recv'; readonly from: RoleName; readonly sig: Signature; readonly tags: readonly Tag[]; readonly gather: GatherGroup | null; readonly next: Term }
+    | { readonly kind: 'select'; readonly entries: readonly (readonly [string, Term])[] }
+    | { readonly kind: 'branch'; readonly from: RoleName; readonly choice: number; readonly tags: readonly Tag[]; readonly entries: readonly (readonly [string, Term])[] }
+    | { readonly kind: 'local'; readonly action: string; readonly args: readonly string[]; readonly next: Term }
+    | { readonly kind: 'rec'; readonly label: string; readonly body: Term }
+    | { readonly kind: 'var'; readonly label: string }
+    | { readonly kind: 'par'; readonly branches: readonly Term[]; readonly next: Term }
+    | { readonly kind: 'end' }
+  );
+
+/** A term of one kind. */
+export type TermOf<K extends Term['kind']> = Extract<Term, { kind: K }>;
+
+type Shape = Term extends infer T ? (T extends Term ? Omit<T, 'id' | 'tagged'> : never) : never;
+
+function tagKey(tags: readonly Tag[]): string {
+  return tags.map((tag) => `${tag.choice}:${tag.label}`).join(',');
+}
+
+function entriesKey(entries: readonly (readonly [string, Term])[]): string {
+  return entries.map(([label, term]) => `${label}=${term.id}`).join(',');
+}
+
+/** The table that hash-conses terms; one per projected protocol. */
+export class TermTable {
+  private readonly terms = new Map<string, Term>();
+  private readonly publicForms = new Map<number, LocalType>();
+  /** The `end` term. */
+  readonly end: Term;
+
+  constructor() {
+    this.end = this.make({ kind: 'end' });
+  }
+
+  /** The one term with this shape. */
+  make(shape: Shape): Term {
+    const key = shapeKey(shape);
+    const existing = this.terms.get(key);
+    if (existing !== undefined) return existing;
+    const term = { ...shape, id: this.terms.size, tagged: isTagged(shape) } as Term;
+    this.terms.set(key, term);
+    return term;
+  }
+
+  /** The public local type of a term; shared subterms stay shared. */
+  toLocalType(root: Term): LocalType {
+    // Follow chains of sends, receives and local steps iteratively so that long protocols
+    // cannot overflow the stack; nested structure (select, branch, rec, par) recurses.
+    const chain: Term[] = [];
+    let term: Term = root;
+    while (!this.publicForms.has(term.id) && (term.kind === 'send' || term.kind === 'recv' || term.kind === 'local')) {
+      chain.push(term);
+      term = term.next;
+    }
+    let result = this.publicForms.get(term.id) ?? this.convert(term, END);
+    this.publicForms.set(term.id, result);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const link = chain[i]!; // i is within the chain
+      result = this.convert(link, result);
+      this.publicForms.set(link.id, result);
+    }
+    return result;
+  }
+
+  private convert(term: Term, next: LocalType): LocalType {
+    switch (term.kind) {
+      case 'send': {
+        const base = { kind: 'send' as const, to: term.to, label: term.sig.label, payload: term.sig.payload, annotations: term.sig.annotations };
+        return term.tags.length > 0 ? { ...base, choice: term.tags.map((tag) => tag.label), next } : { ...base, next };
+      }
+      case 'recv': {
+        const base = { kind: 'recv' as const, from: term.from, label: term.sig.label, payload: term.sig.payload, annotations: term.sig.annotations };
+        return term.gather === null ? { ...base, next } : { ...base, gather: term.gather, next };
+      }
+      case 'local':
+        return { kind: 'local', action: term.action, args: term.args, next };
+      case 'select':
+        return { kind: 'select', branches: this.record(term.entries) };
+      case 'branch':
+        return { kind: 'branch', from: term.from, branches: this.record(term.entries) };
+      case 'rec':
+        return { kind: 'rec', label: term.label, body: this.toLocalType(term.body) };
+      case 'var':
+        return { kind: 'var', label: term.label };
+      case 'par':
+        return { kind: 'par', branches: term.branches.map((branch) => this.toLocalType(branch)), next: this.toLocalType(term.next) };
+      case 'end':
+        return END;
+    }
+  }
+
+  private record(entries: readonly (readonly [string, Term])[]): Record<string, LocalType> {
+    const record: Record<string, LocalType> = {};
+    for (const [label, term] of entries) record[label] = this.toLocalType(term);
+    return record;
+  }
+}
+
+function shapeKey(shape: Shape): string {
+  switch (shape.kind) {
+    case 'send':
+      return `s|${shape.to}|${shape.sig.key}|${tagKey(shape.tags)}|${shape.next.id}`;
+    case 'recv':
+      return `r|${shape.from}|${shape.sig.key}|${tagKey(shape.tags)}|${shape.gather?.id ?? ''}|${shape.next.id}`;
+    case 'select':
+      return `S|${entriesKey(shape.entries)}`;
+    case 'branch':
+      return `B|${shape.from}|${shape.choice}|${tagKey(shape.tags)}|${entriesKey(shape.entries)}`;
+    case 'local':
+      return `l|${shape.action}|${JSON.stringify(shape.args)}|${shape.next.id}`;
+    case 'rec':
+      return `R|${shape.label}|${shape.body.id}`;
+    case 'var':
+      return `v|${shape.label}`;
+    case 'par':
+      return `p|${shape.branches.map((branch) => branch.id).join(',')}|${shape.next.id}`;
+    case 'end':
+      return 'e';
+  }
+}
+
+function isTagged(shape: Shape): boolean {
+  switch (shape.kind) {
+    case 'send':
+    case 'local':
+      return shape.next.tagged;
+    case 'recv':
+      return shape.tags.length > 0 || shape.next.tagged;
+    case 'branch':
+      return shape.tags.length > 0 || shape.entries.some(([, term]) => term.tagged);
+    case 'select':
+      return shape.entries.some(([, term]) => term.tagged);
+    case 'rec':
+      return shape.body.tagged;
+    case 'par':
+      return shape.next.tagged || shape.branches.some((branch) => branch.tagged);
+    case 'var':
+    case 'end':
+      return false;
+  }
+}
