@@ -6,6 +6,11 @@
  * or an unexpected message (a receive or branch that finds another message at the head of its
  * queue). Branch labels travel with messages as the projection put them in `send.choice`.
  *
+ * Inside a `par`, the parts of a role run concurrently and share the queues from each peer, so a
+ * part takes the first message of its queue that it can accept (the parallel-confusion check,
+ * `E024`, guarantees that a peer's message label names exactly one part); outside a `par`, a role
+ * only ever looks at the head of each queue.
+ *
  * Simplification: a gather with a quorum waits for every member here (the runtime may drop late
  * messages; this checker only checks that the types fit together).
  *
@@ -55,7 +60,7 @@ export function executeJointly(projected: ProjectedProtocol, random: RandomEffec
   for (let steps = 0; steps < maxSteps; steps++) {
     const enabled: Step[] = [];
     const blocked: string[] = [];
-    for (const [role, proc] of procs) collectSteps(role, proc, (replacement) => procs.set(role, replacement), queue, enabled, blocked);
+    for (const [role, proc] of procs) collectSteps(role, proc, (replacement) => procs.set(role, replacement), queue, enabled, blocked, false);
     if (enabled.length === 0) {
       const unexpected = blocked.find((detail) => detail.startsWith('unexpected'));
       if (unexpected !== undefined) return { kind: 'unexpected', steps, detail: unexpected };
@@ -101,13 +106,22 @@ function normalize(proc: Proc): Proc {
   return current;
 }
 
-function collectSteps(role: RoleName, proc: Proc, replace: (proc: Proc) => void, queue: (from: RoleName, to: RoleName) => Message[], enabled: Step[], blocked: string[]): void {
+function collectSteps(
+  role: RoleName,
+  proc: Proc,
+  replace: (proc: Proc) => void,
+  queue: (from: RoleName, to: RoleName) => Message[],
+  enabled: Step[],
+  blocked: string[],
+  concurrent: boolean,
+): void {
   if (proc.kind === 'par') {
     proc.parts.forEach((part, index) => {
-      collectSteps(role, part, (replacement) => {
+      const replacePart = (replacement: Proc): void => {
         proc.parts[index] = replacement;
         replace(normalize(proc));
-      }, queue, enabled, blocked);
+      };
+      collectSteps(role, part, replacePart, queue, enabled, blocked, true);
     });
     return;
   }
@@ -133,17 +147,22 @@ function collectSteps(role: RoleName, proc: Proc, replace: (proc: Proc) => void,
       for (const branch of Object.values(type.branches)) enabled.push({ role, run: () => (advance(branch), null) });
       return;
     case 'recv': {
-      const head = queue(type.from, role)[0];
-      if (head === undefined) return;
-      if (head.label !== type.label || head.consumed !== head.choice.length) {
-        blocked.push(`unexpected: ${role} expects ${type.label} from ${type.from}, finds ${head.label}${head.consumed < head.choice.length ? ` with branch label ${head.choice[head.consumed] ?? ''}` : ''}`);
+      const messages = queue(type.from, role);
+      const accepts = (message: Message): boolean => message.label === type.label && message.consumed === message.choice.length;
+      const index = concurrent ? messages.findIndex(accepts) : messages.length > 0 && accepts(messages[0]!) ? 0 : -1; // length checked
+      const head = messages[0];
+      if (index === -1) {
+        if (head !== undefined && !concurrent) {
+          blocked.push(`unexpected: ${role} expects ${type.label} from ${type.from}, finds ${head.label}${head.consumed < head.choice.length ? ` with branch label ${head.choice[head.consumed] ?? ''}` : ''}`);
+        }
         return;
       }
-      enabled.push({ role, run: () => (queue(type.from, role).shift(), advance(type.next), null) });
+      enabled.push({ role, run: () => (messages.splice(index, 1), advance(type.next), null) });
       return;
     }
     case 'branch': {
-      const head = queue(type.from, role)[0];
+      const messages = queue(type.from, role);
+      const head = concurrent ? messages.find((message) => message.consumed < message.choice.length && (message.choice[message.consumed] ?? '') in type.branches) : messages[0];
       if (head === undefined) return;
       const label = head.choice[head.consumed];
       const next = label === undefined ? undefined : type.branches[label];

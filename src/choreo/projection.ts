@@ -66,7 +66,7 @@ class Projector {
   readonly table = new TermTable();
   readonly diagnostics: Diagnostic[] = [];
   private readonly signatures = new WeakMap<GMessage, Signature>();
-  private readonly jumps = new WeakMap<GNode, boolean>();
+  private readonly jumps = new WeakMap<GNode, ReadonlySet<string>>();
   private readonly reported = new Set<string>();
 
   constructor(private readonly knowledge: Knowledge) {}
@@ -90,8 +90,8 @@ class Projector {
       case 'choice':
         return this.choice(node, role, next);
       case 'rec': {
-        const body = this.sequence(node.body, role, next);
-        return node.roles.has(role) ? this.table.make({ kind: 'rec', label: node.label, body }) : body;
+        if (!node.roles.has(role)) return next;
+        return this.table.make({ kind: 'rec', label: node.label, body: this.sequence(node.body, role, next) });
       }
       case 'par': {
         const involved = node.branches.filter((branch) => branch.some((part) => part.roles.has(role)));
@@ -257,26 +257,37 @@ class Projector {
     return signature;
   }
 
-  /** True when `node` contains a `continue` (then it matters even to roles not occurring in it). */
+  /** True when `node` contains a `continue` to a loop outside it (then it matters even to roles not occurring in it). */
   private containsJump(node: GNode): boolean {
+    return this.freeJumps(node).size > 0;
+  }
+
+  /** The labels of the `continue`s in `node` that jump to loops enclosing `node`. */
+  private freeJumps(node: GNode): ReadonlySet<string> {
     const cached = this.jumps.get(node);
     if (cached !== undefined) return cached;
-    let result: boolean;
+    const inSequence = (nodes: readonly GNode[]): Set<string> => {
+      const labels = new Set<string>();
+      for (const child of nodes) for (const label of this.freeJumps(child)) labels.add(label);
+      return labels;
+    };
+    let result: Set<string>;
     switch (node.kind) {
       case 'continue':
-        result = true;
+        result = new Set([node.label]);
         break;
       case 'choice':
-        result = node.branches.some((branch) => branch.body.some((child) => this.containsJump(child)));
+        result = inSequence(node.branches.flatMap((branch) => branch.body));
         break;
       case 'rec':
-        result = node.body.some((child) => this.containsJump(child));
+        result = inSequence(node.body);
+        result.delete(node.label);
         break;
       case 'par':
-        result = node.branches.some((branch) => branch.some((child) => this.containsJump(child)));
+        result = inSequence(node.branches.flat());
         break;
       default:
-        result = false;
+        result = new Set();
     }
     this.jumps.set(node, result);
     return result;
