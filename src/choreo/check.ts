@@ -205,7 +205,18 @@ function checkInstance(
   const projection = projectAll(informed, knowledge);
   diagnostics.push(...projection.diagnostics);
   if (hasErrors(projection.diagnostics)) return null;
-  return { name: global.name, contentId: contentId(canonicalGlobal(global)).toString(), roles: global.roles, params: global.params, locals: projection.locals };
+  // The content id hashes the whole instance; it is computed when first read, so that checking
+  // alone does not pay for it.
+  let id: string | undefined;
+  return {
+    name: global.name,
+    get contentId(): string {
+      return (id ??= contentId(canonicalGlobal(global)).toString());
+    },
+    roles: global.roles,
+    params: global.params,
+    locals: projection.locals,
+  };
 }
 
 /** `E024`: two parts of a `parallel` in which one role could confuse messages (same peer, label and direction). */

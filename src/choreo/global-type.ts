@@ -16,6 +16,16 @@ export interface Tag {
   readonly label: string;
 }
 
+/** A message's label, payload and annotations, with a key identifying them (equal keys, equal signatures). */
+export interface Signature {
+  readonly label: string;
+  readonly payload: Payload | null;
+  readonly annotations: Annotations;
+  readonly key: string;
+  /** Equal within one instance exactly when the keys are equal. */
+  readonly id: number;
+}
+
 /** Where a node came from, for diagnostics. */
 export interface Origin {
   readonly file: string;
@@ -30,6 +40,8 @@ export interface GMessage extends Origin {
   readonly label: string;
   readonly payload: Payload | null;
   readonly annotations: Annotations;
+  /** The label, payload and annotations again, shared by every message of one statement. */
+  readonly signature: Signature;
   /** Present when the message is one of a gather's. */
   readonly gather: GatherGroup | null;
   /**

@@ -12,7 +12,7 @@
  */
 import type { Annotation, Endpoint, IndexExpr, ProtocolAst, Stmt, Value } from './ast.ts';
 import { errorAt, type Diagnostic, type Span } from './diagnostic.ts';
-import { rolesOfSequence, type GChoice, type GlobalProtocol, type GNode } from './global-type.ts';
+import { rolesOfSequence, type GChoice, type GlobalProtocol, type GNode, type Signature } from './global-type.ts';
 import type { AnnotationValue, Annotations, GatherGroup, RoleName } from './local-type.ts';
 
 /** Instances larger than this many nodes are refused (a `loop (count)` or family too large). */
@@ -96,6 +96,9 @@ class InstanceBuilder {
   private loopCount = 0;
   private gatherCount = 0;
   private tooLarge = false;
+  private readonly signatures = new WeakMap<Stmt, Signature>();
+  private readonly signaturesByKey = new Map<string, Signature>();
+  private readonly pairs = new Map<string, ReadonlySet<RoleName>>();
 
   constructor(
     private readonly params: Readonly<Record<string, number>>,
@@ -210,13 +213,14 @@ class InstanceBuilder {
 
   private send(statement: Extract<Stmt, { kind: 'send' }>, scope: Scope, out: GNode[]): void {
     const file = scope.protocol.file;
-    const annotations = annotationRecord(statement.annotations);
+    const signature = this.signatureOf(statement);
+    const annotations = signature.annotations;
     const senders = this.resolve(statement.from, scope, true);
     if (senders === null) return;
-    const message = { label: statement.message.label, payload: statement.message.payload, annotations };
+    const message = { label: signature.label, payload: signature.payload, annotations, signature };
     const push = (from: RoleName, to: RoleName, gather: GatherGroup | null): void => {
       this.count(file, statement.span);
-      out.push({ kind: 'msg', from, to, ...message, gather, tags: [], file, span: statement.span, roles: new Set([from, to]) });
+      out.push({ kind: 'msg', from, to, ...message, gather, tags: [], file, span: statement.span, roles: this.pairRoles(from, to) });
     };
     if (statement.to === 'broadcast') {
       if (statement.from.index === 'all') {
@@ -259,6 +263,28 @@ class InstanceBuilder {
         }
       }
     }
+  }
+
+  /** The role set `{from, to}`, shared by every message between the two. */
+  private pairRoles(from: RoleName, to: RoleName): ReadonlySet<RoleName> {
+    const key = `${from}\u0000${to}`;
+    let roles = this.pairs.get(key);
+    if (roles === undefined) this.pairs.set(key, (roles = new Set([from, to])));
+    return roles;
+  }
+
+  /** One signature per send statement, shared by every message it stands for. */
+  private signatureOf(statement: Extract<Stmt, { kind: 'send' }>): Signature {
+    let signature = this.signatures.get(statement);
+    if (signature === undefined) {
+      const { label, payload } = statement.message;
+      const annotations = annotationRecord(statement.annotations);
+      const key = JSON.stringify([label, payload, annotations]);
+      signature = this.signaturesByKey.get(key) ?? { label, payload, annotations, key, id: this.signaturesByKey.size };
+      this.signaturesByKey.set(key, signature);
+      this.signatures.set(statement, signature);
+    }
+    return signature;
   }
 
   private call(statement: Extract<Stmt, { kind: 'call' }>, scope: Scope, out: GNode[]): void {

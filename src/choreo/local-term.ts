@@ -8,17 +8,8 @@
  *
  * @module
  */
-import type { Tag } from './global-type.ts';
-import { END, type Annotations, type GatherGroup, type LocalType, type Payload, type RoleName } from './local-type.ts';
-
-/** A message's label, payload and annotations, with a key identifying them. */
-export interface Signature {
-  readonly label: string;
-  readonly payload: Payload | null;
-  readonly annotations: Annotations;
-  /** Equal keys mean equal signatures. */
-  readonly key: string;
-}
+import type { Signature, Tag } from './global-type.ts';
+import { END, type GatherGroup, type LocalType, type RoleName } from './local-type.ts';
 
 interface TermBase {
   /** Unique per distinct term within one {@link TermTable}. */
@@ -47,6 +38,7 @@ export type TermOf<K extends Term['kind']> = Extract<Term, { kind: K }>;
 type Shape = Term extends infer T ? (T extends Term ? Omit<T, 'id' | 'tagged'> : never) : never;
 
 function tagKey(tags: readonly Tag[]): string {
+  if (tags.length === 0) return '';
   return tags.map((tag) => `${tag.choice}:${tag.label}`).join(',');
 }
 
@@ -70,7 +62,8 @@ export class TermTable {
     const key = shapeKey(shape);
     const existing = this.terms.get(key);
     if (existing !== undefined) return existing;
-    const term = { ...shape, id: this.terms.size, tagged: isTagged(shape) } as Term;
+    // The shape is a fresh object made by the caller; completing it in place saves a copy.
+    const term = Object.assign(shape, { id: this.terms.size, tagged: isTagged(shape) }) as Term;
     this.terms.set(key, term);
     return term;
   }
@@ -98,12 +91,14 @@ export class TermTable {
   private convert(term: Term, next: LocalType): LocalType {
     switch (term.kind) {
       case 'send': {
-        const base = { kind: 'send' as const, to: term.to, label: term.sig.label, payload: term.sig.payload, annotations: term.sig.annotations };
-        return term.tags.length > 0 ? { ...base, choice: term.tags.map((tag) => tag.label), next } : { ...base, next };
+        const { label, payload, annotations } = term.sig;
+        if (term.tags.length === 0) return { kind: 'send', to: term.to, label, payload, annotations, next };
+        return { kind: 'send', to: term.to, label, payload, annotations, choice: term.tags.map((tag) => tag.label), next };
       }
       case 'recv': {
-        const base = { kind: 'recv' as const, from: term.from, label: term.sig.label, payload: term.sig.payload, annotations: term.sig.annotations };
-        return term.gather === null ? { ...base, next } : { ...base, gather: term.gather, next };
+        const { label, payload, annotations } = term.sig;
+        if (term.gather === null) return { kind: 'recv', from: term.from, label, payload, annotations, next };
+        return { kind: 'recv', from: term.from, label, payload, annotations, gather: term.gather, next };
       }
       case 'local':
         return { kind: 'local', action: term.action, args: term.args, next };
@@ -132,9 +127,9 @@ export class TermTable {
 function shapeKey(shape: Shape): string {
   switch (shape.kind) {
     case 'send':
-      return `s|${shape.to}|${shape.sig.key}|${tagKey(shape.tags)}|${shape.next.id}`;
+      return `s|${shape.to}|${shape.sig.id}|${tagKey(shape.tags)}|${shape.next.id}`;
     case 'recv':
-      return `r|${shape.from}|${shape.sig.key}|${tagKey(shape.tags)}|${shape.gather?.id ?? ''}|${shape.next.id}`;
+      return `r|${shape.from}|${shape.sig.id}|${tagKey(shape.tags)}|${shape.gather?.id ?? ''}|${shape.next.id}`;
     case 'select':
       return `S|${entriesKey(shape.entries)}`;
     case 'branch':

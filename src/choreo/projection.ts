@@ -24,9 +24,9 @@
  * @module
  */
 import { errorAt, type Diagnostic } from './diagnostic.ts';
-import type { GChoice, GlobalProtocol, GMessage, GNode, Tag } from './global-type.ts';
+import type { GChoice, GlobalProtocol, GNode, Tag } from './global-type.ts';
 import type { Knowledge } from './knowledge.ts';
-import { TermTable, type Signature, type Term, type TermOf } from './local-term.ts';
+import { TermTable, type Term, type TermOf } from './local-term.ts';
 import type { LocalType, RoleName } from './local-type.ts';
 import { printLocalType } from './print-local.ts';
 
@@ -65,7 +65,6 @@ function isConflict(merged: Merged): merged is Conflict {
 class Projector {
   readonly table = new TermTable();
   readonly diagnostics: Diagnostic[] = [];
-  private readonly signatures = new WeakMap<GMessage, Signature>();
   private readonly jumps = new WeakMap<GNode, ReadonlySet<string>>();
   private readonly reported = new Set<string>();
 
@@ -83,8 +82,8 @@ class Projector {
     if (!node.roles.has(role) && !this.containsJump(node)) return next;
     switch (node.kind) {
       case 'msg':
-        if (node.from === role) return this.table.make({ kind: 'send', to: node.to, sig: this.signature(node), tags: node.tags, next });
-        return this.table.make({ kind: 'recv', from: node.from, sig: this.signature(node), tags: node.tags, gather: node.gather, next });
+        if (node.from === role) return this.table.make({ kind: 'send', to: node.to, sig: node.signature, tags: node.tags, next });
+        return this.table.make({ kind: 'recv', from: node.from, sig: node.signature, tags: node.tags, gather: node.gather, next });
       case 'act':
         return this.table.make({ kind: 'local', action: node.action, args: node.args, next });
       case 'choice':
@@ -104,7 +103,8 @@ class Projector {
   }
 
   private choice(node: GChoice, role: RoleName, next: Term): Term {
-    const projections = node.branches.map((branch) => [branch.label, this.sequence(branch.body, role, next)] as const);
+    const projections: (readonly [string, Term])[] = [];
+    for (const branch of node.branches) projections.push([branch.label, this.sequence(branch.body, role, next)]);
     if (node.chooser === role) return this.table.make({ kind: 'select', entries: projections });
     const merged = this.merge(node.id, projections);
     if (!isConflict(merged)) return merged;
@@ -249,14 +249,6 @@ class Projector {
     );
   }
 
-  private signature(node: GMessage): Signature {
-    const cached = this.signatures.get(node);
-    if (cached !== undefined) return cached;
-    const signature = { label: node.label, payload: node.payload, annotations: node.annotations, key: JSON.stringify([node.label, node.payload, node.annotations]) };
-    this.signatures.set(node, signature);
-    return signature;
-  }
-
   /** True when `node` contains a `continue` to a loop outside it (then it matters even to roles not occurring in it). */
   private containsJump(node: GNode): boolean {
     return this.freeJumps(node).size > 0;
@@ -264,34 +256,28 @@ class Projector {
 
   /** The labels of the `continue`s in `node` that jump to loops enclosing `node`. */
   private freeJumps(node: GNode): ReadonlySet<string> {
+    if (node.kind === 'msg' || node.kind === 'act') return NO_JUMPS;
+    if (node.kind === 'continue') return new Set([node.label]);
     const cached = this.jumps.get(node);
     if (cached !== undefined) return cached;
-    const inSequence = (nodes: readonly GNode[]): Set<string> => {
-      const labels = new Set<string>();
-      for (const child of nodes) for (const label of this.freeJumps(child)) labels.add(label);
-      return labels;
-    };
-    let result: Set<string>;
-    switch (node.kind) {
-      case 'continue':
-        result = new Set([node.label]);
-        break;
-      case 'choice':
-        result = inSequence(node.branches.flatMap((branch) => branch.body));
-        break;
-      case 'rec':
-        result = inSequence(node.body);
-        result.delete(node.label);
-        break;
-      case 'par':
-        result = inSequence(node.branches.flat());
-        break;
-      default:
-        result = new Set();
+    let result: Set<string> | null = null;
+    const children = node.kind === 'choice' ? node.branches.map(branchBody) : node.kind === 'par' ? node.branches : [node.body];
+    for (const sequence of children) {
+      for (const child of sequence) {
+        for (const label of this.freeJumps(child)) (result ??= new Set()).add(label);
+      }
     }
-    this.jumps.set(node, result);
-    return result;
+    if (node.kind === 'rec') result?.delete(node.label);
+    const shared = result === null || result.size === 0 ? NO_JUMPS : result;
+    this.jumps.set(node, shared);
+    return shared;
   }
+}
+
+const NO_JUMPS: ReadonlySet<string> = new Set();
+
+function branchBody(branch: GChoice['branches'][number]): readonly GNode[] {
+  return branch.body;
 }
 
 function strip<T extends Term>(term: T): Omit<T, 'id' | 'tagged'> {
