@@ -12,8 +12,10 @@
  */
 import type { Annotation, Endpoint, IndexExpr, ProtocolAst, Stmt, Value } from './ast.ts';
 import { errorAt, type Diagnostic, type Span } from './diagnostic.ts';
-import { rolesOfSequence, type GChoice, type GlobalProtocol, type GNode, type Signature } from './global-type.ts';
+import { rolesOfSequence, type GChoice, type GlobalProtocol, type GNode, type Signature, type Tag } from './global-type.ts';
 import type { AnnotationValue, Annotations, GatherGroup, RoleName } from './local-type.ts';
+
+const NO_TAGS: readonly Tag[] = [];
 
 /** Instances larger than this many nodes are refused (a `loop (count)` or family too large). */
 export const MAX_INSTANCE_NODES = 2_000_000;
@@ -217,10 +219,10 @@ class InstanceBuilder {
     const annotations = signature.annotations;
     const senders = this.resolve(statement.from, scope, true);
     if (senders === null) return;
-    const message = { label: signature.label, payload: signature.payload, annotations, signature };
     const push = (from: RoleName, to: RoleName, gather: GatherGroup | null): void => {
       this.count(file, statement.span);
-      out.push({ kind: 'msg', from, to, ...message, gather, tags: [], file, span: statement.span, roles: this.pairRoles(from, to) });
+      const { label, payload } = signature;
+      out.push({ kind: 'msg', from, to, label, payload, annotations, signature, gather, tags: NO_TAGS, file, span: statement.span, roles: this.pairRoles(from, to) });
     };
     if (statement.to === 'broadcast') {
       if (statement.from.index === 'all') {

@@ -68,6 +68,26 @@ export class TermTable {
     return term;
   }
 
+  /** `send(to, sig, next)`: the hot path of projection, built without an intermediate shape. */
+  send(to: RoleName, sig: Signature, tags: readonly Tag[], next: Term): Term {
+    const key = `s|${to}|${sig.id}|${tagKey(tags)}|${next.id}`;
+    const existing = this.terms.get(key);
+    if (existing !== undefined) return existing;
+    const term: Term = { kind: 'send', id: this.terms.size, tagged: next.tagged, to, sig, tags, next };
+    this.terms.set(key, term);
+    return term;
+  }
+
+  /** `recv(from, sig, next)`: the hot path of projection, built without an intermediate shape. */
+  recv(from: RoleName, sig: Signature, tags: readonly Tag[], gather: GatherGroup | null, next: Term): Term {
+    const key = `r|${from}|${sig.id}|${tagKey(tags)}|${gather?.id ?? ''}|${next.id}`;
+    const existing = this.terms.get(key);
+    if (existing !== undefined) return existing;
+    const term: Term = { kind: 'recv', id: this.terms.size, tagged: tags.length > 0 || next.tagged, from, sig, tags, gather, next };
+    this.terms.set(key, term);
+    return term;
+  }
+
   /** The public local type of a term; shared subterms stay shared. */
   toLocalType(root: Term): LocalType {
     // Follow chains of sends, receives and local steps iteratively so that long protocols

@@ -82,8 +82,8 @@ class Projector {
     if (!node.roles.has(role) && !this.containsJump(node)) return next;
     switch (node.kind) {
       case 'msg':
-        if (node.from === role) return this.table.make({ kind: 'send', to: node.to, sig: node.signature, tags: node.tags, next });
-        return this.table.make({ kind: 'recv', from: node.from, sig: node.signature, tags: node.tags, gather: node.gather, next });
+        if (node.from === role) return this.table.send(node.to, node.signature, node.tags, next);
+        return this.table.recv(node.from, node.signature, node.tags, node.gather, next);
       case 'act':
         return this.table.make({ kind: 'local', action: node.action, args: node.args, next });
       case 'choice':
