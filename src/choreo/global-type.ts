@@ -21,9 +21,26 @@ export interface Signature {
   readonly label: string;
   readonly payload: Payload | null;
   readonly annotations: Annotations;
+  /** Equal exactly when the label, payload and annotations are equal. */
   readonly key: string;
-  /** Equal within one instance exactly when the keys are equal. */
+  /** Unique per send statement within one instance: equal ids imply equal keys (not the converse). */
   readonly id: number;
+}
+
+/** The signature of one send statement; its key is computed only when a merge compares it. */
+export class StatementSignature implements Signature {
+  private cachedKey: string | undefined;
+
+  constructor(
+    readonly label: string,
+    readonly payload: Payload | null,
+    readonly annotations: Annotations,
+    readonly id: number,
+  ) {}
+
+  get key(): string {
+    return (this.cachedKey ??= JSON.stringify([this.label, this.payload, this.annotations]));
+  }
 }
 
 /** Where a node came from, for diagnostics. */

@@ -12,7 +12,7 @@
  */
 import type { Annotation, Endpoint, IndexExpr, ProtocolAst, Stmt, Value } from './ast.ts';
 import { errorAt, type Diagnostic, type Span } from './diagnostic.ts';
-import { rolesOfSequence, type GChoice, type GlobalProtocol, type GNode, type Signature, type Tag } from './global-type.ts';
+import { rolesOfSequence, StatementSignature, type GChoice, type GlobalProtocol, type GNode, type Signature, type Tag } from './global-type.ts';
 import type { AnnotationValue, Annotations, GatherGroup, RoleName } from './local-type.ts';
 
 const NO_TAGS: readonly Tag[] = [];
@@ -99,7 +99,7 @@ class InstanceBuilder {
   private gatherCount = 0;
   private tooLarge = false;
   private readonly signatures = new WeakMap<Stmt, Signature>();
-  private readonly signaturesByKey = new Map<string, Signature>();
+  private signatureCount = 0;
   private readonly pairs = new Map<string, ReadonlySet<RoleName>>();
 
   constructor(
@@ -281,9 +281,7 @@ class InstanceBuilder {
     if (signature === undefined) {
       const { label, payload } = statement.message;
       const annotations = annotationRecord(statement.annotations);
-      const key = JSON.stringify([label, payload, annotations]);
-      signature = this.signaturesByKey.get(key) ?? { label, payload, annotations, key, id: this.signaturesByKey.size };
-      this.signaturesByKey.set(key, signature);
+      signature = new StatementSignature(label, payload, annotations, this.signatureCount++);
       this.signatures.set(statement, signature);
     }
     return signature;
