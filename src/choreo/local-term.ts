@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { systemError } from '../core/errors.ts';
 import type { Signature, Tag } from './global-type.ts';
 import { END, type GatherGroup, type LocalType, type RoleName } from './local-type.ts';
 
@@ -88,50 +89,61 @@ export class TermTable {
     return term;
   }
 
-  /** The public local type of a term; shared subterms stay shared. */
+  /**
+   * The public local type of a term; shared subterms stay shared. Converted bottom-up with an
+   * explicit stack, so that neither long chains nor deeply nested choices can overflow the stack.
+   */
   toLocalType(root: Term): LocalType {
-    // Follow chains of sends, receives and local steps iteratively so that long protocols
-    // cannot overflow the stack; nested structure (select, branch, rec, par) recurses.
-    const chain: Term[] = [];
-    let term: Term = root;
-    while (!this.publicForms.has(term.id) && (term.kind === 'send' || term.kind === 'recv' || term.kind === 'local')) {
-      chain.push(term);
-      term = term.next;
+    const stack: Term[] = [root];
+    while (stack.length > 0) {
+      const term = stack[stack.length - 1]!; // the stack is not empty
+      if (this.publicForms.has(term.id)) {
+        stack.pop();
+        continue;
+      }
+      const missing = childrenOf(term).filter((child) => !this.publicForms.has(child.id));
+      if (missing.length > 0) {
+        stack.push(...missing);
+        continue;
+      }
+      this.publicForms.set(term.id, this.convert(term));
+      stack.pop();
     }
-    let result = this.publicForms.get(term.id) ?? this.convert(term, END);
-    this.publicForms.set(term.id, result);
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const link = chain[i]!; // i is within the chain
-      result = this.convert(link, result);
-      this.publicForms.set(link.id, result);
-    }
-    return result;
+    return this.converted(root);
   }
 
-  private convert(term: Term, next: LocalType): LocalType {
+  private converted(term: Term): LocalType {
+    const form = this.publicForms.get(term.id);
+    if (form === undefined) throw systemError('choreo.internal', `local term ${term.id} was not converted before its parent`);
+    return form;
+  }
+
+  private convert(term: Term): LocalType {
     switch (term.kind) {
       case 'send': {
         const { label, payload, annotations } = term.sig;
+        const next = this.converted(term.next);
         if (term.tags.length === 0) return { kind: 'send', to: term.to, label, payload, annotations, next };
         return { kind: 'send', to: term.to, label, payload, annotations, choice: term.tags.map((tag) => tag.label), next };
       }
       case 'recv': {
         const { label, payload, annotations } = term.sig;
+        const next = this.converted(term.next);
         if (term.gather === null) return { kind: 'recv', from: term.from, label, payload, annotations, next };
         return { kind: 'recv', from: term.from, label, payload, annotations, gather: term.gather, next };
       }
       case 'local':
-        return { kind: 'local', action: term.action, args: term.args, next };
+        return { kind: 'local', action: term.action, args: term.args, next: this.converted(term.next) };
       case 'select':
         return { kind: 'select', branches: this.record(term.entries) };
       case 'branch':
         return { kind: 'branch', from: term.from, branches: this.record(term.entries) };
       case 'rec':
-        return { kind: 'rec', label: term.label, body: this.toLocalType(term.body) };
+        return { kind: 'rec', label: term.label, body: this.converted(term.body) };
       case 'var':
         return { kind: 'var', label: term.label };
       case 'par':
-        return { kind: 'par', branches: term.branches.map((branch) => this.toLocalType(branch)), next: this.toLocalType(term.next) };
+        return { kind: 'par', branches: term.branches.map((branch) => this.converted(branch)), next: this.converted(term.next) };
       case 'end':
         return END;
     }
@@ -139,8 +151,27 @@ export class TermTable {
 
   private record(entries: readonly (readonly [string, Term])[]): Record<string, LocalType> {
     const record: Record<string, LocalType> = {};
-    for (const [label, term] of entries) record[label] = this.toLocalType(term);
+    for (const [label, term] of entries) record[label] = this.converted(term);
     return record;
+  }
+}
+
+function childrenOf(term: Term): readonly Term[] {
+  switch (term.kind) {
+    case 'send':
+    case 'recv':
+    case 'local':
+      return [term.next];
+    case 'select':
+    case 'branch':
+      return term.entries.map(([, entry]) => entry);
+    case 'rec':
+      return [term.body];
+    case 'par':
+      return [...term.branches, term.next];
+    case 'var':
+    case 'end':
+      return [];
   }
 }
 

@@ -1,6 +1,7 @@
 // Local types print as stable text and as the JSON shapes of the issue.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isAuraError } from '../core/errors.ts';
 import { loadProtocol } from './check.ts';
 import { localTypeToJson, printProjectedProtocol, projectedToJson } from './print-local.ts';
 
@@ -43,4 +44,14 @@ test('printing is stable: the same input gives byte-identical text', () => {
   assert.equal(printProjectedProtocol(projected()), first);
   assert.match(first, /^protocol J\n\nA:\n {2}send B: Hello\(n: u64\) \[flow_cost = 3\];/);
   assert.match(first, /par \{\n[\s\S]*\|\n/);
+});
+
+test('thousands of choices in sequence: checked without stack overflow, printed once per shared part, refused as tree JSON', () => {
+  const body = Array.from({ length: 5000 }, () => 'choice A { x: { A -> B: X; } y: { A -> B: Y; } }').join('\n');
+  const loaded = loadProtocol(`protocol S { roles: A, B; ${body} }`, 's.choreo');
+  assert.ok(loaded.projected, JSON.stringify(loaded.diagnostics));
+  const text = printProjectedProtocol(loaded.projected);
+  assert.ok(text.split('\n').length < 200_000, 'the text grows linearly, not exponentially');
+  assert.match(text, /send B: X with choice x;\n\s+then K1\n/);
+  assert.throws(() => projectedToJson(loaded.projected!), (error: unknown) => isAuraError(error, 'choreo.too-large')); // projected checked above
 });
