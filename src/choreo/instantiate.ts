@@ -17,8 +17,17 @@ import type { AnnotationValue, Annotations, GatherGroup, RoleName } from './loca
 
 const NO_TAGS: readonly Tag[] = [];
 
-/** Instances larger than this many nodes are refused (a `loop (count)` or family too large). */
-export const MAX_INSTANCE_NODES = 2_000_000;
+/** Instances larger than this many messages, steps and loop iterations are refused (a `loop (count)` or family too large). */
+export const MAX_INSTANCE_NODES = 1_000_000;
+
+/** The largest family. */
+export const MAX_FAMILY_SIZE = 1_000;
+
+/** Instances nested deeper than this (after inlining calls) are refused, so later phases cannot overflow the stack. */
+export const MAX_INSTANCE_DEPTH = 1_000;
+
+/** Instances whose roles times nodes exceed this are refused: projecting every role would take too long. */
+export const MAX_PROJECTION_WORK = 50_000_000;
 
 /** What a role name means inside one protocol body (after renaming for a call). */
 type RoleBinding = { readonly kind: 'single'; readonly concrete: RoleName } | { readonly kind: 'family'; readonly concrete: string; readonly size: number };
@@ -70,6 +79,7 @@ export function instantiate(protocol: ProtocolAst, params: Readonly<Record<strin
   const builder = new InstanceBuilder(params, protocols);
   const roles = builder.declareRoles(protocol);
   const body = builder.sequence(protocol.body, { protocol, roles: roles.bindings, indices: new Map(), calls: [protocol.name] });
+  builder.checkProjectionWork(roles.concrete.length, protocol);
   const diagnostics = builder.diagnostics;
   if (roles.concrete.length === 0 && diagnostics.length === 0) {
     diagnostics.push(errorAt('E026', protocol.file, protocol.span, `Protocol \`${protocol.name}\` has no roles.`, 'Declare its roles with `roles: A, B;`.'));
@@ -98,6 +108,7 @@ class InstanceBuilder {
   private loopCount = 0;
   private gatherCount = 0;
   private tooLarge = false;
+  private depth = 0;
   private readonly signatures = new WeakMap<Stmt, Signature>();
   private signatureCount = 0;
   private readonly pairs = new Map<string, ReadonlySet<RoleName>>();
@@ -119,8 +130,8 @@ class InstanceBuilder {
       }
       const size = role.size.kind === 'int' ? role.size.value : this.param(role.size.name, protocol.file, role.size.span);
       if (size === null) continue;
-      if (size < 1 || size > 10_000) {
-        this.report('E026', protocol.file, role.size.span, `Family \`${role.name}\` has size ${size}.`, 'A family has between 1 and 10000 members.');
+      if (size < 1 || size > MAX_FAMILY_SIZE) {
+        this.report('E026', protocol.file, role.size.span, `Family \`${role.name}\` has size ${size}.`, `A family has between 1 and ${MAX_FAMILY_SIZE} members.`);
         bindings.set(role.name, { kind: 'family', concrete: role.name, size: 0 });
         continue;
       }
@@ -132,11 +143,23 @@ class InstanceBuilder {
 
   sequence(statements: readonly Stmt[], scope: Scope): GNode[] {
     const nodes: GNode[] = [];
+    if (++this.depth > MAX_INSTANCE_DEPTH && !this.tooLarge) {
+      this.tooLarge = true;
+      this.report('E026', scope.protocol.file, statements[0]?.span ?? scope.protocol.span, `After inlining calls, the protocol nests more than ${MAX_INSTANCE_DEPTH} levels deep.`, 'Flatten the nesting of calls and blocks.');
+    }
     for (const statement of statements) {
       if (this.tooLarge) break;
       this.statement(statement, scope, nodes);
     }
+    this.depth--;
     return nodes;
+  }
+
+  /** Whether projecting `roles` roles of this instance stays within {@link MAX_PROJECTION_WORK}; reports when not. */
+  checkProjectionWork(roles: number, protocol: ProtocolAst): void {
+    if (this.tooLarge || roles * this.nodeCount <= MAX_PROJECTION_WORK) return;
+    this.tooLarge = true;
+    this.report('E026', protocol.file, protocol.span, `${roles} roles over ${this.nodeCount} messages and steps is too much to project.`, 'Use smaller family sizes or loop counts.');
   }
 
   private statement(statement: Stmt, scope: Scope, out: GNode[]): void {
@@ -163,7 +186,10 @@ class InstanceBuilder {
       case 'loop': {
         if (statement.mode.kind === 'count') {
           const count = statement.mode.count.kind === 'int' ? statement.mode.count.value : this.param(statement.mode.count.name, file, statement.mode.count.span);
-          for (let i = 0; i < (count ?? 0) && !this.tooLarge; i++) out.push(...this.sequence(statement.body, scope));
+          for (let i = 0; i < (count ?? 0) && !this.tooLarge; i++) {
+            this.count(file, statement.span);
+            out.push(...this.sequence(statement.body, scope));
+          }
           return;
         }
         const chooser = this.single(statement.mode.role, scope, 'decide a loop');
@@ -183,6 +209,7 @@ class InstanceBuilder {
           return;
         }
         for (let i = 0; i < family.size && !this.tooLarge; i++) {
+          this.count(file, statement.span);
           const indices = new Map(scope.indices).set(statement.variable, i);
           out.push(...this.sequence(statement.body, { ...scope, indices }));
         }

@@ -96,3 +96,10 @@ test('a long file is handled without stack overflow', () => {
 test('fuzz: random and mutated inputs never throw and always get a verdict (3000 cases)', () => {
   fuzzChecker(3000);
 });
+
+test('huge loop counts, families and index expressions are refused quickly instead of hanging', () => {
+  const codes = (text: string) => checkChoreography(text, 'h.choreo').diagnostics.map((diagnostic) => diagnostic.code);
+  assert.deepEqual(codes('protocol P { roles: A, B; loop (count: 999999999999) { } A -> B: M; }'), ['E026']);
+  assert.deepEqual(codes('protocol P { roles: A, W[100000]; A -> W[*]: M; }'), ['E026']);
+  assert.deepEqual(codes(`protocol P { roles: W[2]; W[${'1+'.repeat(5000)}0] -> W[1]: M; }`), ['E002']);
+});

@@ -43,6 +43,7 @@ class Parser {
   readonly diagnostics: Diagnostic[] = [];
   private position = 0;
   private depth = 0;
+  private indexOperators = 0;
 
   constructor(
     private readonly text: string,
@@ -334,6 +335,7 @@ class Parser {
   // ---- endpoints, annotations, messages, types ----
 
   private endpoint(): Endpoint {
+    this.indexOperators = 0;
     const name = this.expectIdent('a role');
     if (!this.isPunct('[') || this.annotationsFollow()) return { name: name.text, index: null, span: spanOf(name) };
     this.next();
@@ -431,6 +433,7 @@ class Parser {
   private indexExpr(): IndexExpr {
     let left = this.indexTerm();
     while (this.isPunct('+') || this.isPunct('-')) {
+      this.countOperator();
       const op = this.next().text as '+' | '-';
       const right = this.indexTerm();
       left = { kind: 'binary', op, left, right, span: { start: left.span.start, end: right.span.end } };
@@ -441,6 +444,7 @@ class Parser {
   private indexTerm(): IndexExpr {
     let left = this.indexPrimary();
     while (this.isPunct('*') || this.isPunct('/') || this.isPunct('%')) {
+      this.countOperator();
       const op = this.next().text as '*' | '/' | '%';
       const right = this.indexPrimary();
       left = { kind: 'binary', op, left, right, span: { start: left.span.start, end: right.span.end } };
@@ -460,6 +464,11 @@ class Parser {
       });
     }
     throw this.failure(token, 'Expected an index: a number, a variable or `(…)`.', 'For example `W[0]`, `W[i]` or `W[(i + 1) % N]`.');
+  }
+
+  /** Index expressions are evaluated and printed recursively, so their length is bounded too. */
+  private countOperator(): void {
+    if (++this.indexOperators > MAX_NESTING) throw this.failure(this.peek(), `This index has more than ${MAX_NESTING} operators.`, 'Simplify the index expression.');
   }
 
   /** The source text inside balanced parentheses starting at the current `(`, trimmed. */
