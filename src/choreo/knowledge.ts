@@ -7,7 +7,8 @@
  * receiver, and is tagged with the branch label (outermost choice first when it informs of several
  * nested choices at once). That tag is the label the runtime sends with the message. Knowledge is
  * established inside the branch itself; it is not taken from inside a nested `rec` or `parallel`
- * (a message there may repeat or race, so it cannot carry a one-time label), and after a nested
+ * (a message there may repeat or race, so it cannot carry a one-time label), nor from a gather
+ * with a quorum (the runtime may drop late messages), and after a nested
  * choice a role counts as informed only if every nested branch informed it.
  *
  * A role may also learn the branch from the messages right after the choice (after `loop
@@ -19,7 +20,7 @@
  *
  * @module
  */
-import { rolesOfSequence, type GChoice, type GNode, type GRec, type Tag } from './global-type.ts';
+import { rolesOfSequence, type GChoice, type GMessage, type GNode, type GRec, type Tag } from './global-type.ts';
 import type { RoleName } from './local-type.ts';
 
 /** The knowledge state of one open choice branch while walking it. */
@@ -45,6 +46,7 @@ function walk(nodes: readonly GNode[], open: OpenBranch[], informed: ReadonlySet
   for (const node of nodes) {
     switch (node.kind) {
       case 'msg': {
+        if (mayBeDropped(node)) break;
         const tags: Tag[] = [];
         for (const branch of open) {
           if (branch.known.has(node.from) && !branch.known.has(node.to)) {
@@ -82,6 +84,11 @@ function walk(nodes: readonly GNode[], open: OpenBranch[], informed: ReadonlySet
         break;
     }
   }
+}
+
+/** A message of a gather with a quorum below its size may be dropped by the runtime, so it cannot carry a label. */
+function mayBeDropped(node: GMessage): boolean {
+  return node.gather !== null && node.gather.quorum < node.gather.members.length;
 }
 
 function intersection(sets: readonly Set<RoleName>[]): Set<RoleName> {
@@ -148,7 +155,7 @@ function informingPrefixLength(choice: GChoice, nodes: readonly GNode[], start: 
   for (let i = start; i < nodes.length && states.some((state) => state.needy.size > 0); i++) {
     const node = nodes[i]!; // i is within nodes
     if (node.kind !== 'msg' && node.kind !== 'act') break;
-    if (node.kind !== 'msg') continue;
+    if (node.kind !== 'msg' || mayBeDropped(node)) continue;
     for (const state of states) {
       if (!state.known.has(node.from) || state.known.has(node.to)) continue;
       state.known.add(node.to);
@@ -162,7 +169,7 @@ function informingPrefixLength(choice: GChoice, nodes: readonly GNode[], start: 
 function knownAfter(nodes: readonly GNode[], known: Set<string>): Set<string> {
   let current = known;
   for (const node of nodes) {
-    if (node.kind === 'msg' && current.has(node.from)) current.add(node.to);
+    if (node.kind === 'msg' && current.has(node.from) && !mayBeDropped(node)) current.add(node.to);
     else if (node.kind === 'choice' && node.branches.length > 0) current = intersection(node.branches.map((branch) => knownAfter(branch.body, new Set(current))));
   }
   return current;
