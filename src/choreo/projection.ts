@@ -108,7 +108,7 @@ class Projector {
     if (node.chooser === role) return this.table.make({ kind: 'select', entries: projections });
     const merged = this.merge(node.id, projections);
     if (!isConflict(merged)) return merged;
-    this.reportConflict(node, role, projections, merged);
+    this.reportConflict(node, role, merged);
     return projections[0]?.[1] ?? next;
   }
 
@@ -215,7 +215,7 @@ class Projector {
     return term;
   }
 
-  private reportConflict(node: GChoice, role: RoleName, projections: readonly (readonly [string, Term])[], conflict: Conflict): void {
+  private reportConflict(node: GChoice, role: RoleName, conflict: Conflict): void {
     const key = `${node.file}:${node.span.start}:${role}`;
     if (this.reported.has(key)) return;
     this.reported.add(key);
