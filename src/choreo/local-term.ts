@@ -1,7 +1,7 @@
 /**
- * Local terms: the projector's working form of local types. They are hash-consed (a structurally
- * equal term is always the same object), so merging two identical projections is a pointer
- * comparison and a continuation shared by many branches is built and stored once. Unlike the
+ * Local terms: the projector's working form of local types. Structured terms are hash-consed (a
+ * structurally equal term is the same object) and a continuation shared by many branches is built
+ * once, so merging identical projections is usually a pointer comparison. Unlike the
  * public {@link LocalType}, a receive or a branch still carries the tags of the choices it informs
  * of, which the merge consumes (`projection.ts`). {@link toLocalType} turns a term into the public
  * form, keeping the sharing.
@@ -50,6 +50,7 @@ function entriesKey(entries: readonly (readonly [string, Term])[]): string {
 /** The table that hash-conses terms; one per projected protocol. */
 export class TermTable {
   private readonly terms = new Map<string, Term>();
+  private nextId = 0;
   private readonly publicForms = new Map<number, LocalType>();
   /** The `end` term. */
   readonly end: Term;
@@ -64,29 +65,24 @@ export class TermTable {
     const existing = this.terms.get(key);
     if (existing !== undefined) return existing;
     // The shape is a fresh object made by the caller; completing it in place saves a copy.
-    const term = Object.assign(shape, { id: this.terms.size, tagged: isTagged(shape) }) as Term;
+    const term = Object.assign(shape, { id: this.nextId++, tagged: isTagged(shape) }) as Term;
     this.terms.set(key, term);
     return term;
   }
 
-  /** `send(to, sig, next)`: the hot path of projection, built without an intermediate shape. */
+  /**
+   * `send(to, sig, next)`, the hot path of projection. Messages are not hash-consed: a message
+   * term is made once per message node of the global type, and a continuation shared by several
+   * branches is already one object, so interning them would only cost a table lookup. Terms that
+   * are equal but distinct still merge: the merge compares them structurally.
+   */
   send(to: RoleName, sig: Signature, tags: readonly Tag[], next: Term): Term {
-    const key = `s|${to}|${sig.id}|${tagKey(tags)}|${next.id}`;
-    const existing = this.terms.get(key);
-    if (existing !== undefined) return existing;
-    const term: Term = { kind: 'send', id: this.terms.size, tagged: next.tagged, to, sig, tags, next };
-    this.terms.set(key, term);
-    return term;
+    return { kind: 'send', id: this.nextId++, tagged: next.tagged, to, sig, tags, next };
   }
 
-  /** `recv(from, sig, next)`: the hot path of projection, built without an intermediate shape. */
+  /** `recv(from, sig, next)`, the other hot path; not hash-consed, like {@link send}. */
   recv(from: RoleName, sig: Signature, tags: readonly Tag[], gather: GatherGroup | null, next: Term): Term {
-    const key = `r|${from}|${sig.id}|${tagKey(tags)}|${gather?.id ?? ''}|${next.id}`;
-    const existing = this.terms.get(key);
-    if (existing !== undefined) return existing;
-    const term: Term = { kind: 'recv', id: this.terms.size, tagged: tags.length > 0 || next.tagged, from, sig, tags, gather, next };
-    this.terms.set(key, term);
-    return term;
+    return { kind: 'recv', id: this.nextId++, tagged: tags.length > 0 || next.tagged, from, sig, tags, gather, next };
   }
 
   /**

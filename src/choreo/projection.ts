@@ -150,7 +150,7 @@ class Projector {
     const others = items;
     switch (first.kind) {
       case 'send': {
-        const mismatch = others.find(([, term]) => term.kind !== 'send' || term.to !== first.to || term.sig.key !== first.sig.key || term.tags !== first.tags);
+        const mismatch = others.find(([, term]) => term.kind !== 'send' || term.to !== first.to || term.sig.key !== first.sig.key || tagKey(term.tags) !== tagKey(first.tags));
         if (mismatch !== undefined) return conflict(mismatch);
         return { continueWith: items.map(([label, term]) => [label, (term as TermOf<'send'>).next] as const), wrap: (next) => this.table.make({ ...strip(first), next }) };
       }
