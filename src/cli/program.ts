@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isAuraError } from '../core/errors.ts';
+import { registerChoreoCommands } from './commands/choreo.ts';
 import { registerIdCommands } from './commands/id.ts';
 import { registerSimCommands } from './commands/sim.ts';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerIdCommands(program);
+  registerChoreoCommands(program);
   registerSimCommands(program);
   return program;
 }
