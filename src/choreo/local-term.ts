@@ -97,10 +97,18 @@ export class TermTable {
         stack.pop();
         continue;
       }
-      const missing = childrenOf(term).filter((child) => !this.publicForms.has(child.id));
-      if (missing.length > 0) {
-        stack.push(...missing);
-        continue;
+      if (term.kind === 'send' || term.kind === 'recv' || term.kind === 'local') {
+        // The common case, without allocating a list of children.
+        if (!this.publicForms.has(term.next.id)) {
+          stack.push(term.next);
+          continue;
+        }
+      } else {
+        const missing = childrenOf(term).filter((child) => !this.publicForms.has(child.id));
+        if (missing.length > 0) {
+          stack.push(...missing);
+          continue;
+        }
       }
       this.publicForms.set(term.id, this.convert(term));
       stack.pop();
@@ -152,12 +160,8 @@ export class TermTable {
   }
 }
 
-function childrenOf(term: Term): readonly Term[] {
+function childrenOf(term: Exclude<Term, { kind: 'send' | 'recv' | 'local' }>): readonly Term[] {
   switch (term.kind) {
-    case 'send':
-    case 'recv':
-    case 'local':
-      return [term.next];
     case 'select':
     case 'branch':
       return term.entries.map(([, entry]) => entry);

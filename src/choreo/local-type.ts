@@ -82,7 +82,10 @@ export interface SendType extends MessageSignature {
   readonly to: RoleName;
   /**
    * Branch labels this message carries, outermost choice first: present on the chooser's first
-   * message to each role in a branch (and to nested choices it also opens).
+   * message to each role in a branch (and to nested choices it also opens), and on the first
+   * message from any role that already knows the branch to one that does not (knowledge
+   * propagates along messages; see `docs/projection.md`). The receiver consumes one label per
+   * `branch` node it passes, from this same message.
    */
   readonly choice?: readonly string[];
   /** What follows. */

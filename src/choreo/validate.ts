@@ -88,7 +88,7 @@ export function validateProtocol(protocol: ProtocolAst, callable: ReadonlyMap<st
           for (const branch of statement.branches) visit(branch, labels, labels);
           return;
         case 'rec':
-          if (guardedness(statement.body, statement.label) !== 'guarded') {
+          if (guardedness(statement.body, statement.label) === 'unguarded') {
             diagnostics.push(errorAt('E018', file, statement.span, `\`rec ${statement.label}\` can reach \`continue ${statement.label}\` without any message or step in between.`, 'Put a message or a local step before the `continue`.'));
           }
           visit(statement.body, [...labels, statement.label], insideParallel);
