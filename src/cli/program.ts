@@ -9,6 +9,7 @@
 import { Command, CommanderError } from 'commander';
 import { isAuraError } from '../core/errors.ts';
 import { registerIdCommands } from './commands/id.ts';
+import { registerNodeCommand } from './commands/node.ts';
 
 /** The version printed by `aura --version`. */
 export const AURA_VERSION = '0.1.0';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerIdCommands(program);
+  registerNodeCommand(program);
   return program;
 }
 

@@ -65,6 +65,13 @@ export async function startNetworkDevice(options: NetworkDeviceOptions): Promise
     ...(options.log === undefined ? {} : { log: options.log }),
   });
   await transport.start();
+  // A peer that connects is known by its key-derived device id, so it can be sent to at once.
+  node.addEventListener('peer:connect', (event) => {
+    const peerDevice = deviceIdOfPeer(event.detail);
+    if (peerDevice !== undefined && directory.device(peerDevice) === undefined && directory.peer(event.detail) === undefined) {
+      directory.register({ device: peerDevice, peer: event.detail, addresses: [] });
+    }
+  });
   return {
     device,
     node,
