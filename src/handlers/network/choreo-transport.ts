@@ -145,8 +145,12 @@ interface PeerState {
   retries: number;
   /** Its stream to us, once it said HELLO. */
   inboundStream: Stream | undefined;
-  /** Sends queue here so that they are admitted in call order. */
+  /** Sends waiting for window space queue here, so that they are admitted in call order. */
   tail: Promise<void>;
+  /** How many sends wait in {@link tail}; a send may skip the queue only when none do. */
+  queued: number;
+  /** A write of newly enqueued frames is scheduled for the end of this event-loop turn. */
+  pumpScheduled: boolean;
   windowWaiters: Waiter[];
   /** When a frame from it last arrived (ms on our clock). */
   lastHeard: number;
@@ -164,6 +168,8 @@ interface Unbound {
 const MAX_TICK_MS = 500;
 const MAX_BACKOFF_MS = 1000;
 const MAX_INBOUND_STREAMS = 4;
+const ACK_EVERY_FRAMES = 64;
+const ACK_DELAY_MS = 5;
 
 /** The `/aura/choreo/1` transport of one device. */
 export class ChoreoTransport {
@@ -252,7 +258,12 @@ export class ChoreoTransport {
       throw permanentError('network.frame-too-large', `a ${size}-byte frame exceeds the limit of ${this.limits.maxFrameBytes} bytes`, { context: { size, limit: this.limits.maxFrameBytes } });
     }
     const state = this.peerState(to);
-    const turn = state.tail.then(() => this.admit(state, encodedChannel, payload));
+    if (state.queued === 0 && !this.windowFull(state)) {
+      this.enqueue(state, encodedChannel, payload);
+      return;
+    }
+    state.queued++;
+    const turn = state.tail.then(() => this.admit(state, encodedChannel, payload)).finally(() => state.queued--);
     state.tail = turn.catch(() => undefined);
     return turn;
   }
@@ -268,8 +279,25 @@ export class ChoreoTransport {
       await new Promise<void>((resolve, reject) => state.windowWaiters.push({ resolve, reject }));
     }
     if (this.abandoned(state)) throw transientError('network.peer-gone', `device ${state.device} is gone`, { context: { device: state.device } });
+    this.enqueue(state, channel, payload);
+  }
+
+  /**
+   * Numbers and buffers a message and writes it: a burst of sends in one turn of the event loop
+   * becomes a few large writes instead of one per message.
+   */
+  private enqueue(state: PeerState, channel: Uint8Array, payload: Uint8Array): void {
     state.outbound.enqueue(channel, payload);
-    this.pump(state);
+    if (!state.pumpScheduled) {
+      // The first message of a turn leaves at once (latency); the rest of the turn's burst
+      // leaves together when the turn ends (throughput).
+      this.pump(state);
+      state.pumpScheduled = true;
+      setImmediate(() => {
+        state.pumpScheduled = false;
+        this.pump(state);
+      });
+    }
     if (state.stream === undefined) void this.connect(state);
   }
 
@@ -290,6 +318,8 @@ export class ChoreoTransport {
         retries: 0,
         inboundStream: undefined,
         tail: Promise.resolve(),
+        queued: 0,
+        pumpScheduled: false,
         windowWaiters: [],
         lastHeard: this.now(),
         gone: false,
@@ -402,6 +432,23 @@ export class ChoreoTransport {
     stream.addEventListener('close', () => this.unbound.delete(pending));
     let state: PeerState | undefined;
     let link: InboundLink | undefined;
+    // Delayed cumulative ACKs (as TCP's, RFC 9293 §3.8.6.3): one per ACK_EVERY_FRAMES frames or
+    // ACK_DELAY_MS, off the round-trip path; postponed while the peer is not reading its side.
+    let acked = 0;
+    let ackTimer: NodeJS.Timeout | undefined;
+    const acknowledge = (): void => {
+      ackTimer = undefined;
+      if (state === undefined || link === undefined || link.deliveredSeq === acked || stream.status !== 'open') return;
+      if (stream.writableNeedsDrain) {
+        ackTimer = setTimeout(acknowledge, ACK_DELAY_MS);
+        return;
+      }
+      acked = link.deliveredSeq;
+      this.write(stream, encodeFrame({ type: 'ack', seq: acked }), state.device);
+    };
+    stream.addEventListener('close', () => {
+      clearTimeout(ackTimer);
+    });
     this.readFrames(
       stream,
       remote,
@@ -425,8 +472,9 @@ export class ChoreoTransport {
         }
       },
       () => {
-        // One cumulative ACK per arriving chunk, skipped while the peer is not reading its side.
-        if (state !== undefined && link !== undefined && link.deliveredSeq > 0) this.writeControl(stream, encodeFrame({ type: 'ack', seq: link.deliveredSeq }), state.device);
+        if (link === undefined || link.deliveredSeq === acked) return;
+        if (link.deliveredSeq - acked >= ACK_EVERY_FRAMES) acknowledge();
+        else ackTimer ??= setTimeout(acknowledge, ACK_DELAY_MS);
       },
     );
   }
