@@ -3,11 +3,12 @@
 // key that works again, and a clean exit on SIGTERM. Every wait is bounded; every process is killed.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { runCli } from '../src/cli/program.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LIVENESS_MS = 1500;
@@ -144,8 +145,23 @@ test('three aura nodes exchange frames; a killed peer is reported gone in time; 
   assert.deepEqual(c2.messages('session-5'), Array.from({ length: 50 }, (_, i) => hex(i)));
 
   // A clean shutdown on SIGTERM and SIGINT.
-  assert.equal(await b.stop('SIGTERM'), 0);
-  assert.equal(await c2.stop('SIGINT'), 0);
-  assert.equal(await a.stop('SIGTERM'), 0);
+  assert.deepEqual(await Promise.all([b.stop('SIGTERM'), c2.stop('SIGINT'), a.stop('SIGTERM')]), [0, 0, 0]);
   assert.ok(a.events.some((e) => e.event === 'stopped'));
+});
+
+test('aura node refuses bad arguments: a missing data dir is a usage error, a peer without /p2p/ a failure', async () => {
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void errors.push(args.join(' '));
+  try {
+    assert.equal(await runCli(['node', '--data-dir', join(dataRoot, 'bad'), '--peer', '/ip4/127.0.0.1/tcp/1']), 1);
+    assert.match(errors.join('\n'), /error\[network\.bad-peer-address\].*\/p2p\//);
+    assert.equal(await runCli(['node', '--data-dir', join(dataRoot, 'bad'), '--liveness-ms', 'soon']), 1);
+    assert.match(errors.join('\n'), /error\[cli\.usage\]: --liveness-ms/);
+  } finally {
+    console.error = original;
+  }
+  const missing = spawnSync(process.execPath, [resolve(ROOT, 'bin/aura.js'), 'node'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /--data-dir/);
 });
