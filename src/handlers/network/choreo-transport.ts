@@ -348,28 +348,41 @@ export class ChoreoTransport {
       this.attachOutbound(state, stream, entry.peer);
     } catch (error) {
       state.connecting = false;
-      const failure = toAuraError(error, 'network.dial-failed');
+      // libp2p may reject with the stream's close Event rather than an Error.
+      const failure = error instanceof Event ? transientError('network.dial-failed', `the stream closed while opening (${error.type})`) : toAuraError(error, 'network.dial-failed');
       this.log({ event: 'dial-failed', code: failure.code, message: failure.message, device: state.device, ...(entry === undefined ? {} : { peer: entry.peer.toString() }) });
       this.scheduleReconnect(state);
     }
   }
 
   private attachOutbound(state: PeerState, stream: Stream, remote: PeerId): void {
+    // A stream can close between negotiation and here; its 'close' event has then passed already.
+    if (stream.status !== 'open') throw transientError('network.dial-failed', `the stream closed while opening (${stream.status})`);
     state.stream = stream;
     state.welcomed = false;
     stream.maxWriteBufferLength = this.limits.maxFrameBytes + 2 * this.limits.writeBatchBytes;
     stream.addEventListener('close', () => {
-      if (state.stream !== stream) return;
-      state.stream = undefined;
-      state.welcomed = false;
-      state.outbound.disconnected();
-      this.scheduleReconnect(state);
+      this.outboundClosed(state, stream);
     });
     this.readFrames(stream, remote, state.device, (frame) => {
       this.heard(state);
       this.onOutboundFrame(state, frame);
     });
-    stream.send(encodeFrame({ type: 'hello', link: state.outbound.link, device: this.device }));
+    try {
+      stream.send(encodeFrame({ type: 'hello', link: state.outbound.link, device: this.device }));
+    } catch (error) {
+      state.stream = undefined;
+      throw error;
+    }
+  }
+
+  /** Our stream to the peer is gone: everything unacknowledged is rewritten on the next one. */
+  private outboundClosed(state: PeerState, stream: Stream): void {
+    if (state.stream !== stream) return;
+    state.stream = undefined;
+    state.welcomed = false;
+    state.outbound.disconnected();
+    this.scheduleReconnect(state);
   }
 
   private onOutboundFrame(state: PeerState, frame: Frame): void {
@@ -578,6 +591,8 @@ export class ChoreoTransport {
     const now = this.now();
     for (const state of [...this.peers.values()]) {
       const silent = now - state.lastHeard;
+      // A stream closed without our seeing its 'close' event must not block reconnection forever.
+      if (state.stream !== undefined && state.stream.status !== 'open') this.outboundClosed(state, state.stream);
       if (silent > this.limits.livenessTimeoutMs) {
         this.declareGone(state, `no frame from it for ${silent} ms (liveness timeout ${this.limits.livenessTimeoutMs} ms)`);
       } else if (state.stream !== undefined && state.welcomed) {
