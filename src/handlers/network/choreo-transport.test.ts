@@ -136,6 +136,19 @@ test('a stream that never says HELLO is closed after the hello timeout', async (
   await closedWith('network.hello-timeout', () => undefined);
 });
 
+test('a peer opening streams it never uses is capped and cleaned up, and others are served meanwhile', async () => {
+  rogue ??= await createAuraLibp2p({ deviceKey: new NodeRandom().randomBytes(32) });
+  const node = rogue;
+  const before = b.logs.filter((entry) => entry.code === 'network.hello-timeout').length;
+  const streams = await Promise.all(Array.from({ length: 8 }, () => node.dialProtocol(b.addresses()[0]!, CHOREO_PROTOCOL))); // B listens on one address
+  await a.transport.send(b.device, 'while-flooded', payload(7));
+  await waitUntil(() => received('while-flooded').length === 1, 'a genuine message while the idle streams are open');
+  await waitUntil(() => streams.every((stream) => stream.status !== 'open'), 'every idle stream to be closed');
+  const timedOut = b.logs.filter((entry) => entry.code === 'network.hello-timeout').length - before;
+  // libp2p resets the streams beyond B's limit at once; B closes the rest when they fail to say HELLO.
+  assert.ok(timedOut >= 1 && timedOut <= 4, `${timedOut} idle streams were accepted on one connection`);
+});
+
 test('a peer that never reads: its sends back up, it is reported gone, others are not starved', async () => {
   const silent = await createAuraLibp2p({ deviceKey: new NodeRandom().randomBytes(32) });
   const opened: Stream[] = [];
