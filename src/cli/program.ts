@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { isAuraError } from '../core/errors.ts';
 import { registerChoreoCommands } from './commands/choreo.ts';
 import { registerIdCommands } from './commands/id.ts';
+import { registerNodeCommand } from './commands/node.ts';
 import { registerSimCommands } from './commands/sim.ts';
 
 /** The code of an {@link AuraError} that means the command line itself is wrong (exit code 2). */
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerIdCommands(program);
   registerChoreoCommands(program);
   registerSimCommands(program);
+  registerNodeCommand(program);
   return program;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Layer 3, implementation: effect handlers for production and for deterministic tests.
- * May use layers 1-2. Later: SQLite storage and the libp2p network transport.
+ * May use layers 1-2. The libp2p network handlers live in `network/` (see its index). Later: SQLite storage.
  *
  * @module
  */

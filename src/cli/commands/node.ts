@@ -1,0 +1,143 @@
+/**
+ * `aura node --data-dir DIR [--listen ADDR]... [--peer ADDR]...`: a long-running Aura peer. It
+ * loads (or creates) its device key in DIR, listens, dials the given peers, prints its peer id,
+ * device id and listen addresses, serves `/aura/choreo/1` and gossipsub, and stops cleanly on
+ * SIGINT or SIGTERM.
+ *
+ * With `--json` it speaks JSON lines, for programs and tests: events on stdout (`ready`,
+ * `peer-connected`, `message`, `peer-gone`, `log`, `error`, `stopped`) and commands on stdin
+ * (`{"send":{"to":DEVICE,"channel":NAME,"payload":HEX}}`), until the choreography runtime
+ * drives sessions itself.
+ *
+ * @module
+ */
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { fromHex, toHex } from '../../core/bytes.ts';
+import { permanentError, toAuraError } from '../../core/errors.ts';
+import { parseIdentifier } from '../../core/identifiers.ts';
+import { formatLogEntry, type NetworkLogEntry } from '../../handlers/network/choreo-transport.ts';
+import { loadOrCreateDeviceKey } from '../../handlers/network/device-key-file.ts';
+import { DEFAULT_LISTEN } from '../../handlers/network/libp2p-node.ts';
+import { peerEntryOfAddress, startNetworkDevice, type NetworkDevice } from '../../handlers/network/network-device.ts';
+import { deviceIdOfPeer } from '../../handlers/network/peer-identity.ts';
+import { WallClock } from '../../handlers/physical-time.ts';
+import { NodeRandom } from '../../handlers/random.ts';
+
+interface NodeOptions {
+  readonly dataDir: string;
+  readonly listen: string[];
+  readonly peer: string[];
+  readonly livenessMs?: string;
+  readonly json?: boolean;
+}
+
+/** Adds the `node` command to `program`. */
+export function registerNodeCommand(program: Command): void {
+  program
+    .command('node')
+    .description('run a long-lived Aura peer over libp2p until SIGINT/SIGTERM')
+    .requiredOption('--data-dir <dir>', 'where the device key lives (created if missing)')
+    .option('--listen <addr>', `multiaddr to listen on, repeatable (default ${DEFAULT_LISTEN})`, collect, [])
+    .option('--peer <addr>', 'multiaddr of a peer to dial, ending in /p2p/<peer id>; repeatable', collect, [])
+    .option('--liveness-ms <ms>', 'report a peer gone after this long without a frame from it')
+    .option('--json', 'JSON lines: events on stdout, commands on stdin')
+    .action((options: NodeOptions) => runNode(options));
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function runNode(options: NodeOptions): Promise<void> {
+  const emit = options.json === true ? (event: Record<string, unknown>) => void process.stdout.write(JSON.stringify(event) + '\n') : undefined;
+  const livenessTimeoutMs = options.livenessMs === undefined ? undefined : positiveInteger(options.livenessMs, '--liveness-ms');
+  const peers = options.peer.map(peerEntryOfAddress);
+  const random = new NodeRandom();
+  const key = await loadOrCreateDeviceKey(options.dataDir, random);
+  const log = (entry: NetworkLogEntry): void => {
+    if (emit === undefined) process.stderr.write(formatLogEntry(entry) + '\n');
+    else emit({ ...entry, event: 'log', kind: entry.event });
+  };
+  const device = await startNetworkDevice({
+    deviceKey: key.secretKey,
+    ...(options.listen.length === 0 ? {} : { listen: options.listen }),
+    time: new WallClock(),
+    random,
+    log,
+    ...(livenessTimeoutMs === undefined ? {} : { limits: { livenessTimeoutMs } }),
+  });
+  device.node.addEventListener('peer:connect', (event) => {
+    emit?.({ event: 'peer-connected', peer: event.detail.toString(), device: deviceIdOfPeer(event.detail) });
+  });
+  device.transport.onMessage((message) => {
+    emit?.({ event: 'message', from: message.from, channel: message.channel, payload: toHex(message.payload) });
+  });
+  device.transport.onPeerGone((gone) => {
+    if (emit === undefined) console.log(`peer gone: ${gone.device}: ${gone.reason}`);
+    else emit({ event: 'peer-gone', device: gone.device, reason: gone.reason, undelivered: gone.undelivered });
+  });
+  const addresses = device.addresses().map(String);
+  if (emit === undefined) {
+    console.log(`peer id   ${device.node.peerId.toString()}\ndevice    ${device.device}${key.created ? `\nkey       created ${key.path} (mode 0600, not encrypted at rest)` : ''}`);
+    for (const address of addresses) console.log(`listening ${address}`);
+  } else {
+    emit({ event: 'ready', peerId: device.node.peerId.toString(), device: device.device, addresses, keyCreated: key.created });
+  }
+  for (const entry of peers) {
+    device.directory.register(entry);
+    device.node.dial(entry.addresses[0]!).catch((error: unknown) => { // peerEntryOfAddress gives one address
+      const failure = toAuraError(error, 'network.dial-failed');
+      log({ event: 'dial-failed', code: failure.code, message: failure.message, peer: entry.peer.toString(), device: entry.device });
+    });
+  }
+  const commands = emit === undefined ? undefined : serveCommands(device, emit);
+  await shutdownSignal();
+  commands?.close();
+  await device.stop();
+  if (emit === undefined) console.log('stopped');
+  else emit({ event: 'stopped' });
+}
+
+/** Reads JSON-line commands from stdin; returns the reader so shutdown can close it. */
+function serveCommands(device: NetworkDevice, emit: (event: Record<string, unknown>) => void): { close(): void } {
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    if (line.trim() === '') return;
+    try {
+      const command = JSON.parse(line) as { send?: { to?: unknown; channel?: unknown; payload?: unknown } };
+      const send = command.send;
+      if (send === undefined || typeof send.to !== 'string' || typeof send.channel !== 'string' || typeof send.payload !== 'string') {
+        throw permanentError('cli.bad-command', 'expected {"send":{"to":DEVICE,"channel":NAME,"payload":HEX}}');
+      }
+      device.transport.send(parseIdentifier('device', send.to), send.channel, fromHex(send.payload)).catch((error: unknown) => {
+        emit({ event: 'error', ...toAuraError(error).toJSON() });
+      });
+    } catch (error) {
+      emit({ event: 'error', ...toAuraError(error, 'cli.bad-command').toJSON() });
+    }
+  });
+  return {
+    close: () => {
+      lines.close();
+    },
+  };
+}
+
+function shutdownSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function positiveInteger(text: string, option: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) throw permanentError('cli.usage', `${option} takes a positive whole number of milliseconds, got "${text}"`);
+  return value;
+}

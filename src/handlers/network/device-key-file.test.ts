@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isAuraError } from '../../core/errors.ts';
+import { SeededRandom } from '../random.ts';
+import { DEVICE_KEY_FILE, loadOrCreateDeviceKey } from './device-key-file.ts';
+
+function withDir(run: (dir: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aura-key-'));
+    try {
+      await run(join(dir, 'node'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+test(
+  'the first load creates a 0600 key file; later loads return the same key',
+  withDir(async (dir) => {
+    const first = await loadOrCreateDeviceKey(dir, new SeededRandom(1));
+    assert.equal(first.created, true);
+    assert.equal(statSync(first.path).mode & 0o777, 0o600);
+    const again = await loadOrCreateDeviceKey(dir, new SeededRandom(2));
+    assert.equal(again.created, false);
+    assert.deepEqual(again.secretKey, first.secretKey);
+  }),
+);
+
+test(
+  'a key file of the wrong size or readable by others is refused',
+  withDir(async (dir) => {
+    await loadOrCreateDeviceKey(dir, new SeededRandom(1));
+    const path = join(dir, DEVICE_KEY_FILE);
+    chmodSync(path, 0o644);
+    await assert.rejects(loadOrCreateDeviceKey(dir, new SeededRandom(1)), (error: unknown) => isAuraError(error, 'network.key-file-exposed'));
+    writeFileSync(path, new Uint8Array(31));
+    chmodSync(path, 0o600);
+    await assert.rejects(loadOrCreateDeviceKey(dir, new SeededRandom(1)), (error: unknown) => isAuraError(error, 'network.key-file-corrupt'));
+  }),
+);

@@ -1,0 +1,167 @@
+// Several `aura node` processes on 127.0.0.1, run as a user runs them: frames exchanged in order,
+// a peer killed mid-stream and reported gone within the liveness bound, a restart with the same
+// key that works again, and a clean exit on SIGTERM. Every wait is bounded; every process is killed.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { runCli } from '../src/cli/program.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const LIVENESS_MS = 1500;
+/** Ticks, scheduling and a loaded 2-core machine: allowance on top of the configured timeout. */
+const DETECTION_SLACK_MS = 3000;
+const WAIT_LIMIT_MS = 30_000;
+const dataRoot = mkdtempSync(join(tmpdir(), 'aura-nodes-'));
+const running = new Set<AuraNode>();
+
+type NodeEvent = Record<string, unknown> & { event: string };
+
+/** One `aura node --json` process and the events it printed. */
+class AuraNode {
+  readonly events: NodeEvent[] = [];
+  readonly process: ChildProcessWithoutNullStreams;
+  private readonly waiters = new Set<() => void>();
+  exitCode: number | null | undefined;
+
+  constructor(readonly name: string, args: readonly string[]) {
+    this.process = spawn(process.execPath, [resolve(ROOT, 'bin/aura.js'), 'node', '--json', '--data-dir', join(dataRoot, name), '--liveness-ms', String(LIVENESS_MS), ...args], { cwd: ROOT });
+    running.add(this);
+    createInterface({ input: this.process.stdout }).on('line', (line) => {
+      this.events.push(JSON.parse(line) as NodeEvent);
+      for (const wake of this.waiters) wake();
+    });
+    this.process.stderr.resume();
+    this.process.on('exit', (code) => {
+      this.exitCode = code;
+      running.delete(this);
+      for (const wake of this.waiters) wake();
+    });
+  }
+
+  /** Resolves with the first event matching `predicate` (waiting for it if need be). */
+  async waitFor(what: string, predicate: (event: NodeEvent) => boolean): Promise<NodeEvent> {
+    for (;;) {
+      const found = this.events.find(predicate);
+      if (found !== undefined) return found;
+      if (this.exitCode !== undefined) throw new Error(`${this.name} exited (${this.exitCode}) before ${what}`);
+      await new Promise<void>((wake, fail) => {
+        const timer = setTimeout(() => {
+          fail(new Error(`${this.name}: gave up after ${WAIT_LIMIT_MS} ms waiting for ${what}`));
+        }, WAIT_LIMIT_MS);
+        const done = (): void => {
+          clearTimeout(timer);
+          this.waiters.delete(done);
+          wake();
+        };
+        this.waiters.add(done);
+      });
+    }
+  }
+
+  send(to: string, channel: string, payload: string): void {
+    this.process.stdin.write(JSON.stringify({ send: { to, channel, payload } }) + '\n');
+  }
+
+  messages(channel: string): string[] {
+    return this.events.filter((e) => e.event === 'message' && e['channel'] === channel).map((e) => String(e['payload']));
+  }
+
+  async stop(signal: NodeJS.Signals): Promise<number | null> {
+    if (this.exitCode === undefined) {
+      this.process.kill(signal);
+      await this.waitFor('exit', () => false).catch(() => undefined);
+    }
+    return this.exitCode ?? null;
+  }
+}
+
+async function ready(node: AuraNode): Promise<{ device: string; peerId: string; address: string }> {
+  const event = await node.waitFor('ready', (e) => e.event === 'ready');
+  const addresses = event['addresses'] as string[];
+  return { device: String(event['device']), peerId: String(event['peerId']), address: addresses[0] ?? '' };
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}
+
+after(async () => {
+  await Promise.all([...running].map((node) => node.stop('SIGKILL')));
+  rmSync(dataRoot, { recursive: true, force: true });
+});
+
+test('three aura nodes exchange frames; a killed peer is reported gone in time; after a restart it works again', async (t) => {
+  const a = new AuraNode('a', []);
+  const aInfo = await ready(a);
+  const b = new AuraNode('b', ['--peer', aInfo.address]);
+  const c = new AuraNode('c', ['--peer', aInfo.address]);
+  const [bInfo, cInfo] = await Promise.all([ready(b), ready(c)]);
+  await a.waitFor('B to connect', (e) => e.event === 'peer-connected' && e['device'] === bInfo.device);
+  await a.waitFor('C to connect', (e) => e.event === 'peer-connected' && e['device'] === cInfo.device);
+
+  // Frames both ways, in order.
+  for (let i = 0; i < 200; i++) {
+    a.send(bInfo.device, 'session-1', hex(i));
+    c.send(aInfo.device, 'session-2', hex(i));
+  }
+  b.send(aInfo.device, 'session-1', 'ff');
+  await b.waitFor('200 messages from A', () => b.messages('session-1').length === 200);
+  await a.waitFor('200 messages from C', () => a.messages('session-2').length === 200);
+  await a.waitFor('the reply from B', (e) => e.event === 'message' && e['from'] === bInfo.device);
+  const expected = Array.from({ length: 200 }, (_, i) => hex(i));
+  assert.deepEqual(b.messages('session-1'), expected);
+  assert.deepEqual(a.messages('session-2'), expected);
+
+  // C is killed in the middle of a stream from A.
+  for (let i = 0; i < 20_000; i++) a.send(cInfo.device, 'session-3', hex(i));
+  await c.waitFor('the stream to C to be under way', () => c.messages('session-3').length > 100);
+  const killedAt = Date.now();
+  assert.ok(c.messages('session-3').length < 20_000, 'C is killed mid-stream');
+  await c.stop('SIGKILL');
+  const gone = await a.waitFor('C to be reported gone', (e) => e.event === 'peer-gone' && e['device'] === cInfo.device);
+  const detectedAfter = Date.now() - killedAt;
+  t.diagnostic(`C reported gone ${detectedAfter} ms after the kill (timeout ${LIVENESS_MS} ms)`);
+  assert.match(String(gone['reason']), /liveness timeout 1500 ms/);
+  assert.ok(detectedAfter <= LIVENESS_MS + DETECTION_SLACK_MS, `detected after ${detectedAfter} ms, bound ${LIVENESS_MS} + ${DETECTION_SLACK_MS} ms`);
+  assert.ok(Number(gone['undelivered']) >= 0);
+
+  // B was never disturbed.
+  a.send(bInfo.device, 'session-4', '01');
+  await b.waitFor('a message after C died', () => b.messages('session-4').length === 1);
+
+  // C restarts from its data directory on its old port: same key, same device; a new session works.
+  const port = /\/tcp\/(\d+)\//.exec(cInfo.address)?.[1] ?? '0';
+  const c2 = new AuraNode('c', ['--listen', `/ip4/127.0.0.1/tcp/${port}`, '--peer', aInfo.address]);
+  const c2Info = await ready(c2);
+  assert.equal(c2Info.device, cInfo.device);
+  assert.equal(c2Info.peerId, cInfo.peerId);
+  await a.waitFor('C to reconnect', (e) => e.event === 'peer-connected' && e['device'] === cInfo.device && a.events.indexOf(e) > a.events.indexOf(gone));
+  for (let i = 0; i < 50; i++) a.send(cInfo.device, 'session-5', hex(i));
+  await c2.waitFor('the new session', () => c2.messages('session-5').length === 50);
+  assert.deepEqual(c2.messages('session-5'), Array.from({ length: 50 }, (_, i) => hex(i)));
+
+  // A clean shutdown on SIGTERM and SIGINT.
+  assert.deepEqual(await Promise.all([b.stop('SIGTERM'), c2.stop('SIGINT'), a.stop('SIGTERM')]), [0, 0, 0]);
+  assert.ok(a.events.some((e) => e.event === 'stopped'));
+});
+
+test('aura node refuses bad arguments: a missing data dir or a bad number is a usage error, a peer without /p2p/ a failure', async () => {
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void errors.push(args.join(' '));
+  try {
+    assert.equal(await runCli(['node', '--data-dir', join(dataRoot, 'bad'), '--peer', '/ip4/127.0.0.1/tcp/1']), 1);
+    assert.match(errors.join('\n'), /error\[network\.bad-peer-address\].*\/p2p\//);
+    assert.equal(await runCli(['node', '--data-dir', join(dataRoot, 'bad'), '--liveness-ms', 'soon']), 2);
+    assert.match(errors.join('\n'), /error\[cli\.usage\]: --liveness-ms/);
+  } finally {
+    console.error = original;
+  }
+  const missing = spawnSync(process.execPath, [resolve(ROOT, 'bin/aura.js'), 'node'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /--data-dir/);
+});
