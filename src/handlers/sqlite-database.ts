@@ -13,12 +13,18 @@
  *
  * ```sql
  * CREATE TABLE namespaces (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
- * CREATE TABLE facts (seq INTEGER PRIMARY KEY, cid TEXT NOT NULL UNIQUE,
+ * CREATE TABLE facts (seq INTEGER PRIMARY KEY, cid TEXT NOT NULL, cid_prefix INTEGER NOT NULL,
  *                     namespace INTEGER NOT NULL REFERENCES namespaces(id),
  *                     type_id TEXT NOT NULL, bytes BLOB NOT NULL);
+ * CREATE INDEX facts_by_cid_prefix ON facts(cid_prefix);
  * CREATE INDEX facts_by_namespace_type ON facts(namespace, type_id);
  * CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
  * ```
+ *
+ * `cid_prefix` is the first 6 bytes of the CID's digest as an integer. Facts are found by it and
+ * then by the full `cid`: a short integer index stays small, where a unique index over random
+ * 59-character CIDs rewrites so many pages per batch that ingest runs at a quarter of the speed.
+ * `seq` keeps insertion order, so scans read the table front to back.
  *
  * @module
  */
@@ -43,11 +49,13 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS namespaces (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS facts (
   seq INTEGER PRIMARY KEY,
-  cid TEXT NOT NULL UNIQUE,
+  cid TEXT NOT NULL,
+  cid_prefix INTEGER NOT NULL,
   namespace INTEGER NOT NULL REFERENCES namespaces(id),
   type_id TEXT NOT NULL,
   bytes BLOB NOT NULL
 );
+CREATE INDEX IF NOT EXISTS facts_by_cid_prefix ON facts(cid_prefix);
 CREATE INDEX IF NOT EXISTS facts_by_namespace_type ON facts(namespace, type_id);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 `;
@@ -62,6 +70,7 @@ export function openSqliteDatabase(path: string, options: SqliteOptions = {}): S
     const db = new Database(path);
     try {
       db.pragma('busy_timeout = 5000');
+      db.pragma('cache_size = -65536');
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
       checkOnOpen(db, path, options.check ?? 'quick');

@@ -9,6 +9,7 @@ import type { FactRecord } from '../journal/fact.ts';
 import { MAX_REPORTED_PROBLEMS, readStoredFact, storedFactProblem, type FactStore, type IntegrityReport, type ScanOptions } from '../journal/fact-store.ts';
 import type { Namespace } from '../journal/namespace.ts';
 import { integrityProblems, openSqliteDatabase, sqliteCall, type SqliteDatabase, type SqliteOptions } from './sqlite-database.ts';
+import { parseContentId, type ContentId } from '../core/content-id.ts';
 import { permanentError } from '../core/errors.ts';
 
 /** Facts in a SQLite database file. */
@@ -29,30 +30,33 @@ export class SqliteFactStore implements FactStore {
     private readonly path: string,
   ) {
     this.statements = {
-      insert: db.prepare('INSERT OR IGNORE INTO facts (cid, namespace, type_id, bytes) VALUES (?, ?, ?, ?)'),
+      insert: db.prepare('INSERT INTO facts (cid, cid_prefix, namespace, type_id, bytes) VALUES (?, ?, ?, ?, ?)'),
       namespaceId: db.prepare<[string], number>('SELECT id FROM namespaces WHERE name = ?').pluck(),
       addNamespace: db.prepare('INSERT INTO namespaces (name) VALUES (?)'),
-      get: db.prepare<[string], Buffer>('SELECT bytes FROM facts WHERE cid = ?').pluck(),
-      has: db.prepare<[string], number>('SELECT 1 FROM facts WHERE cid = ?').pluck(),
+      get: db.prepare<[number, string], Buffer>('SELECT bytes FROM facts WHERE cid_prefix = ? AND cid = ?').pluck(),
+      has: db.prepare<[number, string], number>('SELECT 1 FROM facts WHERE cid_prefix = ? AND cid = ?').pluck(),
       keys: db.prepare<[number], string>('SELECT cid FROM facts WHERE namespace = ? ORDER BY cid').pluck(),
       scan: db.prepare<[number], [string, Buffer]>('SELECT cid, bytes FROM facts WHERE namespace = ? ORDER BY seq').raw(),
       scanType: db.prepare<[number, string], [string, Buffer]>('SELECT cid, bytes FROM facts WHERE namespace = ? AND type_id = ? ORDER BY seq').raw(),
       count: db.prepare<[], number>('SELECT count(*) FROM facts').pluck(),
       countIn: db.prepare<[number], number>('SELECT count(*) FROM facts WHERE namespace = ?').pluck(),
-      remove: db.prepare('DELETE FROM facts WHERE cid = ?'),
+      remove: db.prepare('DELETE FROM facts WHERE cid_prefix = ? AND cid = ?'),
       all: db.prepare<[], [string, string, string, Buffer]>('SELECT f.cid, n.name, f.type_id, f.bytes FROM facts f JOIN namespaces n ON n.id = f.namespace').raw(),
     };
     this.transactions = {
       put: db.transaction((records: readonly FactRecord[]) => {
         let added = 0;
-        for (const { key, bytes, fact } of records) {
-          added += this.statements.insert.run(key, this.namespaceIdOf(fact.metadata.namespace, true), fact.typeId, bytes).changes;
+        for (const { id, key, bytes, fact } of records) {
+          const prefix = cidPrefix(id);
+          if (this.statements.has.get(prefix, key) !== undefined) continue;
+          this.statements.insert.run(key, prefix, this.namespaceIdOf(fact.metadata.namespace, true), fact.typeId, bytes);
+          added++;
         }
         return added;
       }),
       remove: db.transaction((keys: readonly string[]) => {
         let removed = 0;
-        for (const key of keys) removed += this.statements.remove.run(key).changes;
+        for (const key of keys) removed += this.statements.remove.run(cidPrefix(parseContentId(key)), key).changes;
         return removed;
       }),
     };
@@ -70,12 +74,12 @@ export class SqliteFactStore implements FactStore {
   }
 
   async get(key: string): Promise<FactRecord | undefined> {
-    const bytes = this.call(() => this.statements.get.get(key));
+    const bytes = this.call(() => this.statements.get.get(cidPrefix(parseContentId(key)), key));
     return bytes === undefined ? undefined : readStoredFact(key, bytes, true);
   }
 
   async has(key: string): Promise<boolean> {
-    return this.call(() => this.statements.has.get(key) !== undefined);
+    return this.call(() => this.statements.has.get(cidPrefix(parseContentId(key)), key) !== undefined);
   }
 
   async keys(namespace: Namespace): Promise<string[]> {
@@ -145,4 +149,10 @@ export class SqliteFactStore implements FactStore {
     if (this.closed) throw permanentError('store.closed', `the fact store at ${this.path} is closed`);
     return sqliteCall(this.path, operation);
   }
+}
+
+/** The first 6 bytes of a CID's digest as an integer: the indexed part of the key. */
+function cidPrefix(id: ContentId): number {
+  const digest = id.multihash.digest;
+  return digest[0]! * 2 ** 40 + digest[1]! * 2 ** 32 + ((digest[2]! << 24) >>> 0) + (digest[3]! << 16) + (digest[4]! << 8) + digest[5]!; // digests have 32 bytes
 }
