@@ -8,6 +8,7 @@
  * @module
  */
 import { permanentError } from '../core/errors.ts';
+import type { MeetSemilattice } from './crdt/lattice.ts';
 
 /** Permissions (e.g. `journal:write`) and an expiry; `all` is the unrestricted top element. */
 export interface CapabilityFrontier {
@@ -65,3 +66,6 @@ export function allows(frontier: CapabilityFrontier, permission: string, nowMs: 
   if (frontier.expiresAt !== undefined && nowMs > frontier.expiresAt) return false;
   return frontier.permissions === 'all' || frontier.permissions.has(permission);
 }
+
+/** Frontiers as a meet-semilattice, for meet-based replication (`crdt/coordinator.ts`). */
+export const capabilityLattice: MeetSemilattice<CapabilityFrontier> = { top: () => TOP_FRONTIER, meet, equals: sameFrontier };
