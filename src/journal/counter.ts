@@ -7,8 +7,9 @@
  */
 import type { FactRecord } from './fact.ts';
 import type { FactType } from './fact-registry.ts';
-import type { Reducer } from './reducer.ts';
-import { record, text, uint, type Infer } from './schema.ts';
+import { permanentError } from '../core/errors.ts';
+import { list, record, text, uint, type Infer } from './schema.ts';
+import type { SnapshotReducer } from './snapshot.ts';
 
 const counterAddPayload = record({ counter: text(128), amount: uint(2 ** 32) });
 
@@ -28,8 +29,10 @@ export const COUNTER_ADD: FactType<CounterAdd> = {
 /** Totals by counter name. */
 export type CounterTotals = ReadonlyMap<string, number>;
 
-/** Sums `counter.add` facts per counter; other facts leave it unchanged. */
-export const counterReducer: Reducer<Map<string, number>, CounterTotals> = {
+const counterState = list(record({ counter: text(128), total: uint() }), 1_000_000);
+
+/** Sums `counter.add` facts per counter; other facts leave it unchanged. Snapshots as `[{ counter, total }]`. */
+export const counterReducer: SnapshotReducer<Map<string, number>, CounterTotals> = {
   name: 'counter.totals',
   init: () => new Map(),
   step(totals, { fact }: FactRecord) {
@@ -39,6 +42,12 @@ export const counterReducer: Reducer<Map<string, number>, CounterTotals> = {
     return totals;
   },
   view: (totals) => new Map(totals),
+  encodeState: (totals) => [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([counter, total]) => ({ counter, total })),
+  decodeState(value) {
+    const reason = counterState(value, 'state');
+    if (reason !== undefined) throw permanentError('snapshot.bad-state', `not a counter snapshot: ${reason}`);
+    return new Map((value as Infer<typeof counterState>).map(({ counter, total }) => [counter, total]));
+  },
   equals(a, b) {
     if (a.size !== b.size) return false;
     for (const [name, total] of a) if (b.get(name) !== total) return false;

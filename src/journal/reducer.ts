@@ -30,8 +30,8 @@ export interface Reducer<S, V> {
   equals?(a: V, b: V): boolean;
 }
 
-/** The view of a set of facts (duplicates by CID count once). */
-export function reduce<S, V>(reducer: Reducer<S, V>, records: Iterable<FactRecord>): V {
+/** The state of a set of facts (duplicates by CID count once). */
+export function fold<S, V>(reducer: Reducer<S, V>, records: Iterable<FactRecord>): S {
   const seen = new Set<string>();
   let state = reducer.init();
   for (const record of records) {
@@ -39,7 +39,12 @@ export function reduce<S, V>(reducer: Reducer<S, V>, records: Iterable<FactRecor
     seen.add(record.key);
     state = reducer.step(state, record);
   }
-  return reducer.view(state);
+  return state;
+}
+
+/** The view of a set of facts (duplicates by CID count once). */
+export function reduce<S, V>(reducer: Reducer<S, V>, records: Iterable<FactRecord>): V {
+  return reducer.view(fold(reducer, records));
 }
 
 /** A cached view kept up to date by folding in new facts, observable through {@link signal}. */
