@@ -31,9 +31,9 @@ import { permanentError } from '../core/errors.ts';
 import { taggedDigest } from '../core/hash.ts';
 
 /** Sub-ranges a differing range is split into. */
-export const BRANCHING = 16;
+export const BRANCHING = 8;
 /** A range with at most this many items is sent as a list instead of a fingerprint. */
-export const LIST_THRESHOLD = 32;
+export const LIST_THRESHOLD = 8;
 const FINGERPRINT_BYTES = 16;
 const LIMBS = 8;
 const CLOSED = 0;

@@ -11,6 +11,7 @@
  * @module
  */
 import type { FactRecord } from './fact.ts';
+import { KeySet } from './key-set.ts';
 import { Signal } from './signal.ts';
 
 /** How a view is computed from facts. */
@@ -32,13 +33,9 @@ export interface Reducer<S, V> {
 
 /** The state of a set of facts (duplicates by CID count once). */
 export function fold<S, V>(reducer: Reducer<S, V>, records: Iterable<FactRecord>): S {
-  const seen = new Set<string>();
+  const seen = new KeySet();
   let state = reducer.init();
-  for (const record of records) {
-    if (seen.has(record.key)) continue;
-    seen.add(record.key);
-    state = reducer.step(state, record);
-  }
+  for (const record of records) if (seen.add(record.key)) state = reducer.step(state, record);
   return state;
 }
 
@@ -50,7 +47,7 @@ export function reduce<S, V>(reducer: Reducer<S, V>, records: Iterable<FactRecor
 /** A cached view kept up to date by folding in new facts, observable through {@link signal}. */
 export class IncrementalView<S, V> {
   private state: S;
-  private readonly seen = new Set<string>();
+  private readonly seen = new KeySet();
   /** The current view; subscribers hear of changes, batched. */
   readonly signal: Signal<V>;
 
@@ -73,8 +70,7 @@ export class IncrementalView<S, V> {
   add(records: Iterable<FactRecord>): number {
     let added = 0;
     for (const record of records) {
-      if (this.seen.has(record.key)) continue;
-      this.seen.add(record.key);
+      if (!this.seen.add(record.key)) continue;
       this.state = this.reducer.step(this.state, record);
       added++;
     }
