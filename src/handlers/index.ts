@@ -1,6 +1,6 @@
 /**
  * Layer 3, implementation: effect handlers for production and for deterministic tests.
- * May use layers 1-2. Later: SQLite storage and the libp2p network transport.
+ * May use layers 1-2: SQLite storage (facts and key-value); later the libp2p network transport.
  *
  * @module
  */
@@ -10,4 +10,7 @@ export * from './memory-storage.ts';
 export * from './order-clock.ts';
 export * from './physical-time.ts';
 export * from './random.ts';
+export * from './sqlite-database.ts';
+export * from './sqlite-fact-store.ts';
+export * from './sqlite-storage.ts';
 export * from './effects.ts';
