@@ -47,7 +47,11 @@ export interface FactStore {
   has(key: string): Promise<boolean>;
   /** The CIDs (text) of the facts of `namespace`, sorted. */
   keys(namespace: Namespace): Promise<string[]>;
-  /** Calls `visit` with every fact of `namespace` (of one type, optionally); returns how many. */
+  /**
+   * Calls `visit` with every fact of `namespace` (of one type, optionally), in no particular order
+   * (views do not depend on it); returns how many. `visit` must not call the store (the scan
+   * holds its read open).
+   */
   scan(namespace: Namespace, visit: (record: FactRecord) => void, options?: ScanOptions): Promise<number>;
   /** Number of facts stored, in one namespace or in all. */
   count(namespace?: Namespace): Promise<number>;
@@ -64,17 +68,24 @@ export const MAX_REPORTED_PROBLEMS = 20;
 
 /** A stored fact read back, checked or trusted per {@link ScanOptions.verify}. */
 export function readStoredFact(key: string, encoded: Uint8Array, verify: boolean): FactRecord {
-  if (verify) return decodeFact(encoded, parseContentId(key));
-  const fact = dagCbor.decode<Fact>(encoded);
-  let id: ContentId | undefined;
-  return {
-    key,
-    bytes: encoded,
-    fact,
-    get id() {
-      return (id ??= parseContentId(key));
-    },
-  };
+  return verify ? decodeFact(encoded, parseContentId(key)) : new TrustedFactRecord(key, encoded);
+}
+
+/** A fact read from a trusted store: decoded once, its CID parsed only if asked for. */
+class TrustedFactRecord implements FactRecord {
+  readonly fact: Fact;
+  private parsedId: ContentId | undefined;
+
+  constructor(
+    readonly key: string,
+    readonly bytes: Uint8Array,
+  ) {
+    this.fact = dagCbor.decode<Fact>(bytes);
+  }
+
+  get id(): ContentId {
+    return (this.parsedId ??= parseContentId(this.key));
+  }
 }
 
 /** The problem with one stored row, or `undefined`: bytes must decode, match the CID and the indexes. */

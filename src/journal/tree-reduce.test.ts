@@ -12,7 +12,7 @@ import { FactRegistry } from './fact-registry.ts';
 import { admit, emptyJournal, type AdmissionContext } from './journal.ts';
 import { reduce } from './reducer.ts';
 import { TREE_OP, treeOpDraft } from './tree-op.ts';
-import { checkTreeOp, reduceTree, treeEpoch, treeMembers, treePolicy, treeReducer, treeSignerKeys } from './tree-reduce.ts';
+import { admitTreeOp, checkTreeOp, reduceTree, treeEpoch, treeMembers, treePolicy, treeReducer, treeSignerKeys } from './tree-reduce.ts';
 import { TestAuthority } from './testing.ts';
 
 const random = new SeededRandom('tree-reduce-test');
@@ -125,4 +125,18 @@ test('device keys for attestations come from the tree', () => {
   assert.deepEqual(keys.deviceKey(leaves[0]!.id), leaves[0]!.publicKey);
   assert.equal(keys.deviceKey(leaves[5]!.id), undefined);
   assert.deepEqual(keys.groupKey(alice.authority), alice.groupKey.publicKey);
+});
+
+test('a live operation on a stale parent is refused and leaves the journal unchanged', () => {
+  const rotated = [...founding, propose(reduceTree(founding).tree, { kind: 'rotateEpoch' })];
+  const journal = rotated.reduce((j, op) => admitTreeOp(j, op, context), emptyJournal(alice.authority));
+  const staleEpoch = propose(reduceTree(founding).tree, { kind: 'addLeaf', leaf: leaves[5]!, branch: 'root' });
+  assert.throws(() => admitTreeOp(journal, staleEpoch, context), (error: unknown) => isAuraError(error, 'tree.stale-epoch'));
+  const otherHistory = [propose(GENESIS_TREE, { kind: 'addLeaf', leaf: leaves[4]!, branch: 'root' })];
+  otherHistory.push(propose(reduceTree(otherHistory).tree, { kind: 'rotateEpoch' }));
+  const elsewhere = propose(reduceTree(otherHistory).tree, { kind: 'rotateEpoch' }); // epoch 1, but a tree this journal never had
+  assert.throws(() => admitTreeOp(journal, elsewhere, context), (error: unknown) => isAuraError(error, 'tree.stale-parent'));
+  assert.equal(journal.facts.size, rotated.length);
+  const next = admitTreeOp(journal, propose(reduceTree(journal.facts.values()).tree, { kind: 'addLeaf', leaf: leaves[5]!, branch: 'root' }), context);
+  assert.equal(treeMembers(reduceTree(next.facts.values())).length, 3);
 });

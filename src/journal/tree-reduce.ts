@@ -21,6 +21,7 @@ import type { AuthorityId, DeviceId } from '../core/identifiers.ts';
 import type { SignerKeys } from './attestation.ts';
 import { GENESIS_TREE, ROOT_BRANCH, applyTreeOp, rootCommitment, type Leaf, type Policy, type TreeState } from './commitment-tree.ts';
 import type { FactRecord } from './fact.ts';
+import { admit, checkFact, type AdmissionContext, type Journal } from './journal.ts';
 import type { Reducer } from './reducer.ts';
 import { TREE_OP, type TreeOpPayload } from './tree-op.ts';
 
@@ -111,6 +112,18 @@ export function checkTreeOp(view: TreeView, record: FactRecord): void {
   }
   if (payload.parentEpoch !== parent.tree.epoch) throw permanentError('tree.invalid-op', `tree operation ${record.key} names epoch ${payload.parentEpoch} for a parent in epoch ${parent.tree.epoch}`, { context });
   applyTreeOp(parent.tree, payload.op);
+}
+
+/**
+ * Admits a live tree operation into an authority's journal: checked against the tree the journal
+ * holds ({@link checkTreeOp}), then admitted like any fact (type, namespace, group signature).
+ * On any refusal the journal is returned unchanged by the throw.
+ */
+export function admitTreeOp(journal: Journal, record: FactRecord, context: AdmissionContext): Journal {
+  if (record.fact.typeId !== TREE_OP.typeId) throw permanentError('tree.not-an-op', `fact ${record.key} is a ${record.fact.typeId}, not a tree operation`);
+  checkFact(journal.namespace, record, context);
+  checkTreeOp(reduceTree(journal.facts.values()), record);
+  return admit(journal, [record], context);
 }
 
 /** The tree as a reducer: its state is the set of op facts, its view the rebuilt tree. */
