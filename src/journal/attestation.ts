@@ -28,6 +28,7 @@ import { encodeCanonical, type CanonicalValue } from '../core/canonical.ts';
 import type { CryptoEffects } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
 import type { AuthorityId, DeviceId } from '../core/identifiers.ts';
+import type { FactMetadata } from './fact.ts';
 
 /** Length of an Ed25519 signature. */
 export const SIGNATURE_LENGTH = 64;
@@ -69,8 +70,8 @@ export interface UnsignedFact {
   readonly schemaVersion: number;
   /** The type-specific content. */
   readonly payload: CanonicalValue;
-  /** Namespace and ordering data (see `fact.ts`). */
-  readonly metadata: CanonicalValue;
+  /** Namespace, time and nonce. */
+  readonly metadata: FactMetadata;
 }
 
 /** Where the public keys of signers come from (the commitment tree, a genesis record, a test). */

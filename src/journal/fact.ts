@@ -70,18 +70,21 @@ const timeSchema: Schema<TimeStamp> = (value, path) => {
   return `${path}.kind: expected a time stamp kind (physical, logical, order, range)`;
 };
 
-/** The shape of a fact (the payload is any canonical value here; its type checks it). */
+/** Any payload: at this level a payload is whatever decoded; the fact-type registry checks it. */
+const anyPayload: Schema<CanonicalValue> = () => undefined;
+
+/** The shape of a fact. */
 export const factSchema = record({
   typeId: text(128),
   schemaVersion: uint(65535),
-  payload: (() => undefined),
+  payload: anyPayload,
   attestation: attestationSchema,
   metadata: record({ namespace: identifierOf('authority', 'context'), time: optional(timeSchema), nonce: optional(bytesUpTo(32)) }),
 });
 
 /** The part of a fact an attestation signs. */
 export function unsignedPart(fact: FactDraft): UnsignedFact {
-  return { typeId: fact.typeId, schemaVersion: fact.schemaVersion, payload: fact.payload, metadata: fact.metadata as unknown as CanonicalValue };
+  return { typeId: fact.typeId, schemaVersion: fact.schemaVersion, payload: fact.payload, metadata: fact.metadata };
 }
 
 /** A fact before it is attested: the draft every attestation signs. */

@@ -19,3 +19,13 @@ test('a key set holds exactly the distinct keys added, even when their buckets c
     }),
   );
 });
+
+test('a key set keeps every key as it grows', () => {
+  const set = new KeySet();
+  const keys = Array.from({ length: 5000 }, (_, i) => `key-${i}`);
+  for (const key of keys) assert.equal(set.add(key), true);
+  for (const key of keys) assert.equal(set.add(key), false);
+  assert.equal(set.size, 5000);
+  assert.ok(keys.every((key) => set.has(key)));
+  assert.equal(set.has('key-5000'), false);
+});
