@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { factStoreContract, sampleFacts } from '../../test/fact-store-contract.ts';
+import { isAuraError } from '../core/errors.ts';
+import { SqliteFactStore } from './sqlite-fact-store.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'aura-sqlite-facts-'));
+let files = 0;
+const freshPath = (): string => join(dir, `store-${files++}.db`);
+test.after(() => { rmSync(dir, { recursive: true, force: true }); });
+
+factStoreContract('sqlite store', async () => SqliteFactStore.open(freshPath()));
+
+test('facts survive closing and reopening the file, in WAL mode', async () => {
+  const path = freshPath();
+  const facts = sampleFacts(20);
+  const store = SqliteFactStore.open(path);
+  await store.put(facts);
+  await store.close();
+  const reopened = SqliteFactStore.open(path, { check: 'full' });
+  assert.equal(await reopened.count(), 20);
+  assert.deepEqual((await reopened.get(facts[7]!.key))?.fact, facts[7]!.fact);
+  await reopened.close();
+  const raw = new Database(path, { readonly: true });
+  assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+  raw.close();
+});
+
+test('a file that is not a database is refused as corrupt', () => {
+  const path = freshPath();
+  writeFileSync(path, 'this is not a SQLite database, just some text that is long enough to have a header'.repeat(20));
+  assert.throws(() => SqliteFactStore.open(path), (error: unknown) => isAuraError(error, 'store.corrupt') && error.kind === 'system' && error.message.includes(path));
+});
+
+test('a database with damaged pages fails the integrity check on open', async () => {
+  const path = freshPath();
+  const store = SqliteFactStore.open(path);
+  await store.put(sampleFacts(300));
+  await store.close();
+  const bytes = readFileSync(path);
+  const pageSize = bytes.readUInt16BE(16);
+  for (let i = 2 * pageSize + 8; i < 3 * pageSize; i += 7) bytes[i] = 0xa5; // scribble over page 3
+  writeFileSync(path, bytes);
+  assert.throws(() => SqliteFactStore.open(path, { check: 'full' }), (error: unknown) => isAuraError(error, 'store.corrupt'));
+});
+
+test('a row whose bytes were altered is reported by the deep integrity check and refused on read', async () => {
+  const path = freshPath();
+  const [a, b] = sampleFacts(2);
+  const store = SqliteFactStore.open(path);
+  await store.put([a!, b!]);
+  await store.close();
+  const raw = new Database(path);
+  raw.prepare('UPDATE facts SET bytes = ? WHERE cid = ?').run(b!.bytes, a!.key);
+  raw.close();
+  const reopened = SqliteFactStore.open(path);
+  await assert.rejects(reopened.get(a!.key), (error: unknown) => isAuraError(error, 'cid.mismatch'));
+  const report = await reopened.checkIntegrity({ deep: true });
+  assert.equal(report.ok, false);
+  assert.equal(report.problems.length, 1);
+  await reopened.close();
+});
+
+test('a store written by a newer format is refused', () => {
+  const path = freshPath();
+  const raw = new Database(path);
+  raw.pragma('user_version = 99');
+  raw.close();
+  assert.throws(() => SqliteFactStore.open(path), (error: unknown) => isAuraError(error, 'store.unsupported-version') && /format 99/.test(error.message));
+});

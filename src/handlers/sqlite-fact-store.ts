@@ -1,0 +1,158 @@
+/**
+ * The {@link FactStore} on SQLite: facts keyed by CID with a namespace/type index, each `put` one
+ * transaction, reads verified, an integrity check on open (see `sqlite-database.ts` for the
+ * layout and the durability guarantee).
+ *
+ * @module
+ */
+import type { FactRecord } from '../journal/fact.ts';
+import { MAX_REPORTED_PROBLEMS, readStoredFact, storedFactProblem, type FactStore, type IntegrityReport, type ScanOptions } from '../journal/fact-store.ts';
+import type { Namespace } from '../journal/namespace.ts';
+import { integrityProblems, openSqliteDatabase, sqliteCall, type SqliteDatabase, type SqliteOptions } from './sqlite-database.ts';
+import { parseContentId, type ContentId } from '../core/content-id.ts';
+import { permanentError } from '../core/errors.ts';
+
+/** Facts in a SQLite database file. */
+export class SqliteFactStore implements FactStore {
+  private readonly namespaceIds = new Map<string, number>();
+  private readonly statements;
+  private readonly transactions;
+  private closed = false;
+
+  /** Opens (or creates) the store at `path`; see {@link openSqliteDatabase} for errors. */
+  static open(path: string, options?: SqliteOptions): SqliteFactStore {
+    return new SqliteFactStore(openSqliteDatabase(path, options), path);
+  }
+
+  /** A store over an already opened database (shared with `SqliteStorage`, say). */
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly path: string,
+  ) {
+    this.statements = {
+      insert: db.prepare('INSERT INTO facts (cid, cid_prefix, namespace, type_id, bytes) VALUES (?, ?, ?, ?, ?)'),
+      namespaceId: db.prepare<[string], number>('SELECT id FROM namespaces WHERE name = ?').pluck(),
+      addNamespace: db.prepare('INSERT INTO namespaces (name) VALUES (?)'),
+      get: db.prepare<[number, string], Buffer>('SELECT bytes FROM facts WHERE cid_prefix = ? AND cid = ?').pluck(),
+      has: db.prepare<[number, string], number>('SELECT 1 FROM facts WHERE cid_prefix = ? AND cid = ?').pluck(),
+      keys: db.prepare<[number], string>('SELECT cid FROM facts WHERE namespace = ? ORDER BY cid').pluck(),
+      scan: db.prepare<[number], [string, Buffer]>('SELECT cid, bytes FROM facts WHERE namespace = ?').raw(),
+      scanType: db.prepare<[number, string], [string, Buffer]>('SELECT cid, bytes FROM facts WHERE namespace = ? AND type_id = ?').raw(),
+      count: db.prepare<[], number>('SELECT count(*) FROM facts').pluck(),
+      countIn: db.prepare<[number], number>('SELECT count(*) FROM facts WHERE namespace = ?').pluck(),
+      remove: db.prepare('DELETE FROM facts WHERE cid_prefix = ? AND cid = ?'),
+      all: db.prepare<[], [string, string, string, Buffer]>('SELECT f.cid, n.name, f.type_id, f.bytes FROM facts f JOIN namespaces n ON n.id = f.namespace').raw(),
+    };
+    this.transactions = {
+      put: db.transaction((records: readonly FactRecord[]) => {
+        let added = 0;
+        for (const { id, key, bytes, fact } of records) {
+          const prefix = cidPrefix(id);
+          if (this.statements.has.get(prefix, key) !== undefined) continue;
+          this.statements.insert.run(key, prefix, this.namespaceIdOf(fact.metadata.namespace, true), fact.typeId, bytes);
+          added++;
+        }
+        return added;
+      }),
+      remove: db.transaction((keys: readonly string[]) => {
+        let removed = 0;
+        for (const key of keys) removed += this.statements.remove.run(cidPrefix(parseContentId(key)), key).changes;
+        return removed;
+      }),
+    };
+  }
+
+  async put(records: readonly FactRecord[]): Promise<number> {
+    return this.call(() => {
+      try {
+        return this.transactions.put.immediate(records);
+      } catch (error) {
+        this.namespaceIds.clear(); // namespaces created by the rolled-back transaction are gone
+        throw error;
+      }
+    });
+  }
+
+  async get(key: string): Promise<FactRecord | undefined> {
+    const bytes = this.call(() => this.statements.get.get(cidPrefix(parseContentId(key)), key));
+    return bytes === undefined ? undefined : readStoredFact(key, bytes, true);
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.call(() => this.statements.has.get(cidPrefix(parseContentId(key)), key) !== undefined);
+  }
+
+  async keys(namespace: Namespace): Promise<string[]> {
+    return this.call(() => {
+      const id = this.namespaceIdOf(namespace, false);
+      return id === undefined ? [] : this.statements.keys.all(id);
+    });
+  }
+
+  async scan(namespace: Namespace, visit: (record: FactRecord) => void, options: ScanOptions = {}): Promise<number> {
+    return this.call(() => {
+      const id = this.namespaceIdOf(namespace, false);
+      if (id === undefined) return 0;
+      const verify = options.verify ?? true;
+      const rows = options.typeId === undefined ? this.statements.scan.iterate(id) : this.statements.scanType.iterate(id, options.typeId);
+      let count = 0;
+      for (const [key, bytes] of rows) {
+        visit(readStoredFact(key, bytes, verify));
+        count++;
+      }
+      return count;
+    });
+  }
+
+  async count(namespace?: Namespace): Promise<number> {
+    return this.call(() => {
+      if (namespace === undefined) return this.statements.count.get() ?? 0;
+      const id = this.namespaceIdOf(namespace, false);
+      return id === undefined ? 0 : (this.statements.countIn.get(id) ?? 0);
+    });
+  }
+
+  async remove(keys: readonly string[]): Promise<number> {
+    return this.call(() => this.transactions.remove.immediate(keys));
+  }
+
+  async checkIntegrity(options: { readonly deep?: boolean } = {}): Promise<IntegrityReport> {
+    return this.call(() => {
+      const problems = integrityProblems(this.db, 'full').slice(0, MAX_REPORTED_PROBLEMS);
+      if (options.deep === true) {
+        for (const [key, namespace, typeId, bytes] of this.statements.all.iterate()) {
+          const problem = storedFactProblem(key, namespace, typeId, bytes);
+          if (problem !== undefined && problems.length < MAX_REPORTED_PROBLEMS) problems.push(problem);
+        }
+      }
+      return { ok: problems.length === 0, facts: this.statements.count.get() ?? 0, problems };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** The row id of `namespace`, created when `create` is set. */
+  private namespaceIdOf(namespace: string, create: true): number;
+  private namespaceIdOf(namespace: string, create: false): number | undefined;
+  private namespaceIdOf(namespace: string, create: boolean): number | undefined {
+    let id = this.namespaceIds.get(namespace) ?? this.statements.namespaceId.get(namespace);
+    if (id === undefined && create) id = Number(this.statements.addNamespace.run(namespace).lastInsertRowid);
+    if (id !== undefined) this.namespaceIds.set(namespace, id);
+    return id;
+  }
+
+  private call<T>(operation: () => T): T {
+    if (this.closed) throw permanentError('store.closed', `the fact store at ${this.path} is closed`);
+    return sqliteCall(this.path, operation);
+  }
+}
+
+/** The first 6 bytes of a CID's digest as an integer: the indexed part of the key. */
+function cidPrefix(id: ContentId): number {
+  const digest = id.multihash.digest;
+  return digest[0]! * 2 ** 40 + digest[1]! * 2 ** 32 + ((digest[2]! << 24) >>> 0) + (digest[3]! << 16) + (digest[4]! << 8) + digest[5]!; // digests have 32 bytes
+}
