@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { toHex } from '../core/bytes.ts';
 import { contentId } from '../core/content-id.ts';
 import { isAuraError } from '../core/errors.ts';
-import { LIST_THRESHOLD, RangeReconciler, reconcileLocally } from './reconcile.ts';
+import { LIST_THRESHOLD, RangeReconciler, decodeReconcileMessage, encodeReconcileMessage, reconcileLocally } from './reconcile.ts';
+import { encodeCanonical } from '../core/canonical.ts';
 
 const ids = (from: number, to: number): Uint8Array[] => Array.from({ length: to - from }, (_, i) => contentId({ fact: from + i }).bytes);
 const hexes = (items: readonly Uint8Array[]): string[] => items.map(toHex).sort();
@@ -53,4 +54,22 @@ test('malformed input is refused', () => {
   const reconciler = new RangeReconciler(ids(0, 100));
   const items = ids(0, 100).sort((x, y) => (toHex(x) < toHex(y) ? -1 : 1));
   assert.throws(() => reconciler.reconcile([[items[50]!, 0], [items[10]!, 0], [null, 0]]), (error: unknown) => isAuraError(error, 'reconcile.malformed'));
+});
+
+test('messages from the wire are checked, naming the range that is wrong', () => {
+  const message = new RangeReconciler(ids(0, 500)).initiate();
+  assert.deepEqual(decodeReconcileMessage(encodeReconcileMessage(message)), message);
+  const bound = (n: number): Uint8Array => new Uint8Array([n]);
+  const cases: [unknown, RegExp][] = [
+    [[], /non-empty list/],
+    [[[bound(1), 0]], /range 0: the last range must end at null/],
+    [[[null, 0], [null, 0]], /range 0: only the last range may end at null/],
+    [[[bound(2), 0], [bound(1), 0], [null, 0]], /range 1: upper bounds must increase/],
+    [[[null, 1, new Uint8Array(15)]], /range 0: a fingerprint has 16 bytes/],
+    [[[null, 2, [new Uint8Array(8)]]], /range 0: items are 32 to 64 bytes/],
+    [[[null, 7, 0]], /range 0: unknown mode 7/],
+  ];
+  for (const [value, pattern] of cases) {
+    assert.throws(() => decodeReconcileMessage(encodeCanonical(value)), (error: unknown) => isAuraError(error, 'reconcile.malformed') && pattern.test(error.message));
+  }
 });

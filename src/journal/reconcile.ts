@@ -26,7 +26,7 @@
  * @module
  */
 import { compareBytes } from '../core/bytes.ts';
-import { encodeCanonical } from '../core/canonical.ts';
+import { decodeCanonical, encodeCanonical } from '../core/canonical.ts';
 import { permanentError } from '../core/errors.ts';
 import { taggedDigest } from '../core/hash.ts';
 
@@ -112,8 +112,8 @@ export class RangeReconciler {
     let j = 0;
     while (i < mine.length || j < sortedTheirs.length) {
       const order = i === mine.length ? 1 : j === sortedTheirs.length ? -1 : compareBytes(mine[i]!, sortedTheirs[j]!); // indexes in range
-      if (order < 0) this.extra.push(mine[i++]!);
-      else if (order > 0) this.missing.push(sortedTheirs[j++]!);
+      if (order < 0) this.extra.push(mine[i++]!); // order < 0 only when i < mine.length
+      else if (order > 0) this.missing.push(sortedTheirs[j++]!); // order > 0 only when j < sortedTheirs.length
       else {
         i++;
         j++;
@@ -143,7 +143,7 @@ export class RangeReconciler {
     }
     const input = new Uint8Array(LIMBS * 4 + 4);
     const view = new DataView(input.buffer);
-    for (let limb = 0; limb < LIMBS; limb++) view.setUint32(limb * 4, sum[limb]!, true);
+    for (let limb = 0; limb < LIMBS; limb++) view.setUint32(limb * 4, sum[limb]!, true); // limb < LIMBS = sum.length
     view.setUint32(LIMBS * 4, hi - lo);
     return taggedDigest('aura.journal.reconcile.v1', input).subarray(0, FINGERPRINT_BYTES);
   }
@@ -194,7 +194,7 @@ export interface ReconcileRun {
   readonly missingAtB: Uint8Array[];
 }
 
-/** Runs a reconciliation between two sets in memory, `a` initiating; counts the bytes exchanged. */
+/** Runs a reconciliation between two sets in memory, `a` initiating, every message through its wire form; counts the bytes. */
 export function reconcileLocally(a: RangeReconciler, b: RangeReconciler): ReconcileRun {
   let message: ReconcileMessage | undefined = a.initiate();
   let bytes = 0;
@@ -202,10 +202,53 @@ export function reconcileLocally(a: RangeReconciler, b: RangeReconciler): Reconc
   let receiver = b;
   let sender = a;
   while (message !== undefined) {
-    bytes += encodeCanonical(message).length;
+    const encoded = encodeReconcileMessage(message);
+    bytes += encoded.length;
     messages++;
-    message = receiver.reconcile(message);
+    message = receiver.reconcile(decodeReconcileMessage(encoded));
     [receiver, sender] = [sender, receiver];
   }
   return { messages, bytes, missingAtA: [...a.missing, ...b.extra], missingAtB: [...b.missing, ...a.extra] };
+}
+
+/** Most ranges, and most items in a list, one message may carry. */
+export const MAX_MESSAGE_ENTRIES = 65_536;
+
+/** The canonical bytes of a message, for the wire. */
+export function encodeReconcileMessage(message: ReconcileMessage): Uint8Array {
+  return encodeCanonical(message);
+}
+
+/**
+ * A message from the wire, checked: canonical DAG-CBOR, ranges well formed, upper bounds strictly
+ * increasing, the last one `null`. Errors: `cbor.*`, `reconcile.malformed` naming the range.
+ */
+export function decodeReconcileMessage(encoded: Uint8Array): ReconcileMessage {
+  const value = decodeCanonical(encoded);
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_MESSAGE_ENTRIES) throw malformed('a message is a non-empty list of ranges');
+  let previous: Uint8Array | undefined;
+  value.forEach((range: unknown, index) => {
+    const problem = rangeProblem(range, previous, index === value.length - 1);
+    if (problem !== undefined) throw malformed(`range ${index}: ${problem}`);
+    previous = (range as ReconcileRange)[0] ?? undefined;
+  });
+  return value as ReconcileMessage;
+}
+
+function rangeProblem(range: unknown, previous: Uint8Array | undefined, last: boolean): string | undefined {
+  if (!Array.isArray(range) || range.length < 2) return 'expected [upper, mode, …]';
+  const [upper, mode, body] = range as unknown[];
+  if (last !== (upper === null)) return last ? 'the last range must end at null' : 'only the last range may end at null';
+  if (upper !== null && !(upper instanceof Uint8Array)) return 'the upper bound must be bytes or null';
+  if (upper instanceof Uint8Array && previous !== undefined && compareBytes(previous, upper) >= 0) return 'upper bounds must increase';
+  if (mode === CLOSED) return range.length === 2 ? undefined : 'a closed range has no body';
+  if (range.length !== 3) return 'expected [upper, mode, body]';
+  if (mode === FINGERPRINT) return body instanceof Uint8Array && body.length === FINGERPRINT_BYTES ? undefined : `a fingerprint has ${FINGERPRINT_BYTES} bytes`;
+  if (mode !== LIST) return `unknown mode ${String(mode)}`;
+  if (!Array.isArray(body) || body.length > MAX_MESSAGE_ENTRIES) return 'a list range carries a list of items';
+  return body.every((item) => item instanceof Uint8Array && item.length >= 32 && item.length <= 64) ? undefined : 'items are 32 to 64 bytes';
+}
+
+function malformed(reason: string): Error {
+  return permanentError('reconcile.malformed', `malformed reconciliation message: ${reason}`);
 }
