@@ -9,11 +9,9 @@
  *
  * @module
  */
-import { SeededRandom } from '../handlers/random.ts';
 import { corrupt, delay, equivocate, omit, replay, type Adversary } from './adversary.ts';
 import { corruptPayload } from './corrupt.ts';
-import { RandomDraws } from './draws.ts';
-import { linkRule, randomFaults, scheduleFaults } from './faults.ts';
+import { drawRandomFaults, linkRule, scheduleFaults } from './faults.ts';
 import type { NetworkConfig } from './network.ts';
 import { definedFields } from './node.ts';
 import type { AdversarySpec, NetworkSpec, Scenario } from './scenario.ts';
@@ -44,7 +42,7 @@ export interface ScenarioRunOptions {
 /** The scenario with `seed` and its random faults written out as explicit phases. */
 export function pinScenario(scenario: Scenario, seed: number): Scenario {
   const { random_faults: spec, ...rest } = scenario;
-  const drawn = spec === undefined ? [] : randomFaults(new RandomDraws(new SeededRandom(seed).fork('random-faults')), spec, scenario.participants.map((participant) => participant.name));
+  const drawn = spec === undefined ? [] : drawRandomFaults(spec, seed, scenario.participants.map((participant) => participant.name));
   return { ...rest, seed, faults: [...scenario.faults, ...drawn] };
 }
 
