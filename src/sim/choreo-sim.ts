@@ -12,7 +12,7 @@
  * @module
  */
 import type { ProjectedProtocol, RoleName } from '../choreo/local-type.ts';
-import { toAuraError } from '../core/errors.ts';
+import { permanentError, toAuraError } from '../core/errors.ts';
 import { randomIdentifier } from '../core/identifiers.ts';
 import { SeededRandom } from '../handlers/random.ts';
 import { randomImpl } from '../runtime/random-impl.ts';
@@ -25,6 +25,7 @@ import type { StallReport } from './diagnosis.ts';
 import { scheduleFaults, type FaultPhase } from './faults.ts';
 import type { NetworkConfig } from './network.ts';
 import { definedFields, type SimNode, type WaitInfo } from './node.ts';
+import type { RoleAdversary } from './role-adversary.ts';
 import { SimTransport } from './sim-transport.ts';
 import { Simulation, type RunResult } from './simulation.ts';
 import { TRACE_VERSION, traceText } from './trace.ts';
@@ -44,6 +45,8 @@ export interface ChoreoSimOptions {
   readonly faults?: readonly FaultPhase[];
   /** Message-level adversaries (node names are role names). */
   readonly adversaries?: readonly Adversary[];
+  /** Roles replaced by adversarial implementations (`role-adversary.ts`). */
+  readonly roleAdversaries?: readonly RoleAdversary[];
   /** Stop every role cleanly once the roles together sent this many messages. */
   readonly maxMessages?: number;
   /** Timeout of every receive without a `timeout_ms` annotation, in ms. */
@@ -103,9 +106,28 @@ interface RoleState {
   threw: unknown;
 }
 
-/** Runs every role of `protocol` under the simulator, from `options.seed`. */
-export async function simulateChoreo(protocol: ProjectedProtocol, options: ChoreoSimOptions): Promise<ChoreoSimResult> {
-  const sim = new Simulation({ seed: options.seed, trace: options.trace === true, ...(options.network === undefined ? {} : { network: options.network }) });
+/** What {@link installChoreo} sets up beside the simulation's own options. */
+export type ChoreoInstallOptions = Pick<ChoreoSimOptions, 'seed' | 'impls' | 'adversaries' | 'roleAdversaries' | 'faults' | 'maxMessages' | 'receiveTimeoutMs'>;
+
+/** The roles of a choreography installed on a simulation: how they went, once the run is over. */
+export interface InstalledChoreo {
+  /** Each role's outcome now, in the protocol's role order. */
+  roles(): RoleOutcome[];
+  /** The session's status after `run`. */
+  status(run: RunResult): ChoreoSimStatus;
+  /** The waits-for report when some role has not finished (in role terms), else `undefined`. */
+  stall(): StallReport | undefined;
+}
+
+/**
+ * Adds one node per role of `protocol` to `sim`, each running the role with `runRole` over the
+ * simulated transport, with the options' implementations, adversaries and faults. Scenarios use
+ * it through the `choreo` workload; {@link simulateChoreo} builds a simulation around it.
+ */
+export function installChoreo(sim: Simulation, protocol: ProjectedProtocol, options: ChoreoInstallOptions): InstalledChoreo {
+  const roleAdversaries = options.roleAdversaries ?? [];
+  const unknown = roleAdversaries.filter((adversary) => !protocol.roles.includes(adversary.role));
+  if (unknown.length > 0) throw permanentError('sim.unknown-role', `${protocol.name} has no role ${unknown.map((adversary) => adversary.role).join(', ')}; its roles are ${protocol.roles.join(', ')}`);
   const session = randomIdentifier('session', new SeededRandom(options.seed).fork('session'));
   const transport = new SimTransport(sim);
   const states = new Map<RoleName, RoleState>(protocol.roles.map((role) => [role, { status: 'running', monitor: undefined, lastActive: 0, threw: undefined }]));
@@ -121,7 +143,7 @@ export async function simulateChoreo(protocol: ProjectedProtocol, options: Chore
   for (const role of protocol.roles) {
     // Every role has a state: made above from the same list.
     const state = states.get(role)!;
-    const makeImpl = options.impls?.[role] ?? defaultImpl;
+    const makeImpl = roleAdversaries.reduce((honest, adversary) => (adversary.role === role && adversary.impl !== undefined ? adversary.impl(honest) : honest), options.impls?.[role] ?? defaultImpl);
     sim.addNode(role, (node) => {
       transport.listen(node);
       // The role's first steps run as promise callbacks: let them run before the next event.
@@ -155,20 +177,31 @@ export async function simulateChoreo(protocol: ProjectedProtocol, options: Chore
       );
     });
   }
-  for (const adversary of options.adversaries ?? []) sim.addAdversary(adversary);
-  scheduleFaults(sim, options.faults ?? []);
-  const outcomes = (): RoleOutcome[] =>
+  for (const adversary of [...(options.adversaries ?? []), ...roleAdversaries.flatMap((role) => role.adversaries ?? [])]) sim.addAdversary(adversary);
+  scheduleFaults(sim, [...(options.faults ?? []), ...roleAdversaries.flatMap((role) => role.faults ?? [])]);
+  const roles = (): RoleOutcome[] =>
     protocol.roles.map((role): RoleOutcome => {
       const state = states.get(role)!; // every role has a state
       const crashed = sim.node(role).state === 'crashed';
       return { role, status: crashed ? 'crashed' : state.status, ...definedFields({ error: state.error }) };
     });
-  const run = await sim.run({ until: options.until ?? DEFAULT_UNTIL, maxEvents: options.maxEvents ?? DEFAULT_MAX_EVENTS, waits: () => roleWaits(protocol, states, outcomes()) });
-  const roles = outcomes();
-  const status = sessionStatus(run, roles);
+  sim.addWaitSource(() => roleWaits(protocol, states, roles()));
+  return {
+    roles,
+    status: (run) => sessionStatus(run, roles()),
+    stall: () => (roles().some((role) => role.status === 'running') ? sim.diagnose(roleWaits(protocol, states, roles())) : undefined),
+  };
+}
+
+/** Runs every role of `protocol` under the simulator, from `options.seed`. */
+export async function simulateChoreo(protocol: ProjectedProtocol, options: ChoreoSimOptions): Promise<ChoreoSimResult> {
+  const sim = new Simulation({ seed: options.seed, trace: options.trace === true, ...(options.network === undefined ? {} : { network: options.network }) });
+  const installed = installChoreo(sim, protocol, options);
+  const run = await sim.run({ until: options.until ?? DEFAULT_UNTIL, maxEvents: options.maxEvents ?? DEFAULT_MAX_EVENTS });
+  const status = installed.status(run);
   const stall = status === 'stalled' ? run.stall : undefined;
   const trace = sim.trace === undefined ? undefined : traceText({ type: 'header', version: TRACE_VERSION, seed: options.seed, config: { protocol: protocol.name, contentId: protocol.contentId } }, sim.trace.events);
-  return { seed: options.seed, status, roles, run, ...(stall === undefined ? {} : { stall }), ...(trace === undefined ? {} : { trace }) };
+  return { seed: options.seed, status, roles: installed.roles(), run, ...definedFields({ stall, trace }) };
 }
 
 /**

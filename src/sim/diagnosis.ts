@@ -10,7 +10,7 @@
  * - `orphaned-wait`: the awaited node is not waiting and will never send (a protocol bug), or
  *   the wait names no sender and no fault touched the waiter.
  *
- * The runtime adds the role, protocol and step to each wait's description once wired in.
+ * Choreography roles (`choreo-sim.ts`) describe each wait with the role, the step and the protocol.
  *
  * @module
  */

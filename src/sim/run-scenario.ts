@@ -14,10 +14,9 @@ import { corruptPayload } from './corrupt.ts';
 import { drawRandomFaults, linkRule, scheduleFaults } from './faults.ts';
 import type { NetworkConfig } from './network.ts';
 import { definedFields } from './node.ts';
-import type { AdversarySpec, NetworkSpec, Scenario } from './scenario.ts';
+import { workloadOf, type AdversarySpec, type NetworkSpec, type Scenario } from './scenario.ts';
 import { Simulation, type RunResult, type Violation } from './simulation.ts';
 import { TRACE_VERSION, traceText } from './trace.ts';
-import { WORKLOADS } from './workloads/index.ts';
 
 /** What one scenario run did. */
 export interface ScenarioRun {
@@ -54,7 +53,7 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
 /** Runs a scenario whose faults are already explicit (as shrinking and replay do). */
 export async function runPinned(scenario: Scenario, trace: boolean): Promise<ScenarioRun> {
   const sim = new Simulation({ seed: scenario.seed, trace, stamping: scenario.stamping, network: networkConfig(scenario.network) });
-  const workload = WORKLOADS[scenario.workload];
+  const workload = workloadOf(scenario);
   const checks = workload?.setup(sim, { participants: scenario.participants, params: scenario.params });
   for (const name of scenario.properties.invariants) {
     const check = checks?.invariants[name];

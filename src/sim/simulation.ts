@@ -71,11 +71,6 @@ export interface RunOptions {
   readonly until?: number;
   /** Event limit (default 10 million). */
   readonly maxEvents?: number;
-  /**
-   * What code waiting outside node threads waits for (choreography roles over the simulated
-   * transport), asked when the run goes idle, for the waits-for report; node waits are added.
-   */
-  readonly waits?: () => readonly WaitInfo[];
 }
 
 /** What a run did. */
@@ -122,6 +117,7 @@ export class Simulation implements NodeHost {
   private readonly violations: Violation[] = [];
   private readonly roleCrashes: RoleCrash[] = [];
   private readonly restarted = new Set<string>();
+  private readonly waitSources: (() => readonly WaitInfo[])[] = [];
   private nextFaultId = 0;
 
   constructor(options: SimulationOptions) {
@@ -162,6 +158,14 @@ export class Simulation implements NodeHost {
   /** Adds a message-level adversary to the network. */
   addAdversary(adversary: Adversary): void {
     this.network.addAdversary(adversary);
+  }
+
+  /**
+   * Adds what code waiting outside node threads waits for (choreography roles over the simulated
+   * transport): asked when a run goes idle, for the waits-for report, beside the nodes' own waits.
+   */
+  addWaitSource(source: () => readonly WaitInfo[]): void {
+    this.waitSources.push(source);
   }
 
   /** Checks `check` between every two events; the run stops at the first violation. */
@@ -217,7 +221,7 @@ export class Simulation implements NodeHost {
   /** Runs until no event is left, a limit is reached, or an invariant fails. */
   async run(options: RunOptions = {}): Promise<RunResult> {
     const stop = await this.scheduler.run({ until: options.until ?? Infinity, maxEvents: options.maxEvents ?? DEFAULT_MAX_EVENTS, between: () => this.between() });
-    const waits = stop === 'idle' ? [...this.allNodes().flatMap((node) => node.waitInfo() ?? []), ...(options.waits?.() ?? [])] : [];
+    const waits = stop === 'idle' ? [...this.allNodes().flatMap((node) => node.waitInfo() ?? []), ...this.waitSources.flatMap((source) => source())] : [];
     const stall = waits.length > 0 ? this.diagnose(waits) : undefined;
     if (stall !== undefined) this.trace?.record(this.scheduler.now, { type: 'stall', detail: stall.summary });
     this.trace?.record(this.scheduler.now, { type: 'end', reason: stop });
