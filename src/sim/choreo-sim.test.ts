@@ -6,6 +6,7 @@ import { pingPong, purchase } from '../../test/support/protocols.ts';
 import { jump, protocol, rec, recv, send, seq } from '../runtime/builder.ts';
 import { omit } from './adversary.ts';
 import { choreoRunPasses, defaultImpl, simulateChoreo } from './choreo-sim.ts';
+import { faultPreset, presetFaults, presetNetwork } from './fault-presets.ts';
 
 const jittery = { defaults: { latency: { kind: 'uniform', min: 1, max: 20 }, loss: 0, duplicate: 0, corrupt: 0, bandwidth: 0, reorder: false }, links: [] } as const;
 
@@ -95,4 +96,14 @@ test('corrupted bytes on a link abort the session cleanly, never crash a role', 
     assert.ok(choreoRunPasses(result, true), `seed ${seed}: ${result.status}`);
   }
   assert.ok(statuses.has('aborted'), [...statuses].join());
+});
+
+test('under random faults the same seed still gives a byte-identical trace', async () => {
+  const chaos = faultPreset('chaos');
+  for (const seed of [11, 12, 13]) {
+    const run = () => simulateChoreo(purchase, { seed, network: presetNetwork(chaos), faults: presetFaults(chaos, seed, purchase.roles), trace: true });
+    const [first, second] = [await run(), await run()];
+    assert.equal(second.trace, first.trace, `seed ${seed}`);
+    assert.equal(second.status, first.status);
+  }
 });
