@@ -16,7 +16,8 @@ import { permanentError, toAuraError } from '../core/errors.ts';
 import { randomIdentifier } from '../core/identifiers.ts';
 import { SeededRandom } from '../handlers/random.ts';
 import { randomImpl } from '../runtime/random-impl.ts';
-import { runRole, type RoleImpl } from '../runtime/run-role.ts';
+import { compileRole } from '../runtime/program.ts';
+import { BUILTIN_TYPES, runRole, type RoleImpl } from '../runtime/run-role.ts';
 import type { RoleObserver } from '../runtime/role-event.ts';
 import { RoleSession } from '../runtime/session.ts';
 import type { Receiver, Transport } from '../runtime/transport.ts';
@@ -250,6 +251,22 @@ function roleWaits(protocol: ProjectedProtocol, states: ReadonlyMap<RoleName, Ro
         since: state.lastActive,
       }));
     });
+}
+
+/**
+ * Why `protocol` cannot run with the default implementation (a payload of a named type, which has
+ * no random values), or `undefined` when every role can.
+ */
+export function defaultImplProblem(protocol: ProjectedProtocol): string | undefined {
+  for (const role of protocol.roles) {
+    try {
+      compileRole(protocol, role, BUILTIN_TYPES);
+      randomImpl(protocol, role, new SeededRandom(0));
+    } catch (error) {
+      return toAuraError(error).message;
+    }
+  }
+  return undefined;
 }
 
 /** True when a run counts as a pass: without faults it must end (or reach the bound); with faults it may also abort or stall, as long as the stall is explained by the faults. */

@@ -31,4 +31,5 @@ export * from './simulation.ts';
 export * from './sweep.ts';
 export * from './trace.ts';
 export * from './workload.ts';
+export * from './workloads/choreo.ts';
 export * from './workloads/index.ts';

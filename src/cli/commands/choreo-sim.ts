@@ -18,12 +18,8 @@ import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import type { ProjectedProtocol } from '../../choreo/local-type.ts';
 import { checkChoreography } from '../../choreo/check.ts';
-import { permanentError, toAuraError } from '../../core/errors.ts';
-import { SeededRandom } from '../../handlers/random.ts';
-import { compileRole } from '../../runtime/program.ts';
-import { randomImpl } from '../../runtime/random-impl.ts';
-import { BUILTIN_TYPES } from '../../runtime/run-role.ts';
-import { choreoRunPasses, simulateChoreo, type ChoreoSimResult } from '../../sim/choreo-sim.ts';
+import { permanentError } from '../../core/errors.ts';
+import { choreoRunPasses, defaultImplProblem, simulateChoreo, type ChoreoSimResult } from '../../sim/choreo-sim.ts';
 import { formatStall } from '../../sim/diagnosis.ts';
 import { describeFault } from '../../sim/faults.ts';
 import { FAULT_PRESETS, faultPreset, presetFaults, presetNetwork } from '../../sim/fault-presets.ts';
@@ -109,15 +105,8 @@ function chooseProtocol(command: Command, file: string, options: SimOptions): Pr
 
 /** Fails before any run when some role has no default implementation (a named payload type). */
 function checkRunnable(protocol: ProjectedProtocol): void {
-  for (const role of protocol.roles) {
-    try {
-      compileRole(protocol, role, BUILTIN_TYPES);
-      randomImpl(protocol, role, new SeededRandom(0));
-    } catch (error) {
-      const failure = toAuraError(error);
-      throw permanentError('choreo.sim-unrunnable', `${protocol.name} cannot run with the default implementation: ${failure.message}`, { cause: error });
-    }
-  }
+  const problem = defaultImplProblem(protocol);
+  if (problem !== undefined) throw permanentError('choreo.sim-unrunnable', `${protocol.name} cannot run with the default implementation: ${problem}`);
 }
 
 /** The lines printed for a failing seed: figures, faults, each role's outcome, crashes, the waits-for report. */
