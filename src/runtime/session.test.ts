@@ -187,3 +187,23 @@ test('any one corrupted byte in any frame is either accepted as a valid frame or
     { numRuns: 150 },
   );
 });
+
+test('a blocked role says which message from whom it waits for, at which step', async () => {
+  const transport = new MemoryTransport();
+  const session = newSession();
+  let monitor: { pendingWaits(): readonly unknown[] } | undefined;
+  // Catch the role's own session object as the receiver it opens with.
+  const spy: Transport = {
+    open: (id, role, receiver) => {
+      monitor = receiver as unknown as { pendingWaits(): readonly unknown[] };
+      return transport.open(id, role, receiver);
+    },
+  };
+  const bob = rawPeer(transport, session, 'Bob');
+  const alice = runRole(pingPong, 'Alice', oneRound(), spy, { session });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(monitor?.pendingWaits(), [{ from: ['Bob'], label: 'Pong', step: 'recv Pong from Bob' }]);
+  bob.port.send(pong(session));
+  await alice;
+  assert.deepEqual(monitor.pendingWaits(), []);
+});

@@ -151,6 +151,14 @@ export class RoleSession implements Receiver {
     for (const watcher of this.stopWatchers.splice(0)) watcher();
   }
 
+  /**
+   * The steps this role is blocked at now (one per waiting thread: several inside a `par`), for
+   * liveness diagnosis by a host such as the simulator: which message from whom, at which step.
+   */
+  pendingWaits(): readonly PendingReceive[] {
+    return this.waiters.filter((wait) => wait.active).map((wait) => pendingReceive(wait.step));
+  }
+
   // ---- Receiver: frames from the transport ----
 
   deliver(frame: Frame): void {
@@ -470,6 +478,23 @@ export class RoleSession implements Receiver {
     };
     this.options.observer?.onEvent(event);
   }
+}
+
+/** A step a role is blocked at, in the terms of its protocol. */
+export interface PendingReceive {
+  /** The roles a message may come from (several for a gather). */
+  readonly from: readonly RoleName[];
+  /** The label awaited; absent while waiting for a branch label. */
+  readonly label?: string;
+  /** The step in words, as in violations: `recv Pong from Bob`. */
+  readonly step: string;
+}
+
+function pendingReceive(step: RecvStep | BranchStep | GatherStep): PendingReceive {
+  const described = describeStep(step);
+  if (step.kind === 'recv') return { from: [step.from], label: step.label, step: described };
+  if (step.kind === 'branch') return { from: [step.from], step: described };
+  return { from: step.members, label: step.label, step: described };
 }
 
 /** A receive waiting for its message. */

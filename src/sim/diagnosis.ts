@@ -10,7 +10,7 @@
  * - `orphaned-wait`: the awaited node is not waiting and will never send (a protocol bug), or
  *   the wait names no sender and no fault touched the waiter.
  *
- * The runtime adds the role, protocol and step to each wait's description once wired in.
+ * Choreography roles (`choreo-sim.ts`) describe each wait with the role, the step and the protocol.
  *
  * @module
  */
@@ -45,6 +45,8 @@ export interface StallFacts {
   readonly waits: readonly WaitInfo[];
   /** Nodes that are crashed now. */
   readonly crashed: ReadonlySet<string>;
+  /** Nodes that crashed and restarted during the run: they lost their memory. */
+  readonly restarted?: ReadonlySet<string>;
   /** Messages from `from` to `to` lost, cut or withheld during the run. */
   dropsBetween(from: string, to: string): number;
   /** Messages to `to` lost, cut or withheld, from anyone. */
@@ -73,12 +75,17 @@ function classify(wait: WaitInfo, facts: StallFacts, waitsFor: ReadonlyMap<strin
       : { cause: 'orphaned-wait', explanation: `${wait.node} waits for a message no node is going to send` };
   }
   if (facts.crashed.has(from)) return { cause: 'fault-induced', explanation: `${from} crashed` };
+  if (facts.restarted?.has(wait.node) === true) return { cause: 'fault-induced', explanation: `${wait.node} crashed and restarted: it lost what it had received` };
+  if (facts.restarted?.has(from) === true) return { cause: 'fault-induced', explanation: `${from} crashed and restarted: it lost its place` };
   if (facts.separated(from, wait.node)) return { cause: 'fault-induced', explanation: `a partition separates ${from} from ${wait.node}` };
   // A lost request explains a missing reply as well as a lost reply does.
   const drops = facts.dropsBetween(from, wait.node) + facts.dropsBetween(wait.node, from);
   if (drops > 0) return { cause: 'fault-induced', explanation: `${drops} message(s) between ${from} and ${wait.node} were lost, cut or withheld` };
   if (onCycle.has(wait.node)) return { cause: 'deadlock', explanation: `${wait.node} and ${from} wait for each other (directly or around a cycle)` };
   if (waitsFor.has(from)) return { cause: 'deadlock', explanation: `${from} is itself stuck, waiting${waitsFor.get(from) === undefined ? '' : ` for ${waitsFor.get(from) ?? ''}`}` };
+  // Any lost message to the waiter may be the one it needed (a notice that the session stopped, say).
+  const lost = facts.dropsTo(wait.node);
+  if (lost > 0) return { cause: 'fault-induced', explanation: `${from} will not send, and ${lost} message(s) to ${wait.node} were lost, cut or withheld` };
   return { cause: 'orphaned-wait', explanation: `${from} is not waiting for anything and will never send what ${wait.node} expects` };
 }
 

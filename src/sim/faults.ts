@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { RandomDraws } from './draws.ts';
+import { SeededRandom } from '../handlers/random.ts';
+import { RandomDraws } from './draws.ts';
 import type { LatencyDistribution, LinkConditions } from './latency.ts';
 import type { LinkRule } from './network.ts';
 import type { Simulation } from './simulation.ts';
@@ -202,4 +203,9 @@ function randomFault(draws: RandomDraws, spec: RandomFaultSpec, nodes: readonly 
     case 'skew':
       return { kind, node: draws.pick(nodes), at, offset: draws.int(2001) - 1000 };
   }
+}
+
+/** The random fault phases of `spec` for `seed` (drawn from the seed's fork `random-faults`). */
+export function drawRandomFaults(spec: RandomFaultSpec, seed: number, nodes: readonly string[]): FaultPhase[] {
+  return randomFaults(new RandomDraws(new SeededRandom(seed).fork('random-faults')), spec, nodes);
 }

@@ -9,17 +9,14 @@
  *
  * @module
  */
-import { SeededRandom } from '../handlers/random.ts';
 import { corrupt, delay, equivocate, omit, replay, type Adversary } from './adversary.ts';
 import { corruptPayload } from './corrupt.ts';
-import { RandomDraws } from './draws.ts';
-import { linkRule, randomFaults, scheduleFaults } from './faults.ts';
+import { drawRandomFaults, linkRule, scheduleFaults } from './faults.ts';
 import type { NetworkConfig } from './network.ts';
 import { definedFields } from './node.ts';
-import type { AdversarySpec, NetworkSpec, Scenario } from './scenario.ts';
+import { workloadOf, type AdversarySpec, type NetworkSpec, type Scenario } from './scenario.ts';
 import { Simulation, type RunResult, type Violation } from './simulation.ts';
 import { TRACE_VERSION, traceText } from './trace.ts';
-import { WORKLOADS } from './workloads/index.ts';
 
 /** What one scenario run did. */
 export interface ScenarioRun {
@@ -44,7 +41,7 @@ export interface ScenarioRunOptions {
 /** The scenario with `seed` and its random faults written out as explicit phases. */
 export function pinScenario(scenario: Scenario, seed: number): Scenario {
   const { random_faults: spec, ...rest } = scenario;
-  const drawn = spec === undefined ? [] : randomFaults(new RandomDraws(new SeededRandom(seed).fork('random-faults')), spec, scenario.participants.map((participant) => participant.name));
+  const drawn = spec === undefined ? [] : drawRandomFaults(spec, seed, scenario.participants.map((participant) => participant.name));
   return { ...rest, seed, faults: [...scenario.faults, ...drawn] };
 }
 
@@ -56,7 +53,7 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
 /** Runs a scenario whose faults are already explicit (as shrinking and replay do). */
 export async function runPinned(scenario: Scenario, trace: boolean): Promise<ScenarioRun> {
   const sim = new Simulation({ seed: scenario.seed, trace, stamping: scenario.stamping, network: networkConfig(scenario.network) });
-  const workload = WORKLOADS[scenario.workload];
+  const workload = workloadOf(scenario);
   const checks = workload?.setup(sim, { participants: scenario.participants, params: scenario.params });
   for (const name of scenario.properties.invariants) {
     const check = checks?.invariants[name];

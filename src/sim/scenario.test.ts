@@ -29,7 +29,7 @@ role = "client"
 test('every example scenario parses', () => {
   const files = readdirSync(SCENARIOS).filter((file) => file.endsWith('.toml'));
   assert.ok(files.length >= 4);
-  for (const file of files) parseScenario(readFileSync(join(SCENARIOS, file), 'utf8'), file);
+  for (const file of files) parseScenario(readFileSync(join(SCENARIOS, file), 'utf8'), join(SCENARIOS, file));
 });
 
 test('defaults are filled in and prefix/count expands to named participants', () => {

@@ -19,7 +19,10 @@ import { FAULT_KINDS, type FaultKind, type FaultPhase, type LinkSettings, type R
 import { LATENCY_KINDS, PERFECT_LINK, type LatencyDistribution } from './latency.ts';
 import type { CausalStamping } from './trace.ts';
 import type { Participant, Workload } from './workload.ts';
+import { choreoWorkload, loadChoreography, type ChoreographySpec } from './workloads/choreo.ts';
 import { WORKLOADS } from './workloads/index.ts';
+import { dirname, resolve } from 'node:path';
+import { toAuraError } from '../core/errors.ts';
 
 /** The adversary kinds a scenario can name. */
 export const ADVERSARY_KINDS = ['omit', 'delay', 'replay', 'corrupt', 'equivocate'] as const;
@@ -50,8 +53,10 @@ export interface NetworkSpec extends Required<LinkSettings> {
 export interface Scenario {
   /** A name for people. */
   readonly name: string;
-  /** Which workload runs. */
+  /** Which workload runs (`choreo` for a choreography). */
   readonly workload: string;
+  /** The protocol a `choreo` scenario runs. */
+  readonly choreography?: ChoreographySpec;
   /** Default seed. */
   readonly seed: number;
   /** Virtual time limit in ms. */
@@ -106,7 +111,7 @@ export function parseScenario(source: string, file = 'scenario.toml'): Scenario 
     }
     throw error;
   }
-  return checkedScenario(document, file, lineLocator(source));
+  return checkedScenario(document, file, lineLocator(source), dirname(file));
 }
 
 /** Checks a scenario given as a value (a trace header's config); problems throw `scenario.invalid`. */
@@ -114,26 +119,43 @@ export function scenarioFromValue(value: unknown, file = 'scenario'): Scenario {
   return checkedScenario(value, file, () => undefined);
 }
 
-function checkedScenario(document: unknown, file: string, locate: (path: Path) => number | undefined): Scenario {
-  const { scenario, diagnostics } = checkScenario(document, locate);
+function checkedScenario(document: unknown, file: string, locate: (path: Path) => number | undefined, baseDir?: string): Scenario {
+  const { scenario, diagnostics } = checkScenario(document, locate, baseDir);
   if (scenario !== undefined && diagnostics.length === 0) return scenario;
   const lines = diagnostics.map((d) => `${file}${d.line === undefined ? '' : `:${d.line}`}: ${d.path === '' ? '' : `${d.path}: `}${d.message}`);
   throw permanentError('scenario.invalid', `${diagnostics.length} problem(s) in ${file}:\n${lines.join('\n')}`, { context: { file, problems: diagnostics.length, firstLine: diagnostics[0]?.line } });
 }
 
-/** Checks a parsed document, returning every problem (the scenario only when there are none). */
-export function checkScenario(document: unknown, locate: (path: Path) => number | undefined = () => undefined): { scenario?: Scenario; diagnostics: ScenarioDiagnostic[] } {
+/** The workload a checked scenario runs. */
+export function workloadOf(scenario: Scenario): Workload | undefined {
+  return scenario.choreography === undefined ? WORKLOADS[scenario.workload] : choreoWorkload(loadChoreography(scenario.choreography));
+}
+
+/**
+ * Checks a parsed document, returning every problem (the scenario only when there are none). A
+ * choreography's file is resolved against `baseDir` (the scenario's folder).
+ */
+export function checkScenario(document: unknown, locate: (path: Path) => number | undefined = () => undefined, baseDir = '.'): { scenario?: Scenario; diagnostics: ScenarioDiagnostic[] } {
   const c = new Checker(locate);
   const root = c.table(document, []) ?? {};
-  c.onlyKeys(root, [], ['name', 'workload', 'seed', 'until', 'max_events', 'stamping', 'params', 'participants', 'network', 'faults', 'random_faults', 'adversaries', 'properties']);
-  const workloadName = c.string(root, 'workload', []);
-  const workload = workloadName === undefined ? undefined : WORKLOADS[workloadName];
-  if (workloadName !== undefined && workload === undefined) c.problem(['workload'], `unknown workload "${workloadName}"; known: ${Object.keys(WORKLOADS).join(', ')}`);
+  c.onlyKeys(root, [], ['name', 'workload', 'choreography', 'seed', 'until', 'max_events', 'stamping', 'params', 'participants', 'network', 'faults', 'random_faults', 'adversaries', 'properties']);
+  const choreography = root.choreography === undefined ? undefined : checkChoreographySpec(c, root.choreography, baseDir);
+  const workloadName = c.string(root, 'workload', [], choreography === undefined ? undefined : 'choreo');
+  let workload = workloadName === undefined || choreography !== undefined ? undefined : WORKLOADS[workloadName];
+  if (choreography !== undefined) {
+    if (workloadName !== 'choreo') c.problem(['workload'], `a scenario with a [choreography] runs workload "choreo", not "${workloadName ?? ''}"`);
+    try {
+      workload = choreoWorkload(loadChoreography(choreography));
+    } catch (error) {
+      c.problem(['choreography'], toAuraError(error).message);
+    }
+  } else if (workloadName !== undefined && workload === undefined) c.problem(['workload'], `unknown workload "${workloadName}"; known: ${[...Object.keys(WORKLOADS), 'choreo (with a [choreography] table)'].join(', ')}`);
   const participants = checkParticipants(c, root.participants, workload);
   const names = participants.map((participant) => participant.name);
   const scenario: Scenario = {
     name: c.string(root, 'name', [], workloadName ?? 'scenario') ?? 'scenario',
     workload: workloadName ?? '',
+    ...(choreography === undefined ? {} : { choreography }),
     seed: c.number(root, 'seed', [], { integer: true, min: 0, fallback: 0 }),
     until: c.number(root, 'until', [], { min: 0, fallback: DEFAULT_UNTIL }),
     max_events: c.number(root, 'max_events', [], { integer: true, min: 1, fallback: DEFAULT_MAX_EVENTS }),
@@ -149,6 +171,22 @@ export function checkScenario(document: unknown, locate: (path: Path) => number 
   // Document order reads best; problems without a line go last.
   const diagnostics = [...c.problems].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
   return diagnostics.length === 0 ? { scenario, diagnostics } : { diagnostics };
+}
+
+function checkChoreographySpec(c: Checker, value: unknown, baseDir: string): ChoreographySpec | undefined {
+  const path = ['choreography'];
+  const table = c.table(value, path);
+  if (table === undefined) return undefined;
+  c.onlyKeys(table, path, ['file', 'protocol', 'params']);
+  const file = c.string(table, 'file', path);
+  if (file === undefined) {
+    c.problem(path, 'a [choreography] needs file = "….choreo"');
+    return undefined;
+  }
+  const protocol = table.protocol === undefined ? undefined : c.string(table, 'protocol', path);
+  const paramsTable = table.params === undefined ? {} : (c.table(table.params, [...path, 'params']) ?? {});
+  const params = Object.fromEntries(Object.keys(paramsTable).map((key) => [key, c.number(paramsTable, key, [...path, 'params'], { integer: true, min: 1, fallback: 1 })]));
+  return { file: resolve(baseDir, file), ...(protocol === undefined ? {} : { protocol }), params };
 }
 
 function checkStamping(c: Checker, root: Record<string, unknown>): CausalStamping {

@@ -42,6 +42,7 @@ export class Scheduler {
   private readonly queue = new EventQueue();
   private running = 0;
   private readonly runningNames = new Map<string, number>();
+  private drainRequested = false;
 
   /** Schedules `fire` at virtual time `time` (not before now). */
   at(time: number, fire: () => void): void {
@@ -72,10 +73,26 @@ export class Scheduler {
     else this.runningNames.set(thread, count);
   }
 
+  /**
+   * Code that runs outside node threads was woken (a choreography role over the simulated
+   * transport: its continuations are plain promise callbacks). Before anything else happens, the
+   * run loop lets the microtask queue run dry, so that code reaches its next wait at this same
+   * virtual time, and the interleaving stays a function of the event order.
+   */
+  requestDrain(): void {
+    this.drainRequested = true;
+  }
+
   /** Fires events until none is left or a limit is reached. */
   async run(limits: RunLimits): Promise<StopReason> {
     for (;;) {
       if (this.running > 0) await this.settle();
+      if (this.drainRequested) {
+        this.drainRequested = false;
+        // A macrotask turn runs only once every queued microtask (and those they queue) has run.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
       if (limits.between?.() === true) return 'stopped';
       if (this.running > 0) continue;
       const time = this.queue.peekTime();

@@ -19,7 +19,7 @@ import { diagnoseStall, type StallReport } from './diagnosis.ts';
 import { RandomDraws } from './draws.ts';
 import { payloadSize, type Envelope, type SendOptions } from './envelope.ts';
 import { PERFECT_NETWORK, SimNetwork, type DropReason, type NetworkConfig } from './network.ts';
-import { SimNode, type ClockSkew, type NodeHost, type NodeProgram } from './node.ts';
+import { SimNode, type ClockSkew, type NodeHost, type NodeProgram, type WaitInfo } from './node.ts';
 import { Scheduler, type StopReason } from './scheduler.ts';
 import { TraceRecorder, type CausalStamping } from './trace.ts';
 
@@ -116,6 +116,8 @@ export class Simulation implements NodeHost {
   private readonly predicateWaiters = new Set<SimNode>();
   private readonly violations: Violation[] = [];
   private readonly roleCrashes: RoleCrash[] = [];
+  private readonly restarted = new Set<string>();
+  private readonly waitSources: (() => readonly WaitInfo[])[] = [];
   private nextFaultId = 0;
 
   constructor(options: SimulationOptions) {
@@ -158,6 +160,14 @@ export class Simulation implements NodeHost {
     this.network.addAdversary(adversary);
   }
 
+  /**
+   * Adds what code waiting outside node threads waits for (choreography roles over the simulated
+   * transport): asked when a run goes idle, for the waits-for report, beside the nodes' own waits.
+   */
+  addWaitSource(source: () => readonly WaitInfo[]): void {
+    this.waitSources.push(source);
+  }
+
   /** Checks `check` between every two events; the run stops at the first violation. */
   invariant(name: string, check: PropertyCheck): void {
     this.invariants.push([name, check]);
@@ -192,6 +202,7 @@ export class Simulation implements NodeHost {
     const node = this.node(name);
     if (node.state !== 'crashed') return;
     this.trace?.record(this.scheduler.now, { type: 'restart', node: name });
+    this.restarted.add(name);
     node.restart();
   }
 
@@ -210,8 +221,8 @@ export class Simulation implements NodeHost {
   /** Runs until no event is left, a limit is reached, or an invariant fails. */
   async run(options: RunOptions = {}): Promise<RunResult> {
     const stop = await this.scheduler.run({ until: options.until ?? Infinity, maxEvents: options.maxEvents ?? DEFAULT_MAX_EVENTS, between: () => this.between() });
-    const waits = this.allNodes().flatMap((node) => node.waitInfo() ?? []);
-    const stall = stop === 'idle' && waits.length > 0 ? this.diagnose() : undefined;
+    const waits = stop === 'idle' ? [...this.allNodes().flatMap((node) => node.waitInfo() ?? []), ...this.waitSources.flatMap((source) => source())] : [];
+    const stall = waits.length > 0 ? this.diagnose(waits) : undefined;
     if (stall !== undefined) this.trace?.record(this.scheduler.now, { type: 'stall', detail: stall.summary });
     this.trace?.record(this.scheduler.now, { type: 'end', reason: stop });
     return {
@@ -227,14 +238,17 @@ export class Simulation implements NodeHost {
     };
   }
 
-  /** The waits-for report of the nodes waiting now. */
-  diagnose(): StallReport {
-    const waits = this.allNodes().flatMap((node) => node.waitInfo() ?? []);
+  /**
+   * The waits-for report of `waits`: by default the nodes waiting now; code that waits outside
+   * node threads (choreography roles) describes its own waits.
+   */
+  diagnose(waits: readonly WaitInfo[] = this.allNodes().flatMap((node) => node.waitInfo() ?? [])): StallReport {
     const crashed = new Set(this.allNodes().filter((node) => node.state === 'crashed').map((node) => node.name));
     const names = [...this.nodes.keys()];
     return diagnoseStall({
       waits,
       crashed,
+      restarted: this.restarted,
       dropsBetween: (from, to) => this.network.dropsBetween(from, to),
       dropsTo: (to) => names.reduce((total, from) => total + this.network.dropsBetween(from, to), 0),
       separated: (a, b) => this.network.separated(a, b),

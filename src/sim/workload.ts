@@ -1,8 +1,8 @@
 /**
- * Workloads: programs that run on simulated nodes, named so that scenarios can choose them. Until
- * the choreography runtime is wired in, the workloads are small distributed programs written
- * directly against the simulated network and effects (gossip, request-response with retries);
- * they exercise the simulator and drive its tests, sweeps and benchmarks.
+ * Workloads: programs that run on simulated nodes, named so that scenarios can choose them: small
+ * distributed programs written directly against the simulated network and effects (gossip,
+ * request-response with retries), and `choreo`, a protocol from a `.choreo` file run by the
+ * choreography runtime (`workloads/choreo.ts`).
  *
  * A workload declares its roles (each with implementation names, the first being the default),
  * numeric parameters with defaults, and the properties it can check: invariants (between every two

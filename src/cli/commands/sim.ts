@@ -1,6 +1,6 @@
 /**
  * `aura sim run|sweep|replay`: the deterministic simulator on the command line, for the
- * workloads that exist today (`aura choreo sim` comes with the choreography runtime).
+ * workloads and the choreographies that scenarios name (`aura choreo sim` is in `choreo-sim.ts`).
  *
  * - `run SCENARIO [--seed N] [--trace OUT]`: one run; prints the figures, faults, failures and,
  *   for a stalled run, the waits-for report. Exit 1 when a property fails.

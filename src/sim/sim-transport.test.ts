@@ -1,0 +1,60 @@
+// The runtime's Transport over the simulated network: frames in virtual time, held until the role
+// opens, dropped after it closes, garbage turned into a failure of the open port.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomIdentifier } from '../core/identifiers.ts';
+import { SeededRandom } from '../handlers/random.ts';
+import type { AuraError } from '../core/errors.ts';
+import type { Frame } from '../runtime/frame.ts';
+import { Simulation } from './simulation.ts';
+import { SimTransport } from './sim-transport.ts';
+
+const session = randomIdentifier('session', new SeededRandom('sim-transport'));
+const frame = (seq: number): Frame => ({ kind: 'message', session, protocol: 'bafy', from: 'A', to: 'B', seq, label: 'Hello', choice: null, payload: { n: seq } });
+
+test('frames cross the simulated network in virtual time; early frames are held, late ones dropped', async () => {
+  const sim = new Simulation({ seed: 1, trace: true });
+  const transport = new SimTransport(sim);
+  const got: [number, number][] = [];
+  sim.addNode('A', (node) => {
+    transport.listen(node);
+    const port = transport.open(session, 'A', { deliver: () => undefined, fail: () => undefined });
+    for (const seq of [0, 1, 2]) node.after(seq * 10, () => port.send(frame(seq)));
+  });
+  sim.addNode('B', (node) => {
+    transport.listen(node);
+    // B opens late: the first frame waits for it; B closes before the last one arrives.
+    node.after(5, () => {
+      const port = transport.open(session, 'B', { deliver: (arrived) => void got.push([sim.scheduler.now, arrived.kind === 'message' ? arrived.seq : -1]), fail: () => undefined });
+      node.after(15, () => { port.close(); });
+    });
+  });
+  await sim.run();
+  assert.deepEqual(got, [[5, 0], [11, 1]]);
+  assert.match(sim.trace?.events.map((event) => JSON.stringify(event)).join('\n') ?? '', /"label":"Hello"/);
+});
+
+test('bytes that are no frame fail the port open on that node', async () => {
+  const sim = new Simulation({ seed: 2 });
+  const transport = new SimTransport(sim);
+  const failures: AuraError[] = [];
+  sim.addNode('B', (node) => {
+    transport.listen(node);
+    transport.open(session, 'B', { deliver: () => undefined, fail: (error) => void failures.push(error) });
+  });
+  sim.addNode('A', (node) => {
+    node.send('B', Uint8Array.of(0xff, 0x00), { label: 'garbage' });
+  });
+  await sim.run();
+  assert.equal(failures.length, 1);
+  assert.match(failures[0]?.code ?? '', /^cbor\./);
+});
+
+test('a role opening twice in one session is refused', () => {
+  const sim = new Simulation({ seed: 3 });
+  const transport = new SimTransport(sim);
+  sim.addNode('A', () => undefined);
+  const receiver = { deliver: () => undefined, fail: () => undefined };
+  transport.open(session, 'A', receiver);
+  assert.throws(() => transport.open(session, 'A', receiver), /transport\.already-open|already has a port/);
+});
