@@ -2,27 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import { runCli } from '../program.ts';
+import { aura } from '../../../test/support/cli.ts';
 
 const EXAMPLES = resolve(import.meta.dirname, '..', '..', '..', 'examples', 'choreo');
-
-async function aura(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  const writeErr = process.stderr.write.bind(process.stderr);
-  console.log = (...parts: unknown[]) => out.push(parts.join(' '));
-  console.error = (...parts: unknown[]) => err.push(parts.join(' '));
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
-  try {
-    const status = await runCli(args);
-    return { status, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.stderr.write = writeErr;
-  }
-}
 
 test('check exits 0 on well-formed files and says which sizes it checked', async () => {
   const result = await aura('choreo', 'check', `${EXAMPLES}/ping-pong.choreo`, `${EXAMPLES}/ring.choreo`);

@@ -15,6 +15,7 @@ import { permanentError } from '../../core/errors.ts';
 import { checkChoreography, renderDiagnostics, type CheckResult, type ImportResolver } from '../../choreo/check.ts';
 import { protocolToMermaid } from '../../choreo/mermaid.ts';
 import { printProjectedProtocol, projectedToJson } from '../../choreo/print-local.ts';
+import { registerChoreoRun } from './choreo-run.ts';
 
 /** Options shared by the subcommands that instantiate protocols. */
 export interface ParamOptions {
@@ -28,6 +29,7 @@ export function registerChoreoCommands(program: Command): Command {
   registerCheck(group);
   registerProject(group);
   registerGraph(group);
+  registerChoreoRun(program);
   return group;
 }
 
