@@ -25,7 +25,7 @@ import { SeededRandom } from '../../handlers/random.ts';
 import { compileRole } from '../../runtime/program.ts';
 import { ExtensionRegistry, MemoryTransport, Trace, TypeRegistry, randomImpl, runSession, type SessionOutcome, type TypeCodec } from '../../runtime/index.ts';
 import { loadRunnableProtocol, type LoadOptions } from './choreo-load.ts';
-import { choreoGroup } from './choreo.ts';
+import { choreoGroup, collect } from './choreo.ts';
 
 /** Messages a run may send before it stops, when `--max-steps` is not given. */
 export const DEFAULT_MAX_STEPS = 10_000;
@@ -47,7 +47,7 @@ export function registerChoreoRun(program: Command): void {
     .description('run every role in-process with seeded random payloads and choices; print the trace')
     .argument('<file>', '.choreo file')
     .option('--protocol <name>', 'the protocol to run (needed when the file declares several)')
-    .option('--param <K=V>', 'value of a symbolic parameter (repeatable)', (value: string, previous: string[]) => [...previous, value], [])
+    .option('--param <K=V>', 'value of a symbolic parameter (repeatable)', collect, [])
     .option('--seed <n>', 'seed of the random payloads, choices and session id', '1')
     .option('--max-steps <n>', 'stop after this many messages (a success when no role failed)', String(DEFAULT_MAX_STEPS))
     .action(async function (this: Command, file: string, options: RunCommandOptions) {

@@ -1,5 +1,6 @@
 /**
- * `aura choreo check|project|graph`: check choreographies, print local types, draw diagrams.
+ * `aura choreo check|project|graph`: check choreographies, print local types, draw diagrams;
+ * `run` and `gen` live in their own files and are registered here.
  * Each subcommand is registered by its own function, so that more (`gen`, `run`, `sim`) can be
  * added beside them with {@link choreoGroup} and the helpers exported here.
  *
@@ -15,6 +16,7 @@ import { permanentError } from '../../core/errors.ts';
 import { checkChoreography, renderDiagnostics, type CheckResult, type ImportResolver } from '../../choreo/check.ts';
 import { protocolToMermaid } from '../../choreo/mermaid.ts';
 import { printProjectedProtocol, projectedToJson } from '../../choreo/print-local.ts';
+import { registerChoreoGen } from './choreo-gen.ts';
 import { registerChoreoRun } from './choreo-run.ts';
 
 /** Options shared by the subcommands that instantiate protocols. */
@@ -30,6 +32,7 @@ export function registerChoreoCommands(program: Command): Command {
   registerProject(group);
   registerGraph(group);
   registerChoreoRun(program);
+  registerChoreoGen(program);
   return group;
 }
 
@@ -39,7 +42,7 @@ export function choreoGroup(program: Command): Command | undefined {
 }
 
 /** Collects a repeatable option's values. */
-function collect(value: string, previous: string[]): string[] {
+export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
