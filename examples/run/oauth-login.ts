@@ -38,8 +38,18 @@ export function factorCode(secret: Uint8Array, nonce: Uint8Array): string {
   return toHex(taggedDigest('example.oauth.factor', concat(secret, nonce))).slice(0, 12);
 }
 
-/** Logs `attempt` in at a provider holding `accounts`; `time` bounds the app's `timeout_ms` receive. */
-export async function oauthLogin(accounts: Readonly<Record<string, Account>>, attempt: Attempt, time: PhysicalTimeEffects, options: ExampleRunOptions = {}): Promise<LoginOutcome> {
+/** Options of {@link oauthLogin}: a run's, and how long the app takes before its code exchange. */
+export interface LoginOptions extends ExampleRunOptions {
+  /** The app sends `Exchange` once this settles (default: at once). */
+  readonly exchangeDelay?: Promise<void>;
+}
+
+/**
+ * Logs `attempt` in at a provider holding `accounts`; `time` bounds the provider's wait for the
+ * app's `Exchange` (`timeout_ms = 5000`).
+ */
+export async function oauthLogin(accounts: Readonly<Record<string, Account>>, attempt: Attempt, time: PhysicalTimeEffects, options: LoginOptions = {}): Promise<LoginOutcome> {
+  const { exchangeDelay, ...runOptions } = options;
   const random = new SeededRandom(`oauth ${attempt.user}`);
   let credentials = { user: '', password: '' };
   let nonce: Uint8Array = new Uint8Array(0);
@@ -86,7 +96,10 @@ export async function oauthLogin(accounts: Readonly<Record<string, Account>>, at
   const app: RoleImpl = {
     send: {
       AuthorizeRequest: () => ({ client_id: 'example-app', scope: ['profile', 'email'] }),
-      Exchange: () => ({ code }),
+      Exchange: async () => {
+        await exchangeDelay;
+        return { code };
+      },
       Welcome: () => ({ name: access === '' ? 'nobody (token refused)' : attempt.user }),
     },
     recv: {
@@ -95,7 +108,7 @@ export async function oauthLogin(accounts: Readonly<Record<string, Account>>, at
       Failed: () => void (failure = reason),
     },
   };
-  await runToEnd(loadExample('oauth-login'), { User: user, App: app, Provider: provider }, { ...options, time });
+  await runToEnd(loadExample('oauth-login'), { User: user, App: app, Provider: provider }, { ...runOptions, time });
   if (failure !== undefined) return { ok: false, reason: failure };
   if (welcome === undefined) throw new Error('the login neither failed nor welcomed the user');
   return { ok: true, welcome, secondFactor, access };

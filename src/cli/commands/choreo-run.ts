@@ -23,7 +23,7 @@ import { randomIdentifier } from '../../core/identifiers.ts';
 import { ManualClock } from '../../handlers/physical-time.ts';
 import { SeededRandom } from '../../handlers/random.ts';
 import { compileRole } from '../../runtime/program.ts';
-import { ExtensionRegistry, MemoryTransport, Trace, TypeRegistry, randomImpl, runSession, type SessionOutcome, type TypeCodec } from '../../runtime/index.ts';
+import { ExtensionRegistry, MemoryTransport, Trace, TypeRegistry, randomImpl, runSession, type SessionOutcome, type Transport, type TypeCodec } from '../../runtime/index.ts';
 import { loadRunnableProtocol, type LoadOptions } from './choreo-load.ts';
 import { choreoGroup, collect } from './choreo.ts';
 
@@ -79,10 +79,10 @@ export interface DefaultRun {
 }
 
 /**
- * Runs every role of `protocol` with `randomImpl` from `seed` over a `MemoryTransport`, stopping
- * after `maxSteps` messages. The same seed gives the same trace.
+ * Runs every role of `protocol` with `randomImpl` from `seed` over `transport` (default: a fresh
+ * `MemoryTransport`), stopping after `maxSteps` messages. The same seed gives the same trace.
  */
-export async function runDefault(protocol: ProjectedProtocol, seed: number, maxSteps: number): Promise<DefaultRun> {
+export async function runDefault(protocol: ProjectedProtocol, seed: number, maxSteps: number, transport: Transport = new MemoryTransport()): Promise<DefaultRun> {
   const random = new SeededRandom(seed);
   const types = new OpaqueTypes();
   const annotations = new Map<string, number>();
@@ -94,7 +94,7 @@ export async function runDefault(protocol: ProjectedProtocol, seed: number, maxS
   }
   const impls = Object.fromEntries(protocol.roles.map((role) => [role, randomImpl(protocol, role, random.fork(role), types)]));
   const trace = new Trace();
-  const outcome = await runSession(protocol, impls, new MemoryTransport(), {
+  const outcome = await runSession(protocol, impls, transport, {
     session: randomIdentifier('session', random.fork('session')),
     types,
     extensions,

@@ -27,7 +27,7 @@ export interface ParamOptions {
 
 /** Adds the `choreo` command group with its subcommands to `program`, and returns the group. */
 export function registerChoreoCommands(program: Command): Command {
-  const group = program.command('choreo').description('check, project and draw choreographies (.choreo files)');
+  const group = program.command('choreo').description('check, project, draw and run choreographies (.choreo files); generate typed role APIs');
   registerCheck(group);
   registerProject(group);
   registerGraph(group);
