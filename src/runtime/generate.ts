@@ -133,6 +133,7 @@ class RoleWriter {
     if (type.name === 'bytes') return 'Uint8Array';
     if (type.name === 'List' && first !== undefined) return `readonly (${this.type(first)})[]`;
     if (type.name === 'Option' && first !== undefined) return `${this.type(first)} | null`;
+    if (type.name === 'Map' && type.args[1] !== undefined) return `{ readonly [key: string]: ${this.type(type.args[1])} }`;
     return this.typeNames[type.name] ?? 'unknown';
   }
 

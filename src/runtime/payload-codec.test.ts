@@ -73,3 +73,17 @@ test('named types use their registered codec, and an unregistered one fails at c
   assert.throws(() => fields({ at: 'Point' }), (error: unknown) => isAuraError(error, 'runtime.unknown-type') && /Point/.test(error.message));
   assert.throws(() => single('Option<u8, u8>'), (error: unknown) => isAuraError(error, 'runtime.unknown-type'));
 });
+
+test('Map<string, V> is a plain object with any string keys; its values are checked and normalized; other keys are refused at start', () => {
+  const codec = single('Map<string, u64>');
+  const value = { apple: 3, pear: 0 };
+  assert.equal(codec.encode(value), value);
+  assert.deepEqual(codec.encode({ big: 5n }), { big: 5 });
+  assert.deepEqual(codec.decode(decodeCanonical(encodeCanonical({ a: 1, b: 2 })) as CanonicalValue), { a: 1, b: 2 });
+  assert.deepEqual(codec.encode({}), {});
+  refuses(codec, { apple: 'three' }, /payload\["apple"\]: expected u64/);
+  refuses(codec, new Map([['a', 1]]), /expected Map<string, u64>/);
+  refuses(codec, [1], /expected Map<string, u64>/);
+  assert.throws(() => single('Map<u64, string>'), (error: unknown) => isAuraError(error, 'runtime.unknown-type') && /map keys are strings/.test(error.message));
+  assert.throws(() => single('Map<string>'), (error: unknown) => isAuraError(error, 'runtime.unknown-type'));
+});

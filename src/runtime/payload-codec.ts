@@ -4,8 +4,9 @@
  *
  * Built-in types: `u8` `u16` `u32` `u64` `i8` `i16` `i32` `i64` (a JS number when it is a safe
  * integer, a bigint otherwise, so that both transports deliver the same value), `bool`, `string`,
- * `bytes` (`Uint8Array`), lists `[T]` / `List<T>`, `Option<T>` (`null` or a T), and records (a
- * message's named fields: a plain object with exactly those keys). Any other name needs a
+ * `bytes` (`Uint8Array`), lists `[T]` / `List<T>`, `Option<T>` (`null` or a T), maps
+ * `Map<string, V>` (a plain object with any string keys: DAG-CBOR map keys are strings), and
+ * records (a message's named fields: a plain object with exactly those keys). Any other name needs a
  * {@link TypeCodec} registered in a {@link TypeRegistry}; an unregistered name is an error when
  * the run starts (`runtime.unknown-type`), never at the first message.
  *
@@ -16,6 +17,7 @@
  */
 import type { Payload, TypeExpr } from '../choreo/local-type.ts';
 import type { CanonicalValue } from '../core/canonical.ts';
+import type { RandomEffects } from '../core/effects.ts';
 import { startError } from './errors.ts';
 
 /** How values of a named type are checked and put on the wire. Both directions throw on bad input. */
@@ -24,6 +26,8 @@ export interface TypeCodec {
   encode(value: unknown): CanonicalValue;
   /** The application value of a wire form; throws (any error) when it is not of the type. */
   decode(wire: CanonicalValue): unknown;
+  /** A random value of the type, for default implementations (`randomImpl`); optional. */
+  sample?(random: RandomEffects): unknown;
 }
 
 /** Codecs of named payload types, by the dotted name used in protocols (`crypto.Share`). */
@@ -147,6 +151,8 @@ function compileType(type: TypeExpr, registry: TypeRegistry): Convert {
       return listOf(arg(0), typeText(type));
     case 'Option':
       return optionOf(arg(0));
+    case 'Map':
+      return mapOf(mapValueType(type), registry, typeText(type));
   }
   const codec = registry.get(type.name);
   if (codec === undefined) throw startError('unknown-type', `payload type ${typeText(type)} is neither built in nor registered in the type registry`);
@@ -189,6 +195,29 @@ function listOf(element: Convert, text: string): Convert {
 
 function optionOf(inner: Convert): Convert {
   return (value, path, direction) => (value === null ? null : inner(value, path, direction));
+}
+
+/** The value type of `Map<string, V>`; any other key type or arity cannot be a DAG-CBOR map. */
+export function mapValueType(type: TypeExpr & { readonly kind: 'name' }): TypeExpr {
+  const [key, value] = type.args;
+  if (type.args.length !== 2 || key?.kind !== 'name' || key.name !== 'string' || key.args.length > 0 || value === undefined) {
+    throw startError('unknown-type', `type ${typeText(type)} is not Map<string, V>: map keys are strings on the wire`);
+  }
+  return value;
+}
+
+function mapOf(valueType: TypeExpr, registry: TypeRegistry, text: string): Convert {
+  const convert = compileType(valueType, registry);
+  return (value, path, direction) => {
+    if (!isPlainObject(value)) throw new PayloadShapeError(path, text, describe(value));
+    let result: Record<string, unknown> | undefined;
+    for (const key of Object.keys(value)) {
+      const item = value[key];
+      const converted = convert(item, `${path}[${JSON.stringify(key)}]`, direction);
+      if (converted !== item) (result ??= { ...value })[key] = converted;
+    }
+    return result ?? value;
+  };
 }
 
 function compileFields(fields: readonly { readonly name: string; readonly type: TypeExpr }[], registry: TypeRegistry): Convert {

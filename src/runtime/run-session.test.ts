@@ -6,6 +6,7 @@ import { SeededRandom } from '../handlers/random.ts';
 import { fork, pingPong, purchase, vote } from '../../test/support/protocols.ts';
 import { jump, protocol, rec, recv, send, seq } from './builder.ts';
 import { MemoryTransport } from './memory-transport.ts';
+import { TypeRegistry } from './payload-codec.ts';
 import { randomImpl } from './random-impl.ts';
 import type { RoleImpl } from './run-role.ts';
 import { runSession } from './run-session.ts';
@@ -54,6 +55,39 @@ test('a failing role makes the session failed, with every role\'s result', async
   await assert.rejects(runSession(pingPong, { Alice: impls.Alice! }, new MemoryTransport(), { session: randomIdentifier('session', new SeededRandom(2)) }), (error: unknown) =>
     isAuraError(error, 'runtime.missing-handler') && /Bob/.test(error.message),
   );
+});
+
+test('a role that cannot start rejects the whole run before any role waits for it', async () => {
+  const note = protocol('Note', {
+    A: seq(send('B', 'Note', { text: 'string' }, { annotations: { flow_cost: 3 } }), recv('B', 'Ack')),
+    B: seq(recv('A', 'Note', { text: 'string' }), send('A', 'Ack')),
+  });
+  const random = new SeededRandom(4);
+  const impls = { A: randomImpl(note, 'A', random), B: randomImpl(note, 'B', random) };
+  await assert.rejects(runSession(note, impls, new MemoryTransport(), { session: randomIdentifier('session', random) }), (error: unknown) => isAuraError(error, 'runtime.unhandled-annotation'));
+});
+
+test('random values of Map<string, V>, and of named types whose codec can sample', async () => {
+  const named = protocol('Named', {
+    A: seq(send('B', 'Share', { share: 'crypto.Share', counts: 'Map<string, u64>' })),
+    B: seq(recv('A', 'Share', { share: 'crypto.Share', counts: 'Map<string, u64>' })),
+  });
+  const types = new TypeRegistry().register('crypto.Share', {
+    encode: (value) => {
+      if (!(value instanceof Uint8Array) || value.length !== 32) throw new Error('a share is 32 bytes');
+      return value;
+    },
+    decode: (wire) => wire,
+    sample: (random) => random.randomBytes(32),
+  });
+  const random = new SeededRandom(5);
+  const received: unknown[] = [];
+  const impls = { A: randomImpl(named, 'A', random, types), B: { recv: { Share: (payload: unknown) => received.push(payload) } } };
+  const outcome = await runSession(named, impls, new MemoryTransport(), { session: randomIdentifier('session', random), types });
+  assert.equal(outcome.status, 'ended');
+  const [payload] = received as [{ share: Uint8Array; counts: Record<string, unknown> }];
+  assert.equal(payload.share.length, 32);
+  for (const count of Object.values(payload.counts)) assert.ok(Number.isInteger(count) && (count as number) >= 0);
 });
 
 test('random payloads cannot be made for named types', () => {

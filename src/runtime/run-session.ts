@@ -9,7 +9,8 @@
 import type { ProjectedProtocol, RoleName } from '../choreo/local-type.ts';
 import { startError } from './errors.ts';
 import { composeObservers, type RoleObserver } from './role-event.ts';
-import { runRole, type RoleImpl, type RoleResult, type RunOptions } from './run-role.ts';
+import { compileRole } from './program.ts';
+import { BUILTIN_TYPES, checkStart, runRole, type RoleImpl, type RoleResult, type RunOptions } from './run-role.ts';
 import type { Transport } from './transport.ts';
 
 /** Options of {@link runSession}: those of each role, with the bound for all of them. */
@@ -28,10 +29,15 @@ export interface SessionOutcome {
   readonly roles: Readonly<Record<RoleName, PromiseSettledResult<RoleResult>>>;
 }
 
-/** Runs every role of `protocol` over `transport`, with `impls[role]` each, until all stop. */
+/**
+ * Runs every role of `protocol` over `transport`, with `impls[role]` each, until all stop. Every
+ * role is checked before any starts, so that a role that cannot start (a missing handler, an
+ * annotation with no hook) rejects the whole run instead of leaving its peers waiting for it.
+ */
 export async function runSession(protocol: ProjectedProtocol, impls: Readonly<Record<RoleName, RoleImpl>>, transport: Transport, options: SessionRunOptions): Promise<SessionOutcome> {
   const missing = protocol.roles.filter((role) => impls[role] === undefined);
   if (missing.length > 0) throw startError('missing-handler', `no implementation for ${missing.join(', ')}`);
+  for (const role of protocol.roles) checkStart(compileRole(protocol, role, options.types ?? BUILTIN_TYPES), options, impls[role]);
   const bound = new AbortController();
   let sent = 0;
   const counter: RoleObserver = {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { aura } from '../../../test/support/run-cli.ts';
+import { aura } from '../../../test/support/cli.ts';
 import { protocol, recv, send, seq } from '../../runtime/builder.ts';
 import { simulateChoreo } from '../../sim/choreo-sim.ts';
 import { failureReport } from './choreo-sim.ts';

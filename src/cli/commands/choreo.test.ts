@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import { aura } from '../../../test/support/run-cli.ts';
+import { aura } from '../../../test/support/cli.ts';
 
 const EXAMPLES = resolve(import.meta.dirname, '..', '..', '..', 'examples', 'choreo');
 

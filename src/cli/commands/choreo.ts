@@ -1,7 +1,8 @@
 /**
  * `aura choreo check|project|graph`: check choreographies, print local types, draw diagrams.
- * Each subcommand is registered by its own function, so that more (`gen`, `run`, `sim`) can be
- * added beside them with {@link choreoGroup} and the helpers exported here.
+ * `run`, `gen` and `sim` live in their own files (`choreo-run.ts`, `choreo-gen.ts`,
+ * `choreo-sim.ts`), each a function that adds its subcommand to the group, registered here; they
+ * share the helpers exported from this file.
  *
  * Exit codes: 0 every protocol well-formed (warnings printed), 1 diagnostics (printed Elm-style on
  * stderr), 2 usage errors (unknown option, unreadable file, bad `--param`).
@@ -15,6 +16,8 @@ import { permanentError } from '../../core/errors.ts';
 import { checkChoreography, renderDiagnostics, type CheckResult, type ImportResolver } from '../../choreo/check.ts';
 import { protocolToMermaid } from '../../choreo/mermaid.ts';
 import { printProjectedProtocol, projectedToJson } from '../../choreo/print-local.ts';
+import { registerChoreoGen } from './choreo-gen.ts';
+import { registerChoreoRun } from './choreo-run.ts';
 import { registerChoreoSim } from './choreo-sim.ts';
 
 /** Options shared by the subcommands that instantiate protocols. */
@@ -25,21 +28,19 @@ export interface ParamOptions {
 
 /** Adds the `choreo` command group with its subcommands to `program`, and returns the group. */
 export function registerChoreoCommands(program: Command): Command {
-  const group = program.command('choreo').description('check, project and draw choreographies (.choreo files)');
+  const group = program.command('choreo').description('check, project, draw and run choreographies (.choreo files); generate typed role APIs');
   registerCheck(group);
   registerProject(group);
   registerGraph(group);
+  registerChoreoRun(group);
+  registerChoreoGen(group);
   registerChoreoSim(group);
   return group;
 }
 
-/** The `choreo` group of a built program, for subcommands registered elsewhere. */
-export function choreoGroup(program: Command): Command | undefined {
-  return program.commands.find((command) => command.name() === 'choreo');
-}
 
 /** Collects a repeatable option's values. */
-function collect(value: string, previous: string[]): string[] {
+export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 

@@ -1,17 +1,17 @@
 /**
- * Runs the `aura` program in this process with its console output captured, for CLI tests that
- * need many invocations (a child process per call would cost a TypeScript start-up each).
+ * Runs the `aura` program in this process, as `bin/aura.js` would, with its console output
+ * captured: for tests of commands that need no separate process.
  */
 import { runCli } from '../../src/cli/program.ts';
 
-/** Exit code and captured output of one `aura` invocation. */
+/** The exit code and the captured output of one command. */
 export interface CliRun {
   readonly status: number;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-/** Runs `aura ...args` in-process. */
+/** Runs `aura ...args` and captures stdout (console.log) and stderr (console.error, process.stderr). */
 export async function aura(...args: string[]): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
