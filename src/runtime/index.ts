@@ -6,6 +6,7 @@
  * @module
  */
 export * from './builder.ts';
+export * from './default-setting.ts';
 export * from './bytes-transport.ts';
 export * from './envelope-codec.ts';
 export * from './errors.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkChoreography } from '../choreo/check.ts';
-import { choreoRunPasses, defaultImplProblem, simulateChoreo } from './choreo-sim.ts';
+import { choreoRunPasses, simulateChoreo } from './choreo-sim.ts';
 import { FAULT_PRESETS, presetFaults, presetNetwork } from './fault-presets.ts';
 
 const EXAMPLES = resolve(import.meta.dirname, '..', '..', 'examples', 'choreo');
@@ -17,8 +17,7 @@ for (const file of readdirSync(EXAMPLES).filter((name) => name.endsWith('.choreo
     const result = checkChoreography(readFileSync(join(EXAMPLES, file), 'utf8'), file, { params: { N: 3 } });
     for (const report of result.protocols) {
       const protocol = report.instances[0];
-      // Named payload types have no default implementation (the CLI test checks the message).
-      if (protocol === undefined || defaultImplProblem(protocol) !== undefined) continue;
+      if (protocol === undefined) continue;
       for (const [name, preset] of Object.entries(FAULT_PRESETS)) {
         for (let seed = 0; seed < SEEDS; seed++) {
           const run = await simulateChoreo(protocol, { seed, network: presetNetwork(preset), faults: presetFaults(preset, seed, protocol.roles), maxMessages: 1000 });

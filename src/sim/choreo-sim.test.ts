@@ -50,8 +50,8 @@ test('a role whose implementation throws is recorded as a crash of that role, an
   const result = await simulateChoreo(pingPong, {
     seed: 3,
     impls: {
-      Alice: (node, target, role) => ({
-        ...defaultImpl(node, target, role),
+      Alice: (node, target, role, types) => ({
+        ...defaultImpl(node, target, role, types),
         select: () => {
           throw new Error('boom');
         },

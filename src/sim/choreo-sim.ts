@@ -15,9 +15,10 @@ import type { ProjectedProtocol, RoleName } from '../choreo/local-type.ts';
 import { permanentError, toAuraError } from '../core/errors.ts';
 import { randomIdentifier } from '../core/identifiers.ts';
 import { SeededRandom } from '../handlers/random.ts';
+import { DefaultRunSetting } from '../runtime/default-setting.ts';
+import type { TypeRegistry } from '../runtime/payload-codec.ts';
 import { randomImpl } from '../runtime/random-impl.ts';
-import { compileRole } from '../runtime/program.ts';
-import { BUILTIN_TYPES, runRole, type RoleImpl } from '../runtime/run-role.ts';
+import { runRole, type RoleImpl } from '../runtime/run-role.ts';
 import type { RoleObserver } from '../runtime/role-event.ts';
 import { RoleSession } from '../runtime/session.ts';
 import type { Receiver, Transport } from '../runtime/transport.ts';
@@ -31,8 +32,11 @@ import { SimTransport } from './sim-transport.ts';
 import { Simulation, type RunResult } from './simulation.ts';
 import { TRACE_VERSION, traceText } from './trace.ts';
 
-/** Makes a role's implementation on its node (called again after each restart). */
-export type RoleImplFactory = (node: SimNode, protocol: ProjectedProtocol, role: RoleName) => RoleImpl;
+/**
+ * Makes a role's implementation on its node (called again after each restart). `types` is the
+ * registry the role runs with, for implementations that draw random payloads (`randomImpl`).
+ */
+export type RoleImplFactory = (node: SimNode, protocol: ProjectedProtocol, role: RoleName, types: TypeRegistry) => RoleImpl;
 
 /** How a choreography is simulated. */
 export interface ChoreoSimOptions {
@@ -89,8 +93,12 @@ export interface ChoreoSimResult {
   readonly trace?: string;
 }
 
-/** The default implementation of a role: seeded random payloads and choices (`randomImpl`). */
-export const defaultImpl: RoleImplFactory = (node, protocol, role) => randomImpl(protocol, role, node.effects.random);
+/**
+ * The default implementation of a role: seeded random payloads and choices (`randomImpl`), run in
+ * a {@link DefaultRunSetting} (named types as opaque bytes, annotations recorded) unless the
+ * options give implementations of their own.
+ */
+export const defaultImpl: RoleImplFactory = (node, protocol, role, types) => randomImpl(protocol, role, node.effects.random, types);
 
 const DEFAULT_UNTIL = 86_400_000;
 const DEFAULT_MAX_EVENTS = 1_000_000;
@@ -131,6 +139,7 @@ export function installChoreo(sim: Simulation, protocol: ProjectedProtocol, opti
   if (unknown.length > 0) throw permanentError('sim.unknown-role', `${protocol.name} has no role ${unknown.map((adversary) => adversary.role).join(', ')}; its roles are ${protocol.roles.join(', ')}`);
   const session = randomIdentifier('session', new SeededRandom(options.seed).fork('session'));
   const transport = new SimTransport(sim);
+  const setting = new DefaultRunSetting(protocol);
   const states = new Map<RoleName, RoleState>(protocol.roles.map((role) => [role, { status: 'running', monitor: undefined, lastActive: 0, threw: undefined }]));
   const bound = new AbortController();
   let sent = 0;
@@ -159,10 +168,10 @@ export function installChoreo(sim: Simulation, protocol: ProjectedProtocol, opti
         },
       };
       const timeouts = options.receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs: options.receiveTimeoutMs };
-      const impl = guardImpl(makeImpl(node, protocol, role), (error) => {
+      const impl = guardImpl(makeImpl(node, protocol, role, setting.types), (error) => {
         state.threw ??= error;
       });
-      runRole(protocol, role, impl, spy, { session, time: transport.clock(node), observer, signal: bound.signal, ...timeouts }).then(
+      runRole(protocol, role, impl, spy, { session, time: transport.clock(node), observer, signal: bound.signal, types: setting.types, extensions: setting.extensions, ...timeouts }).then(
         (result) => {
           if (node.incarnation === incarnation) state.status = result.status;
         },
@@ -251,22 +260,6 @@ function roleWaits(protocol: ProjectedProtocol, states: ReadonlyMap<RoleName, Ro
         since: state.lastActive,
       }));
     });
-}
-
-/**
- * Why `protocol` cannot run with the default implementation (a payload of a named type, which has
- * no random values), or `undefined` when every role can.
- */
-export function defaultImplProblem(protocol: ProjectedProtocol): string | undefined {
-  for (const role of protocol.roles) {
-    try {
-      compileRole(protocol, role, BUILTIN_TYPES);
-      randomImpl(protocol, role, new SeededRandom(0));
-    } catch (error) {
-      return toAuraError(error).message;
-    }
-  }
-  return undefined;
 }
 
 /** True when a run counts as a pass: without faults it must end (or reach the bound); with faults it may also abort or stall, as long as the stall is explained by the faults. */

@@ -60,9 +60,9 @@ export function equivocating(role: RoleName, misled: readonly RoleName[]): RoleA
   return {
     role,
     name: `equivocating(${role} to ${misled.join(', ')})`,
-    impl: (honest) => (node, protocol, name) => {
-      const impl = honest(node, protocol, name);
-      const lies = randomImpl(protocol, name, node.effects.random).send ?? {};
+    impl: (honest) => (node, protocol, name, types) => {
+      const impl = honest(node, protocol, name, types);
+      const lies = randomImpl(protocol, name, node.effects.random, types).send ?? {};
       const send = Object.fromEntries(
         Object.entries(impl.send ?? {}).map(([label, handler]) => [label, (to: RoleName): unknown => (targets.has(to) ? lies[label]?.(to) : handler(to))]),
       );

@@ -17,21 +17,16 @@
  */
 import type { Command } from 'commander';
 import type { ProjectedProtocol } from '../../choreo/local-type.ts';
-import type { RandomEffects } from '../../core/effects.ts';
 import { permanentError } from '../../core/errors.ts';
 import { randomIdentifier } from '../../core/identifiers.ts';
 import { ManualClock } from '../../handlers/physical-time.ts';
 import { SeededRandom } from '../../handlers/random.ts';
-import { compileRole } from '../../runtime/program.ts';
-import { ExtensionRegistry, MemoryTransport, Trace, TypeRegistry, randomImpl, runSession, type SessionOutcome, type Transport, type TypeCodec } from '../../runtime/index.ts';
+import { DefaultRunSetting, MemoryTransport, Trace, randomImpl, runSession, type SessionOutcome, type Transport } from '../../runtime/index.ts';
 import { loadRunnableProtocol, type LoadOptions } from './choreo-load.ts';
 import { collect } from './choreo.ts';
 
 /** Messages a run may send before it stops, when `--max-steps` is not given. */
 export const DEFAULT_MAX_STEPS = 10_000;
-
-/** Length of the random byte strings that stand for values of opaque named types. */
-const OPAQUE_BYTES = 8;
 
 interface RunCommandOptions extends LoadOptions {
   readonly seed: string;
@@ -82,56 +77,18 @@ export interface DefaultRun {
  */
 export async function runDefault(protocol: ProjectedProtocol, seed: number, maxSteps: number, transport: Transport = new MemoryTransport()): Promise<DefaultRun> {
   const random = new SeededRandom(seed);
-  const types = new OpaqueTypes();
-  const annotations = new Map<string, number>();
-  const extensions = new ExtensionRegistry();
-  for (const role of protocol.roles) {
-    for (const name of compileRole(protocol, role, types).hookNames) {
-      extensions.register(name, () => void annotations.set(name, (annotations.get(name) ?? 0) + 1));
-    }
-  }
-  const impls = Object.fromEntries(protocol.roles.map((role) => [role, randomImpl(protocol, role, random.fork(role), types)]));
+  const setting = new DefaultRunSetting(protocol);
+  const impls = Object.fromEntries(protocol.roles.map((role) => [role, randomImpl(protocol, role, random.fork(role), setting.types)]));
   const trace = new Trace();
   const outcome = await runSession(protocol, impls, transport, {
     session: randomIdentifier('session', random.fork('session')),
-    types,
-    extensions,
+    types: setting.types,
+    extensions: setting.extensions,
     time: new ManualClock(),
     observer: trace,
     maxMessages: maxSteps,
   });
-  const notes = [
-    ...[...types.opaque].map((name) => `${name} has no codec here: its values run as opaque random bytes`),
-    ...[...annotations].map(([name, times]) => `annotation ${name} seen on ${times} send(s): recorded, not enforced (the guard chain enforces it)`),
-  ];
-  return { outcome, trace, notes };
-}
-
-/**
- * Built-in types, and every other named type as opaque bytes: a default run knows no application
- * codecs, so it checks that what goes out comes in unchanged, and says so (`opaque`).
- */
-class OpaqueTypes extends TypeRegistry {
-  /** The named types that were given the opaque codec. */
-  readonly opaque = new Set<string>();
-
-  override get(name: string): TypeCodec {
-    const codec = super.get(name);
-    if (codec !== undefined) return codec;
-    this.opaque.add(name);
-    return OPAQUE;
-  }
-}
-
-const OPAQUE: TypeCodec = {
-  encode: opaqueBytes,
-  decode: opaqueBytes,
-  sample: (random: RandomEffects) => random.randomBytes(OPAQUE_BYTES),
-};
-
-function opaqueBytes(value: unknown): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  throw new Error('an opaque value is a byte string');
+  return { outcome, trace, notes: setting.notes() };
 }
 
 /** A whole-number option of at least `min`; anything else is a usage error of `command`. */

@@ -11,18 +11,11 @@ import { simulateChoreo } from '../../sim/choreo-sim.ts';
 import { failureReport } from './choreo-sim.ts';
 
 const EXAMPLES = resolve(import.meta.dirname, '..', '..', '..', 'examples', 'choreo');
-/** Examples whose payloads are named types: the default implementation cannot make them. */
-const NAMED_TYPES = new Set(['key-rotation.choreo', 'map-reduce.choreo']);
 
 for (const file of readdirSync(EXAMPLES).filter((name) => name.endsWith('.choreo')).sort()) {
   test(`choreo sim ${file}: every seed passes, without faults and with chaos`, async () => {
     for (const faults of ['none', 'chaos']) {
       const result = await aura('choreo', 'sim', join(EXAMPLES, file), '--seeds', '8', '--faults', faults, '--param', 'N=3');
-      if (NAMED_TYPES.has(file)) {
-        assert.equal(result.status, 1);
-        assert.match(result.stderr, /choreo\.sim-unrunnable.*cannot run with the default implementation: payload type \S+/);
-        continue;
-      }
       assert.equal(result.status, 0, result.stdout + result.stderr);
       assert.match(result.stdout, new RegExp(`faults ${faults}: 8 seed\\(s\\) in [\\d.]+ s: 8 passed, 0 failed`));
     }

@@ -19,7 +19,7 @@ import type { Command } from 'commander';
 import type { ProjectedProtocol } from '../../choreo/local-type.ts';
 import { checkChoreography } from '../../choreo/check.ts';
 import { permanentError } from '../../core/errors.ts';
-import { choreoRunPasses, defaultImplProblem, simulateChoreo, type ChoreoSimResult } from '../../sim/choreo-sim.ts';
+import { choreoRunPasses, simulateChoreo, type ChoreoSimResult } from '../../sim/choreo-sim.ts';
 import { formatStall } from '../../sim/diagnosis.ts';
 import { describeFault } from '../../sim/faults.ts';
 import { FAULT_PRESETS, faultPreset, presetFaults, presetNetwork } from '../../sim/fault-presets.ts';
@@ -56,7 +56,6 @@ export function registerChoreoSim(group: Command): void {
       const maxSteps = wholeNumber(this, options.maxSteps, 'max-steps', 1);
       const preset = faultPreset(options.faults);
       const protocol = chooseProtocol(this, file, options);
-      checkRunnable(protocol);
       const faulty = options.faults !== 'none';
       const failing: ChoreoSimResult[] = [];
       let last: ChoreoSimResult | undefined;
@@ -101,12 +100,6 @@ function chooseProtocol(command: Command, file: string, options: SimOptions): Pr
   const projected = report.instances[0];
   if (projected === undefined) throw permanentError('choreo.invalid', `${report.name} could not be projected`);
   return projected;
-}
-
-/** Fails before any run when some role has no default implementation (a named payload type). */
-function checkRunnable(protocol: ProjectedProtocol): void {
-  const problem = defaultImplProblem(protocol);
-  if (problem !== undefined) throw permanentError('choreo.sim-unrunnable', `${protocol.name} cannot run with the default implementation: ${problem}`);
 }
 
 /** The lines printed for a failing seed: figures, faults, each role's outcome, crashes, the waits-for report. */
