@@ -11,14 +11,14 @@ import { WallClock } from '../handlers/physical-time.ts';
 import { SeededRandom } from '../handlers/random.ts';
 import { SessionHost, type SessionEvent } from './session-host.ts';
 
-const LIVENESS_MS = 600;
+const LIVENESS_MS = 1500;
 const load = protocolLibrary();
 const devices = await Promise.all([0, 1, 2].map(() => startLoopbackDevice({ limits: { livenessTimeoutMs: LIVENESS_MS } })));
 const [a, b, c] = devices as [LoggedDevice, LoggedDevice, LoggedDevice];
 for (const device of devices) introduce(device, ...devices.filter((other) => other !== device));
 
 function host(device: LoggedDevice, seed: number, events: SessionEvent[] = []): SessionHost {
-  return new SessionHost({ channel: device.transport, load, time: new WallClock(), random: new SeededRandom(seed), joinTimeoutMs: 1_000, events: (event) => events.push(event) });
+  return new SessionHost({ channel: device.transport, load, time: new WallClock(), random: new SeededRandom(seed), joinTimeoutMs: 5_000, events: (event) => events.push(event) });
 }
 
 const bEvents: SessionEvent[] = [];
@@ -75,7 +75,19 @@ test('a device gone in the middle of a session fails it on the others with the l
   await waitUntil(() => spareEvents.some((e) => e.event === 'session-started'), 'the session to be under way');
   spareHost.close();
   await spare.stop();
-  await assert.rejects(running, (error) => isAuraError(error, 'session.peer-gone') && /liveness timeout 600 ms/.test(error.message));
+  await assert.rejects(running, (error) => isAuraError(error, 'session.peer-gone') && /liveness timeout 1500 ms/.test(error.message));
   const again = await hostA.start({ source: 'ping-pong.choreo', roles: { Client: a.device, Server: b.device } });
   assert.equal(again.roles[0]?.status, 'ended');
+});
+
+test('an invitee that is gone fails the start with session.peer-gone before the join timeout', async () => {
+  const absent = await startLoopbackDevice();
+  introduce(a, absent);
+  await absent.stop();
+  const impatient = new SessionHost({ channel: a.transport, load, time: new WallClock(), random: new SeededRandom(5), joinTimeoutMs: 5_000 });
+  try {
+    await assert.rejects(impatient.start({ source: 'ping-pong.choreo', roles: { Client: a.device, Server: absent.device } }), (error) => isAuraError(error, 'session.peer-gone'));
+  } finally {
+    impatient.close();
+  }
 });

@@ -36,6 +36,9 @@ import { runRole, type RoleImpl, type RoleResult } from './run-role.ts';
 /** The channel that carries invitations, answers and start signals. */
 export const SESSION_CONTROL_CHANNEL = 'aura.session-control/1';
 
+/** Longest single sleep while waiting out the join timeout. */
+const EXPIRY_STEP_MS = 100;
+
 /** Loads a protocol by the source name and parameters of an invitation; throws an `AuraError`. */
 export type ProtocolLoader = (source: string, params: Readonly<Record<string, number>>) => ProjectedProtocol;
 
@@ -119,13 +122,18 @@ export class SessionHost {
   readonly transport: ChannelTransport;
   private readonly joining = new Map<SessionId, Joining>();
   private readonly invited = new Map<SessionId, Invited>();
-  private readonly stopControl: () => void;
+  private readonly unsubscribe: (() => void)[];
 
   constructor(private readonly options: SessionHostOptions) {
     this.transport = new ChannelTransport(options.channel, { log: (rejection) => { this.rejected(rejection); } });
-    this.stopControl = options.channel.onMessage((message) => {
-      if (message.channel === SESSION_CONTROL_CHANNEL) this.control(message);
-    });
+    this.unsubscribe = [
+      options.channel.onMessage((message) => {
+        if (message.channel === SESSION_CONTROL_CHANNEL) this.control(message);
+      }),
+      options.channel.onPeerGone(({ device, reason }) => {
+        this.peerGone(device, reason);
+      }),
+    ];
   }
 
   /**
@@ -157,15 +165,29 @@ export class SessionHost {
 
   /** Stops listening; sessions under way keep running until they end or fail. */
   close(): void {
-    this.stopControl();
+    for (const stop of this.unsubscribe) stop();
     this.transport.close();
+  }
+
+  /** A device gone during the handshake: sessions waiting on it fail now rather than at a timeout. */
+  private peerGone(device: DeviceId, reason: string): void {
+    for (const [session, joining] of this.joining) {
+      if (joining.waiting.has(device)) joining.reject(transientError('session.peer-gone', `device ${device} is gone before answering the invitation to session ${session}: ${reason}`, { context: { session, device } }));
+    }
+    for (const [session, invited] of this.invited) {
+      if (invited.from !== device) continue;
+      this.invited.delete(session);
+      this.transport.endSession(session);
+      this.emit({ event: 'session-failed', session, code: 'session.peer-gone', message: `the initiator ${device} is gone before starting session ${session}: ${reason}` });
+    }
   }
 
   private async gather(session: SessionId, others: ReadonlySet<DeviceId>, invitation: SessionInvitation): Promise<void> {
     if (others.size === 0) return;
     const accepted = new Promise<void>((resolve, reject) => this.joining.set(session, { waiting: new Set(others), resolve, reject }));
     const limit = this.options.joinTimeoutMs ?? 10_000;
-    const timeout = this.options.time.sleep(limit).then(() => {
+    let answered = false;
+    const timeout = this.expire(limit, () => answered).then(() => {
       const waiting = [...(this.joining.get(session)?.waiting ?? [])];
       throw transientError('session.join-timeout', `no answer to the invitation to session ${session} within ${limit} ms from ${waiting.join(', ')}`, { context: { session, waiting: waiting.join(', ') } });
     });
@@ -174,7 +196,21 @@ export class SessionHost {
       await Promise.all([...others].map((device) => this.options.channel.send(device, SESSION_CONTROL_CHANNEL, wire)));
       await Promise.race([accepted, timeout]);
     } finally {
+      answered = true;
       this.joining.delete(session);
+    }
+  }
+
+  /**
+   * Resolves once `limitMs` passed, or never once `settled()` holds: it sleeps in short steps, so
+   * that a handshake that ended leaves no long timer behind (the time effect cannot cancel one).
+   */
+  private async expire(limitMs: number, settled: () => boolean): Promise<void> {
+    const { time } = this.options;
+    const deadline = time.now().ms + limitMs;
+    for (let left = limitMs; left > 0; left = deadline - time.now().ms) {
+      await time.sleep(Math.min(left, EXPIRY_STEP_MS));
+      if (settled()) return new Promise<void>(() => undefined);
     }
   }
 
