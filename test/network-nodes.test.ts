@@ -66,6 +66,15 @@ class AuraNode {
     this.process.stdin.write(JSON.stringify({ send: { to, channel, payload } }) + '\n');
   }
 
+  run(source: string, params: Record<string, number>, roles: Record<string, string>, paceMs = 0): void {
+    this.process.stdin.write(JSON.stringify({ run: { source, params, roles, paceMs } }) + '\n');
+  }
+
+  /** The session events of `session` this node printed. */
+  sessionEvents(session: unknown): NodeEvent[] {
+    return this.events.filter((e) => e.event.startsWith('session-') && e['session'] === session);
+  }
+
   messages(channel: string): string[] {
     return this.events.filter((e) => e.event === 'message' && e['channel'] === channel).map((e) => String(e['payload']));
   }
@@ -147,6 +156,52 @@ test('three aura nodes exchange frames; a killed peer is reported gone in time; 
   // A clean shutdown on SIGTERM and SIGINT.
   assert.deepEqual(await Promise.all([b.stop('SIGTERM'), c2.stop('SIGINT'), a.stop('SIGTERM')]), [0, 0, 0]);
   assert.ok(a.events.some((e) => e.event === 'stopped'));
+});
+
+test('three aura nodes run a choreography to the end; a node killed mid-session fails it on the others in time; after a restart a new session ends', async (t) => {
+  const a = new AuraNode('ring-a', []);
+  const aInfo = await ready(a);
+  const b = new AuraNode('ring-b', ['--peer', aInfo.address]);
+  const bInfo = await ready(b);
+  const c = new AuraNode('ring-c', ['--peer', aInfo.address, '--peer', bInfo.address]);
+  const cInfo = await ready(c);
+  await a.waitFor('C to connect', (e) => e.event === 'peer-connected' && e['device'] === cInfo.device);
+  await b.waitFor('C to connect', (e) => e.event === 'peer-connected' && e['device'] === cInfo.device);
+  const roles = { 'Node[0]': aInfo.device, 'Node[1]': bInfo.device, 'Node[2]': cInfo.device };
+
+  // A whole ring from examples/choreo/, started by A's invitation.
+  a.run('ring.choreo', { N: 3 }, roles);
+  const first = (await a.waitFor('the first session to end', (e) => e.event === 'session-ended' || e.event === 'session-failed'))['session'];
+  for (const node of [a, b, c]) {
+    const ended = await node.waitFor(`${node.name} to end the first session`, (e) => e.event === 'session-ended' && e['session'] === first);
+    assert.equal((ended['roles'] as { status: string }[])[0]?.status, 'ended');
+  }
+
+  // C is killed in the middle of a slow ring: A and B fail that session with the liveness diagnosis.
+  a.run('ring.choreo', { N: 3 }, roles, 1000);
+  const started = await c.waitFor('C to start the second session', (e) => e.event === 'session-started' && e['session'] !== first);
+  const second = started['session'];
+  await c.stop('SIGKILL');
+  const killedAt = Date.now();
+  for (const node of [a, b]) {
+    const failed = await node.waitFor(`${node.name} to fail the second session`, (e) => e.event === 'session-failed' && e['session'] === second);
+    const after = Date.now() - killedAt;
+    t.diagnostic(`${node.name}: ${String(failed['code'])} ${after} ms after the kill: ${String(failed['message'])}`);
+    assert.match(String(failed['message']), new RegExp(`${cInfo.device}.*liveness timeout ${LIVENESS_MS} ms`));
+    assert.ok(after <= LIVENESS_MS + DETECTION_SLACK_MS, `${node.name} failed the session ${after} ms after the kill, bound ${LIVENESS_MS} + ${DETECTION_SLACK_MS} ms`);
+    assert.equal(node.sessionEvents(second).filter((e) => e.event === 'session-ended').length, 0);
+  }
+
+  // C restarts from its data directory; a new session runs to the end.
+  const c2 = new AuraNode('ring-c', ['--peer', aInfo.address, '--peer', bInfo.address]);
+  assert.equal((await ready(c2)).device, cInfo.device);
+  const gone = await a.waitFor('C to be gone', (e) => e.event === 'peer-gone' && e['device'] === cInfo.device);
+  await a.waitFor('C to reconnect', (e) => e.event === 'peer-connected' && e['device'] === cInfo.device && a.events.indexOf(e) > a.events.indexOf(gone));
+  await b.waitFor('C to reconnect to B', (e) => e.event === 'peer-connected' && e['device'] === cInfo.device && b.events.filter((x) => x.event === 'peer-connected' && x['device'] === cInfo.device).length === 2);
+  a.run('ring.choreo', { N: 3 }, roles);
+  const third = (await a.waitFor('the third session to end', (e) => (e.event === 'session-ended' || e.event === 'session-failed') && e['session'] !== first && e['session'] !== second))['session'];
+  for (const node of [a, b, c2]) await node.waitFor(`${node.name} to end the third session`, (e) => e.event === 'session-ended' && e['session'] === third);
+  assert.deepEqual(await Promise.all([a.stop('SIGTERM'), b.stop('SIGTERM'), c2.stop('SIGTERM')]), [0, 0, 0]);
 });
 
 test('aura node refuses bad arguments: a missing data dir or a bad number is a usage error, a peer without /p2p/ a failure', async () => {

@@ -8,6 +8,7 @@
 export * from './builder.ts';
 export * from './default-setting.ts';
 export * from './bytes-transport.ts';
+export * from './channel-transport.ts';
 export * from './envelope-codec.ts';
 export * from './errors.ts';
 export * from './extensions.ts';
@@ -23,6 +24,7 @@ export * from './random-impl.ts';
 export * from './run-role.ts';
 export * from './run-session.ts';
 export * from './session.ts';
+export * from './session-host.ts';
 export * from './trace.ts';
 export * from './transport.ts';
 export * from './typed-session.ts';

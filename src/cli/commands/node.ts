@@ -4,17 +4,22 @@
  * device id and listen addresses, serves `/aura/choreo/1` and gossipsub, and stops cleanly on
  * SIGINT or SIGTERM.
  *
+ * It serves choreography sessions: a {@link SessionHost} on the node's transport joins the sessions
+ * it is invited to and runs its roles of protocols from `--protocols DIR` (default
+ * `examples/choreo/`).
+ *
  * With `--json` it speaks JSON lines, for programs and tests: events on stdout (`ready`,
- * `peer-connected`, `message`, `peer-gone`, `log`, `error`, `stopped`) and commands on stdin
- * (`{"send":{"to":DEVICE,"channel":NAME,"payload":HEX}}`), until the choreography runtime
- * drives sessions itself.
+ * `peer-connected`, `message`, `peer-gone`, `log`, `error`, `stopped`, and the session host's
+ * `session-invited`, `session-started`, `session-ended`, `session-failed`, `frame-rejected`) and
+ * commands on stdin: `{"send":{"to":DEVICE,"channel":NAME,"payload":HEX}}` sends raw bytes, and
+ * `{"run":{"source":FILE,"params":{…},"roles":{ROLE:DEVICE,…},"paceMs":N}}` starts a session.
  *
  * @module
  */
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { fromHex, toHex } from '../../core/bytes.ts';
-import { permanentError, toAuraError } from '../../core/errors.ts';
+import { isAuraError, permanentError, toAuraError } from '../../core/errors.ts';
 import { parseIdentifier } from '../../core/identifiers.ts';
 import { formatLogEntry, type NetworkLogEntry } from '../../handlers/network/choreo-transport.ts';
 import { loadOrCreateDeviceKey } from '../../handlers/network/device-key-file.ts';
@@ -23,6 +28,8 @@ import { peerEntryOfAddress, startNetworkDevice, type NetworkDevice } from '../.
 import { deviceIdOfPeer } from '../../handlers/network/peer-identity.ts';
 import { WallClock } from '../../handlers/physical-time.ts';
 import { NodeRandom } from '../../handlers/random.ts';
+import { SessionHost, type SessionEvent, type SessionSpec } from '../../runtime/session-host.ts';
+import { EXAMPLE_PROTOCOLS, protocolLibrary } from '../protocol-library.ts';
 
 interface NodeOptions {
   readonly dataDir: string;
@@ -30,6 +37,8 @@ interface NodeOptions {
   readonly peer: string[];
   readonly livenessMs?: string;
   readonly json?: boolean;
+  readonly protocols: string;
+  readonly receiveTimeoutMs?: string;
 }
 
 /** Adds the `node` command to `program`. */
@@ -42,6 +51,8 @@ export function registerNodeCommand(program: Command): void {
     .option('--peer <addr>', 'multiaddr of a peer to dial, ending in /p2p/<peer id>; repeatable', collect, [])
     .option('--liveness-ms <ms>', 'report a peer gone after this long without a frame from it')
     .option('--json', 'JSON lines: events on stdout, commands on stdin')
+    .option('--protocols <dir>', 'directory of the .choreo files this node runs sessions of', EXAMPLE_PROTOCOLS)
+    .option('--receive-timeout-ms <ms>', 'bound every receive of a session role')
     .action((options: NodeOptions) => runNode(options));
 }
 
@@ -52,6 +63,7 @@ function collect(value: string, previous: string[]): string[] {
 async function runNode(options: NodeOptions): Promise<void> {
   const emit = options.json === true ? (event: Record<string, unknown>) => void process.stdout.write(JSON.stringify(event) + '\n') : undefined;
   const livenessTimeoutMs = options.livenessMs === undefined ? undefined : positiveInteger(options.livenessMs, '--liveness-ms');
+  const receiveTimeoutMs = options.receiveTimeoutMs === undefined ? undefined : positiveInteger(options.receiveTimeoutMs, '--receive-timeout-ms');
   const peers = options.peer.map(peerEntryOfAddress);
   const random = new NodeRandom();
   const key = await loadOrCreateDeviceKey(options.dataDir, random);
@@ -66,6 +78,17 @@ async function runNode(options: NodeOptions): Promise<void> {
     random,
     log,
     ...(livenessTimeoutMs === undefined ? {} : { limits: { livenessTimeoutMs } }),
+  });
+  const host = new SessionHost({
+    channel: device.transport,
+    load: protocolLibrary(options.protocols),
+    time: new WallClock(),
+    random,
+    ...(receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs }),
+    events: (event) => {
+      if (emit === undefined) console.log(formatSessionEvent(event));
+      else emit({ ...event });
+    },
   });
   device.node.addEventListener('peer:connect', (event) => {
     emit?.({ event: 'peer-connected', peer: event.detail.toString(), device: deviceIdOfPeer(event.detail) });
@@ -91,28 +114,37 @@ async function runNode(options: NodeOptions): Promise<void> {
       log({ event: 'dial-failed', code: failure.code, message: failure.message, peer: entry.peer.toString(), device: entry.device });
     });
   }
-  const commands = emit === undefined ? undefined : serveCommands(device, emit);
+  const commands = emit === undefined ? undefined : serveCommands(device, host, emit);
   await shutdownSignal();
   commands?.close();
+  host.close();
   await device.stop();
   if (emit === undefined) console.log('stopped');
   else emit({ event: 'stopped' });
 }
 
 /** Reads JSON-line commands from stdin; returns the reader so shutdown can close it. */
-function serveCommands(device: NetworkDevice, emit: (event: Record<string, unknown>) => void): { close(): void } {
+function serveCommands(device: NetworkDevice, host: SessionHost, emit: (event: Record<string, unknown>) => void): { close(): void } {
   const lines = createInterface({ input: process.stdin });
+  const failed = (error: unknown): void => {
+    emit({ event: 'error', ...toAuraError(error).toJSON() });
+  };
   lines.on('line', (line) => {
     if (line.trim() === '') return;
     try {
-      const command = JSON.parse(line) as { send?: { to?: unknown; channel?: unknown; payload?: unknown } };
+      const command = JSON.parse(line) as { send?: { to?: unknown; channel?: unknown; payload?: unknown }; run?: unknown };
+      if (command.run !== undefined) {
+        // The host reports the outcome as session events; a failure before the session exists is an error event.
+        host.start(sessionSpec(command.run)).catch((error: unknown) => {
+          if (!isAuraError(error) || !error.code.startsWith('session.')) failed(error);
+        });
+        return;
+      }
       const send = command.send;
       if (send === undefined || typeof send.to !== 'string' || typeof send.channel !== 'string' || typeof send.payload !== 'string') {
-        throw permanentError('cli.bad-command', 'expected {"send":{"to":DEVICE,"channel":NAME,"payload":HEX}}');
+        throw permanentError('cli.bad-command', 'expected {"send":{"to":DEVICE,"channel":NAME,"payload":HEX}} or {"run":{"source":FILE,"roles":{ROLE:DEVICE},…}}');
       }
-      device.transport.send(parseIdentifier('device', send.to), send.channel, fromHex(send.payload)).catch((error: unknown) => {
-        emit({ event: 'error', ...toAuraError(error).toJSON() });
-      });
+      device.transport.send(parseIdentifier('device', send.to), send.channel, fromHex(send.payload)).catch(failed);
     } catch (error) {
       emit({ event: 'error', ...toAuraError(error, 'cli.bad-command').toJSON() });
     }
@@ -122,6 +154,36 @@ function serveCommands(device: NetworkDevice, emit: (event: Record<string, unkno
       lines.close();
     },
   };
+}
+
+/** The session spec of a `run` command. Error: `cli.bad-command`. */
+function sessionSpec(run: unknown): SessionSpec {
+  const bad = (): never => {
+    throw permanentError('cli.bad-command', 'expected {"run":{"source":FILE,"params":{NAME:N},"roles":{ROLE:DEVICE},"paceMs":N}}');
+  };
+  if (typeof run !== 'object' || run === null) return bad();
+  const { source, params, roles, paceMs } = run as Record<string, unknown>;
+  if (typeof source !== 'string' || typeof roles !== 'object' || roles === null) return bad();
+  if (params !== undefined && (typeof params !== 'object' || params === null)) return bad();
+  if (paceMs !== undefined && typeof paceMs !== 'number') return bad();
+  const devices = Object.fromEntries(Object.entries(roles).map(([role, device]) => [role, parseIdentifier('device', typeof device === 'string' ? device : bad())]));
+  return { source, roles: devices, ...(params === undefined ? {} : { params: params as Record<string, number> }), ...(paceMs === undefined ? {} : { paceMs }) };
+}
+
+/** One line of text for a session event. */
+function formatSessionEvent(event: SessionEvent): string {
+  switch (event.event) {
+    case 'session-invited':
+      return `session ${event.session}: invited by ${event.from} to ${event.protocol}`;
+    case 'session-started':
+      return `session ${event.session}: started, playing ${event.roles.join(', ')}`;
+    case 'session-ended':
+      return `session ${event.session}: ended (${event.roles.map((role) => `${role.role} ${role.messages} messages`).join(', ')})`;
+    case 'session-failed':
+      return `session ${event.session}: failed: error[${event.code}]: ${event.message}`;
+    case 'frame-rejected':
+      return `frame rejected from ${event.device} on ${event.channel}: error[${event.code}]: ${event.message}`;
+  }
 }
 
 function shutdownSignal(): Promise<void> {
