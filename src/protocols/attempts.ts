@@ -9,7 +9,11 @@
  */
 import { permanentError, toAuraError, type AuraError } from '../core/errors.ts';
 import { deriveIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
-import type { AccusationPayload } from './payload-types.ts';
+import type { ProjectedProtocol } from '../choreo/local-type.ts';
+import { runRole, type RoleImpl } from '../runtime/run-role.ts';
+import type { Transport } from '../runtime/transport.ts';
+import { PROTOCOL_TYPES, type AccusationPayload } from './payload-types.ts';
+import { familyRole, runOptions, type RunOptions } from './protocol-source.ts';
 
 /** A member named by a protocol, and why. */
 export interface Accusation {
@@ -48,6 +52,7 @@ export function abortedError(protocol: string, attempt: number, members: readonl
 /**
  * Runs attempts until one is clean: each attempt that names members excludes them and the next
  * runs among the rest. Errors: `protocols.<protocol>.excluded` when `self` is named,
+ * `protocols.<protocol>.failed` when an attempt fails naming no one (retrying could not help),
  * `protocols.<protocol>.too-few` (a clean abort) when fewer than `threshold` members remain.
  */
 export async function runWithExclusion<M extends { readonly device: DeviceId }, T>(
@@ -65,6 +70,9 @@ export async function runWithExclusion<M extends { readonly device: DeviceId }, 
     }
     const outcome = await attempt(remaining, n);
     if (outcome.kind === 'ok') return { value: outcome.value, excluded };
+    if (outcome.accused.length === 0) {
+      throw permanentError(`protocols.${protocol}.failed`, `${protocol} attempt ${n} failed at ${self} with no one to blame`, { context: { attempt: n } });
+    }
     excluded.push(...outcome.accused);
     const named = new Set(outcome.accused.map((a) => a.device));
     if (named.has(self)) {
@@ -72,4 +80,45 @@ export async function runWithExclusion<M extends { readonly device: DeviceId }, 
     }
     remaining = remaining.filter((m) => !named.has(m.device));
   }
+}
+
+/** Where one member runs one attempt: the projection, its family, the members, the session. */
+export interface AttemptPlace {
+  /** The protocol's name in error codes (`dkg`, `sign`). */
+  readonly protocol: string;
+  /** The projection for this attempt's member count. */
+  readonly projected: ProjectedProtocol;
+  /** The role family (`P`, `S`). */
+  readonly family: string;
+  /** The members' devices, in role order. */
+  readonly members: readonly DeviceId[];
+  /** The member running. */
+  readonly self: DeviceId;
+  /** The attempt's session. */
+  readonly session: SessionId;
+  /** Which attempt (0 first). */
+  readonly attempt: number;
+}
+
+/**
+ * Runs member `place.self`'s role in one attempt, with the role logic `build` makes (it calls
+ * `decide` at the choreography's `Decide` step), and returns the decision. Errors:
+ * `protocols.<protocol>.not-a-member`, `protocols.<protocol>.aborted`.
+ */
+export async function runAttemptRole<T>(place: AttemptPlace, build: (decide: (outcome: AttemptOutcome<T>) => void) => RoleImpl, transport: Transport, options: RunOptions): Promise<AttemptOutcome<T>> {
+  const { protocol, members, self, attempt } = place;
+  const index = members.indexOf(self);
+  if (index < 0) throw permanentError(`protocols.${protocol}.not-a-member`, `device ${self} is not a member of this ${protocol} session`);
+  let decided: AttemptOutcome<T> | undefined;
+  const honest = build((outcome) => {
+    decided = outcome;
+  });
+  const impl = options.roleImpl === undefined ? honest : options.roleImpl(honest, attempt);
+  try {
+    await runRole(place.projected, familyRole(place.family, index), impl, transport, { ...runOptions(options), session: place.session, types: PROTOCOL_TYPES });
+  } catch (error) {
+    throw abortedError(protocol, attempt, members, self, error);
+  }
+  if (decided === undefined) throw permanentError(`protocols.${protocol}.aborted`, `${protocol} attempt ${attempt} ended at ${self} without a decision`);
+  return decided;
 }

@@ -15,18 +15,18 @@
 import { bytesEqual } from '../core/bytes.ts';
 import { encodeCanonical } from '../core/canonical.ts';
 import type { RandomEffects } from '../core/effects.ts';
-import { isAuraError, permanentError } from '../core/errors.ts';
+import { isAuraError } from '../core/errors.ts';
 import { taggedDigest } from '../core/hash.ts';
 import type { DeviceId, SessionId } from '../core/identifiers.ts';
 import type { Complaint } from '../crypto/complaint.ts';
 import { dkgFinish, dkgRound1, dkgRound2, shareComplaintIsJustified, type DkgResult, type DkgRound1Message, type DkgRound1State, type DkgRound2Message, type DkgRound2State } from '../crypto/dkg.ts';
 import { HPKE_INFO, hpkeOpenValue, hpkeSealValue } from '../crypto/hpke.ts';
 import { deviceParticipantId, type ParticipantId } from '../crypto/participant.ts';
-import { runRole, type RoleImpl } from '../runtime/run-role.ts';
+import type { RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
-import { PROTOCOL_TYPES, type AccusationPayload, type DkgRevealPayload, type DkgRound1Payload, type DkgVerdictPayload, type SealedBoxPayload } from './payload-types.ts';
-import { abortedError, attemptSession, memberIndex, runWithExclusion, type Accusation, type AttemptOutcome } from './attempts.ts';
-import { familyRole, projectedProtocol, runOptions, type RunOptions } from './protocol-source.ts';
+import { type AccusationPayload, type DkgRevealPayload, type DkgRound1Payload, type DkgVerdictPayload, type SealedBoxPayload } from './payload-types.ts';
+import { attemptSession, memberIndex, runAttemptRole, runWithExclusion, type Accusation, type AttemptOutcome } from './attempts.ts';
+import { projectedProtocol, type RunOptions } from './protocol-source.ts';
 
 /** One member of a DKG: its device and the HPKE public key its share is sealed to. */
 export interface DkgMember {
@@ -266,21 +266,10 @@ function judgeVerdicts(state: RoleState): Accusation[] {
 }
 
 /** Runs one attempt of the DKG as member `device` over `transport`. */
-export async function runDkgAttempt(setup: DkgSetup, device: DkgDevice, transport: Transport, options: DkgRunOptions = {}, attempt = 0): Promise<DkgAttempt> {
-  const self = setup.members.findIndex((m) => m.device === device.device);
-  if (self < 0) throw permanentError('protocols.dkg.not-a-member', `device ${device.device} is not a member of this DKG`);
-  let decided: DkgAttempt | undefined;
-  const honest = dkgRoleImpl(setup, device, (outcome) => {
-    decided = outcome;
-  });
-  const impl = options.roleImpl === undefined ? honest : options.roleImpl(honest, attempt);
-  try {
-    await runRole(dkgProtocol(setup.members.length), familyRole('P', self), impl, transport, { ...runOptions(options), session: setup.session, types: PROTOCOL_TYPES });
-  } catch (error) {
-    throw abortedError('dkg', attempt, setup.members.map((m) => m.device), device.device, error);
-  }
-  if (decided === undefined) throw permanentError('protocols.dkg.aborted', `DKG attempt ${attempt} ended at ${device.device} without a decision`);
-  return decided;
+export function runDkgAttempt(setup: DkgSetup, device: DkgDevice, transport: Transport, options: DkgRunOptions = {}, attempt = 0): Promise<DkgAttempt> {
+  const members = setup.members.map((m) => m.device);
+  const place = { protocol: 'dkg', projected: dkgProtocol(members.length), family: 'P', members, self: device.device, session: setup.session, attempt };
+  return runAttemptRole(place, (decide) => dkgRoleImpl(setup, device, decide), transport, options);
 }
 
 /**
