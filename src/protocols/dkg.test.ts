@@ -8,6 +8,7 @@ import { HPKE_INFO, generateHpkeKeyPair, hpkeSealValue, type HpkeKeyPair } from 
 import { deviceParticipantId } from '../crypto/participant.ts';
 import { verifyStrict } from '../crypto/signature.ts';
 import { utf8 } from '../core/bytes.ts';
+import { ManualClock } from '../handlers/physical-time.ts';
 import { SeededRandom } from '../handlers/random.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
@@ -172,4 +173,28 @@ describe('DKG under faults', () => {
     const named = settled.flatMap((s) => (s.status === 'rejected' ? [String((s.reason as { context?: Record<string, unknown> }).context?.['by'])] : []));
     assert.ok(named.includes(f.devices[0]!.device), named.join(' '));
   });
+
+  for (const [step, silent] of [
+    ['before it starts', undefined],
+    ['after round one', ((h) => ({ ...h, send: { ...h.send, Share: () => new Promise<never>(() => undefined) } })) satisfies Wrap],
+  ] as const) {
+    it(`a member that goes silent ${step}: the others time out and abort cleanly`, async () => {
+      const f = await fixture(3, 2, `silent-${step}`);
+      const clock = new ManualClock();
+      const transport = new MemoryTransport();
+      const options = { time: clock, receiveTimeoutMs: 1000 };
+      // The silent member's own outcome does not matter (it stops when its own receives time out).
+      if (silent !== undefined) runDkgDevice(f.setup, f.devices[2]!, transport, { ...options, roleImpl: (h) => silent(h) }).catch(() => undefined);
+      let settled = false;
+      const honest = Promise.allSettled([0, 1].map((k) => runDkgDevice(f.setup, f.devices[k]!, transport, options))).finally(() => {
+        settled = true;
+      });
+      // Messages in memory arrive within a turn: once a turn passes with the roles waiting, only the silent member is missing.
+      while (!settled) {
+        await new Promise((resolve) => setImmediate(resolve));
+        clock.advance(1000);
+      }
+      for (const s of await honest) assert.ok(s.status === 'rejected' && isAuraError(s.reason, 'protocols.dkg.aborted'), String(s.status === 'rejected' ? s.reason : 'fulfilled'));
+    });
+  }
 });
