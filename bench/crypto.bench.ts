@@ -22,7 +22,7 @@ const ids = (from: number, count: number) => Array.from({ length: count }, (_, i
 const dealt = trustedDealerKeygen({ participants: ids(1, 3), threshold: 2 }, random);
 
 /** Ours: two commitments, two shares, aggregate (which verifies strictly before returning). */
-function signTwoOfThree(): Uint8Array {
+export function signTwoOfThree(): Uint8Array {
   const rounds = dealt.shares.slice(0, 2).map((share) => ({ share, ...commit(share, random) }));
   const signing: SigningPackage = { message, commitments: rounds.map((r) => r.commitment) };
   return aggregate(dealt.publicKeyPackage, signing, rounds.map((r) => signShare(r.share, r.nonces, signing)));
@@ -42,7 +42,7 @@ function nobleSignTwoOfThree(): void {
 }
 
 /** A full 3-of-5 DKG, every party's three steps, messages passed in memory. */
-function dkgThreeOfFive(): void {
+export function dkgThreeOfFive(): void {
   const participants = ids(1, 5);
   const firsts = participants.map((self) => dkgRound1({ self, participants, threshold: 3 }, random));
   const broadcasts = firsts.map((f) => f.broadcast);

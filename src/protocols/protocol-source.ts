@@ -1,0 +1,71 @@
+/**
+ * Loading the protocols of this folder: each `.choreo` file is read once, checked and projected
+ * for the family sizes asked for (`loadProtocol` of `src/choreo/`), and the projection cached by
+ * its parameters. A file that does not check is a `protocols.invalid-choreography` error with the
+ * rendered diagnostics: the product never runs a protocol its own checker refuses.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { loadProtocol } from '../choreo/index.ts';
+import type { ProjectedProtocol } from '../choreo/local-type.ts';
+import type { PhysicalTimeEffects } from '../core/effects.ts';
+import { permanentError } from '../core/errors.ts';
+import type { RoleObserver } from '../runtime/role-event.ts';
+import type { RoleImpl } from '../runtime/run-role.ts';
+
+const sources = new Map<string, string>();
+const projections = new Map<string, ProjectedProtocol>();
+
+/** The text of `src/protocols/<file>`, read once. */
+export function protocolSource(file: string): string {
+  let text = sources.get(file);
+  if (text === undefined) {
+    text = readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
+    sources.set(file, text);
+  }
+  return text;
+}
+
+/** The checked projection of `protocol` in `file` with these parameters (cached). */
+export function projectedProtocol(file: string, protocol: string, params: Readonly<Record<string, number>>): ProjectedProtocol {
+  const key = `${file}\u0000${protocol}\u0000${JSON.stringify(params)}`;
+  const cached = projections.get(key);
+  if (cached !== undefined) return cached;
+  const { diagnostics, projected } = loadProtocol(protocolSource(file), file, { protocol, params });
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (projected === undefined || errors.length > 0) {
+    throw permanentError('protocols.invalid-choreography', `${file} (${protocol}, ${JSON.stringify(params)}) does not check: ${errors.map((d) => `${d.code} ${d.message}`).join('; ')}`);
+  }
+  projections.set(key, projected);
+  return projected;
+}
+
+/** The role name of member `index` of the family `family` (`P[2]`), as instantiation names it. */
+export function familyRole(family: string, index: number): string {
+  return `${family}[${index}]`;
+}
+
+/** Options of a protocol run: time for receive timeouts (so a silent member aborts the session), tracing. */
+export interface RunOptions {
+  /** Time source for `receiveTimeoutMs`. */
+  readonly time?: PhysicalTimeEffects;
+  /** Bound on each receive, in ms. */
+  readonly receiveTimeoutMs?: number;
+  /** Watches the role. */
+  readonly observer?: RoleObserver;
+  /**
+   * Replaces the honest role logic of an attempt: for fault tests, which play byzantine members
+   * by wrapping the honest implementation.
+   */
+  readonly roleImpl?: (honest: RoleImpl, attempt: number) => RoleImpl;
+}
+
+/** The runtime's options for `options` (only the ones given). */
+export function runOptions(options: RunOptions): { time?: PhysicalTimeEffects; receiveTimeoutMs?: number; observer?: RoleObserver } {
+  return {
+    ...(options.time === undefined ? {} : { time: options.time }),
+    ...(options.receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs: options.receiveTimeoutMs }),
+    ...(options.observer === undefined ? {} : { observer: options.observer }),
+  };
+}
