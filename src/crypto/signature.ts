@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { concat, fromHex, toHex } from '../core/bytes.ts';
 import { permanentError } from '../core/errors.ts';
 
@@ -36,9 +36,33 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
   return key;
 }
 
+/**
+ * Private keys kept for reuse: building a `KeyObject` costs more than the signature itself, and a
+ * device signs with the same few keys. The map is keyed by a domain-tagged SHA-256 of the seed,
+ * never by the seed's bytes, and holds at most {@link PRIVATE_KEY_CACHE_LIMIT} keys, dropping the
+ * least recently used, so a long-lived process does not collect every secret it ever saw.
+ */
+export const PRIVATE_KEY_CACHE_LIMIT = 64;
+const PRIVATE_KEY_CACHE_TAG = Buffer.from('aura/ed25519/private-key-cache/v1');
+const privateKeys = new Map<string, KeyObject>();
+
 function privateKeyObject(secretKey: Uint8Array): KeyObject {
   if (secretKey.length !== ED25519_KEY_LENGTH) throw permanentError('crypto.bad-key', `an Ed25519 secret key has ${ED25519_KEY_LENGTH} bytes, got ${secretKey.length}`);
-  return createPrivateKey({ key: Buffer.from(concat(PKCS8_PREFIX, secretKey)), format: 'der', type: 'pkcs8' });
+  const cacheKey = createHash('sha256').update(PRIVATE_KEY_CACHE_TAG).update(secretKey).digest('base64');
+  let key = privateKeys.get(cacheKey);
+  if (key === undefined) {
+    key = createPrivateKey({ key: Buffer.from(concat(PKCS8_PREFIX, secretKey)), format: 'der', type: 'pkcs8' });
+    if (privateKeys.size >= PRIVATE_KEY_CACHE_LIMIT) privateKeys.delete(privateKeys.keys().next().value as string); // non-empty: size >= limit > 0
+  } else {
+    privateKeys.delete(cacheKey); // re-inserted below as the most recently used
+  }
+  privateKeys.set(cacheKey, key);
+  return key;
+}
+
+/** How many private keys are cached (for tests of the bound). */
+export function cachedPrivateKeyCount(): number {
+  return privateKeys.size;
 }
 
 /** The public key of a 32-byte Ed25519 secret seed. Error: `crypto.bad-key`. */

@@ -72,3 +72,16 @@ test('a store written by a newer format is refused', () => {
   raw.close();
   assert.throws(() => SqliteFactStore.open(path), (error: unknown) => isAuraError(error, 'store.unsupported-version') && /format 99/.test(error.message));
 });
+
+test('single-fact puts (one statement once the namespace is known) add each fact once and survive reopening', async () => {
+  const path = freshPath();
+  const facts = sampleFacts(4);
+  const store = SqliteFactStore.open(path);
+  assert.deepEqual([await store.put([facts[0]!]), await store.put([facts[1]!]), await store.put([facts[1]!])], [1, 1, 0]); // sampleFacts(4) has 4 entries
+  await store.close();
+  const reopened = SqliteFactStore.open(path);
+  assert.deepEqual([await reopened.put([facts[1]!]), await reopened.put([facts[2]!]), await reopened.put([facts[2]!])], [0, 1, 0]);
+  assert.equal(await reopened.count(), 3);
+  assert.deepEqual((await reopened.get(facts[2]!.key))?.fact, facts[2]!.fact);
+  await reopened.close();
+});

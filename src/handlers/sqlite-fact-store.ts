@@ -8,7 +8,7 @@
 import type { FactRecord } from '../journal/fact.ts';
 import { MAX_REPORTED_PROBLEMS, readStoredFact, storedFactProblem, type FactStore, type IntegrityReport, type ScanOptions } from '../journal/fact-store.ts';
 import type { Namespace } from '../journal/namespace.ts';
-import { integrityProblems, openSqliteDatabase, sqliteCall, type SqliteDatabase, type SqliteOptions } from './sqlite-database.ts';
+import { closeSqliteDatabase, integrityProblems, openSqliteDatabase, sqliteCall, type SqliteDatabase, type SqliteOptions } from './sqlite-database.ts';
 import { parseContentId, type ContentId } from '../core/content-id.ts';
 import { permanentError } from '../core/errors.ts';
 
@@ -30,7 +30,10 @@ export class SqliteFactStore implements FactStore {
     private readonly path: string,
   ) {
     this.statements = {
-      insert: db.prepare('INSERT INTO facts (cid, cid_prefix, namespace, type_id, bytes) VALUES (?, ?, ?, ?, ?)'),
+      // One statement looks the CID up and inserts when absent: half the calls of has-then-insert.
+      insertIfAbsent: db.prepare<[string, number, number, string, Uint8Array, number, string]>(
+        'INSERT INTO facts (cid, cid_prefix, namespace, type_id, bytes) SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM facts WHERE cid_prefix = ? AND cid = ?)',
+      ),
       namespaceId: db.prepare<[string], number>('SELECT id FROM namespaces WHERE name = ?').pluck(),
       addNamespace: db.prepare('INSERT INTO namespaces (name) VALUES (?)'),
       get: db.prepare<[number, string], Buffer>('SELECT bytes FROM facts WHERE cid_prefix = ? AND cid = ?').pluck(),
@@ -46,12 +49,7 @@ export class SqliteFactStore implements FactStore {
     this.transactions = {
       put: db.transaction((records: readonly FactRecord[]) => {
         let added = 0;
-        for (const { id, key, bytes, fact } of records) {
-          const prefix = cidPrefix(id);
-          if (this.statements.has.get(prefix, key) !== undefined) continue;
-          this.statements.insert.run(key, prefix, this.namespaceIdOf(fact.metadata.namespace, true), fact.typeId, bytes);
-          added++;
-        }
+        for (const record of records) added += this.insert(record, this.namespaceIdOf(record.fact.metadata.namespace, true));
         return added;
       }),
       remove: db.transaction((keys: readonly string[]) => {
@@ -64,6 +62,11 @@ export class SqliteFactStore implements FactStore {
 
   async put(records: readonly FactRecord[]): Promise<number> {
     return this.call(() => {
+      // A single fact whose namespace is known is one statement: SQLite commits it atomically on
+      // its own, without the BEGIN and COMMIT round trips of an explicit transaction.
+      const only = records.length === 1 ? records[0] : undefined;
+      const namespaceId = only === undefined ? undefined : this.namespaceIds.get(only.fact.metadata.namespace);
+      if (only !== undefined && namespaceId !== undefined) return this.insert(only, namespaceId);
       try {
         return this.transactions.put.immediate(records);
       } catch (error) {
@@ -132,7 +135,13 @@ export class SqliteFactStore implements FactStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.db.close();
+    closeSqliteDatabase(this.db, this.path);
+  }
+
+  /** Inserts `record` unless its CID is stored: 1 when added, 0 when it was there. */
+  private insert({ id, key, bytes, fact }: FactRecord, namespaceId: number): number {
+    const prefix = cidPrefix(id);
+    return this.statements.insertIfAbsent.run(key, prefix, namespaceId, fact.typeId, bytes, prefix, key).changes;
   }
 
   /** The row id of `namespace`, created when `create` is set. */

@@ -6,7 +6,7 @@
  */
 import type { StorageEffects, StorageWrite } from '../core/effects.ts';
 import type Database from 'better-sqlite3';
-import { openSqliteDatabase, sqliteCall, type SqliteDatabase, type SqliteOptions } from './sqlite-database.ts';
+import { closeSqliteDatabase, openSqliteDatabase, sqliteCall, type SqliteDatabase, type SqliteOptions } from './sqlite-database.ts';
 
 /** Durable key-value storage in SQLite. */
 export class SqliteStorage implements StorageEffects {
@@ -71,6 +71,6 @@ export class SqliteStorage implements StorageEffects {
 
   /** Closes the database. */
   close(): void {
-    this.db.close();
+    closeSqliteDatabase(this.db, this.path);
   }
 }
