@@ -37,14 +37,23 @@ export function hashAlgorithmOf(code: number): HashAlgorithm {
 }
 
 /**
+ * The bytes `u16be(len(tag)) ‖ tag ‖ data`, tag in UTF-8: the framing of every domain-separated
+ * input Aura defines, whether it is hashed ({@link taggedDigest}) or signed (attestation
+ * transcripts), so that no two uses can collide.
+ */
+export function taggedBytes(tag: string, data: Uint8Array): Uint8Array {
+  const tagBytes = new TextEncoder().encode(tag);
+  const framed = new Uint8Array(2 + tagBytes.length + data.length);
+  new DataView(framed.buffer).setUint16(0, tagBytes.length);
+  framed.set(tagBytes, 2);
+  framed.set(data, 2 + tagBytes.length);
+  return framed;
+}
+
+/**
  * A domain-separated digest: `H(u16be(len(tag)) ‖ tag ‖ data)`. Every hash Aura defines over its
  * own inputs goes through here with a tag constant, so that no two uses can collide.
  */
 export function taggedDigest(tag: string, data: Uint8Array, algorithm: HashAlgorithm = DEFAULT_HASH): Uint8Array {
-  const tagBytes = new TextEncoder().encode(tag);
-  const input = new Uint8Array(2 + tagBytes.length + data.length);
-  new DataView(input.buffer).setUint16(0, tagBytes.length);
-  input.set(tagBytes, 2);
-  input.set(data, 2 + tagBytes.length);
-  return digest(input, algorithm);
+  return digest(taggedBytes(tag, data), algorithm);
 }

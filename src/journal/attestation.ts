@@ -23,11 +23,11 @@
  *
  * @module
  */
-import { utf8 } from '../core/bytes.ts';
 import { encodeCanonical, type CanonicalValue } from '../core/canonical.ts';
 import type { CryptoEffects } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
 import type { AuthorityId, DeviceId } from '../core/identifiers.ts';
+import { taggedBytes } from '../core/hash.ts';
 import type { FactMetadata } from './fact.ts';
 
 /** Length of an Ed25519 signature. */
@@ -84,13 +84,8 @@ export interface SignerKeys {
 
 /** The bytes a `kind` attestation by `signer` signs over `fact` (layout in the module comment). */
 export function attestationTranscript(kind: 'device' | 'threshold', signer: DeviceId | AuthorityId, fact: UnsignedFact): Uint8Array {
-  const tag = utf8(kind === 'device' ? DEVICE_ATTESTATION_TAG : THRESHOLD_ATTESTATION_TAG);
-  const body = encodeCanonical({ typeId: fact.typeId, schemaVersion: fact.schemaVersion, payload: fact.payload, metadata: fact.metadata, signer });
-  const transcript = new Uint8Array(2 + tag.length + body.length);
-  new DataView(transcript.buffer).setUint16(0, tag.length);
-  transcript.set(tag, 2);
-  transcript.set(body, 2 + tag.length);
-  return transcript;
+  const tag = kind === 'device' ? DEVICE_ATTESTATION_TAG : THRESHOLD_ATTESTATION_TAG;
+  return taggedBytes(tag, encodeCanonical({ typeId: fact.typeId, schemaVersion: fact.schemaVersion, payload: fact.payload, metadata: fact.metadata, signer }));
 }
 
 /** A device attestation of `fact`, signed with the device's secret key. */
