@@ -12,6 +12,7 @@ import { deriveIdentifier, type DeviceId, type SessionId } from '../core/identif
 import type { ProjectedProtocol } from '../choreo/local-type.ts';
 import { runRole, type RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
+import { bindEpoch } from './epoch.ts';
 import { PROTOCOL_TYPES, type AccusationPayload } from './payload-types.ts';
 import { familyRole, runOptions, type RunOptions } from './protocol-source.ts';
 
@@ -98,11 +99,13 @@ export interface AttemptPlace {
   readonly session: SessionId;
   /** Which attempt (0 first). */
   readonly attempt: number;
+  /** The authority epoch the session is bound to (every message carries it, see `epoch.ts`). */
+  readonly epoch: number;
 }
 
 /**
  * Runs member `place.self`'s role in one attempt, with the role logic `build` makes (it calls
- * `decide` at the choreography's `Decide` step), and returns the decision. Errors:
+ * `decide` at the choreography's `Decide` step), bound to `place.epoch`, and returns the decision. Errors:
  * `protocols.<protocol>.not-a-member`, `protocols.<protocol>.aborted`.
  */
 export async function runAttemptRole<T>(place: AttemptPlace, build: (decide: (outcome: AttemptOutcome<T>) => void) => RoleImpl, transport: Transport, options: RunOptions): Promise<AttemptOutcome<T>> {
@@ -113,7 +116,7 @@ export async function runAttemptRole<T>(place: AttemptPlace, build: (decide: (ou
   const honest = build((outcome) => {
     decided = outcome;
   });
-  const impl = options.roleImpl === undefined ? honest : options.roleImpl(honest, attempt);
+  const impl = bindEpoch(options.roleImpl === undefined ? honest : options.roleImpl(honest, attempt), place.epoch);
   try {
     await runRole(place.projected, familyRole(place.family, index), impl, transport, { ...runOptions(options), session: place.session, types: PROTOCOL_TYPES });
   } catch (error) {

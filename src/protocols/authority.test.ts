@@ -22,8 +22,9 @@ import type { DkgRound1Payload } from './payload-types.ts';
 import { loadKeyShare } from './authority-key-store.ts';
 import {
   AUTHORITY_CREATED,
-  admitGenesis,
+  admitAuthorityFacts,
   attestFacts,
+  attestMembershipChange,
   attestTreeOp,
   authorityAdmission,
   authorityIdOf,
@@ -105,7 +106,7 @@ describe('authority genesis after the DKG', () => {
         [...f.setup.members].sort((a, b) => (a.device < b.device ? -1 : 1)).map((m) => [m.device, toHex(m.signingPublicKey), 'device']),
       );
       // A replica that receives the facts in another order admits the same journal.
-      const replica = admitGenesis(emptyJournal(first.authority), first.facts, first.publicKeyPackage.groupPublicKey, f.devices[0]!.crypto);
+      const replica = admitAuthorityFacts(emptyJournal(first.authority), first.facts, first.publicKeyPackage.groupPublicKey, f.devices[0]!.crypto);
       assert.deepEqual([...replica.facts.keys()].sort(), [...first.journal.facts.keys()].sort());
     });
   }
@@ -177,9 +178,9 @@ async function dealtGroup(seed: string): Promise<Group> {
   const members = devices.map((device) => ({ device, signingPublicKey: crypto.generateSigningKey().publicKey }));
   const session = randomIdentifier('session', random);
   const transport = new MemoryTransport();
-  const group = { authority, publicKeyPackage, signers: devices, session };
+  const group = { authority, publicKeyPackage, signers: devices, session, epoch: 0 };
   const signed = await Promise.all(devices.map((device) => attestFacts(group, { device, keyShare: shareOf.get(device)!, random: random.fork(device) }, genesisDrafts(authority, publicKeyPackage.groupPublicKey, members, 2, session), transport)));
-  const journal = admitGenesis(emptyJournal(authority), signed[0]!.map((a) => a.record), publicKeyPackage.groupPublicKey, crypto);
+  const journal = admitAuthorityFacts(emptyJournal(authority), signed[0]!.map((a) => a.record), publicKeyPackage.groupPublicKey, crypto);
   return { devices, shares: shareOf, groupKey: publicKeyPackage.groupPublicKey, journal, random, crypto, publicKeyPackage };
 }
 
@@ -189,7 +190,7 @@ describe('attestTreeOp', () => {
     const view = authorityView(g.journal);
     const newcomer = { id: randomIdentifier('device', g.random), role: 'device' as const, publicKey: g.crypto.generateSigningKey().publicKey };
     const signers = g.devices.slice(0, 2);
-    const group = { authority: view.authority, publicKeyPackage: g.publicKeyPackage, signers, session: randomIdentifier('session', g.random) };
+    const group = { authority: view.authority, publicKeyPackage: g.publicKeyPackage, signers, session: randomIdentifier('session', g.random), epoch: 0 };
     const transport = new MemoryTransport();
     const op = { kind: 'addLeaf', leaf: newcomer, branch: 'root' } as const;
     const attested = await Promise.all(signers.map((device) => attestTreeOp(group, { device, keyShare: g.shares.get(device)!, random: g.random.fork(device) }, view.tree.tree, op, transport)));
@@ -205,7 +206,7 @@ describe('attestTreeOp', () => {
     const g = await dealtGroup('attest-forged');
     const view = authorityView(g.journal);
     const signers = g.devices.slice(1);
-    const group = { authority: view.authority, publicKeyPackage: g.publicKeyPackage, signers, session: randomIdentifier('session', g.random) };
+    const group = { authority: view.authority, publicKeyPackage: g.publicKeyPackage, signers, session: randomIdentifier('session', g.random), epoch: 0 };
     const transport = new MemoryTransport();
     const op = { kind: 'removeLeaf', leaf: g.devices[0]! } as const;
     const [attested] = await Promise.all(signers.map((device) => attestTreeOp(group, { device, keyShare: g.shares.get(device)!, random: g.random.fork(device) }, view.tree.tree, op, transport)));
@@ -219,7 +220,7 @@ describe('attestTreeOp', () => {
   it('an op that cannot apply to the tree is refused before any message', async () => {
     const g = await dealtGroup('attest-invalid');
     const view = authorityView(g.journal);
-    const group = { authority: view.authority, publicKeyPackage: g.publicKeyPackage, signers: g.devices, session: randomIdentifier('session', g.random) };
+    const group = { authority: view.authority, publicKeyPackage: g.publicKeyPackage, signers: g.devices, session: randomIdentifier('session', g.random), epoch: 0 };
     const device = g.devices[0]!;
     await assert.rejects(
       attestTreeOp(group, { device, keyShare: g.shares.get(device)!, random: g.random }, view.tree.tree, { kind: 'changePolicy', branch: 'root', policy: { kind: 'threshold', m: 9 } }, new MemoryTransport()),
@@ -230,7 +231,7 @@ describe('attestTreeOp', () => {
   it('a signer that built another fact is named, and the others sign theirs', async () => {
     const g = await dealtGroup('attest-disagree');
     const view = authorityView(g.journal);
-    const group = { authority: view.authority, publicKeyPackage: g.publicKeyPackage, signers: g.devices, session: randomIdentifier('session', g.random) };
+    const group = { authority: view.authority, publicKeyPackage: g.publicKeyPackage, signers: g.devices, session: randomIdentifier('session', g.random), epoch: 0 };
     const transport = new MemoryTransport();
     const ops = [
       { kind: 'removeLeaf', leaf: g.devices[2]! },
@@ -253,6 +254,35 @@ describe('attestTreeOp', () => {
     const created = drafts.at(-1)!;
     assert.equal(created.typeId, AUTHORITY_CREATED.typeId);
     const record = sealFact(created, { kind: 'threshold', authority: other, signature: new Uint8Array(64) });
-    assert.throws(() => admitGenesis(emptyJournal(other), [record], g.groupKey, g.crypto), (e) => isAuraError(e, 'fact.invalid-payload'));
+    assert.throws(() => admitAuthorityFacts(emptyJournal(other), [record], g.groupKey, g.crypto), (e) => isAuraError(e, 'fact.invalid-payload'));
+  });
+});
+
+describe('membership changes bump the epoch', () => {
+  it('removing a device ends with rotateEpoch: the tree is in epoch 1, and an op signed for epoch 0 is stale', async () => {
+    const g = await dealtGroup('membership');
+    const view = authorityView(g.journal);
+    const signers = g.devices.slice(0, 2);
+    const group = { authority: view.authority, publicKeyPackage: g.publicKeyPackage, signers, session: randomIdentifier('session', g.random), epoch: view.epoch };
+    const transport = new MemoryTransport();
+    const signed = await Promise.all(
+      signers.map((device) => attestMembershipChange(group, { device, keyShare: g.shares.get(device)!, random: g.random.fork(device) }, view.tree.tree, [{ kind: 'removeLeaf', leaf: g.devices[2]! }], transport)),
+    );
+    assert.deepEqual(signed[0]!.map((a) => a.record.key), signed[1]!.map((a) => a.record.key));
+    const changed = admitAuthorityFacts(g.journal, signed[0]!.map((a) => a.record), g.groupKey, g.crypto);
+    const after = authorityView(changed);
+    assert.equal(after.epoch, 1);
+    assert.deepEqual(after.members.map((m) => m.id).sort(), [...signers].sort());
+
+    // A change the old group signs on the tree of epoch 0 is refused once epoch 1 is there.
+    const lateGroup = { ...group, session: randomIdentifier('session', g.random) };
+    const late = await Promise.all(signers.map((device) => attestTreeOp(lateGroup, { device, keyShare: g.shares.get(device)!, random: g.random.fork(`late-${device}`) }, view.tree.tree, { kind: 'changePolicy', branch: 'root', policy: { kind: 'threshold', m: 1 } }, transport)));
+    assert.throws(() => admitTreeOp(changed, late[0]!.record, authorityAdmission(changed, g.groupKey, g.crypto)), (e) => isAuraError(e, 'tree.stale-epoch') && /epoch 0/.test(e.message) && /epoch 1/.test(e.message));
+
+    // A signing group that still believes in epoch 0 cannot start a change on the tree of epoch 1.
+    await assert.rejects(
+      attestMembershipChange(group, { device: signers[0]!, keyShare: g.shares.get(signers[0]!)!, random: g.random }, after.tree.tree, [], transport),
+      (e) => isAuraError(e, 'protocols.stale-epoch'),
+    );
   });
 });

@@ -18,8 +18,9 @@
  * store (`authority-key-store.ts`).
  *
  * {@link attestTreeOp} is how every later change of the tree (resharing, recovery: add or remove a
- * leaf, change the policy, rotate the epoch) gets its group signature; {@link authorityView} reads
- * an authority's state back from its journal.
+ * leaf, change the policy, rotate the epoch) gets its group signature, and
+ * {@link attestMembershipChange} signs a whole membership change ending with `rotateEpoch`;
+ * {@link authorityView} reads an authority's state back from its journal.
  *
  * Fact nonces: every member must build byte-identical facts, so where a nonce is needed it comes
  * from a stream every member derives alike from the agreed session
@@ -50,6 +51,7 @@ import { MAX_MEMBERS } from './payload-types.ts';
 import type { RunOptions } from './protocol-source.ts';
 import { runSigningDevice } from './sign.ts';
 import { storeKeyShare, type UnlockedKeyStore } from './authority-key-store.ts';
+import { GENESIS_EPOCH, ROTATE_EPOCH } from './epoch.ts';
 
 const authorityCreatedPayload = record({ groupKey: bytes(32), threshold: uint(MAX_MEMBERS), members: list(identifier('device'), MAX_MEMBERS), genesis: bytes(32) });
 
@@ -117,6 +119,8 @@ export interface SigningGroup {
   readonly signers: readonly DeviceId[];
   /** A session every signer agreed on. */
   readonly session: SessionId;
+  /** The authority's current epoch (its tree's): the signing sessions are bound to it. */
+  readonly epoch: number;
 }
 
 /** One signer's own inputs. */
@@ -189,16 +193,24 @@ export function genesisOps(members: readonly Pick<AuthorityMember, 'device' | 's
  * tree operations of {@link genesisOps}, each on top of the previous tree, then `authority.created`.
  */
 export function genesisDrafts(authority: AuthorityId, groupKey: Uint8Array, members: readonly Pick<AuthorityMember, 'device' | 'signingPublicKey'>[], threshold: number, session: SessionId): FactDraft[] {
-  const random = agreedRandom(session);
-  let tree: TreeState = GENESIS_TREE;
-  const drafts: FactDraft[] = [];
-  for (const op of genesisOps(members, threshold)) {
-    drafts.push(treeOpDraft(authority, tree, op, random));
-    tree = applyTreeOp(tree, op);
-  }
+  const { drafts, tree } = treeOpChain(authority, GENESIS_TREE, genesisOps(members, threshold), session);
   const payload: AuthorityCreatedPayload = { groupKey, threshold, members: members.map((m) => m.device), genesis: rootCommitment(tree) };
-  drafts.push({ typeId: AUTHORITY_CREATED.typeId, schemaVersion: AUTHORITY_CREATED.schemaVersion, payload, metadata: { namespace: authority } });
-  return drafts;
+  return [...drafts, { typeId: AUTHORITY_CREATED.typeId, schemaVersion: AUTHORITY_CREATED.schemaVersion, payload, metadata: { namespace: authority } }];
+}
+
+/**
+ * The `tree.op` drafts of `ops` applied in order from `tree` (each on top of the previous), with
+ * nonces from {@link agreedRandom}`(session)`, and the tree they lead to. Error: `tree.invalid-op`.
+ */
+export function treeOpChain(authority: AuthorityId, tree: TreeState, ops: readonly TreeOp[], session: SessionId): { readonly drafts: FactDraft[]; readonly tree: TreeState } {
+  const random = agreedRandom(session);
+  let current = tree;
+  const drafts: FactDraft[] = [];
+  for (const op of ops) {
+    drafts.push(treeOpDraft(authority, current, op, random));
+    current = applyTreeOp(current, op);
+  }
+  return { drafts, tree: current };
 }
 
 /** The session of the `index`-th fact signed in `session`. */
@@ -216,7 +228,7 @@ export async function attestFact(group: SigningGroup, signer: GroupSigner, draft
     throw permanentError('protocols.authority.wrong-namespace', `a fact of ${draft.metadata.namespace} cannot be attested by ${group.authority}`);
   }
   const message = attestationTranscript('threshold', group.authority, unsignedPart(draft));
-  const setup = { signers: group.signers, publicKeyPackage: group.publicKeyPackage, session: group.session };
+  const setup = { signers: group.signers, publicKeyPackage: group.publicKeyPackage, session: group.session, epoch: group.epoch };
   const { signature, excluded } = await runSigningDevice(setup, { device: signer.device, keyShare: signer.keyShare, message, random: signer.random }, transport, options);
   return { record: sealFact(draft, thresholdAttestation(group.authority, signature)), excluded };
 }
@@ -233,8 +245,22 @@ export async function attestFacts(group: SigningGroup, signer: GroupSigner, draf
  * apply to `tree`, then those of {@link attestFact}.
  */
 export async function attestTreeOp(group: SigningGroup, signer: GroupSigner, tree: TreeState, op: TreeOp, transport: Transport, options: RunOptions = {}): Promise<AttestedFact> {
-  applyTreeOp(tree, op);
-  return attestFact(group, signer, treeOpDraft(group.authority, tree, op, agreedRandom(group.session)), transport, options);
+  const [draft] = treeOpChain(group.authority, tree, [op], group.session).drafts;
+  // treeOpChain makes one draft per op.
+  return attestFact(group, signer, draft!, transport, options);
+}
+
+/**
+ * Signs a membership change (issue 9 item 6): `ops` (add or remove leaves, change policies) in
+ * order on top of `tree`, then `rotateEpoch`, so finishing the change bumps the epoch and every
+ * session of the old epoch is stale. One signing session per fact, bound to `group.epoch` (the
+ * epoch before the change). Admit the facts in order with {@link admitAuthorityFacts}. Errors:
+ * `tree.invalid-op` (before any message), then those of {@link attestFact}.
+ */
+export async function attestMembershipChange(group: SigningGroup, signer: GroupSigner, tree: TreeState, ops: readonly TreeOp[], transport: Transport, options: RunOptions = {}): Promise<AttestedFact[]> {
+  if (tree.epoch !== group.epoch) throw permanentError('protocols.stale-epoch', `the tree is in epoch ${tree.epoch}, the signing group in epoch ${group.epoch}`, { context: { epoch: group.epoch, treeEpoch: tree.epoch } });
+  const { drafts } = treeOpChain(group.authority, tree, [...ops, ROTATE_EPOCH], group.session);
+  return attestFacts(group, signer, drafts, transport, options);
 }
 
 /** How a journal of `authority` with group key `groupKey` admits facts. */
@@ -244,11 +270,12 @@ export function authorityAdmission(journal: Journal, groupKey: Uint8Array, crypt
 }
 
 /**
- * The journal with the genesis facts admitted in order (tree operations through `admitTreeOp`,
- * which checks each against the tree so far), `authority.created` last and only if the journal
- * lacks one. Errors: those of admission (`fact.bad-signature`, `tree.*`, …).
+ * The journal with an authority's facts admitted in order: tree operations through `admitTreeOp`
+ * (which checks each against the tree so far; one already there is skipped), `authority.created`
+ * only if the journal lacks one, any other fact through `admit`. Errors: those of admission
+ * (`fact.bad-signature`, `tree.*`, …); the journal is unchanged by a throw.
  */
-export function admitGenesis(journal: Journal, facts: readonly FactRecord[], groupKey: Uint8Array, crypto: CryptoEffects): Journal {
+export function admitAuthorityFacts(journal: Journal, facts: readonly FactRecord[], groupKey: Uint8Array, crypto: CryptoEffects): Journal {
   let next = journal;
   for (const record of facts) {
     const context = authorityAdmission(next, groupKey, crypto);
@@ -277,10 +304,10 @@ export async function establishAuthority(setup: AuthoritySetup, device: Authorit
   const authority = authorityIdOf(publicKeyPackage.groupPublicKey);
   const session = deriveIdentifier('session', { base: setup.session, genesis: authority });
   const drafts = genesisDrafts(authority, publicKeyPackage.groupPublicKey, members, setup.threshold, session);
-  const group: SigningGroup = { authority, publicKeyPackage, signers: members.map((m) => m.device), session };
+  const group: SigningGroup = { authority, publicKeyPackage, signers: members.map((m) => m.device), session, epoch: GENESIS_EPOCH };
   const attested = await attestFacts(group, { device: device.device, keyShare, random: device.random }, drafts, transport, options);
   const facts = attested.map((a) => a.record);
-  const journal = admitGenesis(emptyJournal(authority), facts, publicKeyPackage.groupPublicKey, device.crypto);
+  const journal = admitAuthorityFacts(emptyJournal(authority), facts, publicKeyPackage.groupPublicKey, device.crypto);
   if (device.keyStore !== undefined) await storeKeyShare(device.keyStore, authority, keyShare);
   return { authority, keyShare, publicKeyPackage, journal, facts, excluded: [...dkg.excluded, ...attested.flatMap((a) => a.excluded)] };
 }
