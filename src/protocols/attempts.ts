@@ -100,7 +100,8 @@ export interface AttemptPlace {
   /** Which attempt (0 first). */
   readonly attempt: number;
   /** The authority epoch the session is bound to (every message carries it, see `epoch.ts`). */
-  readonly epoch: number;
+  readonly epoch: number;  /** The role played when it is not `self`'s family member (a requester outside the family). */
+  readonly role?: string;
 }
 
 /**
@@ -111,14 +112,14 @@ export interface AttemptPlace {
 export async function runAttemptRole<T>(place: AttemptPlace, build: (decide: (outcome: AttemptOutcome<T>) => void) => RoleImpl, transport: Transport, options: RunOptions): Promise<AttemptOutcome<T>> {
   const { protocol, members, self, attempt } = place;
   const index = members.indexOf(self);
-  if (index < 0) throw permanentError(`protocols.${protocol}.not-a-member`, `device ${self} is not a member of this ${protocol} session`);
+  if (place.role === undefined && index < 0) throw permanentError(`protocols.${protocol}.not-a-member`, `device ${self} is not a member of this ${protocol} session`);
   let decided: AttemptOutcome<T> | undefined;
   const honest = build((outcome) => {
     decided = outcome;
   });
   const impl = bindEpoch(options.roleImpl === undefined ? honest : options.roleImpl(honest, attempt), place.epoch);
   try {
-    await runRole(place.projected, familyRole(place.family, index), impl, transport, { ...runOptions(options), session: place.session, types: PROTOCOL_TYPES });
+    await runRole(place.projected, place.role ?? familyRole(place.family, index), impl, transport, { ...runOptions(options), session: place.session, types: PROTOCOL_TYPES });
   } catch (error) {
     throw abortedError(protocol, attempt, members, self, error);
   }

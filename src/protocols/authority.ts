@@ -77,8 +77,28 @@ export const AUTHORITY_CREATED = defineFactType({
   },
 });
 
+const signatureIssuedPayload = record({ digest: bytes(32), signers: list(identifier('device'), MAX_MEMBERS), epoch: uint() });
+
+/** Payload of a `signature.issued` fact. */
+export type SignatureIssuedPayload = Infer<typeof signatureIssuedPayload>;
+
+/**
+ * `signature.issued@1`: the authority signed the message whose digest (`messageDigest` of
+ * `sign.ts`) is `digest`, by these signers, in this epoch. The fact is its own proof: its threshold
+ * attestation is the group's signature over it (`sign-quorum.ts`).
+ */
+export const SIGNATURE_ISSUED = defineFactType({
+  typeId: 'signature.issued',
+  schemaVersion: 1,
+  description: 'the authority signed the message with this digest: who signed, in which epoch',
+  payload: signatureIssuedPayload,
+  attestations: ['threshold'],
+  namespaces: ['authority'],
+  rule: (payload) => (new Set(payload.signers).size === payload.signers.length && payload.signers.length > 0 ? undefined : 'payload.signers: expected distinct devices, at least one'),
+});
+
 /** The fact types an authority's journal holds (register them in a device's registry). */
-export const AUTHORITY_FACT_TYPES: readonly FactType<unknown>[] = [TREE_OP, AUTHORITY_CREATED];
+export const AUTHORITY_FACT_TYPES: readonly FactType<unknown>[] = [TREE_OP, AUTHORITY_CREATED, SIGNATURE_ISSUED];
 
 /** The authority whose group public key is `groupKey`. */
 export function authorityIdOf(groupKey: Uint8Array): AuthorityId {
