@@ -41,6 +41,9 @@ describe('anti-entropy session', () => {
     assert.deepEqual(await keys(a), union);
     assert.deepEqual(await keys(b), union);
     assert.deepEqual(await fixture.view(a), await fixture.view(b));
+    const indexed = [...(await a.cids())];
+    a.refresh();
+    assert.deepEqual(indexed, await a.cids(), 'the CID index kept up with what was received');
     assert.equal(reportA.outcome, 'converged');
     assert.equal(reportB.outcome, 'converged');
     assert.equal(reportA.added, 20); // pool[40..60) came from b
@@ -78,6 +81,9 @@ describe('anti-entropy session', () => {
         const union = pool.filter((_, i) => placement[i]! !== 0).map((f) => f.key).sort(); // same length
         assert.deepEqual(await keys(a), union);
         assert.deepEqual(await keys(b), union);
+        const indexed = [...(await b.cids())];
+        b.refresh();
+        assert.deepEqual(indexed, await b.cids());
       }),
       { numRuns: 25 },
     );
@@ -128,11 +134,16 @@ describe('anti-entropy session', () => {
     assert.equal(await a.store.count(), 10);
   });
 
-  it('a store-backed replica reads back facts it received (round trip through the store)', async () => {
+  it('a store-backed replica reads back facts it received and appended, and refuses a foreign local fact', async () => {
+    const stranger = new SyncFixture(new Ed25519CryptoEffects(random.fork('stranger')), random.fork('stranger-fixture'));
+    const other = stranger.fact('x', 1);
     const store = new MemoryFactStore();
     const replica = new StoreReplica(store, fixture.authority.authority, fixture.admission);
     const received = await replica.receive(pool.slice(0, 3).map((f) => f.bytes), alice);
     assert.deepEqual(received, { added: 3, rejected: [] });
     assert.deepEqual(await replica.facts(pool.slice(0, 4).map((f) => f.id.bytes)), pool.slice(0, 3).map((f) => f.bytes));
+    assert.equal(await replica.append([pool[3]!, fixture.authority.local(fixture.authority.draft('counter.add', { counter: 'mine', amount: 1 }))]), 2);
+    await assert.rejects(replica.append([other]), (error) => isAuraError(error, 'journal.wrong-namespace'));
+    assert.equal((await replica.cids()).length, 5);
   });
 });

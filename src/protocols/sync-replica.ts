@@ -12,7 +12,9 @@
  *
  * @module
  */
-import { contentIdFromBytes, parseContentId } from '../core/content-id.ts';
+import { base32 } from 'multiformats/bases/base32';
+import { compareBytes } from '../core/bytes.ts';
+import { contentIdFromBytes } from '../core/content-id.ts';
 import { isAuraError } from '../core/errors.ts';
 import { taggedDigest } from '../core/hash.ts';
 import type { DeviceId } from '../core/identifiers.ts';
@@ -54,18 +56,27 @@ export interface SyncReplica {
   receive(facts: readonly Uint8Array[], from: DeviceId): Promise<Received>;
 }
 
-/** A {@link SyncReplica} over a fact store, admitting facts as the journal does. */
+/**
+ * A {@link SyncReplica} over a fact store, admitting facts as the journal does. It keeps the
+ * namespace's CIDs in byte order in memory (loaded from the store on first use, then kept up to
+ * date by {@link receive} and {@link append}), so a session does not re-read and re-sort the
+ * store: write through the replica, or call {@link refresh} after writing to the store directly.
+ */
 export class StoreReplica implements SyncReplica {
+  private index: Uint8Array[] | undefined;
+
   constructor(
     /** Where the facts live. */
     readonly store: FactStore,
     readonly namespace: Namespace,
-    /** What admission needs (registry, crypto, signer keys); `local` is ignored: facts from peers never count as local. */
+    /** What admission needs (registry, crypto, signer keys); its `local` flag is ignored. */
     private readonly admission: AdmissionContext,
   ) {}
 
   async cids(): Promise<readonly Uint8Array[]> {
-    return (await this.store.keys(this.namespace)).map((key) => parseContentId(key).bytes);
+    // The store's keys were checked when their facts were admitted: decoding the text suffices.
+    this.index ??= (await this.store.keys(this.namespace)).map((key) => base32.decode(key)).sort(compareBytes);
+    return this.index;
   }
 
   async facts(cids: readonly Uint8Array[]): Promise<Uint8Array[]> {
@@ -92,9 +103,63 @@ export class StoreReplica implements SyncReplica {
         rejected.push({ from, ...(record === undefined ? {} : { cid: record.key }), code: error.code, message: error.message });
       }
     }
-    const added = admitted.length === 0 ? 0 : await this.store.put(admitted);
-    return { added, rejected };
+    return { added: await this.keep(admitted), rejected };
   }
+
+  /**
+   * Stores facts made on this device (local-only facts are accepted); all or none, as
+   * `admit` does. Errors: the journal's admission errors (`fact.*`, `journal.wrong-namespace`).
+   */
+  async append(records: readonly FactRecord[]): Promise<number> {
+    const context: AdmissionContext = { ...this.admission, local: true };
+    for (const record of records) checkFact(this.namespace, record, context);
+    return this.keep(records);
+  }
+
+  /** Deletes the facts under `cids` (compaction, `FactStore.remove`); returns how many existed. */
+  async remove(cids: readonly Uint8Array[]): Promise<number> {
+    const removed = await this.store.remove(cids.map((cid) => contentIdFromBytes(cid).toString()));
+    if (removed > 0 && this.index !== undefined) this.index = withoutSorted(this.index, cids);
+    return removed;
+  }
+
+  /** Forgets the in-memory CIDs, after the store was written behind the replica's back. */
+  refresh(): void {
+    this.index = undefined;
+  }
+
+  /** Puts admitted records and adds their CIDs to the index; returns how many were new. */
+  private async keep(records: readonly FactRecord[]): Promise<number> {
+    if (records.length === 0) return 0;
+    const added = await this.store.put(records);
+    if (added > 0 && this.index !== undefined) this.index = mergeSorted(this.index, records.map((r) => r.id.bytes));
+    return added;
+  }
+}
+
+/** `sorted` (byte order, no repeats) with `more` merged in, repeats dropped. */
+function mergeSorted(sorted: readonly Uint8Array[], more: readonly Uint8Array[]): Uint8Array[] {
+  const incoming = [...more].sort(compareBytes);
+  const merged: Uint8Array[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < sorted.length || j < incoming.length) {
+    const order = i === sorted.length ? 1 : j === incoming.length ? -1 : compareBytes(sorted[i]!, incoming[j]!); // indexes in range
+    const next = order <= 0 ? sorted[i++]! : incoming[j++]!; // the side picked is not exhausted
+    if (order === 0) j++;
+    if (merged.length === 0 || compareBytes(merged[merged.length - 1]!, next) !== 0) merged.push(next); // length > 0
+  }
+  return merged;
+}
+
+/** `sorted` (byte order) without the items of `gone`. */
+function withoutSorted(sorted: readonly Uint8Array[], gone: readonly Uint8Array[]): Uint8Array[] {
+  const drop = [...gone].sort(compareBytes);
+  let j = 0;
+  return sorted.filter((item) => {
+    while (j < drop.length && compareBytes(drop[j]!, item) < 0) j++; // j < length
+    return j === drop.length || compareBytes(drop[j]!, item) !== 0; // j < length
+  });
 }
 
 /** The digest of a fact set given by its CIDs: equal sets, equal digests. */

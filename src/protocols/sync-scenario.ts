@@ -16,7 +16,6 @@ import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { SeededRandom } from '../handlers/random.ts';
 import { counterReducer } from '../journal/counter.ts';
 import type { FactRecord } from '../journal/fact.ts';
-import type { FactStore } from '../journal/fact-store.ts';
 import { reduce } from '../journal/reducer.ts';
 import { RandomDraws } from '../sim/draws.ts';
 import { scheduleFaults, type FaultPhase } from '../sim/faults.ts';
@@ -24,7 +23,7 @@ import { SimTransport } from '../sim/sim-transport.ts';
 import { Simulation } from '../sim/simulation.ts';
 import { SyncService, type SyncEvent } from './sync-service.ts';
 import { ChannelBroadcast, SimDeviceChannel } from './sync-sim.ts';
-import type { SyncReplica } from './sync-replica.ts';
+import type { StoreReplica, SyncReplica } from './sync-replica.ts';
 import { ByzantineReplica, SyncFixture } from './sync-testing.ts';
 
 /** What to simulate. */
@@ -105,7 +104,7 @@ export async function runConvergence(spec: ConvergenceSpec): Promise<Convergence
   const devices: DeviceId[] = [];
   const events: SyncEvent[] = [];
   // Only honest replicas report: the byzantine one's own view of things proves nothing.
-  const serve = (name: string, replica: SyncReplica, appends: { readonly store?: FactStore; readonly facts: readonly FactRecord[] }, report: boolean) => {
+  const serve = (name: string, replica: SyncReplica, appends: { readonly to?: StoreReplica; readonly facts: readonly FactRecord[] }, report: boolean) => {
     const node = sim.addNode(name, (n) => {
       const channel = new SimDeviceChannel(sim, n);
       const service = new SyncService({
@@ -122,7 +121,7 @@ export async function runConvergence(spec: ConvergenceSpec): Promise<Convergence
       service.start();
       appends.facts.forEach((fact, k) => {
         n.after(((k + 1) * spec.healAtMs) / (appends.facts.length + 1), async () => {
-          await appends.store?.put([fact]);
+          await appends.to?.append([fact]);
           await service.announce();
         });
       });
@@ -131,7 +130,7 @@ export async function runConvergence(spec: ConvergenceSpec): Promise<Convergence
   };
   names.forEach((name, i) => {
     const replica = replicas[i]!; // one replica per name
-    serve(name, replica, { store: replica.store, facts: appended[i]! }, true);
+    serve(name, replica, { to: replica, facts: appended[i]! }, true);
   });
   if (byzantineReplica !== undefined) serve(byzantineName, byzantineReplica, { facts: [] }, false);
 
