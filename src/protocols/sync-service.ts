@@ -24,7 +24,7 @@
 import { bytesEqual } from '../core/bytes.ts';
 import { decodeCanonical, encodeCanonical } from '../core/canonical.ts';
 import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
-import { isAuraError, permanentError, toAuraError } from '../core/errors.ts';
+import { isAuraError, permanentError, toAuraError, type AuraError } from '../core/errors.ts';
 import { parseIdentifier, randomIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
 import type { Announcement, Broadcast } from '../handlers/network/broadcast.ts';
 import type { Namespace } from '../journal/namespace.ts';
@@ -155,7 +155,9 @@ export class SyncService {
     const session = randomIdentifier('session', this.options.random);
     this.transport.addSession(session, new Map([['A', this.options.channel.device], ['B', peer]]));
     try {
-      await this.options.channel.send(peer, SYNC_CONTROL_CHANNEL, encodeCanonical({ t: 'open', session }));
+      await this.options.channel.send(peer, SYNC_CONTROL_CHANNEL, encodeCanonical({ t: 'open', session })).catch((error: unknown) => {
+        throw this.failed(peer, 'A', error);
+      });
       return await this.run(session, 'A', peer);
     } finally {
       this.transport.endSession(session);
@@ -170,10 +172,15 @@ export class SyncService {
       if (report.added > 0) await this.announce();
       return report;
     } catch (error) {
-      const failure = toAuraError(error);
-      this.emit({ event: 'sync-failed', peer, role, code: failure.code, message: failure.message });
-      throw failure;
+      throw this.failed(peer, role, error);
     }
+  }
+
+  /** Reports a session that failed (or could not start) and returns the error. */
+  private failed(peer: DeviceId, role: SyncRole, error: unknown): AuraError {
+    const failure = toAuraError(error);
+    this.emit({ event: 'sync-failed', peer, role, code: failure.code, message: failure.message });
+    return failure;
   }
 
   /** A peer opens a session: register it and answer as `B`. */
@@ -184,8 +191,7 @@ export class SyncService {
       session = openNotice(message.payload);
       this.transport.addSession(session, new Map([['A', message.from], ['B', this.options.channel.device]]));
     } catch (error) {
-      const failure = toAuraError(error);
-      this.emit({ event: 'sync-failed', peer: message.from, role: 'B', code: failure.code, message: failure.message });
+      this.failed(message.from, 'B', error);
       return;
     }
     this.addPeer(message.from);
