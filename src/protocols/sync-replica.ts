@@ -48,7 +48,10 @@ export interface Received {
 export interface SyncReplica {
   /** The namespace of every fact it holds. */
   readonly namespace: Namespace;
-  /** The CIDs (binary form) of every fact it holds. */
+  /**
+   * The CIDs (binary form) of every fact it holds. The replica never changes an array it has
+   * returned (it returns a new one after a change), so digests of it can be cached.
+   */
   cids(): Promise<readonly Uint8Array[]>;
   /** The canonical bytes of the facts under `cids` that it holds. */
   facts(cids: readonly Uint8Array[]): Promise<Uint8Array[]>;
@@ -167,7 +170,16 @@ export function setDigest(cids: Iterable<Uint8Array>): Uint8Array {
   return taggedDigest('aura.protocols.sync.v1.digest', encodeReconcileMessage(new RangeReconciler(cids).initiate()));
 }
 
-/** The digest of what `replica` holds now. */
+/** Digests of CID arrays returned by replicas (arrays they never change), computed once each. */
+const digests = new WeakMap<readonly Uint8Array[], Uint8Array>();
+
+/** The digest of what `replica` holds now (cached while its CIDs are unchanged). */
 export async function replicaDigest(replica: SyncReplica): Promise<Uint8Array> {
-  return setDigest(await replica.cids());
+  const cids = await replica.cids();
+  let digest = digests.get(cids);
+  if (digest === undefined) {
+    digest = setDigest(cids);
+    digests.set(cids, digest);
+  }
+  return digest;
 }
