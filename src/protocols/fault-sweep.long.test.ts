@@ -21,6 +21,7 @@ describe('long fault sweep of the threshold protocols', () => {
       if (run.ends.some((e) => e.ok && e.excluded.length > 0)) entry.named++;
       if (run.ends.some((e) => !e.ok && /\.(aborted|too-few)$/.test(e.code))) entry.aborted++;
       tally.set(key, entry);
+      if ((seed - start + 1) % 500 === 0) console.log(`# fault sweep: ${seed - start + 1} of ${count} seeds, ${failed.length} violations, ${((performance.now() - began) / 1000).toFixed(0)} s`);
     }
     const seconds = (performance.now() - began) / 1000;
     const lines = [...tally].sort().map(([key, t]) => `${key}: ${t.runs} runs, ${t.finished} finished, ${t.named} named a faulty member, ${t.aborted} aborted cleanly`);
