@@ -10,7 +10,7 @@
  */
 import type { CanonicalValue } from '../core/canonical.ts';
 import { permanentError } from '../core/errors.ts';
-import { bytes, bytesUpTo, list, literal, record, text, type Infer, type Schema } from '../journal/schema.ts';
+import { bytes, bytesUpTo, identifier, list, literal, record, text, uint, type Infer, type Schema } from '../journal/schema.ts';
 import { TypeRegistry, type TypeCodec } from '../runtime/payload-codec.ts';
 
 /** Most members a protocol session admits (the language's family limit is larger). */
@@ -85,3 +85,22 @@ export const PROTOCOL_TYPES: TypeRegistry = new TypeRegistry()
   .register('frost.Commitment', schemaCodec('frost.Commitment', frostCommitmentSchema))
   .register('frost.Share', schemaCodec('frost.Share', frostShareSchema))
   .register('hpke.SealedBox', schemaCodec('hpke.SealedBox', sealedBoxSchema));
+
+/** `dkd.Request`: which context key a DKD session derives: (authority, context, app, epoch). */
+export const dkdRequestSchema = record({ authority: identifier('authority'), context: text(256), app: text(256), epoch: uint() });
+/** A value of `dkd.Request`. */
+export type DkdRequestPayload = Infer<typeof dkdRequestSchema>;
+
+/** `dkd.Commit`: the digest of the request the sender serves and its commitment to a contribution. */
+export const dkdCommitSchema = record({ request: bytes(32), commitment: bytes(32) });
+/** A value of `dkd.Commit`. */
+export type DkdCommitPayload = Infer<typeof dkdCommitSchema>;
+
+/** `dkd.Aggregate`: the public half of the key the sender derived (empty if none) and its complaints. */
+export const dkdAggregateSchema = record({ publicKey: bytesUpTo(32), complaints: list(accusationSchema, MAX_MEMBERS) });
+/** A value of `dkd.Aggregate`. */
+export type DkdAggregatePayload = Infer<typeof dkdAggregateSchema>;
+
+PROTOCOL_TYPES.register('dkd.Request', schemaCodec('dkd.Request', dkdRequestSchema))
+  .register('dkd.Commit', schemaCodec('dkd.Commit', dkdCommitSchema))
+  .register('dkd.Aggregate', schemaCodec('dkd.Aggregate', dkdAggregateSchema));
