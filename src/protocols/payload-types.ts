@@ -104,3 +104,28 @@ export type DkdAggregatePayload = Infer<typeof dkdAggregateSchema>;
 PROTOCOL_TYPES.register('dkd.Request', schemaCodec('dkd.Request', dkdRequestSchema))
   .register('dkd.Commit', schemaCodec('dkd.Commit', dkdCommitSchema))
   .register('dkd.Aggregate', schemaCodec('dkd.Aggregate', dkdAggregateSchema));
+
+/**
+ * `reshare.Proposal`: what a resharing does: the group key it keeps, the dealers (old members,
+ * exactly the old threshold of them), the new members and the new threshold, all in role order.
+ */
+export const reshareProposalSchema = record({ groupKey: bytes(32), dealers: list(identifier('device'), MAX_MEMBERS), recipients: list(identifier('device'), MAX_MEMBERS), threshold: uint(MAX_MEMBERS) });
+/** A value of `reshare.Proposal`. */
+export type ReshareProposalPayload = Infer<typeof reshareProposalSchema>;
+
+/** `reshare.SubShare`: a dealer's Feldman commitments (t' points) and its sealed sub-share for one new member. */
+export const reshareSubShareSchema = record({ commitments: list(bytes(32), MAX_MEMBERS), sealed: sealedBoxSchema });
+/** A value of `reshare.SubShare`. */
+export type ReshareSubSharePayload = Infer<typeof reshareSubShareSchema>;
+
+/**
+ * `reshare.Ack`: a new member's complaints, the commitments it received from each dealer (in
+ * dealer order, empty when none), and the group key it computed (empty when none).
+ */
+export const reshareAckSchema = record({ complaints: list(accusationSchema, MAX_MEMBERS), dealings: list(list(bytes(32), MAX_MEMBERS), MAX_MEMBERS), groupKey: bytesUpTo(32) });
+/** A value of `reshare.Ack`. */
+export type ReshareAckPayload = Infer<typeof reshareAckSchema>;
+
+PROTOCOL_TYPES.register('reshare.Proposal', schemaCodec('reshare.Proposal', reshareProposalSchema))
+  .register('reshare.SubShare', schemaCodec('reshare.SubShare', reshareSubShareSchema))
+  .register('reshare.Ack', schemaCodec('reshare.Ack', reshareAckSchema));

@@ -1,0 +1,198 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { bytesEqual, toHex } from '../core/bytes.ts';
+import { isAuraError } from '../core/errors.ts';
+import { randomIdentifier, type DeviceId } from '../core/identifiers.ts';
+import { HPKE_INFO, hpkeSealValue } from '../crypto/hpke.ts';
+import type { KeyShare } from '../crypto/key-share.ts';
+import { deviceParticipantId } from '../crypto/participant.ts';
+import { MemoryStorage } from '../handlers/memory-storage.ts';
+import { MemoryTransport } from '../runtime/memory-transport.ts';
+import type { RoleImpl } from '../runtime/run-role.ts';
+import type { ReshareAckPayload, ReshareSubSharePayload } from './payload-types.ts';
+import { reshareDevice, sharesSign, testDevices, testGroup, type TestDevice } from './reshare-fixture.ts';
+import { addDevice, removeDevice, reshareProtocol, runReshareDevice, type ReshareOutcome, type ReshareSetup } from './reshare.ts';
+import { StorageKeyShareStore } from './reshare-store.ts';
+
+type Wrap = (honest: RoleImpl) => RoleImpl;
+
+/** Runs every participant of `setup`; `byzantine` wraps a device's roles in the first attempt. */
+function runAll(setup: ReshareSetup, devices: readonly TestDevice[], shares: ReadonlyMap<DeviceId, KeyShare>, byzantine: ReadonlyMap<DeviceId, Wrap> = new Map()) {
+  const transport = new MemoryTransport();
+  return Promise.allSettled(
+    devices.map((d) => {
+      const wrap = byzantine.get(d.device);
+      return runReshareDevice(setup, reshareDevice(d, shares), transport, wrap === undefined ? {} : { roleImpl: (honest, attempt) => (attempt === 0 ? wrap(honest) : honest) });
+    }),
+  );
+}
+
+function fulfilled(settled: readonly PromiseSettledResult<ReshareOutcome>[], skip: ReadonlySet<number> = new Set()): ReshareOutcome[] {
+  return settled.flatMap((s, k) => {
+    if (skip.has(k)) return [];
+    if (s.status === 'rejected') throw new Error(`participant ${k}: ${String(s.reason)} ${JSON.stringify((s.reason as { context?: unknown }).context)}`);
+    return [s.value];
+  });
+}
+
+/** Every outcome keeps `groupKey`, agrees on the package, and the new shares sign. */
+function assertReshared(outcomes: readonly ReshareOutcome[], groupKey: Uint8Array, threshold: number, newMembers: readonly DeviceId[], random: Parameters<typeof sharesSign>[2]) {
+  assert.equal(new Set(outcomes.map((o) => toHex(o.publicKeyPackage.groupPublicKey))).size, 1);
+  assert.ok(bytesEqual(outcomes[0]!.publicKeyPackage.groupPublicKey, groupKey), 'the group key is unchanged');
+  const pkg = outcomes[0]!.publicKeyPackage;
+  assert.equal(pkg.threshold, threshold);
+  assert.deepEqual(new Set(Object.keys(pkg.verifyingShares)), new Set(newMembers.map(deviceParticipantId)));
+  const newShares = outcomes.flatMap((o) => (o.keyShare === undefined ? [] : [o.keyShare]));
+  assert.equal(newShares.length, newMembers.length);
+  assert.ok(sharesSign(pkg, newShares, random));
+  assert.ok(sharesSign(pkg, [...newShares].reverse(), random));
+}
+
+describe('resharing choreography', () => {
+  it('checks and projects for the sizes used', () => {
+    for (const [t, m] of [[2, 5], [3, 7], [4, 3]] as const) assert.equal(reshareProtocol(t, m).roles.length, t + m);
+  });
+
+  for (const [n, t, n2, t2] of [[3, 2, 5, 3], [5, 3, 7, 4], [7, 4, 3, 2]] as const) {
+    it(`honest ${t}-of-${n} -> ${t2}-of-${n2}: same group key, new shares sign, old shares destroyed`, async () => {
+      const g = await testGroup(n, t, `reshare-${n}-${n2}`);
+      const extra = await testDevices(Math.max(0, n2 - n), g.random);
+      const recipients = [...g.devices, ...extra].slice(0, n2);
+      const oldMembers = n2 >= n ? g.devices.map((d) => d.device) : g.devices.slice(0, t).map((d) => d.device);
+      const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers, recipients, threshold: t2, session: randomIdentifier('session', g.random) };
+      const participants = [...new Map([...g.devices.filter((d) => oldMembers.includes(d.device)), ...recipients].map((d) => [d.device, d])).values()];
+      const outcomes = fulfilled(await runAll(setup, participants, g.shares));
+      assertReshared(outcomes, g.group.publicKeyPackage.groupPublicKey, t2, recipients.map((r) => r.device), g.random);
+      for (const d of participants) assert.equal(g.shares.get(d.device)?.alive ?? false, false, 'every participating old share is destroyed');
+    });
+  }
+
+  it('adds a device (2-of-3 -> 2-of-4) and then removes one (-> 2-of-3), keeping the key; the key store holds only the newest share', async () => {
+    const g = await testGroup(3, 2, 'add-remove');
+    const [phone] = await testDevices(1, g.random);
+    const transport = new MemoryTransport();
+    const stores = new Map([...g.devices, phone!].map((d) => [d.device, new StorageKeyShareStore(new MemoryStorage())]));
+    for (const [device, share] of g.shares) await stores.get(device)!.replace(share.groupPublicKey, share);
+    const session = randomIdentifier('session', g.random);
+    const added = await Promise.all([...g.devices, phone!].map((d) => addDevice(g.group, phone!, session, reshareDevice(d, g.shares), transport, { store: stores.get(d.device)! })));
+    assertReshared(added, g.group.publicKeyPackage.groupPublicKey, 2, [...g.devices, phone!].map((d) => d.device), g.random);
+    const group = { publicKeyPackage: added[0]!.publicKeyPackage, members: [...g.devices, phone!] };
+    const shares = new Map(added.map((o) => [[...g.devices, phone!].find((d) => deviceParticipantId(d.device) === o.keyShare!.participant)!.device, o.keyShare!] as const)); // every participant is a new member here
+    const lost = g.devices[0]!;
+    const stay = group.members.filter((d) => d.device !== lost.device);
+    const removeSession = randomIdentifier('session', g.random);
+    const removed = await Promise.all(stay.map((d) => removeDevice(group, lost.device, removeSession, reshareDevice(d, shares), transport, { store: stores.get(d.device)! })));
+    assertReshared(removed, g.group.publicKeyPackage.groupPublicKey, 2, stay.map((d) => d.device), g.random);
+    for (const d of stay) {
+      const stored = await stores.get(d.device)!.load(g.group.publicKeyPackage.groupPublicKey);
+      assert.ok(stored !== undefined && Object.keys(stored.publicKeyPackage.verifyingShares).length === 3, 'the store holds the share of the 2-of-3 group');
+      assert.ok(!Object.keys(stored.publicKeyPackage.verifyingShares).includes(deviceParticipantId(lost.device)));
+    }
+    // The removed device's share is of the old polynomial: with a current share it does not sign.
+    assert.throws(() => sharesSign(removed[0]!.publicKeyPackage, [shares.get(lost.device)!, removed[0]!.keyShare!], g.random));
+  });
+
+  it('a device leaving the group has its stored share removed', async () => {
+    const g = await testGroup(3, 2, 'leave');
+    const store = new StorageKeyShareStore(new MemoryStorage());
+    const leaving = g.devices[2]!;
+    await store.replace(g.group.publicKeyPackage.groupPublicKey, g.shares.get(leaving.device));
+    const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: [leaving.device, g.devices[0]!.device], recipients: g.devices.slice(0, 2), threshold: 2, session: randomIdentifier('session', g.random) };
+    const transport = new MemoryTransport();
+    const settled = await Promise.all(g.devices.map((d) => runReshareDevice(setup, reshareDevice(d, g.shares), transport, d === leaving ? { store } : {})));
+    assert.equal(settled[2]!.keyShare, undefined);
+    assert.equal(await store.load(g.group.publicKeyPackage.groupPublicKey), undefined);
+  });
+});
+
+/** A dealer wrapper that changes each sub-share it sends; `change` gets the payload and the target role. */
+function alterSubShare(change: (payload: ReshareSubSharePayload, to: string) => Promise<ReshareSubSharePayload> | ReshareSubSharePayload): Wrap {
+  return (honest) => {
+    if (honest.send?.['DistributeSubShare'] === undefined) return honest;
+    return {
+      ...honest,
+      send: {
+        ...honest.send,
+        DistributeSubShare: async (to) => {
+          const { subShare } = (await honest.send!['DistributeSubShare']!(to)) as { subShare: ReshareSubSharePayload | null };
+          return { subShare: subShare === null ? null : await change(subShare, to) };
+        },
+      },
+    };
+  };
+}
+
+describe('resharing under faults', () => {
+  for (const [n, t, n2, t2] of [[3, 2, 5, 3], [5, 3, 7, 4], [7, 4, 7, 5]] as const) {
+    async function faultCase(what: string, wrapFor: (g: Awaited<ReturnType<typeof testGroup>>, recipients: readonly TestDevice[]) => Wrap, reason: string) {
+      const g = await testGroup(n, t, `reshare-fault-${what}-${n}`);
+      const recipients = [...g.devices, ...(await testDevices(n2 - n, g.random))];
+      const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.map((d) => d.device), recipients, threshold: t2, session: randomIdentifier('session', g.random) };
+      const cheater = g.devices[0]!.device; // the first dealer
+      const settled = await runAll(setup, recipients, g.shares, new Map([[cheater, wrapFor(g, recipients)]]));
+      const outcomes = fulfilled(settled, new Set([0]));
+      for (const o of outcomes) assert.ok(o.excluded.some((a) => a.device === cheater && a.reason === reason), `${cheater} named for ${reason}: ${JSON.stringify(o.excluded)}`);
+      for (const o of outcomes) assert.ok(!o.dealers.includes(cheater));
+      // The cheater is still a new member: only the honest outcomes are checked.
+      assert.equal(new Set(outcomes.map((o) => toHex(o.publicKeyPackage.groupPublicKey))).size, 1);
+      assert.ok(bytesEqual(outcomes[0]!.publicKeyPackage.groupPublicKey, g.group.publicKeyPackage.groupPublicKey));
+      const honestShares = outcomes.flatMap((o) => (o.keyShare === undefined ? [] : [o.keyShare]));
+      assert.ok(sharesSign(outcomes[0]!.publicKeyPackage, honestShares, g.random));
+    }
+
+    it(`${t}-of-${n} -> ${t2}-of-${n2}: a dealing not committing to the dealer's share is named bad-commitment, another old member deals`, () =>
+      faultCase('commitment', () => alterSubShare((p) => ({ ...p, commitments: [...p.commitments].reverse() })), 'bad-commitment'));
+
+    it(`${t}-of-${n} -> ${t2}-of-${n2}: a sub-share not matching its dealing is named bad-share`, () =>
+      faultCase('share', (g, recipients) => alterSubShare(async (p, to) => {
+        const k = Number(to.slice(2, -1));
+        const message = { from: deviceParticipantId(g.devices[0]!.device), to: deviceParticipantId(recipients[k]!.device), share: new Uint8Array(32).fill(5) };
+        const box = await hpkeSealValue(recipients[k]!.hpkePublicKey, message, HPKE_INFO.reshareSubShare, g.random);
+        return { ...p, sealed: { enc: box.enc, ciphertext: box.ciphertext } };
+      }), 'bad-share'));
+
+    it(`${t}-of-${n} -> ${t2}-of-${n2}: a dealer sending different commitments to different members is named equivocation`, () =>
+      faultCase('equivocation', () => alterSubShare((p, to) => (to === 'R[1]' ? { ...p, commitments: [...p.commitments].reverse() } : p)), 'equivocation'));
+
+    it(`${t}-of-${n} -> ${t2}-of-${n2}: a dealer withholding sub-shares is named missing-message`, () =>
+      faultCase('withheld', () => (honest) => (honest.send?.['DistributeSubShare'] === undefined ? honest : { ...honest, send: { ...honest.send, DistributeSubShare: () => ({ subShare: null }) } }), 'missing-message'));
+  }
+
+  it('a new member falsely accusing a dealer is named and the resharing is rejected, old shares kept', async () => {
+    const g = await testGroup(3, 2, 'false-accusation');
+    const [extra] = await testDevices(1, g.random);
+    const recipients = [...g.devices, extra!];
+    const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.map((d) => d.device), recipients, threshold: 3, session: randomIdentifier('session', g.random) };
+    const liar: Wrap = (honest) => ({ ...honest, send: { ...honest.send, Acknowledge: async (to) => {
+      const { ack } = (await honest.send!['Acknowledge']!(to)) as { ack: ReshareAckPayload };
+      // A complaint everyone can check: the dealing is fine, so the complainer is at fault.
+      return { ack: { ...ack, complaints: [{ accused: deviceParticipantId(g.devices[0]!.device), reason: 'bad-commitment' as const, evidence: new Uint8Array(0) }] } };
+    } } });
+    const settled = await runAll(setup, recipients, g.shares, new Map([[extra!.device, liar]]));
+    for (const s of settled.slice(0, 3)) {
+      assert.ok(s.status === 'rejected' && isAuraError(s.reason, 'protocols.reshare.rejected'), s.status === 'rejected' ? String(s.reason) : 'accepted');
+      assert.ok(String(s.reason.context.accused).includes(`${extra!.device}:false-accusation`));
+    }
+    for (const share of g.shares.values()) assert.ok(share.alive, 'a rejected resharing destroys no share');
+  });
+
+  it('fewer than t honest old members: a clean abort', async () => {
+    const g = await testGroup(3, 2, 'reshare-too-few');
+    const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.slice(0, 2).map((d) => d.device), recipients: g.devices.slice(0, 2), threshold: 2, session: randomIdentifier('session', g.random) };
+    const bad = alterSubShare((p) => ({ ...p, commitments: [...p.commitments].reverse() }));
+    const settled = await runAll(setup, g.devices.slice(0, 2), g.shares, new Map([[g.devices[0]!.device, bad]]));
+    const s = settled[1]!;
+    assert.ok(s.status === 'rejected' && isAuraError(s.reason, 'protocols.reshare.too-few'), s.status === 'rejected' ? String(s.reason) : 'accepted');
+  });
+
+  for (const label of ['DistributeSubShare', 'Acknowledge'] as const) {
+    it(`a participant crashing at ${label} aborts the resharing everywhere, old shares kept`, async () => {
+      const g = await testGroup(3, 2, `reshare-crash-${label}`);
+      const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.map((d) => d.device), recipients: g.devices, threshold: 2, session: randomIdentifier('session', g.random) };
+      const crash: Wrap = (honest) => (honest.send?.[label] === undefined ? honest : { ...honest, send: { ...honest.send, [label]: () => { throw new Error('power lost'); } } });
+      const settled = await runAll(setup, g.devices, g.shares, new Map([[g.devices[1]!.device, crash]]));
+      for (const s of settled) assert.ok(s.status === 'rejected' && isAuraError(s.reason, 'protocols.reshare.aborted'), s.status === 'rejected' ? String(s.reason) : 'accepted');
+      for (const share of g.shares.values()) assert.ok(share.alive);
+    });
+  }
+});
