@@ -10,7 +10,7 @@
  */
 import type { CanonicalValue } from '../core/canonical.ts';
 import { permanentError } from '../core/errors.ts';
-import { bytes, bytesUpTo, identifier, list, literal, record, text, uint, type Infer, type Schema } from '../journal/schema.ts';
+import { bool, bytes, bytesUpTo, identifier, list, literal, record, text, uint, type Infer, type Schema } from '../journal/schema.ts';
 import { TypeRegistry, type TypeCodec } from '../runtime/payload-codec.ts';
 
 /** Most members a protocol session admits (the language's family limit is larger). */
@@ -129,3 +129,27 @@ export type ReshareAckPayload = Infer<typeof reshareAckSchema>;
 PROTOCOL_TYPES.register('reshare.Proposal', schemaCodec('reshare.Proposal', reshareProposalSchema))
   .register('reshare.SubShare', schemaCodec('reshare.SubShare', reshareSubShareSchema))
   .register('reshare.Ack', schemaCodec('reshare.Ack', reshareAckSchema));
+
+/** A guardian as the protocols name it: its authority, its device, its authority's key and its device's HPKE key. */
+export const guardianSchema = record({ authority: identifier('authority'), device: identifier('device'), signingKey: bytes(32), hpkeKey: bytes(32) });
+/** A value of {@link guardianSchema}. */
+export type GuardianPayload = Infer<typeof guardianSchema>;
+
+/** `guardian.Invitation`: the authority, its group key, the guardians invited and the threshold after setup. */
+export const guardianInvitationSchema = record({ authority: identifier('authority'), groupKey: bytes(32), guardians: list(guardianSchema, MAX_MEMBERS), threshold: uint(MAX_MEMBERS) });
+/** A value of `guardian.Invitation`. */
+export type GuardianInvitationPayload = Infer<typeof guardianInvitationSchema>;
+
+/** `recovery.Request`: who asks to join which authority, with the keys of its leaf and of its sub-shares. */
+export const recoveryRequestSchema = record({ authority: identifier('authority'), newDevice: identifier('device'), deviceKey: bytes(32), hpkeKey: bytes(32), nonce: bytes(16) });
+/** A value of `recovery.Request`. */
+export type RecoveryRequestPayload = Infer<typeof recoveryRequestSchema>;
+
+/** `recovery.Release`: a guardian's word after the cooldown: whether the owner disputed the recovery. */
+export const recoveryReleaseSchema = record({ disputed: bool });
+/** A value of `recovery.Release`. */
+export type RecoveryReleasePayload = Infer<typeof recoveryReleaseSchema>;
+
+PROTOCOL_TYPES.register('guardian.Invitation', schemaCodec('guardian.Invitation', guardianInvitationSchema))
+  .register('recovery.Request', schemaCodec('recovery.Request', recoveryRequestSchema))
+  .register('recovery.Release', schemaCodec('recovery.Release', recoveryReleaseSchema));

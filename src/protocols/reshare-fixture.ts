@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { randomIdentifier, type DeviceId } from '../core/identifiers.ts';
-import type { RandomEffects } from '../core/effects.ts';
+import { deriveIdentifier, randomIdentifier, type DeviceId } from '../core/identifiers.ts';
+import type { CryptoEffects, RandomEffects } from '../core/effects.ts';
 import { utf8 } from '../core/bytes.ts';
 import { trustedDealerKeygen } from '../crypto/dealer.ts';
 import { aggregate, commit, signShare } from '../crypto/frost.ts';
@@ -16,6 +16,7 @@ import type { KeyShare, PublicKeyPackage } from '../crypto/key-share.ts';
 import { deviceParticipantId } from '../crypto/participant.ts';
 import { verifyStrict } from '../crypto/signature.ts';
 import { SeededRandom } from '../handlers/random.ts';
+import type { Guardian } from './guardian-setup.ts';
 import type { DeviceGroup, ReshareDevice, ReshareRecipient } from './reshare.ts';
 
 /** A device with its HPKE key pair and, once it belongs to a group, its share. */
@@ -57,4 +58,28 @@ export function sharesSign(pkg: PublicKeyPackage, shares: readonly KeyShare[], r
   const signing = { message: utf8('still the same key'), commitments: signers.map((s) => s.commitment) };
   const signature = aggregate(pkg, signing, signers.map((s) => signShare(s.share, s.nonces, signing)));
   return verifyStrict(pkg.groupPublicKey, signing.message, signature);
+}
+
+/** A guardian: its own one-device authority (its key stands for its group key) with an HPKE key. */
+export interface TestGuardian {
+  /** What the protocols are told of it. */
+  readonly guardian: Guardian;
+  /** Its authority's secret key. */
+  readonly secretKey: Uint8Array;
+  /** Its device's HPKE secret key. */
+  readonly hpkeSecretKey: Uint8Array;
+  /** Its randomness. */
+  readonly random: SeededRandom;
+}
+
+/** `count` fresh guardians. */
+export async function testGuardians(count: number, random: SeededRandom, crypto: CryptoEffects): Promise<TestGuardian[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, k) => {
+      const key = crypto.generateSigningKey();
+      const hpke = await generateHpkeKeyPair(random);
+      const guardian = { authority: deriveIdentifier('authority', { groupKey: key.publicKey }), device: randomIdentifier('device', random), signingKey: key.publicKey, hpkeKey: hpke.publicKey };
+      return { guardian, secretKey: key.secretKey, hpkeSecretKey: hpke.secretKey, random: random.fork(`guardian-${k}`) };
+    }),
+  );
 }
