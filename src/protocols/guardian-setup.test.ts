@@ -74,7 +74,7 @@ describe('guardian setup', () => {
     const transport = new MemoryTransport();
     const settled = await Promise.allSettled(participants.map((p) => setUpGuardians(f.plan, p, transport)));
     for (const s of settled) {
-      assert.ok(s.status === 'rejected' && String(s.reason.context.accused).includes(`${f.guardians[0]!.guardian.device}:bad-proof`), s.status === 'rejected' ? String(s.reason) : 'accepted');
+      assert.ok(s.status === 'rejected' && isAuraError(s.reason, 'protocols.guardian-setup.rejected') && String(s.reason.context.accused).includes(`${f.guardians[0]!.guardian.device}:bad-proof`), s.status === 'rejected' ? String(s.reason) : 'accepted');
     }
   });
 });
