@@ -103,6 +103,8 @@ export interface AttemptPlace {
    * `members` plays `<family>[k]` (a protocol with several families says otherwise).
    */
   readonly roleDevice?: (role: string) => DeviceId | undefined;
+  /** The role `self` plays, when it is a single role rather than a member of `family`. */
+  readonly role?: string;
 }
 
 /**
@@ -120,7 +122,7 @@ export async function runAttemptRole<T>(place: AttemptPlace, build: (decide: (ou
   });
   const impl = options.roleImpl === undefined ? honest : options.roleImpl(honest, attempt);
   try {
-    await runRole(place.projected, familyRole(place.family, index), impl, transport, { ...runOptions(options), session: place.session, types: PROTOCOL_TYPES });
+    await runRole(place.projected, place.role ?? familyRole(place.family, index), impl, transport, { ...runOptions(options), session: place.session, types: PROTOCOL_TYPES });
   } catch (error) {
     throw abortedError(protocol, attempt, place.roleDevice ?? ((role) => members[memberIndex(role)]), self, error);
   }
