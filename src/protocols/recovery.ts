@@ -269,8 +269,9 @@ export async function runRecovery(plan: RecoveryPlan, participant: RecoveryParti
   const place = {
     protocol: 'recovery',
     projected: recoveryProtocol(plan.guardians.length),
-    family: isNew ? 'New' : 'Guardian',
+    family: 'Guardian',
     members: isNew ? [newDevice] : guardianDevices,
+    ...(isNew ? { role: 'New' } : {}),
     self: participant.device,
     session: plan.session,
     attempt: 0,
