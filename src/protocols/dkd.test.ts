@@ -135,7 +135,7 @@ describe('DKD under faults', () => {
 
   it('a member asked for another request is named and no key is accepted', async () => {
     const f = fixture(3, 'dkd-other-request');
-    const settled = await runAll(f, new Map(), new Map([[2, { ...f.request, epoch: 4 }]]));
+    const settled = await runAll(f, new Map(), new Map([[2, { ...f.request, context: 'chat with eve' }]]));
     assertRejected(settled, [0, 1], f.members[2]!, 'disagreement');
   });
 

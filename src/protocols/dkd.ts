@@ -29,6 +29,7 @@ import type { RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { memberIndex, runAttemptRole, type Accusation, type AttemptOutcome } from './attempts.ts';
 import type { AccusationPayload, DkdAggregatePayload, DkdCommitPayload, DkdRequestPayload } from './payload-types.ts';
+import { epochSession } from './epoch.ts';
 import { projectedProtocol, type RunOptions } from './protocol-source.ts';
 
 /** Which key a DKD session derives. */
@@ -40,7 +41,7 @@ export interface DkdSetup {
   readonly members: readonly DeviceId[];
   /** The authority's group public key (32 bytes); the derived key is bound to it. */
   readonly groupPublicKey: Uint8Array;
-  /** The session. */
+  /** The agreed session; the run's session derives from it and the request's epoch (the authority's). */
   readonly session: SessionId;
 }
 
@@ -200,7 +201,7 @@ function finalize(setup: DkdSetup, member: DkdMember, self: number, own: DkdAggr
  * `protocols.dkd.not-a-member`.
  */
 export async function runDkd(setup: DkdSetup, member: DkdMember, transport: Transport, options: RunOptions = {}): Promise<DkdOutcome> {
-  const place = { protocol: 'dkd', projected: dkdProtocol(setup.members.length), family: 'P', members: setup.members, self: member.device, session: setup.session, attempt: 0 };
+  const place = { protocol: 'dkd', projected: dkdProtocol(setup.members.length), family: 'P', members: setup.members, self: member.device, session: epochSession(setup.session, member.request.epoch), attempt: 0, epoch: member.request.epoch };
   const outcome = await runAttemptRole<DkdOutcome>(place, (decide) => dkdRoleImpl(setup, member, decide), transport, options);
   if (outcome.kind === 'ok') return outcome.value;
   const accused = outcome.accused.map((a) => `${a.device}:${a.reason}`).join(',');

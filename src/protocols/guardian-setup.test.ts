@@ -19,6 +19,7 @@ async function fixture(n: number, t: number, k: number, seed: string) {
     guardians: guardians.map((x) => x.guardian),
     threshold: t,
     session: randomIdentifier('session', g.random),
+    epoch: 0,
   };
   const participants: GuardianSetupParticipant[] = [
     ...g.devices.map((d) => ({ device: d.device, keyShare: g.shares.get(d.device)!, hpkeSecretKey: d.hpkeSecretKey, random: d.random, crypto })), // every device has a share

@@ -20,6 +20,7 @@ import type { RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { memberIndex, runAttemptRole, type Accusation, type AttemptOutcome } from './attempts.ts';
 import type { GuardianInvitationPayload, GuardianPayload } from './payload-types.ts';
+import { epochSession } from './epoch.ts';
 import { projectedProtocol } from './protocol-source.ts';
 import { runReshareDevice, type DeviceGroup, type ReshareOutcome, type ReshareRecipient, type ReshareRunOptions } from './reshare.ts';
 
@@ -36,8 +37,10 @@ export interface GuardianSetupPlan {
   readonly guardians: readonly Guardian[];
   /** The threshold over devices + guardians after setup. */
   readonly threshold: number;
-  /** The session (the resharing's derives from it). */
+  /** The agreed session (the resharing's derives from it). */
   readonly session: SessionId;
+  /** The authority's epoch: both sessions are bound to it. */
+  readonly epoch: number;
 }
 
 /** One participant's own inputs: a device of the authority, or a guardian's device. */
@@ -157,8 +160,9 @@ export async function setUpGuardians(plan: GuardianSetupPlan, participant: Guard
     family: isGuardian ? 'Guardian' : 'P',
     members: isGuardian ? guardianDevices : devices,
     self: participant.device,
-    session: plan.session,
+    session: epochSession(plan.session, plan.epoch),
     attempt: 0,
+    epoch: plan.epoch,
     roleDevice: (role: string) => (role.startsWith('P[') ? devices : guardianDevices)[memberIndex(role)],
   };
   const outcome = await runAttemptRole<readonly Uint8Array[]>(place, (decide) => guardianSetupRoleImpl(plan, participant, decide), transport, options);
@@ -172,6 +176,7 @@ export async function setUpGuardians(plan: GuardianSetupPlan, participant: Guard
     recipients: [...plan.group.members, ...plan.guardians.map(guardianRecipient)],
     threshold: plan.threshold,
     session: deriveIdentifier('session', { base: plan.session, step: 'reshare' }),
+    epoch: plan.epoch,
   };
   const reshared = await runReshareDevice(reshare, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options);
   return { ...reshared, leaves: plan.guardians.map(guardianLeaf), acceptances: outcome.value };

@@ -86,6 +86,13 @@ export const PROTOCOL_TYPES: TypeRegistry = new TypeRegistry()
   .register('frost.Share', schemaCodec('frost.Share', frostShareSchema))
   .register('hpke.SealedBox', schemaCodec('hpke.SealedBox', sealedBoxSchema));
 
+/** `protocols.Named`: a device a protocol names, and why (a requester telling members whom it excludes). */
+export const namedSchema = record({ device: identifier('device'), reason: literal(...ACCUSATION_REASONS) });
+/** A value of `protocols.Named`. */
+export type NamedPayload = Infer<typeof namedSchema>;
+
+PROTOCOL_TYPES.register('protocols.Named', schemaCodec('protocols.Named', namedSchema));
+
 /** `dkd.Request`: which context key a DKD session derives: (authority, context, app, epoch). */
 export const dkdRequestSchema = record({ authority: identifier('authority'), context: text(256), app: text(256), epoch: uint() });
 /** A value of `dkd.Request`. */

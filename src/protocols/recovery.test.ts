@@ -25,7 +25,7 @@ async function fixture(n: number, t: number, k: number, seed: string) {
   const crypto = new Ed25519CryptoEffects(g.random.fork('crypto'));
   const guardians = await testGuardians(k, g.random, crypto);
   const authority = deriveIdentifier('authority', { groupKey: g.group.publicKeyPackage.groupPublicKey });
-  const plan = { authority, group: g.group, guardians: guardians.map((x) => x.guardian), threshold: t, session: randomIdentifier('session', g.random) };
+  const plan = { authority, group: g.group, guardians: guardians.map((x) => x.guardian), threshold: t, session: randomIdentifier('session', g.random), epoch: 0 };
   const transport = new MemoryTransport();
   const setup = await Promise.all([
     ...g.devices.map((d) => setUpGuardians(plan, { device: d.device, keyShare: g.shares.get(d.device)!, hpkeSecretKey: d.hpkeSecretKey, random: d.random, crypto }, transport)), // every device has a share
@@ -42,6 +42,7 @@ async function fixture(n: number, t: number, k: number, seed: string) {
     approvals: t,
     cooldownMs: COOLDOWN,
     session: randomIdentifier('session', g.random),
+    epoch: 1,
   };
   const clock = new ManualClock();
   const newParticipant: RecoveryParticipant = { device: newDevice, hpkeSecretKey: newKeys.hpke.secretKey, deviceSecretKey: newKeys.signing.secretKey, random: g.random.fork('new'), crypto, time: clock };
@@ -54,7 +55,7 @@ async function fixture(n: number, t: number, k: number, seed: string) {
 
 type Fixture = Awaited<ReturnType<typeof fixture>>;
 
-/** Runs every participant, moving the clock on while any is waiting; returns the settled outcomes and how far the clock moved. */
+/** Runs every participant, moving the clock on while any sleeps; returns the settled outcomes and how far the clock moved. */
 async function drive(f: Fixture, participants: readonly RecoveryParticipant[], options: { readonly roleImpl?: (honest: RoleImpl) => RoleImpl; readonly byzantine?: number } = {}) {
   const transport = new MemoryTransport();
   let settled = false;
@@ -66,6 +67,8 @@ async function drive(f: Fixture, participants: readonly RecoveryParticipant[], o
   let moved = 0;
   while (!settled) {
     await new Promise((resolve) => setImmediate(resolve));
+    // Time moves only while someone waits on it (the cooldown): the crypto between takes real turns.
+    if (f.clock.pendingSleepers === 0) continue;
     f.clock.advance(1000);
     moved += 1000;
     // Virtual time: a recovery that is still running long after its cooldown is stuck.

@@ -39,6 +39,7 @@ import type { Transport } from '../runtime/transport.ts';
 import { memberIndex, runAttemptRole, type AttemptOutcome } from './attempts.ts';
 import { guardianRecipient, type Guardian } from './guardian-setup.ts';
 import { recoveryRequestSchema, type RecoveryReleasePayload, type RecoveryRequestPayload } from './payload-types.ts';
+import { epochSession } from './epoch.ts';
 import { projectedProtocol } from './protocol-source.ts';
 import { runReshareDevice, type ReshareOutcome, type ReshareRunOptions } from './reshare.ts';
 
@@ -59,8 +60,10 @@ export interface RecoveryPlan {
   readonly cooldownMs: number;
   /** The threshold after recovery (default: the group's). */
   readonly threshold?: number;
-  /** The session (the resharing's derives from it). */
+  /** The agreed session (the resharing's derives from it). */
   readonly session: SessionId;
+  /** The authority's epoch: both sessions are bound to it. */
+  readonly epoch: number;
 }
 
 /** Where a guardian sees whether the owner disputed a request. */
@@ -273,8 +276,9 @@ export async function runRecovery(plan: RecoveryPlan, participant: RecoveryParti
     members: isNew ? [newDevice] : guardianDevices,
     ...(isNew ? { role: 'New' } : {}),
     self: participant.device,
-    session: plan.session,
+    session: epochSession(plan.session, plan.epoch),
     attempt: 0,
+    epoch: plan.epoch,
     roleDevice: (role: string) => (role === 'New' ? newDevice : guardianDevices[memberIndex(role)]),
   };
   const verdict = await runAttemptRole<RecoveryVerdict>(place, (decide) => recoveryRoleImpl(plan, participant, decide), transport, options);
@@ -293,6 +297,7 @@ export async function runRecovery(plan: RecoveryPlan, participant: RecoveryParti
     recipients: [{ device: newDevice, hpkePublicKey: plan.request.hpkeKey }, ...plan.guardians.map(guardianRecipient)],
     threshold: plan.threshold ?? t,
     session: deriveIdentifier('session', { base: plan.session, step: 'reshare' }),
+    epoch: plan.epoch,
   };
   const reshared = await runReshareDevice(reshare, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options);
   return {

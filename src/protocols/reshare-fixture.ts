@@ -16,6 +16,7 @@ import type { KeyShare, PublicKeyPackage } from '../crypto/key-share.ts';
 import { deviceParticipantId } from '../crypto/participant.ts';
 import { verifyStrict } from '../crypto/signature.ts';
 import { SeededRandom } from '../handlers/random.ts';
+import { GENESIS_EPOCH } from './epoch.ts';
 import type { Guardian } from './guardian-setup.ts';
 import type { DeviceGroup, ReshareDevice, ReshareRecipient } from './reshare.ts';
 
@@ -43,7 +44,7 @@ export async function testGroup(n: number, t: number, seed: string): Promise<{ r
   const devices = await testDevices(n, random);
   const dealt = trustedDealerKeygen({ participants: devices.map((d) => deviceParticipantId(d.device)), threshold: t }, random.fork('dealer'));
   const shares = new Map(devices.map((d) => [d.device, dealt.shares.find((s) => s.participant === deviceParticipantId(d.device))!] as const)); // one share per participant
-  return { random, devices, group: { publicKeyPackage: dealt.publicKeyPackage, members: devices }, shares };
+  return { random, devices, group: { publicKeyPackage: dealt.publicKeyPackage, members: devices, epoch: GENESIS_EPOCH }, shares };
 }
 
 /** The resharing inputs of `device`, with its share when it has one. */

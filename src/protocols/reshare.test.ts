@@ -59,7 +59,7 @@ describe('resharing choreography', () => {
       const extra = await testDevices(Math.max(0, n2 - n), g.random);
       const recipients = [...g.devices, ...extra].slice(0, n2);
       const oldMembers = n2 >= n ? g.devices.map((d) => d.device) : g.devices.slice(0, t).map((d) => d.device);
-      const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers, recipients, threshold: t2, session: randomIdentifier('session', g.random) };
+      const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers, recipients, threshold: t2, session: randomIdentifier('session', g.random), epoch: 0 };
       const participants = [...new Map([...g.devices.filter((d) => oldMembers.includes(d.device)), ...recipients].map((d) => [d.device, d])).values()];
       const outcomes = fulfilled(await runAll(setup, participants, g.shares));
       assertReshared(outcomes, g.group.publicKeyPackage.groupPublicKey, t2, recipients.map((r) => r.device), g.random);
@@ -76,7 +76,7 @@ describe('resharing choreography', () => {
     const session = randomIdentifier('session', g.random);
     const added = await Promise.all([...g.devices, phone!].map((d) => addDevice(g.group, phone!, session, reshareDevice(d, g.shares), transport, { store: stores.get(d.device)! })));
     assertReshared(added, g.group.publicKeyPackage.groupPublicKey, 2, [...g.devices, phone!].map((d) => d.device), g.random);
-    const group = { publicKeyPackage: added[0]!.publicKeyPackage, members: [...g.devices, phone!] };
+    const group = { publicKeyPackage: added[0]!.publicKeyPackage, members: [...g.devices, phone!], epoch: 1 };
     const shares = new Map(added.map((o) => [[...g.devices, phone!].find((d) => deviceParticipantId(d.device) === o.keyShare!.participant)!.device, o.keyShare!] as const)); // every participant is a new member here
     const lost = g.devices[0]!;
     const stay = group.members.filter((d) => d.device !== lost.device);
@@ -97,7 +97,7 @@ describe('resharing choreography', () => {
     const store = new StorageKeyShareStore(new MemoryStorage());
     const leaving = g.devices[2]!;
     await store.replace(g.group.publicKeyPackage.groupPublicKey, g.shares.get(leaving.device));
-    const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: [leaving.device, g.devices[0]!.device], recipients: g.devices.slice(0, 2), threshold: 2, session: randomIdentifier('session', g.random) };
+    const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: [leaving.device, g.devices[0]!.device], recipients: g.devices.slice(0, 2), threshold: 2, session: randomIdentifier('session', g.random), epoch: 0 };
     const transport = new MemoryTransport();
     const settled = await Promise.all(g.devices.map((d) => runReshareDevice(setup, reshareDevice(d, g.shares), transport, d === leaving ? { store } : {})));
     assert.equal(settled[2]!.keyShare, undefined);
@@ -127,7 +127,7 @@ describe('resharing under faults', () => {
     async function faultCase(what: string, wrapFor: (g: Awaited<ReturnType<typeof testGroup>>, recipients: readonly TestDevice[]) => Wrap, reason: string) {
       const g = await testGroup(n, t, `reshare-fault-${what}-${n}`);
       const recipients = [...g.devices, ...(await testDevices(n2 - n, g.random))];
-      const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.map((d) => d.device), recipients, threshold: t2, session: randomIdentifier('session', g.random) };
+      const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.map((d) => d.device), recipients, threshold: t2, session: randomIdentifier('session', g.random), epoch: 0 };
       const cheater = g.devices[0]!.device; // the first dealer
       const settled = await runAll(setup, recipients, g.shares, new Map([[cheater, wrapFor(g, recipients)]]));
       const outcomes = fulfilled(settled, new Set([0]));
@@ -162,7 +162,7 @@ describe('resharing under faults', () => {
     const g = await testGroup(3, 2, 'false-accusation');
     const [extra] = await testDevices(1, g.random);
     const recipients = [...g.devices, extra!];
-    const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.map((d) => d.device), recipients, threshold: 3, session: randomIdentifier('session', g.random) };
+    const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.map((d) => d.device), recipients, threshold: 3, session: randomIdentifier('session', g.random), epoch: 0 };
     const liar: Wrap = (honest) => ({ ...honest, send: { ...honest.send, Acknowledge: async (to) => {
       const { ack } = (await honest.send!['Acknowledge']!(to)) as { ack: ReshareAckPayload };
       // A complaint everyone can check: the dealing is fine, so the complainer is at fault.
@@ -178,7 +178,7 @@ describe('resharing under faults', () => {
 
   it('fewer than t honest old members: a clean abort', async () => {
     const g = await testGroup(3, 2, 'reshare-too-few');
-    const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.slice(0, 2).map((d) => d.device), recipients: g.devices.slice(0, 2), threshold: 2, session: randomIdentifier('session', g.random) };
+    const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.slice(0, 2).map((d) => d.device), recipients: g.devices.slice(0, 2), threshold: 2, session: randomIdentifier('session', g.random), epoch: 0 };
     const bad = alterSubShare((p) => ({ ...p, commitments: [...p.commitments].reverse() }));
     const settled = await runAll(setup, g.devices.slice(0, 2), g.shares, new Map([[g.devices[0]!.device, bad]]));
     const s = settled[1]!;
@@ -188,7 +188,7 @@ describe('resharing under faults', () => {
   for (const label of ['DistributeSubShare', 'Acknowledge'] as const) {
     it(`a participant crashing at ${label} aborts the resharing everywhere, old shares kept`, async () => {
       const g = await testGroup(3, 2, `reshare-crash-${label}`);
-      const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.map((d) => d.device), recipients: g.devices, threshold: 2, session: randomIdentifier('session', g.random) };
+      const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.map((d) => d.device), recipients: g.devices, threshold: 2, session: randomIdentifier('session', g.random), epoch: 0 };
       const crash: Wrap = (honest) => (honest.send?.[label] === undefined ? honest : { ...honest, send: { ...honest.send, [label]: () => { throw new Error('power lost'); } } });
       const settled = await runAll(setup, g.devices, g.shares, new Map([[g.devices[1]!.device, crash]]));
       for (const s of settled) assert.ok(s.status === 'rejected' && isAuraError(s.reason, 'protocols.reshare.aborted'), s.status === 'rejected' ? String(s.reason) : 'accepted');

@@ -29,6 +29,7 @@ import type { RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { attemptSession, memberIndex, runAttemptRole, type Accusation, type AttemptOutcome } from './attempts.ts';
 import type { AccusationPayload, ReshareAckPayload, ReshareProposalPayload, ReshareSubSharePayload } from './payload-types.ts';
+import { epochSession } from './epoch.ts';
 import { projectedProtocol, type RunOptions } from './protocol-source.ts';
 import type { KeyShareStore } from './reshare-store.ts';
 
@@ -54,8 +55,10 @@ export interface ReshareSetup {
   readonly recipients: readonly ReshareRecipient[];
   /** The new threshold t'. */
   readonly threshold: number;
-  /** The first attempt's session. */
+  /** The agreed session; the attempts' sessions derive from it and the epoch. */
   readonly session: SessionId;
+  /** The authority epoch the resharing is bound to (the epoch before the membership change). */
+  readonly epoch: number;
 }
 
 /** One device's own inputs. */
@@ -309,7 +312,7 @@ function checkSetup(setup: ReshareSetup, device: ReshareDevice): void {
 
 /** Runs this device's roles in one attempt: the new package, and its share when it is a new member. */
 async function runReshareAttempt(attempt: ReshareAttempt, device: ReshareDevice, transport: Transport, options: RunOptions, n: number): Promise<AttemptOutcome<{ readonly publicKeyPackage: PublicKeyPackage; readonly keyShare?: KeyShare }>> {
-  const place = { protocol: 'reshare', projected: reshareProtocol(attempt.dealers.length, attempt.setup.recipients.length), self: device.device, session: attempt.session, attempt: n, roleDevice: (role: string) => roleDevice(attempt, role) };
+  const place = { protocol: 'reshare', projected: reshareProtocol(attempt.dealers.length, attempt.setup.recipients.length), self: device.device, session: attempt.session, attempt: n, epoch: attempt.setup.epoch, roleDevice: (role: string) => roleDevice(attempt, role) };
   const isRecipient = attempt.setup.recipients.some((r) => r.device === device.device);
   const roles: Promise<AttemptOutcome<{ readonly publicKeyPackage: PublicKeyPackage; readonly keyShare?: KeyShare }>>[] = [];
   if (attempt.dealers.includes(device.device)) {
@@ -352,7 +355,7 @@ export async function runReshareDevice(setup: ReshareSetup, device: ReshareDevic
       throw permanentError('protocols.reshare.too-few', `resharing aborted: ${pool.length} old members remain to deal, ${t} needed (excluded: ${excluded.map((a) => `${a.device} (${a.reason})`).join(', ')})`, { context: { excluded: excluded.map((a) => a.device).join(',') } });
     }
     const dealers = pool.slice(0, t);
-    const session = attemptSession(setup.session, n, [...dealers, ...setup.recipients.map((r) => r.device)]);
+    const session = attemptSession(epochSession(setup.session, setup.epoch), n, [...dealers, ...setup.recipients.map((r) => r.device)]);
     const outcome = await runReshareAttempt(reshareAttempt(setup, dealers, session), device, transport, options, n);
     if (outcome.kind === 'ok') {
       await options.store?.replace(setup.old.groupPublicKey, outcome.value.keyShare);
@@ -376,11 +379,13 @@ export interface DeviceGroup {
   readonly publicKeyPackage: PublicKeyPackage;
   /** The members, each with its HPKE key, in the order they deal. */
   readonly members: readonly ReshareRecipient[];
+  /** The authority's current epoch (its tree's). */
+  readonly epoch: number;
 }
 
 /** The resharing that adds `newDevice` to `group` (threshold unchanged unless `threshold` is given). */
 export function addDeviceSetup(group: DeviceGroup, newDevice: ReshareRecipient, session: SessionId, threshold = group.publicKeyPackage.threshold): ReshareSetup {
-  return { old: group.publicKeyPackage, oldMembers: group.members.map((m) => m.device), recipients: [...group.members, newDevice], threshold, session };
+  return { old: group.publicKeyPackage, oldMembers: group.members.map((m) => m.device), recipients: [...group.members, newDevice], threshold, session, epoch: group.epoch };
 }
 
 /**
@@ -390,7 +395,7 @@ export function addDeviceSetup(group: DeviceGroup, newDevice: ReshareRecipient, 
 export function removeDeviceSetup(group: DeviceGroup, removed: DeviceId, session: SessionId, threshold?: number): ReshareSetup {
   const members = group.members.filter((m) => m.device !== removed);
   if (members.length === group.members.length) throw permanentError('protocols.reshare.unknown-device', `device ${removed} is not a member of the group`);
-  return { old: group.publicKeyPackage, oldMembers: members.map((m) => m.device), recipients: members, threshold: threshold ?? Math.min(group.publicKeyPackage.threshold, members.length), session };
+  return { old: group.publicKeyPackage, oldMembers: members.map((m) => m.device), recipients: members, threshold: threshold ?? Math.min(group.publicKeyPackage.threshold, members.length), session, epoch: group.epoch };
 }
 
 /** Adds `newDevice` to `group`, run as `device` (a member, or the new device). See {@link runReshareDevice}. */
