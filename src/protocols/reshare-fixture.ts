@@ -16,6 +16,9 @@ import type { KeyShare, PublicKeyPackage } from '../crypto/key-share.ts';
 import { deviceParticipantId } from '../crypto/participant.ts';
 import { verifyStrict } from '../crypto/signature.ts';
 import { SeededRandom } from '../handlers/random.ts';
+import { permanentError } from '../core/errors.ts';
+import type { KeyStoreEntries } from '../crypto/key-store-format.ts';
+import type { UnlockedKeyStore } from './authority-key-store.ts';
 import { GENESIS_EPOCH } from './epoch.ts';
 import type { Guardian } from './guardian-setup.ts';
 import type { DeviceGroup, ReshareDevice, ReshareRecipient } from './reshare.ts';
@@ -83,4 +86,23 @@ export async function testGuardians(count: number, random: SeededRandom, crypto:
       return { guardian, secretKey: key.secretKey, hpkeSecretKey: hpke.secretKey, random: random.fork(`guardian-${k}`) };
     }),
   );
+}
+
+/**
+ * A key store held in memory (the sealing is `FileKeyStore`'s concern, not the protocols'). It
+ * copies entries both ways, as a file would: callers zero what they saved and what they loaded.
+ */
+export function memoryKeyStore(): UnlockedKeyStore {
+  let entries: KeyStoreEntries | undefined;
+  const copy = (from: KeyStoreEntries): KeyStoreEntries => Object.fromEntries(Object.entries(from).map(([name, value]) => [name, value.slice()]));
+  return {
+    passphrase: 'test',
+    store: {
+      load: () => (entries === undefined ? Promise.reject(permanentError('keystore.not-found', 'no key store yet')) : Promise.resolve(copy(entries))),
+      save: (next) => {
+        entries = copy(next);
+        return Promise.resolve();
+      },
+    },
+  };
 }

@@ -10,7 +10,7 @@
  * A device can be both an old and a new member: it then plays a `D` and an `R` role of the same
  * session. A dealer named for a fault is excluded and the next old member deals in its place
  * ({@link runReshareDevice}); once the resharing is accepted, the old share is destroyed (zeroed
- * in memory, replaced or removed in the {@link KeyShareStore}). Adding and removing a device are
+ * in memory, replaced or removed in the device's key store). Adding and removing a device are
  * resharings onto the member set with or without it ({@link addDevice}, {@link removeDevice}).
  *
  * @module
@@ -29,9 +29,10 @@ import type { RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { attemptSession, memberIndex, runAttemptRole, type Accusation, type AttemptOutcome } from './attempts.ts';
 import type { AccusationPayload, ReshareAckPayload, ReshareProposalPayload, ReshareSubSharePayload } from './payload-types.ts';
+import { authorityIdOf } from './authority.ts';
+import { removeKeyShare, storeKeyShare, type UnlockedKeyStore } from './authority-key-store.ts';
 import { epochSession } from './epoch.ts';
 import { projectedProtocol, type RunOptions } from './protocol-source.ts';
-import type { KeyShareStore } from './reshare-store.ts';
 
 /** A new member: its device and the HPKE public key its sub-shares are sealed to. */
 export interface ReshareRecipient {
@@ -75,8 +76,11 @@ export interface ReshareDevice {
 
 /** Options of a resharing run. */
 export interface ReshareRunOptions extends RunOptions {
-  /** Where this device keeps its share: the old one is replaced (or removed) once the resharing is accepted. */
-  readonly store?: KeyShareStore;
+  /**
+   * This device's key store: once the resharing is accepted, the share of the authority (named by
+   * its group key, which resharing keeps) is replaced by the new one, or removed.
+   */
+  readonly keyStore?: UnlockedKeyStore;
 }
 
 /** The outcome at one device. */
@@ -337,7 +341,7 @@ async function runReshareAttempt(attempt: ReshareAttempt, device: ReshareDevice,
  * accepted: a dealer named for a fault is excluded from dealing and the next old member deals
  * instead (a named dealer that is also a new member goes on as a new member only: the member set
  * is the caller's). Once accepted, the device's old share is destroyed (zeroed, and replaced by
- * the new share or removed in `options.store`). Errors: `protocols.reshare.too-few` (fewer than t
+ * the new share or removed in `options.keyStore`). Errors: `protocols.reshare.too-few` (fewer than t
  * old members remain: a clean abort), `protocols.reshare.excluded` (this device was named and is
  * not a new member), `protocols.reshare.failed`, `protocols.reshare.rejected`
  * (a new member was named, or disagreed: retrying with other dealers cannot help),
@@ -358,7 +362,7 @@ export async function runReshareDevice(setup: ReshareSetup, device: ReshareDevic
     const session = attemptSession(epochSession(setup.session, setup.epoch), n, [...dealers, ...setup.recipients.map((r) => r.device)]);
     const outcome = await runReshareAttempt(reshareAttempt(setup, dealers, session), device, transport, options, n);
     if (outcome.kind === 'ok') {
-      await options.store?.replace(setup.old.groupPublicKey, outcome.value.keyShare);
+      await replaceStoredShare(options.keyStore, setup.old.groupPublicKey, outcome.value.keyShare);
       device.keyShare?.dispose();
       return { ...outcome.value, dealers, excluded };
     }
@@ -371,6 +375,14 @@ export async function runReshareDevice(setup: ReshareSetup, device: ReshareDevic
     }
     pool = pool.filter((d) => !named.has(d));
   }
+}
+
+/** Replaces (or removes) the share of the authority with `groupKey` in `keyStore`, when there is one. */
+async function replaceStoredShare(keyStore: UnlockedKeyStore | undefined, groupKey: Uint8Array, share: KeyShare | undefined): Promise<void> {
+  if (keyStore === undefined) return;
+  const authority = authorityIdOf(groupKey);
+  if (share === undefined) await removeKeyShare(keyStore, authority);
+  else await storeKeyShare(keyStore, authority, share);
 }
 
 /** The current group as resharing sees it: its package and its members (all holding a share). */
