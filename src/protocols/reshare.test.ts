@@ -10,8 +10,10 @@ import { MemoryTransport } from '../runtime/memory-transport.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import type { ReshareAckPayload, ReshareSubSharePayload } from './payload-types.ts';
 import { memoryKeyStore, reshareDevice, sharesSign, testDevices, testGroup, type TestDevice } from './reshare-fixture.ts';
-import { addDevice, removeDevice, reshareProtocol, runReshareDevice, type ReshareOutcome, type ReshareSetup } from './reshare.ts';
-import { authorityIdOf } from './authority.ts';
+import { addDevice, membershipOps, removeDevice, reshareProtocol, runReshareDevice, type ReshareOutcome, type ReshareSetup } from './reshare.ts';
+import { admitAuthorityFacts, attestMembershipChange, authorityIdOf, authorityView, establishAuthority } from './authority.ts';
+import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
+import { SeededRandom } from '../handlers/random.ts';
 import { loadKeyShare, storeKeyShare } from './authority-key-store.ts';
 
 type Wrap = (honest: RoleImpl) => RoleImpl;
@@ -47,6 +49,35 @@ function assertReshared(outcomes: readonly ReshareOutcome[], groupKey: Uint8Arra
   assert.ok(sharesSign(pkg, newShares, random));
   assert.ok(sharesSign(pkg, [...newShares].reverse(), random));
 }
+
+describe('resharing recorded in the authority journal', () => {
+  it('an authority adds a device: same group key, the tree gets the new leaf and policy signed by the new group, and the epoch moves on', async () => {
+    const random = new SeededRandom('authority-add');
+    const crypto = new Ed25519CryptoEffects(random.fork('crypto'));
+    const devices = await testDevices(4, random);
+    const signing = devices.map(() => crypto.generateSigningKey());
+    const members = devices.map((d, k) => ({ device: d.device, hpkePublicKey: d.hpkePublicKey, signingPublicKey: signing[k]!.publicKey }));
+    const transport = new MemoryTransport();
+    const founders = devices.slice(0, 3);
+    const setup = { members: members.slice(0, 3), threshold: 2, session: randomIdentifier('session', random) };
+    const created = await Promise.all(founders.map((d) => establishAuthority(setup, { device: d.device, hpkeSecretKey: d.hpkeSecretKey, random: d.random, crypto }, transport)));
+    const view = authorityView(created[0]!.journal);
+    const group = { publicKeyPackage: created[0]!.publicKeyPackage, members: founders, epoch: view.epoch };
+    const shares = new Map(founders.map((d, k) => [d.device, created[k]!.keyShare] as const));
+    const session = randomIdentifier('session', random);
+    const added = await Promise.all(devices.map((d) => addDevice(group, devices[3]!, session, reshareDevice(d, shares), transport, { threshold: 3 })));
+    const signers = devices.slice(0, 3).map((d) => d.device);
+    const signingGroup = { authority: view.authority, publicKeyPackage: added[0]!.publicKeyPackage, signers, session: randomIdentifier('session', random), epoch: view.epoch };
+    const ops = membershipOps({ add: [{ id: devices[3]!.device, role: 'device', publicKey: signing[3]!.publicKey }], threshold: 3 });
+    const signed = await Promise.all(signers.map((device, k) => attestMembershipChange(signingGroup, { device, keyShare: added[k]!.keyShare!, random: random.fork(device) }, view.tree.tree, ops, transport)));
+    const journal = admitAuthorityFacts(created[0]!.journal, signed[0]!.map((a) => a.record), view.groupKey, crypto);
+    const after = authorityView(journal);
+    assert.ok(bytesEqual(after.groupKey, view.groupKey));
+    assert.equal(after.epoch, view.epoch + 1);
+    assert.deepEqual(after.members.map((m) => m.id).sort(), devices.map((d) => d.device).sort());
+    assert.deepEqual(after.policy, { kind: 'threshold', m: 3 });
+  });
+});
 
 describe('resharing choreography', () => {
   it('checks and projects for the sizes used', () => {

@@ -19,12 +19,13 @@ import { bytesEqual } from '../core/bytes.ts';
 import { encodeCanonical } from '../core/canonical.ts';
 import type { RandomEffects } from '../core/effects.ts';
 import { isAuraError, permanentError } from '../core/errors.ts';
-import type { DeviceId, SessionId } from '../core/identifiers.ts';
+import type { AuthorityId, DeviceId, SessionId } from '../core/identifiers.ts';
 import { decodeCommitments, sumCommitments } from '../crypto/dkg.ts';
 import { HPKE_INFO, hpkeOpenValue, hpkeSealValue } from '../crypto/hpke.ts';
 import { packageFromCommitments, type KeyShare, type PublicKeyPackage } from '../crypto/key-share.ts';
 import { deviceParticipantId, participantSet, type ParticipantId } from '../crypto/participant.ts';
 import { reshareDeal, reshareReceive, type ReshareConfig, type ReshareSubShare } from '../crypto/reshare.ts';
+import { ROOT_BRANCH, type Leaf, type TreeOp } from '../journal/commitment-tree.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { attemptSession, memberIndex, runAttemptRole, type Accusation, type AttemptOutcome } from './attempts.ts';
@@ -418,4 +419,27 @@ export function addDevice(group: DeviceGroup, newDevice: ReshareRecipient, sessi
 /** Removes `removed` from `group`, run as `device` (one of the members that stay). See {@link runReshareDevice}. */
 export function removeDevice(group: DeviceGroup, removed: DeviceId, session: SessionId, device: ReshareDevice, transport: Transport, options: ReshareRunOptions & { readonly threshold?: number } = {}): Promise<ReshareOutcome> {
   return runReshareDevice(removeDeviceSetup(group, removed, session, options.threshold), device, transport, options);
+}
+
+/** A membership change as the commitment tree sees it. */
+export interface MembershipChange {
+  /** Leaves added under the root (devices, or guardians). */
+  readonly add?: readonly Leaf[];
+  /** Leaves removed. */
+  readonly remove?: readonly (DeviceId | AuthorityId)[];
+  /** The threshold after the change: the root policy. */
+  readonly threshold: number;
+}
+
+/**
+ * The tree operations recording a resharing: the leaves added and removed, then the root policy
+ * `threshold m`. Sign them with the new group through `attestMembershipChange` (`authority.ts`),
+ * which ends them with `rotateEpoch`, so the change bumps the epoch.
+ */
+export function membershipOps(change: MembershipChange): TreeOp[] {
+  return [
+    ...(change.add ?? []).map((leaf): TreeOp => ({ kind: 'addLeaf', leaf, branch: ROOT_BRANCH })),
+    ...(change.remove ?? []).map((leaf): TreeOp => ({ kind: 'removeLeaf', leaf })),
+    { kind: 'changePolicy', branch: ROOT_BRANCH, policy: { kind: 'threshold', m: change.threshold } },
+  ];
 }
