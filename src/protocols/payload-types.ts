@@ -10,7 +10,7 @@
  */
 import type { CanonicalValue } from '../core/canonical.ts';
 import { permanentError } from '../core/errors.ts';
-import { bytes, bytesUpTo, identifier, list, literal, record, text, type Infer, type Schema } from '../journal/schema.ts';
+import { bool, bytes, bytesUpTo, identifier, list, literal, record, text, uint, type Infer, type Schema } from '../journal/schema.ts';
 import { TypeRegistry, type TypeCodec } from '../runtime/payload-codec.ts';
 
 /** Most members a protocol session admits (the language's family limit is larger). */
@@ -111,3 +111,71 @@ export const namedSchema = record({ device: identifier('device'), reason: litera
 export type NamedPayload = Infer<typeof namedSchema>;
 
 PROTOCOL_TYPES.register('protocols.Named', schemaCodec('protocols.Named', namedSchema));
+
+/** `dkd.Request`: which context key a DKD session derives: (authority, context, app, epoch). */
+export const dkdRequestSchema = record({ authority: identifier('authority'), context: text(256), app: text(256), epoch: uint() });
+/** A value of `dkd.Request`. */
+export type DkdRequestPayload = Infer<typeof dkdRequestSchema>;
+
+/** `dkd.Commit`: the digest of the request the sender serves and its commitment to a contribution. */
+export const dkdCommitSchema = record({ request: bytes(32), commitment: bytes(32) });
+/** A value of `dkd.Commit`. */
+export type DkdCommitPayload = Infer<typeof dkdCommitSchema>;
+
+/** `dkd.Aggregate`: the public half of the key the sender derived (empty if none) and its complaints. */
+export const dkdAggregateSchema = record({ publicKey: bytesUpTo(32), complaints: list(accusationSchema, MAX_MEMBERS) });
+/** A value of `dkd.Aggregate`. */
+export type DkdAggregatePayload = Infer<typeof dkdAggregateSchema>;
+
+PROTOCOL_TYPES.register('dkd.Request', schemaCodec('dkd.Request', dkdRequestSchema))
+  .register('dkd.Commit', schemaCodec('dkd.Commit', dkdCommitSchema))
+  .register('dkd.Aggregate', schemaCodec('dkd.Aggregate', dkdAggregateSchema));
+
+/**
+ * `reshare.Proposal`: what a resharing does: the group key it keeps, the dealers (old members,
+ * exactly the old threshold of them), the new members and the new threshold, all in role order.
+ */
+export const reshareProposalSchema = record({ groupKey: bytes(32), dealers: list(identifier('device'), MAX_MEMBERS), recipients: list(identifier('device'), MAX_MEMBERS), threshold: uint(MAX_MEMBERS) });
+/** A value of `reshare.Proposal`. */
+export type ReshareProposalPayload = Infer<typeof reshareProposalSchema>;
+
+/** `reshare.SubShare`: a dealer's Feldman commitments (t' points) and its sealed sub-share for one new member. */
+export const reshareSubShareSchema = record({ commitments: list(bytes(32), MAX_MEMBERS), sealed: sealedBoxSchema });
+/** A value of `reshare.SubShare`. */
+export type ReshareSubSharePayload = Infer<typeof reshareSubShareSchema>;
+
+/**
+ * `reshare.Ack`: a new member's complaints, the commitments it received from each dealer (in
+ * dealer order, empty when none), and the group key it computed (empty when none).
+ */
+export const reshareAckSchema = record({ complaints: list(accusationSchema, MAX_MEMBERS), dealings: list(list(bytes(32), MAX_MEMBERS), MAX_MEMBERS), groupKey: bytesUpTo(32) });
+/** A value of `reshare.Ack`. */
+export type ReshareAckPayload = Infer<typeof reshareAckSchema>;
+
+PROTOCOL_TYPES.register('reshare.Proposal', schemaCodec('reshare.Proposal', reshareProposalSchema))
+  .register('reshare.SubShare', schemaCodec('reshare.SubShare', reshareSubShareSchema))
+  .register('reshare.Ack', schemaCodec('reshare.Ack', reshareAckSchema));
+
+/** A guardian as the protocols name it: its authority, its device, its authority's key and its device's HPKE key. */
+export const guardianSchema = record({ authority: identifier('authority'), device: identifier('device'), signingKey: bytes(32), hpkeKey: bytes(32) });
+/** A value of {@link guardianSchema}. */
+export type GuardianPayload = Infer<typeof guardianSchema>;
+
+/** `guardian.Invitation`: the authority, its group key, the guardians invited and the threshold after setup. */
+export const guardianInvitationSchema = record({ authority: identifier('authority'), groupKey: bytes(32), guardians: list(guardianSchema, MAX_MEMBERS), threshold: uint(MAX_MEMBERS) });
+/** A value of `guardian.Invitation`. */
+export type GuardianInvitationPayload = Infer<typeof guardianInvitationSchema>;
+
+/** `recovery.Request`: who asks to join which authority, with the keys of its leaf and of its sub-shares. */
+export const recoveryRequestSchema = record({ authority: identifier('authority'), newDevice: identifier('device'), deviceKey: bytes(32), hpkeKey: bytes(32), nonce: bytes(16) });
+/** A value of `recovery.Request`. */
+export type RecoveryRequestPayload = Infer<typeof recoveryRequestSchema>;
+
+/** `recovery.Release`: a guardian's word after the cooldown: whether the owner disputed the recovery. */
+export const recoveryReleaseSchema = record({ disputed: bool });
+/** A value of `recovery.Release`. */
+export type RecoveryReleasePayload = Infer<typeof recoveryReleaseSchema>;
+
+PROTOCOL_TYPES.register('guardian.Invitation', schemaCodec('guardian.Invitation', guardianInvitationSchema))
+  .register('recovery.Request', schemaCodec('recovery.Request', recoveryRequestSchema))
+  .register('recovery.Release', schemaCodec('recovery.Release', recoveryReleaseSchema));
