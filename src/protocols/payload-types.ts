@@ -10,7 +10,7 @@
  */
 import type { CanonicalValue } from '../core/canonical.ts';
 import { permanentError } from '../core/errors.ts';
-import { bytes, bytesUpTo, list, literal, record, text, type Infer, type Schema } from '../journal/schema.ts';
+import { bytes, bytesUpTo, list, literal, record, text, uint, type Infer, type Schema } from '../journal/schema.ts';
 import { TypeRegistry, type TypeCodec } from '../runtime/payload-codec.ts';
 
 /** Most members a protocol session admits (the language's family limit is larger). */
@@ -67,6 +67,16 @@ export type FrostCommitmentPayload = Infer<typeof frostCommitmentSchema>;
 /** `frost.Share`: a signature share `z_i` (32-byte scalar). */
 export const frostShareSchema = bytes(32);
 
+/** `coord.Reveal`: a committed value and the blinding that hides it (commit-reveal, `commit-reveal.ts`). */
+export const revealSchema = record({ value: bytesUpTo(1024), blinding: bytes(32) });
+/** A value of `coord.Reveal`. */
+export type RevealPayload = Infer<typeof revealSchema>;
+
+/** `coord.Winner`: the lottery winner a participant computed (its member index) and the combined randomness. */
+export const winnerSchema = record({ winner: uint(MAX_MEMBERS), combined: bytes(32) });
+/** A value of `coord.Winner`. */
+export type WinnerPayload = Infer<typeof winnerSchema>;
+
 /** A codec that accepts exactly the values `schema` accepts, unchanged, in both directions. */
 export function schemaCodec(name: string, schema: Schema<unknown>): TypeCodec {
   const check = (value: unknown): CanonicalValue => {
@@ -84,4 +94,6 @@ export const PROTOCOL_TYPES: TypeRegistry = new TypeRegistry()
   .register('dkg.Verdict', schemaCodec('dkg.Verdict', dkgVerdictSchema))
   .register('frost.Commitment', schemaCodec('frost.Commitment', frostCommitmentSchema))
   .register('frost.Share', schemaCodec('frost.Share', frostShareSchema))
-  .register('hpke.SealedBox', schemaCodec('hpke.SealedBox', sealedBoxSchema));
+  .register('hpke.SealedBox', schemaCodec('hpke.SealedBox', sealedBoxSchema))
+  .register('coord.Reveal', schemaCodec('coord.Reveal', revealSchema))
+  .register('coord.Winner', schemaCodec('coord.Winner', winnerSchema));
