@@ -71,3 +71,13 @@ test('`parallel for` makes one concurrent part per member instead of a sequence'
   ]);
   assert.equal(rest.length, 3);
 });
+
+test('a gather quorum may name a parameter of the protocol, bound at instantiation', () => {
+  const { protocol, diagnostics } = instance('protocol G(N, Q) { roles: A, W[N]; W[*][quorum = Q] -> A: V; }', { N: 4, Q: 3 });
+  assert.deepEqual(diagnostics, []);
+  assert.ok(protocol);
+  const gathers = protocol.body.flatMap((node) => (node.kind === 'msg' && node.gather !== null ? [node.gather.quorum] : []));
+  assert.deepEqual(gathers, [3, 3, 3, 3]);
+  const unbound = instance('protocol G(N) { roles: A, W[N]; W[*][quorum = Q] -> A: V; }', { N: 4 });
+  assert.ok(unbound.diagnostics.some((d) => d.code === 'E026'));
+});

@@ -271,7 +271,11 @@ class InstanceBuilder {
       }
       const members = senders.filter((sender) => sender !== receiver);
       const quorumValue = annotations['quorum'];
-      const quorum = typeof quorumValue === 'number' ? quorumValue : members.length;
+      const quorum = typeof quorumValue === 'number' ? quorumValue : typeof quorumValue === 'string' ? this.params[quorumValue] : members.length;
+      if (quorum === undefined) {
+        this.report('E026', file, statement.span, `The quorum \`${String(quorumValue)}\` is not a parameter with a value.`, `Declare it in the header, \`protocol P(N, ${String(quorumValue)})\`, and give it a value.`);
+        return;
+      }
       if (quorum < 1 || quorum > members.length) {
         this.report('E021', file, statement.span, `The quorum ${quorum} is not between 1 and the ${members.length} members of the gather.`, `Use a quorum from 1 to ${members.length}.`);
         return;
