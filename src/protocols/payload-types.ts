@@ -10,7 +10,7 @@
  */
 import type { CanonicalValue } from '../core/canonical.ts';
 import { permanentError } from '../core/errors.ts';
-import { bytes, bytesUpTo, list, literal, record, text, uint, type Infer, type Schema } from '../journal/schema.ts';
+import { bool, bytes, bytesUpTo, list, literal, record, text, uint, type Infer, type Schema } from '../journal/schema.ts';
 import { TypeRegistry, type TypeCodec } from '../runtime/payload-codec.ts';
 
 /** Most members a protocol session admits (the language's family limit is larger). */
@@ -77,6 +77,15 @@ export const winnerSchema = record({ winner: uint(MAX_MEMBERS), combined: bytes(
 /** A value of `coord.Winner`. */
 export type WinnerPayload = Infer<typeof winnerSchema>;
 
+/** `lock.Request`: which lock, the lease asked for (16 random bytes naming it) and its length. */
+export const lockRequestSchema = record({ lock: text(128), lease: bytes(16), leaseMs: uint(2 ** 32) });
+/** `lock.Vote`: a member's answer to one lease request. */
+export const lockVoteSchema = record({ lease: bytes(16), granted: bool });
+/** `lock.Grant`: the lease won, and the members whose votes won it. */
+export const lockGrantSchema = record({ lease: bytes(16), voters: list(text(64), MAX_MEMBERS) });
+/** `lock.Release`: a lease ended (released by its holder, or withdrawn when refused). */
+export const lockReleaseSchema = record({ lease: bytes(16) });
+
 /** A codec that accepts exactly the values `schema` accepts, unchanged, in both directions. */
 export function schemaCodec(name: string, schema: Schema<unknown>): TypeCodec {
   const check = (value: unknown): CanonicalValue => {
@@ -96,4 +105,8 @@ export const PROTOCOL_TYPES: TypeRegistry = new TypeRegistry()
   .register('frost.Share', schemaCodec('frost.Share', frostShareSchema))
   .register('hpke.SealedBox', schemaCodec('hpke.SealedBox', sealedBoxSchema))
   .register('coord.Reveal', schemaCodec('coord.Reveal', revealSchema))
-  .register('coord.Winner', schemaCodec('coord.Winner', winnerSchema));
+  .register('coord.Winner', schemaCodec('coord.Winner', winnerSchema))
+  .register('lock.Request', schemaCodec('lock.Request', lockRequestSchema))
+  .register('lock.Vote', schemaCodec('lock.Vote', lockVoteSchema))
+  .register('lock.Grant', schemaCodec('lock.Grant', lockGrantSchema))
+  .register('lock.Release', schemaCodec('lock.Release', lockReleaseSchema));
