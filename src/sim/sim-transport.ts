@@ -6,8 +6,9 @@
  * monitor exactly as on a real network.
  *
  * Routing: a node's link carries frames of every session it takes part in; an arrival goes to the
- * port of the session named inside the frame, or, when the node has a single port open, to that
- * port whatever the frame says (the monitor compares the two and rejects a mismatch). Bytes that
+ * port of the session named inside the frame, or, when the node has a single port open (and no
+ * placement spreads it over sessions), to that port whatever the frame says (the monitor compares
+ * the two and rejects a mismatch). Bytes that
  * are no frame fail every port open on that node: the simulated link cannot say which session
  * they belonged to.
  *
@@ -142,7 +143,9 @@ export class SimTransport implements Transport {
     // Without a placement the node is the role; with one, the frame names its role (the monitor
     // checks that it is the port's).
     const named = this.endpoint(frame.session, this.placement === undefined ? node.name : frame.to);
-    const target = named.receiver === undefined && open.length === 1 ? open[0]! : named; // length checked
+    // A node playing one role reads a frame naming another session as meant for it (the monitor then
+    // names the damage); a node placed in several sessions routes strictly by the session.
+    const target = this.placement === undefined && named.receiver === undefined && open.length === 1 ? open[0]! : named; // length checked
     if (target.closed) return;
     if (target.receiver === undefined) target.held.push(frame);
     else target.receiver.deliver(frame);
