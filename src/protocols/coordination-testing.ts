@@ -52,12 +52,14 @@ export class DeviceSimulation {
   readonly transport: Transport & SimTransport;
   private readonly placements = new Map<SessionId, ReadonlyMap<string, DeviceId>>();
 
-  constructor(devices: readonly DeviceId[], options: SimulationOptions) {
+  /** Adds a node per device, running `program` (after listening) at start and at each restart. */
+  constructor(devices: readonly DeviceId[], options: SimulationOptions, program: (device: DeviceId, node: SimNode) => void = () => undefined) {
     this.sim = new Simulation(options);
     this.transport = new SimTransport(this.sim, undefined, (session, role) => this.placements.get(session)?.get(role) ?? role);
     for (const device of devices) {
       this.sim.addNode(device, (node) => {
         this.transport.listen(node);
+        program(device, node);
       });
     }
   }
@@ -65,8 +67,13 @@ export class DeviceSimulation {
   /** A fresh session whose roles run on the given devices. */
   session(random: RandomEffects, roles: ReadonlyMap<string, DeviceId>): SessionId {
     const session = randomIdentifier('session', random);
-    this.placements.set(session, roles);
+    this.place(session, roles);
     return session;
+  }
+
+  /** Places the roles of `session` on devices (every member computes the same map, so the first one wins). */
+  place(session: SessionId, roles: ReadonlyMap<string, DeviceId>): void {
+    if (!this.placements.has(session)) this.placements.set(session, roles);
   }
 
   /** The node of `device`. */

@@ -86,6 +86,11 @@ export const lockGrantSchema = record({ lease: bytes(16), voters: list(text(64),
 /** `lock.Release`: a lease ended (released by its holder, or withdrawn when refused). */
 export const lockReleaseSchema = record({ lease: bytes(16) });
 
+/** `coord.Beat`: a coordinator's heartbeat in session epoch `epoch`. */
+export const beatSchema = record({ epoch: uint(), seq: uint() });
+/** `coord.Suspect`: the sender holds that `coordinator`, leading session epoch `epoch`, failed. */
+export const suspectSchema = record({ epoch: uint(), coordinator: text(64) });
+
 /** A codec that accepts exactly the values `schema` accepts, unchanged, in both directions. */
 export function schemaCodec(name: string, schema: Schema<unknown>): TypeCodec {
   const check = (value: unknown): CanonicalValue => {
@@ -109,4 +114,6 @@ export const PROTOCOL_TYPES: TypeRegistry = new TypeRegistry()
   .register('lock.Request', schemaCodec('lock.Request', lockRequestSchema))
   .register('lock.Vote', schemaCodec('lock.Vote', lockVoteSchema))
   .register('lock.Grant', schemaCodec('lock.Grant', lockGrantSchema))
-  .register('lock.Release', schemaCodec('lock.Release', lockReleaseSchema));
+  .register('lock.Release', schemaCodec('lock.Release', lockReleaseSchema))
+  .register('coord.Beat', schemaCodec('coord.Beat', beatSchema))
+  .register('coord.Suspect', schemaCodec('coord.Suspect', suspectSchema));
