@@ -1,55 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isAuraError } from '../core/errors.ts';
-import type { DeviceId } from '../core/identifiers.ts';
 import { ManualClock } from '../handlers/physical-time.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import { SESSION_EPOCH } from './coordination-facts.ts';
-import { DeviceSimulation, testAccount } from './coordination-testing.ts';
-import { checkEpoch, currentEpoch, runCoordinatedSession, runHeartbeat, type CoordinationEvent, type HeartbeatPolicy } from './failover.ts';
+import { testAccount } from './coordination-testing.ts';
+import { checkEpoch, currentEpoch, runHeartbeat } from './failover.ts';
+import { failoverScenario, LATENCY, POLICY, recovery } from '../../test/support/coordination.ts';
 
-const LATENCY = 10;
-const POLICY: HeartbeatPolicy = { heartbeatMs: 50, timeoutMs: 120, beats: 12 };
-
-interface Seen { readonly device: DeviceId; readonly event: CoordinationEvent }
-
-/**
- * Every member runs the coordinated session over links of constant latency; `crashAt` ms after the
- * first coordinator is elected, it crashes for good. Returns what every member observed.
- */
-export async function failoverScenario(seed: number, n: number, crashAt: number | undefined, latency = LATENCY) {
-  const { devices } = testAccount(n, `failover-${seed}`);
-  const members = devices.map((d) => d.device);
-  const setup = { scope: 'test-session', members };
-  const seen: Seen[] = [];
-  const results = new Map<DeviceId, string>();
-  let sim: DeviceSimulation | undefined = undefined;
-  sim = new DeviceSimulation(members, { seed, network: { defaults: { latency: { kind: 'constant', ms: latency }, loss: 0, duplicate: 0, corrupt: 0, bandwidth: 0, reorder: false }, links: [] } }, (device, node) => {
-    const simulation = sim!; // assigned before the run starts
-    const k = members.indexOf(device);
-    const time = simulation.clock(device);
-    const member = { device, journal: devices[k]!.journal, time, random: devices[k]!.random };
-    runCoordinatedSession(setup, member, simulation.transport, POLICY, { time, receiveTimeoutMs: 200, placeRoles: (s, roles) => { simulation.place(s, roles); } }, (event) => {
-      seen.push({ device, event });
-      if (crashAt !== undefined && event.kind === 'resumed' && event.epoch === 0 && event.coordinator === device) {
-        node.after(crashAt, () => { simulation.sim.crash(device); });
-      }
-    }).then(
-      (epoch) => void results.set(device, `stopped in epoch ${epoch.epoch}`),
-      (error: unknown) => void results.set(device, isAuraError(error) ? error.code : String(error)),
-    );
-  });
-  await sim.sim.run();
-  return { devices, members, seen, results };
-}
-
-/** The first coordinator, the detection times and the times each survivor resumed in epoch 1. */
-function recovery(seen: readonly Seen[]) {
-  const first = seen.find((s) => s.event.kind === 'resumed' && s.event.epoch === 0)?.event;
-  const detected = seen.flatMap((s) => (s.event.kind === 'detected' && s.event.epoch === 0 ? [s.event.at] : []));
-  const resumed = seen.flatMap((s) => (s.event.kind === 'resumed' && s.event.epoch === 1 ? [{ device: s.device, at: s.event.at, coordinator: s.event.coordinator }] : []));
-  return { first: first?.kind === 'resumed' ? first.coordinator : undefined, detected, resumed };
-}
 
 describe('coordinator failover', () => {
   it('with no crash, the first coordinator beats until it stops the session, and every member is in epoch 0', async () => {

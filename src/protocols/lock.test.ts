@@ -2,13 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isAuraError } from '../core/errors.ts';
-import { randomIdentifier, type DeviceId } from '../core/identifiers.ts';
+import { randomIdentifier } from '../core/identifiers.ts';
 import { ManualClock } from '../handlers/physical-time.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
-import { scheduleFaults, type FaultPhase } from '../sim/faults.ts';
-import { LOCK_GRANT, LOCK_RELEASE, type LockGrantFact } from './coordination-facts.ts';
-import { DeviceSimulation, testAccount, type TestDevice } from './coordination-testing.ts';
+import { testAccount, type TestDevice } from './coordination-testing.ts';
 import { acquireLock, lockView, majority, releaseLock, serveLockRelease, serveLockRequest, type LockPolicy } from './lock.ts';
+import { assertExclusive, faultsOf, lockFaultPlan, lockScenario } from '../../test/support/coordination.ts';
 
 const POLICY: LockPolicy = { leaseMs: 1_000, maxLeaseMs: 10_000, maxSkewMs: 0 };
 
@@ -83,85 +82,6 @@ describe('operation lock', () => {
     assert.deepEqual(lockView(devices[0]!.journal, 'account', 10).promised, []);
   });
 });
-
-/** The intervals during which each grant was held: from the grant to its expiry or its holder's release. */
-function heldIntervals(devices: readonly TestDevice[]): { holder: string; from: number; until: number }[] {
-  const intervals = [];
-  for (const d of devices) {
-    const facts = [...d.journal.facts()];
-    for (const grant of facts.filter((f) => f.fact.typeId === LOCK_GRANT.typeId)) {
-      const payload = grant.fact.payload as LockGrantFact;
-      if (payload.holder !== d.device) continue;
-      const time = grant.fact.metadata.time;
-      if (time?.kind !== 'range') assert.fail('a grant is stamped with its interval');
-      const release = facts.find((f) => f.fact.typeId === LOCK_RELEASE.typeId && Buffer.compare(Buffer.from((f.fact.payload as { lease: Uint8Array }).lease), Buffer.from(payload.lease)) === 0);
-      const releasedAt = release?.fact.metadata.time?.kind === 'physical' ? release.fact.metadata.time.ms : Infinity;
-      intervals.push({ holder: d.device, from: time.earliest, until: Math.min(time.latest, releasedAt) });
-    }
-  }
-  return intervals.sort((a, b) => a.from - b.from);
-}
-
-/** Devices request the lock at the given times (some at once), hold it `holdMs`, release it; faults strike meanwhile. */
-export async function lockScenario(seed: number, n: number, requests: readonly { at: number; device: number }[], faults: (devices: readonly DeviceId[]) => readonly FaultPhase[]) {
-  const { devices } = testAccount(n, `lock-sim-${seed}`);
-  const members = devices.map((d) => d.device);
-  const sim = new DeviceSimulation(members, { seed, network: { defaults: { latency: { kind: 'uniform', min: 1, max: 20 }, loss: 0, duplicate: 0, corrupt: 0, bandwidth: 0, reorder: false }, links: [] } });
-  const options = { policy: { leaseMs: 400, maxLeaseMs: 1_000, maxSkewMs: 0 }, receiveTimeoutMs: 150 };
-  const device = (k: number) => ({ ...devices[k]!, time: sim.clock(members[k]!) });
-  const outcomes: string[] = [];
-  const start = (k: number) => {
-    if (!sim.up(members[k]!)) return;
-    const roles = new Map<string, DeviceId>([['Requester', members[k]!], ...members.filter((_, j) => j !== k).map((m, j) => [`M[${j}]`, m] as [string, DeviceId])]);
-    const setup = { lock: 'account', members, session: sim.session(devices[k]!.random, roles) };
-    members.forEach((m, j) => {
-      if (j === k || !sim.up(m)) return;
-      serveLockRequest(setup, device(j), members[k]!, sim.transport, { ...options, time: sim.clock(m) }).catch(() => undefined);
-    });
-    acquireLock(setup, device(k), sim.transport, { ...options, time: sim.clock(members[k]!) }).then(
-      async (grant) => {
-        outcomes.push('granted');
-        await sim.clock(members[k]!).sleep(100);
-        const releaseRoles = new Map<string, DeviceId>([['Holder', members[k]!], ...members.filter((_, j) => j !== k).map((m, j) => [`M[${j}]`, m] as [string, DeviceId])]);
-        const release = { ...setup, session: sim.session(devices[k]!.random, releaseRoles) };
-        members.forEach((m, j) => {
-          if (j !== k && sim.up(m)) serveLockRelease(release, device(j), members[k]!, sim.transport, { time: sim.clock(m), receiveTimeoutMs: 150 }).catch(() => undefined);
-        });
-        await releaseLock(release, grant, device(k), sim.transport, { time: sim.clock(members[k]!) });
-      },
-      (error: unknown) => void outcomes.push(isAuraError(error) ? error.code : 'other'),
-    );
-  };
-  sim.sim.addNode('driver', (node) => {
-    for (const request of requests) node.after(request.at, () => { start(request.device); });
-  });
-  scheduleFaults(sim.sim, faults(members));
-  await sim.sim.run();
-  return { intervals: heldIntervals(devices), outcomes };
-}
-
-/** Asserts no two held intervals overlap. */
-export function assertExclusive(intervals: readonly { holder: string; from: number; until: number }[]): void {
-  for (let i = 1; i < intervals.length; i++) {
-    assert.ok(intervals[i - 1]!.until <= intervals[i]!.from, `two holders at once: ${JSON.stringify(intervals[i - 1])} and ${JSON.stringify(intervals[i])}`);
-  }
-}
-
-/** Random requests (often simultaneous) and random crashes with restarts and partitions that heal. */
-export const lockFaultPlan = fc.record({
-  seed: fc.integer({ min: 1, max: 1_000_000 }),
-  n: fc.integer({ min: 3, max: 5 }),
-  requests: fc.array(fc.record({ at: fc.integer({ min: 0, max: 40 }).map((t) => t * 50), device: fc.integer({ min: 0, max: 4 }) }), { minLength: 2, maxLength: 10 }),
-  crashes: fc.array(fc.record({ node: fc.integer({ min: 0, max: 4 }), at: fc.integer({ min: 0, max: 2_000 }), down: fc.integer({ min: 10, max: 800 }) }), { maxLength: 2 }),
-  partition: fc.option(fc.record({ at: fc.integer({ min: 0, max: 2_000 }), length: fc.integer({ min: 50, max: 1_000 }), cut: fc.integer({ min: 1, max: 2 }) })),
-});
-
-/** The fault phases of one plan. */
-export function faultsOf(plan: { crashes: readonly { node: number; at: number; down: number }[]; partition: { at: number; length: number; cut: number } | null; n: number }, members: readonly DeviceId[]): FaultPhase[] {
-  const crashes = plan.crashes.map((c): FaultPhase => ({ kind: 'crash', node: members[c.node % plan.n]!, at: c.at, restart: c.at + c.down }));
-  const partition = plan.partition === null ? [] : [{ kind: 'partition' as const, at: plan.partition.at, until: plan.partition.at + plan.partition.length, groups: [members.slice(0, plan.partition.cut)] }];
-  return [...crashes, ...partition];
-}
 
 describe('operation lock in the simulator', () => {
   it('two requests at the same moment never both win, over many seeds', async () => {

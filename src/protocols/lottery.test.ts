@@ -2,27 +2,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { toHex } from '../core/bytes.ts';
 import { isAuraError } from '../core/errors.ts';
-import { randomIdentifier } from '../core/identifiers.ts';
-import { SeededRandom } from '../handlers/random.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import { commitmentOf, runCommitReveal } from './commit-reveal.ts';
-import { lotteryContext, runLottery, verifyLottery, type LotterySetup } from './lottery.ts';
-
-function setupOf(n: number, seed: string): { setup: LotterySetup; random: SeededRandom } {
-  const random = new SeededRandom(seed);
-  const members = Array.from({ length: n }, () => randomIdentifier('device', random));
-  return { setup: { members, session: randomIdentifier('session', random) }, random };
-}
-
-async function drawAll(n: number, seed: string, wrap?: { index: number; impl: (honest: RoleImpl) => RoleImpl }) {
-  const { setup, random } = setupOf(n, seed);
-  const transport = new MemoryTransport();
-  const results = await Promise.all(
-    setup.members.map((device, k) => runLottery(setup, { device, random: random.fork(device) }, transport, wrap?.index === k ? { roleImpl: (honest) => wrap.impl(honest) } : {})),
-  );
-  return { setup, results };
-}
+import { lotteryContext, runLottery, verifyLottery } from './lottery.ts';
+import { chiSquareUniform, drawAll, setupOf, winnerCounts } from '../../test/support/coordination.ts';
 
 /** A member that reveals a value other than the one it committed to. */
 function lyingRevealer(honest: RoleImpl): RoleImpl {
@@ -129,27 +113,6 @@ describe('lottery', () => {
     }
   });
 });
-
-/**
- * Pearson's chi-square statistic of `counts` against a uniform distribution over its cells.
- * With k cells it follows chi-square with k - 1 degrees of freedom when the draw is fair.
- */
-export function chiSquareUniform(counts: readonly number[]): number {
-  const total = counts.reduce((a, b) => a + b, 0);
-  const expected = total / counts.length;
-  return counts.reduce((sum, c) => sum + (c - expected) ** 2 / expected, 0);
-}
-
-/** Draws `seeds` lotteries among `n` members and counts the winners by member index. */
-export async function winnerCounts(n: number, seeds: number, prefix: string): Promise<number[]> {
-  const counts = new Array<number>(n).fill(0);
-  for (let s = 0; s < seeds; s++) {
-    const { setup, results } = await drawAll(n, `${prefix}-${s}`);
-    const index = setup.members.indexOf(results[0]!.winner);
-    counts[index] = (counts[index] ?? 0) + 1;
-  }
-  return counts;
-}
 
 describe('lottery fairness', () => {
   it('over 90 seeds among 3 members, the winners fit a uniform draw (chi-square, 2 degrees of freedom, below 13.82: p = 0.001)', async () => {
