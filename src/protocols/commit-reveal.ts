@@ -21,6 +21,7 @@ import { taggedDigest } from '../core/hash.ts';
 import type { DeviceId, SessionId } from '../core/identifiers.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { memberIndex, runAttemptRole } from './attempts.ts';
+import { GENESIS_EPOCH } from './epoch.ts';
 import type { RevealPayload } from './payload-types.ts';
 import { projectedProtocol, type RunOptions } from './protocol-source.ts';
 
@@ -37,6 +38,8 @@ export interface CommitRevealContext {
   readonly members: readonly DeviceId[];
   /** When set, a revealed value of any other length is a bad reveal. */
   readonly valueLength?: number;
+  /** The authority epoch the session is bound to (default the genesis epoch; see `epoch.ts`). */
+  readonly epoch?: number;
 }
 
 /** A value with the blinding that hides it in its commitment. */
@@ -141,7 +144,7 @@ export interface CommitRevealParticipant {
  * stayed silent past `receiveTimeoutMs`, or a message broke the protocol).
  */
 export async function runCommitReveal(context: CommitRevealContext, participant: CommitRevealParticipant, transport: Transport, options: RunOptions = {}): Promise<Opened & { readonly transcript: CommitRevealTranscript }> {
-  const place = { protocol: 'commit-reveal', projected: commitRevealProtocol(context.members.length), family: 'P', members: context.members, self: participant.device, session: context.session, attempt: 0 };
+  const place = { protocol: 'commit-reveal', projected: commitRevealProtocol(context.members.length), family: 'P', members: context.members, self: participant.device, session: context.session, attempt: 0, epoch: context.epoch ?? GENESIS_EPOCH };
   const outcome = await runAttemptRole<Opened & { readonly transcript: CommitRevealTranscript }>(place, (decide) => {
     const parts = commitRevealParts(context, participant.device, participant.value, participant.random);
     return {

@@ -24,6 +24,7 @@ import { physicalTime } from '../core/time.ts';
 import { runRole, type RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { memberIndex, runAttemptRole } from './attempts.ts';
+import { GENESIS_EPOCH } from './epoch.ts';
 import { SESSION_EPOCH, sessionEpochReducer } from './coordination-facts.ts';
 import { viewOf, type CoordinationJournal } from './coordination-journal.ts';
 import { lotteryParts, runLotteryAttempt, type LotteryResult } from './lottery.ts';
@@ -37,6 +38,8 @@ export interface CoordinationSetup {
   readonly scope: string;
   /** Every member, in a fixed order. */
   readonly members: readonly DeviceId[];
+  /** The authority (tree) epoch its lotteries and failovers are bound to (default the genesis epoch; see `epoch.ts`). */
+  readonly authorityEpoch?: number;
 }
 
 /** A member taking part. */
@@ -128,7 +131,7 @@ function recordEpoch(device: CoordinationDevice, scope: string, epoch: number, r
 export async function electFirst(setup: CoordinationSetup, device: CoordinationDevice, transport: Transport, options: CoordinationOptions = {}): Promise<EpochRecord> {
   const session = epochSession(setup.scope, 0, 'lottery', setup.members);
   options.placeRoles?.(session, familyPlacement(setup.members));
-  const outcome = await runLotteryAttempt({ members: setup.members, session }, device, transport, options);
+  const outcome = await runLotteryAttempt({ members: setup.members, session, epoch: setup.authorityEpoch ?? GENESIS_EPOCH }, device, transport, options);
   if (outcome.kind !== 'ok') throw permanentError('protocols.failover.disagreement', `the first lottery of ${setup.scope} ended in disagreement`, { context: { accused: outcome.accused.map((a) => a.device).join(',') } });
   return recordEpoch(device, setup.scope, 0, outcome.value);
 }
@@ -192,7 +195,7 @@ export async function runFailover(setup: CoordinationSetup, failed: EpochRecord,
   const survivors = active.filter((m) => m !== failed.coordinator);
   const session = epochSession(setup.scope, failed.epoch, 'failover', active);
   options.placeRoles?.(session, familyPlacement(survivors));
-  const place = { protocol: 'failover', projected: failoverProtocol(survivors.length), family: 'P', members: survivors, self: device.device, session, attempt: 0 };
+  const place = { protocol: 'failover', projected: failoverProtocol(survivors.length), family: 'P', members: survivors, self: device.device, session, attempt: 0, epoch: setup.authorityEpoch ?? GENESIS_EPOCH };
   const outcome = await runAttemptRole<EpochRecord>(place, (decide) => {
     const agreeing = new Set<DeviceId>([device.device]);
     const lottery = lotteryParts({ members: survivors, session }, device.device, device.random, (result) => {

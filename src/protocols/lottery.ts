@@ -24,6 +24,7 @@ import type { DeviceId, SessionId } from '../core/identifiers.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { attemptSession, memberIndex, runAttemptRole, runWithExclusion, type Accusation, type AttemptOutcome } from './attempts.ts';
+import { GENESIS_EPOCH } from './epoch.ts';
 import { commitRevealParts, openTranscript, type CommitRevealContext, type CommitRevealTranscript, type Opened } from './commit-reveal.ts';
 import type { WinnerPayload } from './payload-types.ts';
 import { projectedProtocol, type RunOptions } from './protocol-source.ts';
@@ -41,6 +42,8 @@ export interface LotterySetup {
   readonly members: readonly DeviceId[];
   /** The session (its id is bound into every commitment and the combined value). */
   readonly session: SessionId;
+  /** The authority epoch the session is bound to (default the genesis epoch; see `epoch.ts`). */
+  readonly epoch?: number;
 }
 
 /** Everything a lottery run's messages carried: what {@link verifyLottery} checks. */
@@ -161,7 +164,7 @@ export interface LotteryParticipant {
 
 /** Runs one lottery session as `participant`. */
 export function runLotteryAttempt(setup: LotterySetup, participant: LotteryParticipant, transport: Transport, options: RunOptions = {}, attempt = 0): Promise<AttemptOutcome<LotteryResult>> {
-  const place = { protocol: 'lottery', projected: lotteryProtocol(setup.members.length), family: 'P', members: setup.members, self: participant.device, session: setup.session, attempt };
+  const place = { protocol: 'lottery', projected: lotteryProtocol(setup.members.length), family: 'P', members: setup.members, self: participant.device, session: setup.session, attempt, epoch: setup.epoch ?? GENESIS_EPOCH };
   return runAttemptRole(place, (decide) => lotteryParts(setup, participant.device, participant.random, decide), transport, options);
 }
 
@@ -175,7 +178,7 @@ export async function runLottery(setup: LotterySetup, participant: LotteryPartic
   const members = setup.members.map((device) => ({ device }));
   const { value, excluded } = await runWithExclusion('lottery', members, 1, participant.device, (remaining, attempt) => {
     const devices = remaining.map((m) => m.device);
-    return runLotteryAttempt({ members: devices, session: attemptSession(setup.session, attempt, devices) }, participant, transport, options, attempt);
+    return runLotteryAttempt({ ...setup, members: devices, session: attemptSession(setup.session, attempt, devices) }, participant, transport, options, attempt);
   });
   return { ...value, disagreeing: excluded };
 }
