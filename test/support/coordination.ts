@@ -123,6 +123,17 @@ export const lockFaultPlan = fc.record({
   partition: fc.option(fc.record({ at: fc.integer({ min: 0, max: 2_000 }), length: fc.integer({ min: 50, max: 1_000 }), cut: fc.integer({ min: 1, max: 2 }) })),
 });
 
+/** Checks `numRuns` random lock plans (from fast-check seed `seed`): held leases never overlap. */
+export async function checkLockPlans(numRuns: number, seed: number): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(lockFaultPlan, async (plan) => {
+      const { intervals } = await lockScenario(plan.seed, plan.n, plan.requests.map((r) => ({ at: r.at, device: r.device % plan.n })), (members) => faultsOf(plan, members));
+      assertExclusive(intervals);
+    }),
+    { numRuns, seed },
+  );
+}
+
 /** The fault phases of one plan. */
 export function faultsOf(plan: { crashes: readonly { node: number; at: number; down: number }[]; partition: { at: number; length: number; cut: number } | null; n: number }, members: readonly DeviceId[]): FaultPhase[] {
   const crashes = plan.crashes.map((c): FaultPhase => ({ kind: 'crash', node: members[c.node % plan.n]!, at: c.at, restart: c.at + c.down }));
