@@ -42,17 +42,17 @@ export type LockRelease = Infer<typeof lockReleasePayload>;
 /** A value of {@link sessionEpochPayload}. */
 export type SessionEpochFact = Infer<typeof sessionEpochPayload>;
 
-const lockFact = <P>(typeId: string, description: string, payload: FactType<P>['payload']): FactType<P> =>
+const coordinationFact = <P>(typeId: string, description: string, payload: FactType<P>['payload']): FactType<P> =>
   defineFactType({ typeId, schemaVersion: 1, description, payload, attestations: ['device', 'threshold', 'none'], namespaces: ['authority'] });
 
 /** `coord.lock-promise@1`. */
-export const LOCK_PROMISE = lockFact('coord.lock-promise', 'a device voted for a lock lease (it votes for no other until this one ends)', lockPromisePayload);
+export const LOCK_PROMISE = coordinationFact('coord.lock-promise', 'a device voted for a lock lease (it votes for no other until this one ends)', lockPromisePayload);
 /** `coord.lock-grant@1`. */
-export const LOCK_GRANT = lockFact('coord.lock-grant', 'a device holds an account-wide lock until its lease expires or it releases it', lockGrantPayload);
+export const LOCK_GRANT = coordinationFact('coord.lock-grant', 'a device holds an account-wide lock until its lease expires or it releases it', lockGrantPayload);
 /** `coord.lock-release@1`. */
-export const LOCK_RELEASE = lockFact('coord.lock-release', 'a lock lease ended early (released by its holder, or withdrawn when refused)', lockReleasePayload);
+export const LOCK_RELEASE = coordinationFact('coord.lock-release', 'a lock lease ended early (released by its holder, or withdrawn when refused)', lockReleasePayload);
 /** `coord.session-epoch@1`. */
-export const SESSION_EPOCH = lockFact('coord.session-epoch', 'a coordination session entered a new epoch with a coordinator drawn by lottery', sessionEpochPayload);
+export const SESSION_EPOCH = coordinationFact('coord.session-epoch', 'a coordination session entered a new epoch with a coordinator drawn by lottery', sessionEpochPayload);
 
 /** Every fact type of this module, to register in a journal's registry. */
 export const COORDINATION_FACT_TYPES: readonly FactType<unknown>[] = [LOCK_PROMISE, LOCK_GRANT, LOCK_RELEASE, SESSION_EPOCH];

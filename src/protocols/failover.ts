@@ -159,7 +159,12 @@ export async function runHeartbeat(setup: CoordinationSetup, epoch: EpochRecord,
       },
       send: { Beat: () => ({ beat: { epoch: epoch.epoch, seq } }) },
     };
-    await run('Coordinator', impl);
+    try {
+      await run('Coordinator', impl);
+    } catch (error) {
+      // Its participants stopped hearing it (it was slow or cut off): they are replacing it.
+      throw permanentError('protocols.coordination.deposed', `coordinator ${device.device} of epoch ${epoch.epoch} of ${setup.scope} lost its participants`, { cause: error, context: { epoch: epoch.epoch } });
+    }
     return { kind: 'stopped' };
   }
   const impl: RoleImpl = {
