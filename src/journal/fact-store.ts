@@ -10,10 +10,10 @@
  *
  * @module
  */
-import * as dagCbor from '@ipld/dag-cbor';
 import { parseContentId, type ContentId } from '../core/content-id.ts';
 import { decodeFact, type Fact, type FactRecord } from './fact.ts';
 import type { Namespace } from './namespace.ts';
+import { TrustedCborDecoder } from './trusted-cbor.ts';
 
 /** How a scan reads facts back. */
 export interface ScanOptions {
@@ -71,6 +71,9 @@ export function readStoredFact(key: string, encoded: Uint8Array, verify: boolean
   return verify ? decodeFact(encoded, parseContentId(key)) : new TrustedFactRecord(key, encoded);
 }
 
+/** One decoder for every trusted read: decoding is synchronous, and its string cache is shared. */
+const trustedDecoder = new TrustedCborDecoder();
+
 /** A fact read from a trusted store: decoded once, its CID parsed only if asked for. */
 class TrustedFactRecord implements FactRecord {
   readonly fact: Fact;
@@ -80,7 +83,7 @@ class TrustedFactRecord implements FactRecord {
     readonly key: string,
     readonly bytes: Uint8Array,
   ) {
-    this.fact = dagCbor.decode<Fact>(bytes);
+    this.fact = trustedDecoder.decode(bytes) as Fact;
   }
 
   get id(): ContentId {
