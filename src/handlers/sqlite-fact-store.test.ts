@@ -123,3 +123,16 @@ test('scans read large namespaces in chunks and small ones through the index, wi
   }
   await store.close();
 });
+
+test('a large batch with facts repeated in it and facts already stored adds each new fact once', async () => {
+  const facts = sampleFacts(150, 'batch');
+  const store = SqliteFactStore.open(freshPath());
+  assert.equal(await store.put(facts.slice(0, 30)), 30);
+  const batch = [...facts, ...facts.slice(100, 120), ...facts.slice(10, 15)].reverse();
+  assert.equal(await store.put(batch), 120);
+  assert.equal(await store.count(), 150);
+  for (const record of facts) assert.ok(await store.has(record.key));
+  const report = await store.checkIntegrity({ deep: true });
+  assert.equal(report.ok, true);
+  await store.close();
+});

@@ -6,7 +6,7 @@
  * @module
  */
 import type { FactRecord } from '../journal/fact.ts';
-import { MAX_REPORTED_PROBLEMS, readStoredFact, storedFactProblem, type FactStore, type IntegrityReport, type ScanOptions } from '../journal/fact-store.ts';
+import { MAX_REPORTED_PROBLEMS, readStoredFact, storedFactProblem, type FactStore, type IntegrityReport, type ScanOptions, type ViewCheckpoint } from '../journal/fact-store.ts';
 import type { Namespace } from '../journal/namespace.ts';
 import { closeSqliteDatabase, integrityProblems, openSqliteDatabase, sqliteCall, type SqliteDatabase, type SqliteOptions } from './sqlite-database.ts';
 import { parseContentId, type ContentId } from '../core/content-id.ts';
@@ -39,10 +39,14 @@ export class SqliteFactStore implements FactStore {
       get: db.prepare<[number, string], Buffer>('SELECT bytes FROM facts WHERE cid_prefix = ? AND cid = ?').pluck(),
       has: db.prepare<[number, string], number>('SELECT 1 FROM facts WHERE cid_prefix = ? AND cid = ?').pluck(),
       keys: db.prepare<[number], string>('SELECT cid FROM facts WHERE namespace = ? ORDER BY cid').pluck(),
-      scan: db.prepare<[number], [string, Buffer]>('SELECT cid, bytes FROM facts WHERE namespace = ?').raw(),
-      scanType: db.prepare<[number, string], [string, Buffer]>('SELECT cid, bytes FROM facts WHERE namespace = ? AND type_id = ?').raw(),
+      scan: db.prepare<[number, number, number], [string, Buffer]>('SELECT cid, bytes FROM facts WHERE namespace = ? AND seq > ? AND seq <= ?').raw(),
+      scanType: db.prepare<[number, string, number, number], [string, Buffer]>('SELECT cid, bytes FROM facts WHERE namespace = ? AND type_id = ? AND seq > ? AND seq <= ?').raw(),
       countType: db.prepare<[number, string], number>('SELECT count(*) FROM facts WHERE namespace = ? AND type_id = ?').pluck(),
       seqSpan: db.prepare<[], [number | null, number | null]>('SELECT min(seq), max(seq) FROM facts').raw(),
+      position: db.prepare<[], number | null>('SELECT max(seq) FROM facts').pluck(),
+      saveView: db.prepare<[number, string, number, Uint8Array]>('INSERT INTO views (namespace, name, position, state) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, name) DO UPDATE SET position = excluded.position, state = excluded.state'),
+      loadView: db.prepare<[number, string], [number, Buffer]>('SELECT position, state FROM views WHERE namespace = ? AND name = ?').raw(),
+      dropViews: db.prepare('DELETE FROM views'),
       // `+namespace` keeps the planner on the row-id range instead of the namespace index.
       chunk: db.prepare<[number, number, number], ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM facts WHERE seq > ? AND seq <= ? AND +namespace = ?`).raw(),
       chunkType: db.prepare<[number, number, number, string], ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM facts WHERE seq > ? AND seq <= ? AND +namespace = ? AND +type_id = ?`).raw(),
@@ -62,6 +66,7 @@ export class SqliteFactStore implements FactStore {
       remove: db.transaction((keys: readonly string[]) => {
         let removed = 0;
         for (const key of keys) removed += this.statements.remove.run(cidPrefix(parseContentId(key)), key).changes;
+        if (removed > 0) this.statements.dropViews.run();
         return removed;
       }),
     };
@@ -115,17 +120,23 @@ export class SqliteFactStore implements FactStore {
   private scanIn(id: number, visit: (record: FactRecord) => void, options: ScanOptions): number {
     const { typeId } = options;
     const verify = options.verify ?? true;
-    const [first, last] = this.statements.seqSpan.get() ?? [null, null];
-    if (first === null || last === null) return 0;
+    const [lowest, highest] = this.statements.seqSpan.get() ?? [null, null];
+    if (lowest === null || highest === null) return 0;
+    const first = Math.max(lowest, (options.after ?? 0) + 1);
+    const last = Math.min(highest, options.through ?? highest);
     const size = typeId === undefined ? (this.statements.countIn.get(id) ?? 0) : (this.statements.countType.get(id, typeId) ?? 0);
-    if (size * 4 < last - first + 1) {
-      const rows = typeId === undefined ? this.statements.scan.iterate(id) : this.statements.scanType.iterate(id, typeId);
-      for (const [key, bytes] of rows) visit(readStoredFact(key, bytes, verify));
-      return size;
-    }
     let count = 0;
+    if (size * 4 < last - first + 1) {
+      const rows = typeId === undefined ? this.statements.scan.iterate(id, first - 1, last) : this.statements.scanType.iterate(id, typeId, first - 1, last);
+      for (const [key, bytes] of rows) {
+        visit(readStoredFact(key, bytes, verify));
+        count++;
+      }
+      return count;
+    }
     for (let after = first - 1; after < last; after += CHUNK_ROWS) {
-      const row = typeId === undefined ? this.statements.chunk.get(after, after + CHUNK_ROWS, id) : this.statements.chunkType.get(after, after + CHUNK_ROWS, id, typeId);
+      const through = Math.min(last, after + CHUNK_ROWS);
+      const row = typeId === undefined ? this.statements.chunk.get(after, through, id) : this.statements.chunkType.get(after, through, id, typeId);
       if (row !== undefined) count += visitChunk(row, visit, verify);
     }
     return count;
@@ -141,6 +152,24 @@ export class SqliteFactStore implements FactStore {
 
   async remove(keys: readonly string[]): Promise<number> {
     return this.call(() => this.transactions.remove.immediate(keys));
+  }
+
+  async position(): Promise<number> {
+    return this.call(() => this.statements.position.get() ?? 0);
+  }
+
+  async saveCheckpoint(namespace: Namespace, name: string, checkpoint: ViewCheckpoint): Promise<void> {
+    this.call(() => {
+      this.statements.saveView.run(this.namespaceIdOf(namespace, true), name, checkpoint.position, checkpoint.state);
+    });
+  }
+
+  async loadCheckpoint(namespace: Namespace, name: string): Promise<ViewCheckpoint | undefined> {
+    return this.call(() => {
+      const id = this.namespaceIdOf(namespace, false);
+      const row = id === undefined ? undefined : this.statements.loadView.get(id, name);
+      return row === undefined ? undefined : { position: row[0], state: new Uint8Array(row[1]) };
+    });
   }
 
   async checkIntegrity(options: { readonly deep?: boolean } = {}): Promise<IntegrityReport> {
