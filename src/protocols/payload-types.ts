@@ -67,6 +67,47 @@ export type FrostCommitmentPayload = Infer<typeof frostCommitmentSchema>;
 /** `frost.Share`: a signature share `z_i` (32-byte scalar). */
 export const frostShareSchema = bytes(32);
 
+/** `coord.Reveal`: a committed value and the blinding that hides it (commit-reveal, `commit-reveal.ts`). */
+export const revealSchema = record({ value: bytesUpTo(1024), blinding: bytes(32) });
+/** A value of `coord.Reveal`. */
+export type RevealPayload = Infer<typeof revealSchema>;
+
+/** `coord.Winner`: the lottery winner a participant computed (its member index) and the combined randomness. */
+export const winnerSchema = record({ winner: uint(MAX_MEMBERS), combined: bytes(32) });
+/** A value of `coord.Winner`. */
+export type WinnerPayload = Infer<typeof winnerSchema>;
+
+/** `lock.Request`: which lock, the lease asked for (16 random bytes naming it) and its length. */
+export const lockRequestSchema = record({ lock: text(128), lease: bytes(16), leaseMs: uint(2 ** 32) });
+/** `lock.Vote`: a member's answer to one lease request. */
+export const lockVoteSchema = record({ lease: bytes(16), granted: bool });
+/** `lock.Grant`: the lease won, and the members whose votes won it. */
+export const lockGrantSchema = record({ lease: bytes(16), voters: list(text(64), MAX_MEMBERS) });
+/** `lock.Release`: a lease ended (released by its holder, or withdrawn when refused). */
+export const lockReleaseSchema = record({ lease: bytes(16) });
+
+/** `coord.Beat`: a coordinator's heartbeat in session epoch `epoch`. */
+export const beatSchema = record({ epoch: uint(), seq: uint() });
+/** `coord.Suspect`: the sender holds that `coordinator`, leading session epoch `epoch`, failed. */
+export const suspectSchema = record({ epoch: uint(), coordinator: text(64) });
+
+/** Most bytes of one encoded reconciliation message in a sync session (a round's ranges and CID lists). */
+export const MAX_RANGES_BYTES = 4 << 20;
+/** Most bytes of one fact carried by a sync session. */
+export const MAX_SYNC_FACT_BYTES = 64 << 10;
+/** Most facts, and most wanted CIDs, one sync message carries; the rest wait for the next session. */
+export const MAX_SYNC_FACTS = 4096;
+
+/** `sync.Open`: the namespace to reconcile and the opener's first reconciliation round (its digest). */
+export const syncOpenSchema = record({ namespace: text(128), ranges: bytesUpTo(MAX_RANGES_BYTES) });
+/** A value of `sync.Open`. */
+export type SyncOpenPayload = Infer<typeof syncOpenSchema>;
+
+/** `sync.Delta`: facts the sender found the receiver lacks (canonical bytes), and CIDs it lacks itself. */
+export const syncDeltaSchema = record({ facts: list(bytesUpTo(MAX_SYNC_FACT_BYTES), MAX_SYNC_FACTS), want: list(bytesUpTo(64), MAX_SYNC_FACTS) });
+/** A value of `sync.Delta`. */
+export type SyncDeltaPayload = Infer<typeof syncDeltaSchema>;
+
 /** A codec that accepts exactly the values `schema` accepts, unchanged, in both directions. */
 export function schemaCodec(name: string, schema: Schema<unknown>): TypeCodec {
   const check = (value: unknown): CanonicalValue => {
@@ -84,7 +125,17 @@ export const PROTOCOL_TYPES: TypeRegistry = new TypeRegistry()
   .register('dkg.Verdict', schemaCodec('dkg.Verdict', dkgVerdictSchema))
   .register('frost.Commitment', schemaCodec('frost.Commitment', frostCommitmentSchema))
   .register('frost.Share', schemaCodec('frost.Share', frostShareSchema))
-  .register('hpke.SealedBox', schemaCodec('hpke.SealedBox', sealedBoxSchema));
+  .register('hpke.SealedBox', schemaCodec('hpke.SealedBox', sealedBoxSchema))
+  .register('coord.Reveal', schemaCodec('coord.Reveal', revealSchema))
+  .register('coord.Winner', schemaCodec('coord.Winner', winnerSchema))
+  .register('lock.Request', schemaCodec('lock.Request', lockRequestSchema))
+  .register('lock.Vote', schemaCodec('lock.Vote', lockVoteSchema))
+  .register('lock.Grant', schemaCodec('lock.Grant', lockGrantSchema))
+  .register('lock.Release', schemaCodec('lock.Release', lockReleaseSchema))
+  .register('coord.Beat', schemaCodec('coord.Beat', beatSchema))
+  .register('coord.Suspect', schemaCodec('coord.Suspect', suspectSchema))
+  .register('sync.Open', schemaCodec('sync.Open', syncOpenSchema))
+  .register('sync.Delta', schemaCodec('sync.Delta', syncDeltaSchema));
 
 /** `protocols.Named`: a device a protocol names, and why (a requester telling members whom it excludes). */
 export const namedSchema = record({ device: identifier('device'), reason: literal(...ACCUSATION_REASONS) });

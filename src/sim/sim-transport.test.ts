@@ -34,6 +34,27 @@ test('frames cross the simulated network in virtual time; early frames are held,
   assert.match(sim.trace?.events.map((event) => JSON.stringify(event)).join('\n') ?? '', /"label":"Hello"/);
 });
 
+test('a frame of a session the node joins later waits for it, even while another session is open', async () => {
+  const later = randomIdentifier('session', new SeededRandom('sim-transport-later'));
+  const sim = new Simulation({ seed: 3 });
+  const transport = new SimTransport(sim);
+  const got: string[] = [];
+  const receiver = (name: string) => ({ deliver: (arrived: Frame) => void got.push(`${name}:${arrived.session === later ? 'later' : 'first'}`), fail: () => undefined });
+  sim.addNode('A', (node) => {
+    transport.listen(node);
+    transport.open(session, 'A', receiver('A-first'));
+    transport.open(later, 'A', receiver('A-later')).send({ ...frame(0), session: later });
+  });
+  sim.addNode('B', (node) => {
+    transport.listen(node);
+    transport.open(session, 'B', receiver('B-first'));
+    // B joins the later session only after A's frame of it arrived.
+    node.after(50, () => transport.open(later, 'B', receiver('B-later')));
+  });
+  await sim.run();
+  assert.deepEqual(got, ['B-later:later']);
+});
+
 test('bytes that are no frame fail the port open on that node', async () => {
   const sim = new Simulation({ seed: 2 });
   const transport = new SimTransport(sim);
@@ -57,4 +78,28 @@ test('a role opening twice in one session is refused', () => {
   const receiver = { deliver: () => undefined, fail: () => undefined };
   transport.open(session, 'A', receiver);
   assert.throws(() => transport.open(session, 'A', receiver), /transport\.already-open|already has a port/);
+});
+
+test('with a placement, one node plays different roles in different sessions', async () => {
+  const other = randomIdentifier('session', new SeededRandom('sim-transport-2'));
+  // In `session` node alice plays A and bob plays B; in `other` it is the other way round.
+  const placement = (s: string, role: string) => ((s === session) === (role === 'A') ? 'alice' : 'bob');
+  const sim = new Simulation({ seed: 4 });
+  const transport = new SimTransport(sim, undefined, placement);
+  const got: string[] = [];
+  const receiver = (where: string) => ({ deliver: (arrived: Frame) => void got.push(`${where} got ${arrived.kind === 'message' ? arrived.label : 'abort'} in ${arrived.session === session ? 'session' : 'other'}`), fail: () => undefined });
+  sim.addNode('alice', (node) => {
+    transport.listen(node);
+    const port = transport.open(session, 'A', receiver('alice'));
+    transport.open(other, 'B', receiver('alice'));
+    port.send(frame(0));
+  });
+  sim.addNode('bob', (node) => {
+    transport.listen(node);
+    transport.open(session, 'B', receiver('bob'));
+    const port = transport.open(other, 'A', receiver('bob'));
+    port.send({ ...frame(0), session: other });
+  });
+  await sim.run();
+  assert.deepEqual(got.sort(), ['alice got Hello in other', 'bob got Hello in session']);
 });
