@@ -85,6 +85,7 @@ function serveConnection(socket: Socket, handler: ControlHandler): void {
       .finally(() => socket.end());
   });
   socket.on('error', () => undefined); // the client went away: nothing to answer
+  lines.on('error', () => undefined); // the same error, seen through the line reader
 }
 
 /**
@@ -107,17 +108,20 @@ export function callControl(dir: string, request: ControlRequest, onEvent: (even
       if ('error' in outcome) reject(outcome.error);
       else resolve(outcome.result);
     };
-    socket.on('connect', () => {
-      connected = true;
-      socket.write(JSON.stringify(request) + '\n');
-    });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       // A socket file with nobody listening is left by a node that crashed: there is no node.
       const noNode = !connected && (error.code === 'ECONNREFUSED' || error.code === 'ENOENT');
       settle(noNode ? { result: undefined } : { error: toAuraError(error, 'agent.control-failed') });
     });
-    const lines = createInterface({ input: socket });
-    lines.on('line', (line) => {
+    socket.on('connect', () => {
+      connected = true;
+      socket.write(JSON.stringify(request) + '\n');
+      // Lines are read once connected: before that, the socket's errors are the connect's.
+      createInterface({ input: socket }).on('line', (line) => {
+        answer(line);
+      });
+    });
+    const answer = (line: string): void => {
       let message: Record<string, unknown>;
       try {
         message = JSON.parse(line) as Record<string, unknown>;
@@ -128,7 +132,7 @@ export function callControl(dir: string, request: ControlRequest, onEvent: (even
       if (message.result !== undefined) settle({ result: message.result as Record<string, unknown> });
       else if (message.error !== undefined) settle({ error: rebuildError(message.error) });
       else onEvent(message);
-    });
+    };
     socket.on('close', () => {
       settle({ error: permanentError('agent.control-closed', `the node at ${path} closed the connection without an answer`) });
     });
