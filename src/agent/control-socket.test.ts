@@ -8,7 +8,7 @@ import { callControl, controlSocketPath, serveControl } from './control-socket.t
 
 test('a request reaches the node, its events stream back, then its result or its error', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'aura-control-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => { rmSync(dir, { recursive: true, force: true }); });
   const server = await serveControl(dir, async (request, event) => {
     if (request.op === 'fail') throw permanentError('agent.test-failure', 'asked to fail');
     event({ event: 'step', n: 1 });
@@ -27,7 +27,7 @@ test('a request reaches the node, its events stream back, then its result or its
 
 test('a socket file with nobody listening (a crashed node) means no node', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'aura-control-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => { rmSync(dir, { recursive: true, force: true }); });
   writeFileSync(controlSocketPath(dir), '');
   assert.equal(await callControl(dir, { op: 'status' }), undefined);
   const server = await serveControl(dir, () => Promise.resolve({ ok: true }));

@@ -13,7 +13,7 @@ function tempDir(): string {
 
 test('a held lock refuses a second opener, naming the process; released, it can be taken again', (t) => {
   const dir = tempDir();
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => { rmSync(dir, { recursive: true, force: true }); });
   const lock = lockDir(dir);
   assert.equal(lockOwner(lock.path), process.pid);
   assert.throws(() => lockDir(dir), (e) => isAuraError(e, 'agent.locked') && e.message.includes(String(process.pid)));
@@ -24,7 +24,7 @@ test('a held lock refuses a second opener, naming the process; released, it can 
 
 test('a lock left by a process that is gone is stale and taken over', (t) => {
   const dir = tempDir();
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => { rmSync(dir, { recursive: true, force: true }); });
   const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   writeFileSync(join(dir, LOCK_FILE), `${gone.stdout}\n`);
   const lock = lockDir(dir);

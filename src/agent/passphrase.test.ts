@@ -8,7 +8,7 @@ import { PASSPHRASE_ENV, readPassphrase } from './passphrase.ts';
 
 test('the passphrase comes from the file first, then the environment; with neither and no terminal it is refused', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'aura-pass-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => { rmSync(dir, { recursive: true, force: true }); });
   const file = join(dir, 'pass');
   writeFileSync(file, 'from file\nsecond line\n');
   assert.equal(await readPassphrase({ file, env: { [PASSPHRASE_ENV]: 'from env' } }), 'from file');
