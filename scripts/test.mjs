@@ -1,6 +1,6 @@
 // Runs every *.test.ts file under src/, test/ and examples/ with node:test (through tsx).
 // Node 20's --test takes no globs, so the files are listed here. AURA_LONG=1 also runs *.long.test.ts;
-// `npm test -- FILE...` runs only the named files (after the type-check and lint).
+// `npm test -- PATH...` runs only the named files and folders (after the type-check and lint).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -25,6 +25,6 @@ function testFiles(dir) {
 }
 
 const requested = process.argv.slice(2);
-const files = requested.length > 0 ? requested : roots.flatMap(testFiles).sort();
+const files = (requested.length > 0 ? requested : roots).flatMap((path) => (statSync(path).isDirectory() ? testFiles(path) : [path])).sort();
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -34,6 +34,15 @@ test('multicast, broadcast, scatter and gather become single messages', () => {
   assert.deepEqual(gathered.map((node) => (node.kind === 'msg' ? node.gather?.quorum : undefined)), [1, 1]);
 });
 
+test('a gather quorum may be a protocol parameter, given at instantiation', () => {
+  const text = 'protocol Q(N, T) { roles: A, W[N]; A -> W[*]: Ask; W[*][quorum = T] -> A: V; }';
+  const { protocol } = instance(text, { N: 4, T: 3 });
+  const gathered = protocol?.body.filter((node) => node.kind === 'msg' && node.gather !== null) ?? [];
+  assert.deepEqual(gathered.map((node) => (node.kind === 'msg' ? node.gather?.quorum : undefined)), [3, 3, 3, 3]);
+  assert.match(JSON.stringify(instance(text, { N: 2, T: 3 }).diagnostics), /E021/, 'a quorum above the gather size is refused');
+  assert.match(JSON.stringify(instance(text, { N: 2 }).diagnostics), /Parameter `T` has no value/);
+});
+
 test('loop (count) repeats, loop (decides) becomes rec and choice, call inlines with renaming', () => {
   const { protocol } = instance('protocol S { roles: X, Y; X -> Y: Sub; } protocol P { roles: A, B; loop (count: 2) { A -> B: T; } loop (decides: B) { B -> A: M; } call S(X as B, Y as A); }');
   const body = protocol?.body ?? [];

@@ -268,7 +268,9 @@ class InstanceBuilder {
       }
       const members = senders.filter((sender) => sender !== receiver);
       const quorumValue = annotations['quorum'];
-      const quorum = typeof quorumValue === 'number' ? quorumValue : members.length;
+      // A parameter (`[quorum = T]`) takes its value from the instance; an unknown one is reported by `param`.
+      const quorum = typeof quorumValue === 'number' ? quorumValue : typeof quorumValue === 'string' ? this.param(quorumValue, file, statement.span) : members.length;
+      if (quorum === null) return;
       if (quorum < 1 || quorum > members.length) {
         this.report('E021', file, statement.span, `The quorum ${quorum} is not between 1 and the ${members.length} members of the gather.`, `Use a quorum from 1 to ${members.length}.`);
         return;

@@ -21,7 +21,7 @@ const KNOWN_ANNOTATIONS: Readonly<Record<string, (value: Value) => string | null
   journal_facts: (value) => (value.kind === 'string' ? null : 'a string naming the fact committed with the send'),
   leak: (value) => (isObserverClass(value) || (value.kind === 'tuple' && value.items.every(isObserverClass)) ? null : 'an observer class or a tuple of them'),
   timeout_ms: (value) => (value.kind === 'int' ? null : 'an integer number of milliseconds'),
-  quorum: (value) => (value.kind === 'int' && value.value >= 1 ? null : 'a positive integer'),
+  quorum: (value) => ((value.kind === 'int' && value.value >= 1) || value.kind === 'ident' ? null : 'a positive integer or a protocol parameter'),
 };
 
 function isObserverClass(value: Value): boolean {

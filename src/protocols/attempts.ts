@@ -12,6 +12,7 @@ import { deriveIdentifier, type DeviceId, type SessionId } from '../core/identif
 import type { ProjectedProtocol } from '../choreo/local-type.ts';
 import { runRole, type RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
+import { bindEpoch } from './epoch.ts';
 import { PROTOCOL_TYPES, type AccusationPayload } from './payload-types.ts';
 import { familyRole, runOptions, type RunOptions } from './protocol-source.ts';
 
@@ -98,24 +99,27 @@ export interface AttemptPlace {
   readonly session: SessionId;
   /** Which attempt (0 first). */
   readonly attempt: number;
+  /** The authority epoch the session is bound to (every message carries it, see `epoch.ts`). */
+  readonly epoch: number;  /** The role played when it is not `self`'s family member (a requester outside the family). */
+  readonly role?: string;
 }
 
 /**
  * Runs member `place.self`'s role in one attempt, with the role logic `build` makes (it calls
- * `decide` at the choreography's `Decide` step), and returns the decision. Errors:
+ * `decide` at the choreography's `Decide` step), bound to `place.epoch`, and returns the decision. Errors:
  * `protocols.<protocol>.not-a-member`, `protocols.<protocol>.aborted`.
  */
 export async function runAttemptRole<T>(place: AttemptPlace, build: (decide: (outcome: AttemptOutcome<T>) => void) => RoleImpl, transport: Transport, options: RunOptions): Promise<AttemptOutcome<T>> {
   const { protocol, members, self, attempt } = place;
   const index = members.indexOf(self);
-  if (index < 0) throw permanentError(`protocols.${protocol}.not-a-member`, `device ${self} is not a member of this ${protocol} session`);
+  if (place.role === undefined && index < 0) throw permanentError(`protocols.${protocol}.not-a-member`, `device ${self} is not a member of this ${protocol} session`);
   let decided: AttemptOutcome<T> | undefined;
   const honest = build((outcome) => {
     decided = outcome;
   });
-  const impl = options.roleImpl === undefined ? honest : options.roleImpl(honest, attempt);
+  const impl = bindEpoch(options.roleImpl === undefined ? honest : options.roleImpl(honest, attempt), place.epoch);
   try {
-    await runRole(place.projected, familyRole(place.family, index), impl, transport, { ...runOptions(options), session: place.session, types: PROTOCOL_TYPES });
+    await runRole(place.projected, place.role ?? familyRole(place.family, index), impl, transport, { ...runOptions(options), session: place.session, types: PROTOCOL_TYPES });
   } catch (error) {
     throw abortedError(protocol, attempt, members, self, error);
   }

@@ -25,6 +25,7 @@ import { deviceParticipantId, type ParticipantId } from '../crypto/participant.t
 import type { RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { type AccusationPayload, type DkgRevealPayload, type DkgRound1Payload, type DkgVerdictPayload, type SealedBoxPayload } from './payload-types.ts';
+import { GENESIS_EPOCH, epochSession } from './epoch.ts';
 import { attemptSession, memberIndex, runAttemptRole, runWithExclusion, type Accusation, type AttemptOutcome } from './attempts.ts';
 import { projectedProtocol, type RunOptions } from './protocol-source.ts';
 
@@ -42,8 +43,10 @@ export interface DkgSetup {
   readonly members: readonly DkgMember[];
   /** Signers needed afterwards. */
   readonly threshold: number;
-  /** The first attempt's session; later attempts derive theirs from it. */
+  /** The agreed session; the attempts' sessions derive from it and the epoch. */
   readonly session: SessionId;
+  /** The authority epoch the DKG is bound to (default {@link GENESIS_EPOCH}: a new authority). */
+  readonly epoch?: number;
 }
 
 /** One device's own inputs. */
@@ -265,10 +268,10 @@ function judgeVerdicts(state: RoleState): Accusation[] {
   return [...accused.values()];
 }
 
-/** Runs one attempt of the DKG as member `device` over `transport`. */
+/** Runs one attempt of the DKG as member `device` over `transport`, in `setup.session` itself. */
 export function runDkgAttempt(setup: DkgSetup, device: DkgDevice, transport: Transport, options: DkgRunOptions = {}, attempt = 0): Promise<DkgAttempt> {
   const members = setup.members.map((m) => m.device);
-  const place = { protocol: 'dkg', projected: dkgProtocol(members.length), family: 'P', members, self: device.device, session: setup.session, attempt };
+  const place = { protocol: 'dkg', projected: dkgProtocol(members.length), family: 'P', members, self: device.device, session: setup.session, attempt, epoch: setup.epoch ?? GENESIS_EPOCH };
   return runAttemptRole(place, (decide) => dkgRoleImpl(setup, device, decide), transport, options);
 }
 
@@ -279,8 +282,9 @@ export function runDkgAttempt(setup: DkgSetup, device: DkgDevice, transport: Tra
  * `protocols.dkg.aborted` when a session stops (a crashed or silent member, a protocol violation).
  */
 export async function runDkgDevice(setup: DkgSetup, device: DkgDevice, transport: Transport, options: DkgRunOptions = {}): Promise<{ readonly result: DkgResult; readonly excluded: readonly Accusation[] }> {
+  const base = epochSession(setup.session, setup.epoch ?? GENESIS_EPOCH);
   const { value, excluded } = await runWithExclusion('dkg', setup.members, setup.threshold, device.device, (members, attempt) =>
-    runDkgAttempt({ ...setup, members, session: attemptSession(setup.session, attempt, members.map((m) => m.device)) }, device, transport, options, attempt),
+    runDkgAttempt({ ...setup, members, session: attemptSession(base, attempt, members.map((m) => m.device)) }, device, transport, options, attempt),
   );
   return { result: value, excluded };
 }

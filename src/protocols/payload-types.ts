@@ -10,7 +10,7 @@
  */
 import type { CanonicalValue } from '../core/canonical.ts';
 import { permanentError } from '../core/errors.ts';
-import { bytes, bytesUpTo, list, literal, record, text, type Infer, type Schema } from '../journal/schema.ts';
+import { bytes, bytesUpTo, identifier, list, literal, record, text, type Infer, type Schema } from '../journal/schema.ts';
 import { TypeRegistry, type TypeCodec } from '../runtime/payload-codec.ts';
 
 /** Most members a protocol session admits (the language's family limit is larger). */
@@ -85,3 +85,10 @@ export const PROTOCOL_TYPES: TypeRegistry = new TypeRegistry()
   .register('frost.Commitment', schemaCodec('frost.Commitment', frostCommitmentSchema))
   .register('frost.Share', schemaCodec('frost.Share', frostShareSchema))
   .register('hpke.SealedBox', schemaCodec('hpke.SealedBox', sealedBoxSchema));
+
+/** `protocols.Named`: a device a protocol names, and why (a requester telling members whom it excludes). */
+export const namedSchema = record({ device: identifier('device'), reason: literal(...ACCUSATION_REASONS) });
+/** A value of `protocols.Named`. */
+export type NamedPayload = Infer<typeof namedSchema>;
+
+PROTOCOL_TYPES.register('protocols.Named', schemaCodec('protocols.Named', namedSchema));

@@ -24,6 +24,7 @@ import { deviceParticipantId, type ParticipantId } from '../crypto/participant.t
 import { verifyStrict } from '../crypto/signature.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
+import { GENESIS_EPOCH, epochSession } from './epoch.ts';
 import { attemptSession, memberIndex, runAttemptRole, runWithExclusion, type Accusation, type AttemptOutcome } from './attempts.ts';
 import { type AccusationPayload, type FrostCommitmentPayload } from './payload-types.ts';
 import { projectedProtocol, type RunOptions } from './protocol-source.ts';
@@ -34,8 +35,10 @@ export interface SigningSetup {
   readonly signers: readonly DeviceId[];
   /** The group key and verifying shares. */
   readonly publicKeyPackage: PublicKeyPackage;
-  /** The first attempt's session. */
+  /** The agreed session; the attempts' sessions derive from it and the epoch. */
   readonly session: SessionId;
+  /** The authority epoch the signing is bound to (default {@link GENESIS_EPOCH}). */
+  readonly epoch?: number;
 }
 
 /** One signer's own inputs. */
@@ -166,23 +169,26 @@ function pointsDecode(commitment: FrostCommitmentPayload): boolean {
   }
 }
 
-/** Runs one signing attempt as `signer` over `transport`. */
+/** Runs one signing attempt as `signer` over `transport`, in `setup.session` itself. */
 export function runSigningAttempt(setup: SigningSetup, signer: Signer, transport: Transport, options: RunOptions = {}, attempt = 0): Promise<AttemptOutcome<Uint8Array>> {
-  const place = { protocol: 'sign', projected: signProtocol(setup.signers.length), family: 'S', members: setup.signers, self: signer.device, session: setup.session, attempt };
+  const place = { protocol: 'sign', projected: signProtocol(setup.signers.length), family: 'S', members: setup.signers, self: signer.device, session: setup.session, attempt, epoch: setup.epoch ?? GENESIS_EPOCH };
   return runAttemptRole(place, (decide) => signRoleImpl(setup, signer, decide), transport, options);
 }
 
 /**
  * Signs `signer.message` with the other signers of `setup`: a valid RFC 8032 signature under the
  * group key, the same at every honest signer. A signer whose share or commitment is bad is named
- * and excluded, and the rest retry. Errors: `protocols.sign.excluded`, `protocols.sign.too-few`
- * (fewer than t signers remain), `protocols.sign.aborted` (a session stopped).
+ * and excluded, and the rest retry. Every session is bound to `setup.epoch` (its id derives from it,
+ * and a message of another epoch stops it). Errors: `protocols.sign.excluded`,
+ * `protocols.sign.too-few` (fewer than t signers remain), `protocols.sign.aborted` (a session
+ * stopped; `context.code` says why, e.g. `protocols.stale-epoch`).
  */
 export async function runSigningDevice(setup: SigningSetup, signer: Signer, transport: Transport, options: RunOptions = {}): Promise<{ readonly signature: Uint8Array; readonly excluded: readonly Accusation[] }> {
   const members = setup.signers.map((device) => ({ device }));
+  const base = epochSession(setup.session, setup.epoch ?? GENESIS_EPOCH);
   const { value, excluded } = await runWithExclusion('sign', members, setup.publicKeyPackage.threshold, signer.device, (remaining, attempt) => {
     const signers = remaining.map((m) => m.device);
-    return runSigningAttempt({ ...setup, signers, session: attemptSession(setup.session, attempt, signers) }, signer, transport, options, attempt);
+    return runSigningAttempt({ ...setup, signers, session: attemptSession(base, attempt, signers) }, signer, transport, options, attempt);
   });
   return { signature: value, excluded };
 }

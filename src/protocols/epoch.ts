@@ -1,0 +1,73 @@
+/**
+ * Session epochs (issue 9 item 6): every threshold-protocol session is bound to the authority's
+ * epoch, the epoch of its commitment tree (`tree.op` facts, `src/journal/tree-reduce.ts`).
+ *
+ * - The session id is derived from the agreed session and the epoch ({@link epochSession}:
+ *   `deriveIdentifier("session", { base, epoch })`), so devices at different epochs never share a
+ *   session.
+ * - Every message of the protocols of this folder carries `epoch: u64` (it is in each
+ *   `.choreo` message), stamped on send and checked on receipt by {@link bindEpoch}: a message of
+ *   an older epoch is `protocols.stale-epoch`, one of a newer epoch `protocols.newer-epoch` (this
+ *   device is behind: it must catch up on its authority's journal); both name the two epochs.
+ *   The error stops the session (`protocols.<name>.aborted`, its `context.code` the epoch error).
+ * - Finishing a membership change bumps the epoch: the change's tree operations end with
+ *   `rotateEpoch`, signed by the group ({@link membershipChangeDrafts}, {@link attestMembershipChange}).
+ *
+ * @module
+ */
+import { permanentError } from '../core/errors.ts';
+import { deriveIdentifier, type SessionId } from '../core/identifiers.ts';
+import type { RoleName } from '../choreo/local-type.ts';
+import type { TreeOp } from '../journal/commitment-tree.ts';
+import type { RoleImpl } from '../runtime/run-role.ts';
+
+/** The epoch of a new authority (the genesis tree's). */
+export const GENESIS_EPOCH = 0;
+
+/** The tree operation that ends a membership change: the next epoch begins. */
+export const ROTATE_EPOCH: TreeOp = { kind: 'rotateEpoch' };
+
+/** The session bound to `epoch` for an agreed session `base`. */
+export function epochSession(base: SessionId, epoch: number): SessionId {
+  return deriveIdentifier('session', { base, epoch });
+}
+
+/**
+ * Checks the epoch a message carries against the session's. Errors: `protocols.stale-epoch`
+ * (the message is from an older epoch), `protocols.newer-epoch` (this device is behind), and
+ * `protocols.bad-payload` when the message carries no epoch.
+ */
+export function checkMessageEpoch(payload: unknown, epoch: number, from: RoleName): void {
+  const carried = typeof payload === 'object' && payload !== null ? (payload as { epoch?: unknown }).epoch : undefined;
+  if (typeof carried !== 'number') throw permanentError('protocols.bad-payload', `the message from ${from} carries no epoch`, { context: { from } });
+  if (carried === epoch) return;
+  const context = { from, epoch, messageEpoch: carried };
+  if (carried < epoch) throw permanentError('protocols.stale-epoch', `a message of epoch ${carried} from ${from} reached a session of epoch ${epoch}: it is stale`, { context });
+  throw permanentError('protocols.newer-epoch', `a message of epoch ${carried} from ${from} reached a session of epoch ${epoch}: this device is behind its authority`, { context });
+}
+
+/**
+ * `impl` bound to `epoch`: every payload it sends also carries `epoch`, and every payload it
+ * receives must carry `epoch` ({@link checkMessageEpoch}) before `impl` sees it.
+ */
+export function bindEpoch(impl: RoleImpl, epoch: number): RoleImpl {
+  const send = Object.fromEntries(
+    Object.entries(impl.send ?? {}).map(([label, handler]) => [
+      label,
+      (to: RoleName) => {
+        const payload = handler(to);
+        return payload instanceof Promise ? payload.then((p: object) => ({ ...p, epoch })) : { ...(payload as object), epoch };
+      },
+    ]),
+  );
+  const recv = Object.fromEntries(
+    Object.entries(impl.recv ?? {}).map(([label, handler]) => [
+      label,
+      (payload: unknown, from: RoleName) => {
+        checkMessageEpoch(payload, epoch, from);
+        return handler?.(payload, from);
+      },
+    ]),
+  );
+  return { ...impl, send, recv };
+}
