@@ -1,14 +1,12 @@
 /**
- * Creating an authority: N new devices, each started as a libp2p node on loopback, run the DKG
- * among themselves (`runDkgDevice` of `src/protocols/dkg.ts`, over real connections), then sign
- * the genesis facts of the authority's journal with the new group key (one FROST signing session
- * each, `runSigningDevice`), and each gets its device directory: config, encrypted key store with
- * its share, and the journal.
+ * Creating an authority: N new devices, each started as a libp2p node on loopback, establish the
+ * authority among themselves over real connections (`establishAuthority` of
+ * `src/protocols/authority.ts`: the DKG, then the genesis facts signed by the new group), and each
+ * gets its device directory: config, encrypted key store with its share, and the journal.
  *
  * Nothing is written until both protocols finished, and the directories are built under a
  * staging directory and renamed into place at the end, so an interrupted creation (Ctrl-C, a
- * failed protocol) leaves no half-made device directory behind. The authority id is derived from
- * the group key (`deriveIdentifier("authority", { groupKey })`).
+ * failed protocol) leaves no half-made device directory behind.
  *
  * Source: issue 11 item 2 (`aura init`).
  *
@@ -18,21 +16,17 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
-import { deriveIdentifier, randomIdentifier, type AuthorityId, type DeviceId, type SessionId } from '../core/identifiers.ts';
+import { randomIdentifier, type AuthorityId, type DeviceId } from '../core/identifiers.ts';
 import { hpkeKeyPairFromSeed } from '../crypto/hpke.ts';
-import type { KeyShare } from '../crypto/key-share.ts';
 import type { ScryptParams } from '../crypto/key-store-format.ts';
 import { ed25519PublicKey } from '../crypto/signature.ts';
-import type { FactRecord } from '../journal/fact.ts';
+import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { introduce, startNetworkDevice, type NetworkDevice } from '../handlers/network/network-device.ts';
-import { ChannelTransport } from '../runtime/channel-transport.ts';
 import type { RoleObserver } from '../runtime/role-event.ts';
-import { runDkgDevice } from '../protocols/dkg.ts';
-import { familyRole } from '../protocols/protocol-source.ts';
-import { runSigningDevice } from '../protocols/sign.ts';
-import { attestedFact, chainedDrafts, genesisOps, thresholdTranscript } from './authority-journal.ts';
+import { establishAuthority, type EstablishedAuthority } from '../protocols/authority.ts';
 import type { ApprovalPolicy, DeviceConfig, MemberConfig } from './device-config.ts';
 import { checkFreshDir, createDeviceDir } from './device-dir.ts';
+import { familyRoles, SessionGroups } from './session-groups.ts';
 
 /** Most devices `aura init` creates at once. */
 export const MAX_INIT_DEVICES = 16;
@@ -81,7 +75,7 @@ interface LocalDevice {
   readonly hpkeSeed: Uint8Array;
   readonly hpke: { readonly secretKey: Uint8Array; readonly publicKey: Uint8Array };
   readonly network: NetworkDevice;
-  readonly transport: ChannelTransport;
+  readonly sessions: SessionGroups;
 }
 
 /** Checks N and t. Error: `agent.bad-group`. */
@@ -101,16 +95,15 @@ export async function createAuthority(spec: CreateAuthority): Promise<CreatedAut
   spec.signal?.addEventListener('abort', abort);
   try {
     say(`started ${devices.length} device nodes on loopback: ${devices.map((d) => `${d.name} ${String(d.network.addresses()[0])}`).join(', ')}`);
-    const shares = await runDkg(spec, devices, say);
-    const groupKey = shares[0]!.publicKeyPackage.groupPublicKey; // at least one device
-    const authority = deriveIdentifier('authority', { groupKey });
-    say(`DKG done: group key ${Buffer.from(groupKey).toString('hex')}`);
-    const facts = await signGenesis(spec, devices, shares, authority, say);
+    const established = await establish(spec, devices, say);
     checkNotAborted(spec.signal);
+    const first = established[0]!; // at least one device
+    const groupKey = first.publicKeyPackage.groupPublicKey;
+    say(`authority ${first.authority}: group key ${Buffer.from(groupKey).toString('hex')}, ${first.facts.length} genesis facts signed by the group`);
     const members: MemberConfig[] = devices.map((d) => ({ name: d.name, device: d.network.device, address: String(d.network.addresses()[0]), hpkePublicKey: d.hpke.publicKey }));
     await stopAll(devices);
-    await writeDirs(spec, devices, shares, members, { authority, groupKey, facts });
-    return { authority, groupKey, devices: members.map((m) => ({ name: m.name, device: m.device, dir: join(spec.dir, m.name), address: m.address })), facts: facts.length };
+    await writeDirs(spec, devices, established, members);
+    return { authority: first.authority, groupKey, devices: members.map((m) => ({ name: m.name, device: m.device, dir: join(spec.dir, m.name), address: m.address })), facts: first.facts.length };
   } finally {
     spec.signal?.removeEventListener('abort', abort);
     await stopAll(devices);
@@ -124,7 +117,7 @@ async function startDevices(spec: CreateAuthority): Promise<LocalDevice[]> {
       const deviceKey = spec.random.randomBytes(32);
       const hpkeSeed = spec.random.randomBytes(32);
       const network = await startNetworkDevice({ deviceKey, time: spec.time, random: spec.random });
-      devices.push({ name: `device-${k}`, deviceKey, hpkeSeed, hpke: await hpkeKeyPairFromSeed(hpkeSeed), network, transport: new ChannelTransport(network.transport) });
+      devices.push({ name: `device-${k}`, deviceKey, hpkeSeed, hpke: await hpkeKeyPairFromSeed(hpkeSeed), network, sessions: new SessionGroups(network.transport) });
     }
   } catch (error) {
     await stopAll(devices);
@@ -136,44 +129,24 @@ async function startDevices(spec: CreateAuthority): Promise<LocalDevice[]> {
   return devices;
 }
 
-async function runDkg(spec: CreateAuthority, devices: readonly LocalDevice[], say: (line: string) => void): Promise<KeyShare[]> {
+/** Runs `establishAuthority` at every device, each over its own node, in one session group. */
+async function establish(spec: CreateAuthority, devices: readonly LocalDevice[], say: (line: string) => void): Promise<EstablishedAuthority[]> {
   const session = randomIdentifier('session', spec.random);
-  const setup = { members: devices.map((d) => ({ device: d.network.device, hpkePublicKey: d.hpke.publicKey })), threshold: spec.threshold, session };
-  say(`DKG ${spec.threshold}-of-${devices.length}: session ${session}`);
-  const results = await inSession(devices, session, 'P', () =>
-    Promise.all(devices.map((d) => runDkgDevice(setup, { device: d.network.device, hpkeSecretKey: d.hpke.secretKey, random: spec.random }, d.transport, runOptions(spec, d, say)))),
+  const members = devices.map((d) => ({ device: d.network.device, hpkePublicKey: d.hpke.publicKey, signingPublicKey: ed25519PublicKey(d.deviceKey) }));
+  const setup = { members, threshold: spec.threshold, session };
+  const roles = familyRoles(['P', 'S'], members.map((m) => m.device));
+  say(`DKG ${spec.threshold}-of-${devices.length}, then the genesis facts: session ${session}`);
+  const crypto = new Ed25519CryptoEffects(spec.random);
+  return Promise.all(
+    devices.map(async (d) => {
+      const group = d.sessions.group(roles);
+      try {
+        return await establishAuthority(setup, { device: d.network.device, hpkeSecretKey: d.hpke.secretKey, random: spec.random, crypto }, group.transport, runOptions(spec, d, say));
+      } finally {
+        group.end();
+      }
+    }),
   );
-  return results.map((r) => r.result.keyShare);
-}
-
-async function signGenesis(spec: CreateAuthority, devices: readonly LocalDevice[], shares: readonly KeyShare[], authority: AuthorityId, say: (line: string) => void): Promise<FactRecord[]> {
-  const ops = genesisOps(devices.map((d) => ({ device: d.network.device, publicKey: ed25519PublicKey(d.deviceKey) })), spec.threshold);
-  const drafts = chainedDrafts(authority, ops, spec.random);
-  const publicKeyPackage = shares[0]!.publicKeyPackage; // at least one device
-  const facts: FactRecord[] = [];
-  for (const draft of drafts) {
-    checkNotAborted(spec.signal);
-    const session = randomIdentifier('session', spec.random);
-    const message = thresholdTranscript(authority, draft);
-    const signers = devices.map((d) => d.network.device);
-    const results = await inSession(devices, session, 'S', () =>
-      Promise.all(devices.map((d, k) => runSigningDevice({ signers, publicKeyPackage, session }, { device: d.network.device, keyShare: shares[k]!, message, random: spec.random }, d.transport, runOptions(spec, d, () => undefined)))), // shares are in device order
-    );
-    facts.push(attestedFact(authority, draft, results[0]!.signature));
-  }
-  say(`genesis: ${facts.length} tree operations signed by the group (${devices.length} leaves, threshold ${spec.threshold})`);
-  return facts;
-}
-
-/** Runs `body` with `session` registered on every device (role `FAMILY[k]` on device k). */
-async function inSession<T>(devices: readonly LocalDevice[], session: SessionId, family: string, body: () => Promise<T>): Promise<T> {
-  const roles = new Map(devices.map((d, k) => [familyRole(family, k), d.network.device]));
-  for (const d of devices) d.transport.addSession(session, roles);
-  try {
-    return await body();
-  } finally {
-    for (const d of devices) d.transport.endSession(session);
-  }
 }
 
 function runOptions(spec: CreateAuthority, device: LocalDevice, say: (line: string) => void) {
@@ -187,16 +160,17 @@ function runOptions(spec: CreateAuthority, device: LocalDevice, say: (line: stri
   return { time: spec.time, receiveTimeoutMs: 15_000, observer };
 }
 
-async function writeDirs(spec: CreateAuthority, devices: readonly LocalDevice[], shares: readonly KeyShare[], members: readonly MemberConfig[], genesis: { authority: AuthorityId; groupKey: Uint8Array; facts: readonly FactRecord[] }): Promise<void> {
+async function writeDirs(spec: CreateAuthority, devices: readonly LocalDevice[], established: readonly EstablishedAuthority[], members: readonly MemberConfig[]): Promise<void> {
   const staging = join(spec.dir, `.init-${Buffer.from(spec.random.randomBytes(6)).toString('hex')}`);
   mkdirSync(staging, { recursive: true, mode: 0o700 });
   try {
     for (const [k, device] of devices.entries()) {
-      const config: DeviceConfig = { authority: genesis.authority, device: device.network.device, groupKey: genesis.groupKey, threshold: spec.threshold, members, policy: spec.policy };
+      const outcome = established[k]!; // one outcome per device, in device order
+      const config: DeviceConfig = { authority: outcome.authority, device: device.network.device, groupKey: outcome.publicKeyPackage.groupPublicKey, threshold: spec.threshold, members, policy: spec.policy };
       await createDeviceDir(join(staging, device.name), {
         config,
-        secrets: { deviceKey: device.deviceKey, hpkeSeed: device.hpkeSeed, keyShare: shares[k]! }, // shares are in device order
-        facts: genesis.facts,
+        secrets: { deviceKey: device.deviceKey, hpkeSeed: device.hpkeSeed, keyShare: outcome.keyShare },
+        facts: outcome.facts,
         passphrase: spec.passphrase,
         random: spec.random,
         ...(spec.scrypt === undefined ? {} : { scrypt: spec.scrypt }),
@@ -214,7 +188,7 @@ function checkNotAborted(signal: AbortSignal | undefined): void {
 
 async function stopAll(devices: readonly LocalDevice[]): Promise<void> {
   await Promise.all(devices.map(async (d) => {
-    d.transport.close();
+    d.sessions.close();
     await d.network.stop().catch(() => undefined); // stopping twice (finally after success) is harmless
   }));
 }

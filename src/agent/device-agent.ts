@@ -20,15 +20,16 @@ import { permanentError, toAuraError, transientError, type AuraError } from '../
 import { randomIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
 import { formatLogEntry } from '../handlers/network/choreo-transport.ts';
 import { peerEntryOfAddress, startNetworkDevice, type NetworkDevice } from '../handlers/network/network-device.ts';
-import { ChannelTransport } from '../runtime/channel-transport.ts';
 import { composeObservers, type RoleObserver } from '../runtime/role-event.ts';
 import { memberIndex } from '../protocols/attempts.ts';
-import { familyRole } from '../protocols/protocol-source.ts';
+import { authorityView } from '../protocols/authority.ts';
 import { runSigningDevice } from '../protocols/sign.ts';
 import { AGENT_CHANNEL, decodeAgentMessage, encodeAgentMessage, type AgentMessage, type AgentRequest } from './agent-request.ts';
 import { approverOf, type Approver } from './approval.ts';
 import type { MemberConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
+import { loadJournal } from './authority-journal.ts';
+import { familyRoles, SessionGroups, type SessionGroup } from './session-groups.ts';
 
 /** What an agent reports as it works. */
 export type AgentEvent =
@@ -91,9 +92,9 @@ export function listenAddressOf(address: string): string {
 
 /** A running device agent. */
 export class DeviceAgent {
-  private readonly transport: ChannelTransport;
+  private readonly sessions: SessionGroups;
   private readonly joining = new Map<SessionId, Joining>();
-  private readonly accepted = new Map<SessionId, { readonly request: AgentRequest; readonly from: Member }>();
+  private readonly accepted = new Map<SessionId, { readonly request: AgentRequest; readonly from: Member; readonly group: SessionGroup }>();
   private readonly others: readonly Member[];
   private readonly approve: Approver;
   private readonly online = new Set<DeviceId>();
@@ -110,7 +111,7 @@ export class DeviceAgent {
     this.others = config.members.filter((m) => m.device !== config.device).map((m) => ({ ...m, peer: peerEntryOfAddress(m.address).peer }));
     for (const member of this.others) network.directory.register(peerEntryOfAddress(member.address));
     this.approve = options.approve ?? approverOf(config.policy);
-    this.transport = new ChannelTransport(network.transport);
+    this.sessions = new SessionGroups(network.transport);
     this.unsubscribe = [
       network.transport.onMessage((message) => {
         if (message.channel === AGENT_CHANNEL) this.receive(message.from, message.payload);
@@ -203,10 +204,10 @@ export class DeviceAgent {
     }
     const session = randomIdentifier('session', this.options.random);
     const request: AgentRequest = { session, op: 'sign', roles: signers.map((m) => m.device), message };
-    this.transport.addSession(session, roleMap(request.roles));
+    const group = this.sessions.group(familyRoles(['S'], request.roles));
     try {
       await this.gather(request, online);
-      const signature = await this.runSign(request, observer);
+      const signature = await this.runSign(request, group, observer);
       this.emit({ event: 'signed', session, signers: signers.map((m) => m.name), signature: toHex(signature) });
       return { signature, signers };
     } catch (error) {
@@ -214,7 +215,7 @@ export class DeviceAgent {
       this.emit({ event: 'failed', session, code: failure.code, message: failure.message });
       throw failure;
     } finally {
-      this.transport.endSession(session);
+      group.end();
     }
   }
 
@@ -223,7 +224,7 @@ export class DeviceAgent {
     if (this.stopped) return;
     this.stopped = true;
     for (const stop of this.unsubscribe) stop();
-    this.transport.close();
+    this.sessions.close();
     for (const joining of this.joining.values()) joining.reject(transientError('agent.stopped', 'the agent stopped'));
     await this.network.stop();
   }
@@ -253,8 +254,9 @@ export class DeviceAgent {
     await Promise.all(participants.map((m) => this.network.transport.send(m.device, AGENT_CHANNEL, start)));
   }
 
-  private async runSign(request: AgentRequest, observer?: RoleObserver): Promise<Uint8Array> {
-    const { secrets, config } = this.options.device;
+  private async runSign(request: AgentRequest, group: SessionGroup, observer?: RoleObserver): Promise<Uint8Array> {
+    const { secrets, config, journal } = this.options.device;
+    const { epoch } = authorityView(await loadJournal(journal, config.authority));
     const progress: RoleObserver = {
       onEvent: (event) => {
         if (event.type === 'recv' && event.peer !== undefined && event.label !== undefined) {
@@ -265,9 +267,9 @@ export class DeviceAgent {
     };
     const watchers = [progress, ...(observer === undefined ? [] : [observer]), ...(this.options.observer === undefined ? [] : [this.options.observer])];
     const { signature } = await runSigningDevice(
-      { signers: request.roles, publicKeyPackage: secrets.keyShare.publicKeyPackage, session: request.session },
+      { signers: request.roles, publicKeyPackage: secrets.keyShare.publicKeyPackage, session: request.session, epoch },
       { device: config.device, keyShare: secrets.keyShare, message: request.message, random: this.options.random },
-      this.transport,
+      group.transport,
       { time: this.options.time, receiveTimeoutMs: this.options.receiveTimeoutMs ?? 15_000, observer: composeObservers(...watchers) },
     );
     return signature;
@@ -311,15 +313,12 @@ export class DeviceAgent {
     }
     const approval = await this.approve(request, from);
     if (!approval.approved) return decline('agent.declined', approval.reason);
-    try {
-      this.transport.addSession(session, roleMap(request.roles));
-    } catch (error) {
-      return decline(toAuraError(error).code, toAuraError(error).message);
-    }
-    this.accepted.set(session, { request, from });
+    if (this.accepted.has(session)) return decline('agent.bad-request', `session ${session} was already requested`);
+    const group = this.sessions.group(familyRoles(['S'], request.roles));
+    this.accepted.set(session, { request, from, group });
     await this.network.transport.send(fromDevice, AGENT_CHANNEL, encodeAgentMessage({ t: 'accept', session })).catch((error: unknown) => {
       this.accepted.delete(session);
-      this.transport.endSession(session);
+      group.end();
       const failure = toAuraError(error);
       this.emit({ event: 'failed', session, code: failure.code, message: failure.message });
     });
@@ -342,13 +341,13 @@ export class DeviceAgent {
     if (accepted === undefined || accepted.from.device !== from) return; // not a session this device accepted from that device
     this.accepted.delete(session);
     try {
-      await this.runSign(accepted.request);
+      await this.runSign(accepted.request, accepted.group);
       this.emit({ event: 'served', session, op: accepted.request.op, for: accepted.from.name });
     } catch (error) {
       const failure = toAuraError(error);
       this.emit({ event: 'failed', session, code: failure.code, message: failure.message });
     } finally {
-      this.transport.endSession(session);
+      accepted.group.end();
     }
   }
 
@@ -359,7 +358,7 @@ export class DeviceAgent {
     for (const [session, accepted] of this.accepted) {
       if (accepted.from.device !== device) continue;
       this.accepted.delete(session);
-      this.transport.endSession(session);
+      accepted.group.end();
     }
   }
 
@@ -381,9 +380,4 @@ export class DeviceAgent {
     this.options.events?.(event);
     for (const listener of this.listeners) listener(event);
   }
-}
-
-/** The role map of a signing session: `S[k]` is played by `roles[k]`. */
-function roleMap(roles: readonly DeviceId[]): Map<string, DeviceId> {
-  return new Map(roles.map((device, k) => [familyRole('S', k), device]));
 }

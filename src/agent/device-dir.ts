@@ -3,7 +3,7 @@
  *
  * ```text
  * DIR/aura.json      config: authority, device, group key, threshold, members, policy (no secrets)
- * DIR/keys.aura      encrypted key store: device key, HPKE seed, FROST key share, authority id
+ * DIR/keys.aura      encrypted key store: device key, HPKE seed, the authority's key share, authority id
  * DIR/journal.sqlite the authority's journal (SQLite fact store, WAL)
  * DIR/agent.lock     while a process has the device open (its pid)
  * DIR/agent.sock     while `aura node --dir DIR` runs: its control socket
@@ -36,7 +36,8 @@ import type { FactRecord } from '../journal/fact.ts';
 import { FileKeyStore } from '../handlers/file-key-store.ts';
 import { deviceIdOfPublicKey } from '../handlers/network/peer-identity.ts';
 import { SqliteFactStore } from '../handlers/sqlite-fact-store.ts';
-import { checkJournalOwner, storeTreeOps } from './authority-journal.ts';
+import { keyShareEntry } from '../protocols/authority-key-store.ts';
+import { checkJournalOwner, storeAuthorityFacts } from './authority-journal.ts';
 import { CONFIG_FILE, readConfig, writeConfig, type DeviceConfig } from './device-config.ts';
 import { lockDir, type DirLock } from './dir-lock.ts';
 
@@ -47,7 +48,7 @@ export const JOURNAL_FILE = 'journal.sqlite';
 /** The control socket's file name. */
 export const CONTROL_SOCKET_FILE = 'agent.sock';
 
-const ENTRY = { deviceKey: 'device.key', hpkeSeed: 'hpke.seed', share: 'frost.share', authority: 'authority' } as const;
+const ENTRY = { deviceKey: 'device.key', hpkeSeed: 'hpke.seed', authority: 'authority' } as const;
 
 /** The secrets of one device. */
 export interface DeviceSecrets {
@@ -114,11 +115,11 @@ export async function createDeviceDir(dir: string, spec: CreateDevice): Promise<
   }
   const store = new FileKeyStore(join(dir, KEY_STORE_FILE), spec.random, spec.scrypt === undefined ? {} : { scrypt: spec.scrypt });
   await withEncodedKeyShare(spec.secrets.keyShare, (share) =>
-    store.save({ [ENTRY.deviceKey]: spec.secrets.deviceKey, [ENTRY.hpkeSeed]: spec.secrets.hpkeSeed, [ENTRY.share]: share.slice(), [ENTRY.authority]: utf8(spec.config.authority) }, spec.passphrase),
+    store.save({ [ENTRY.deviceKey]: spec.secrets.deviceKey, [ENTRY.hpkeSeed]: spec.secrets.hpkeSeed, [keyShareEntry(spec.config.authority)]: share.slice(), [ENTRY.authority]: utf8(spec.config.authority) }, spec.passphrase),
   );
   const journal = SqliteFactStore.open(join(dir, JOURNAL_FILE));
   try {
-    await storeTreeOps(journal, spec.config.authority, spec.config.groupKey, spec.facts);
+    await storeAuthorityFacts(journal, spec.config.authority, spec.config.groupKey, spec.facts);
   } finally {
     await journal.close();
   }
@@ -214,7 +215,7 @@ async function loadSecrets(dir: string, config: DeviceConfig, passphrase: string
   };
   if (!bytesEqual(entry(ENTRY.authority), utf8(config.authority))) foreign(`its key store belongs to another authority than its config (${config.authority})`);
   if (deviceOfKey(deviceKey) !== config.device) foreign(`its key store holds the key of another device than ${config.device}`);
-  const keyShare = decodeKeyShare(entry(ENTRY.share));
+  const keyShare = decodeKeyShare(entry(keyShareEntry(config.authority)));
   if (!bytesEqual(keyShare.publicKeyPackage.groupPublicKey, config.groupKey)) foreign('its key share is of another group key than its config');
   return { deviceKey, hpkeSeed: entry(ENTRY.hpkeSeed), keyShare };
 }

@@ -12,7 +12,9 @@ import { toHex } from '../core/bytes.ts';
 import type { FactRecord } from '../journal/fact.ts';
 import type { FactStore } from '../journal/fact-store.ts';
 import type { TreeOpPayload } from '../journal/tree-op.ts';
-import { authorityView, loadJournal } from './authority-journal.ts';
+import { reduceTree } from '../journal/tree-reduce.ts';
+import { AUTHORITY_CREATED, authorityView, SIGNATURE_ISSUED, type AuthorityCreatedPayload, type SignatureIssuedPayload } from '../protocols/authority.ts';
+import { loadJournal } from './authority-journal.ts';
 import type { DeviceConfig } from './device-config.ts';
 
 /** The status of one device. */
@@ -43,14 +45,15 @@ export interface DeviceStatus {
 
 /** The status of the device with `config` and `journal`; `online` lists connected members when a node runs. */
 export async function deviceStatus(config: DeviceConfig, journal: FactStore, online?: ReadonlySet<string>): Promise<DeviceStatus> {
-  const view = await authorityView(journal, config.authority);
+  const facts = await loadJournal(journal, config.authority);
+  const view = authorityView(facts);
   const inTree = new Set(view.members.map((m) => m.id));
   return {
     authority: config.authority,
     device: config.device,
     name: config.members.find((m) => m.device === config.device)?.name ?? config.device,
     groupKey: toHex(config.groupKey),
-    threshold: view.threshold,
+    threshold: view.policy.kind === 'threshold' ? view.policy.m : undefined,
     policy: config.policy,
     epoch: view.epoch,
     members: config.members.map((m) => ({
@@ -60,7 +63,7 @@ export async function deviceStatus(config: DeviceConfig, journal: FactStore, onl
       online: m.device === config.device ? online !== undefined : online === undefined ? null : online.has(m.device),
     })),
     nodeRunning: online !== undefined,
-    journalFacts: view.facts,
+    journalFacts: facts.facts.size,
     lastSync: null,
   };
 }
@@ -89,8 +92,8 @@ export interface JournalFilter {
 
 /** The facts of `config`'s authority in `journal`, in the order the tree applied them, then by CID. */
 export async function journalEntries(config: DeviceConfig, journal: FactStore, filter: JournalFilter = {}): Promise<JournalEntry[]> {
-  const [facts, view] = await Promise.all([loadJournal(journal, config.authority), authorityView(journal, config.authority)]);
-  const order = new Map(view.tree.applied.map((key, index) => [key, index]));
+  const facts = await loadJournal(journal, config.authority);
+  const order = new Map(reduceTree(facts.facts.values()).applied.map((key, index) => [key, index]));
   const records = [...facts.facts.values()]
     .filter((record) => filter.type === undefined || record.fact.typeId === filter.type)
     .sort((a, b) => (order.get(a.key) ?? Infinity) - (order.get(b.key) ?? Infinity) || (a.key < b.key ? -1 : 1));
@@ -105,6 +108,14 @@ function entryOf(record: FactRecord): JournalEntry {
 }
 
 function summaryOf(record: FactRecord): string {
+  if (record.fact.typeId === AUTHORITY_CREATED.typeId) {
+    const created = record.fact.payload as AuthorityCreatedPayload;
+    return `authority created: threshold ${created.threshold} of ${created.members.length}, group key ${toHex(created.groupKey).slice(0, 16)}…`;
+  }
+  if (record.fact.typeId === SIGNATURE_ISSUED.typeId) {
+    const issued = record.fact.payload as SignatureIssuedPayload;
+    return `signature issued over ${toHex(issued.digest).slice(0, 16)}… by ${issued.signers.length} signers (epoch ${issued.epoch})`;
+  }
   if (record.fact.typeId !== 'tree.op') return `${record.bytes.length} bytes`;
   const { op, parentEpoch } = record.fact.payload as TreeOpPayload;
   const detail =
