@@ -34,8 +34,10 @@ function spawnAura(...args: string[]): Spawned {
   const lines: Record<string, unknown>[] = [];
   const waiters: { match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  createInterface({ input: child.stdout! }).on('line', (text) => { // stdout is piped
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  createInterface({ input: child.stdout }).on('line', (text) => {
     let line: Record<string, unknown>;
     try {
       line = JSON.parse(text) as Record<string, unknown>;
@@ -62,7 +64,7 @@ function spawnAura(...args: string[]): Spawned {
       if (found !== undefined) return Promise.resolve(found);
       return new Promise((resolveLine, reject) => {
         waiters.push({ match, resolve: resolveLine });
-        void exited.then((code) => reject(new Error(`aura ${args.join(' ')} exited (${code}) first: ${stderr}`)));
+        void exited.then((code) => { reject(new Error(`aura ${args.join(' ')} exited (${code}) first: ${stderr}`)); });
       });
     },
   };
@@ -72,8 +74,12 @@ async function runAura(...args: string[]): Promise<{ status: number | null; stdo
   const child = spawn(process.execPath, [resolve(ROOT, 'bin/aura.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), LIMIT_MS);
   const status = await new Promise<number | null>((done) => child.on('exit', done));
   clearTimeout(timer);
@@ -179,8 +185,11 @@ test('nodes in separate processes serve signing; the signature verifies with nod
   assert.deepEqual((JSON.parse(status.stdout) as { members: { online: boolean }[] }).members.map((m) => m.online), [true, true, true]);
 
   // Ctrl-C on device-2 while it serves a second signing session.
+  await nodes[0]!.waitFor((l) => l.event === 'served');
   const second = spawnAura('sign', '--dir', dirOf(0), '--message', 'second', '--json');
-  await nodes[0]!.waitFor((line) => line.event === 'round' && (line.session as string) !== undefined && nodes[0]!.lines.filter((l) => l.event === 'served').length === 1);
+  // The first session's rounds are already in; wait for a round after it was served.
+  const served = nodes[0]!.lines.findIndex((l) => l.event === 'served');
+  await nodes[0]!.waitFor((line) => line.event === 'round' && nodes[0]!.lines.indexOf(line) > served);
   nodes[0]!.child.kill('SIGINT');
   assert.equal(await nodes[0]!.exited, 0);
   await second.exited;
