@@ -4,92 +4,26 @@
 // arguments). Every process talks only to 127.0.0.1 and is stopped by the test.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { isAuraError } from '../src/core/errors.ts';
 import { NodeRandom } from '../src/handlers/random.ts';
 import { openDeviceDir } from '../src/agent/device-dir.ts';
 import { snapshotDir } from '../src/agent/testing.ts';
+import { runAura as run, spawnAura as spawnProcess, type AuraProcess } from '../src/cli/aura-process.ts';
 import { aura } from './support/cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
+const runAura = (...args: string[]) => run(args);
+const spawnAura = (...args: string[]) => spawnProcess(args);
+
 const PASSPHRASE = 'a long passphrase for tests';
-const LIMIT_MS = 120_000;
-
-interface Spawned {
-  readonly child: ChildProcess;
-  readonly lines: Record<string, unknown>[];
-  readonly exited: Promise<number | null>;
-  /** Resolves with the first JSON line matching `match`. */
-  waitFor(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-}
-
-/** Starts `aura ...args` as its own process; JSON lines of stdout are collected. */
-function spawnAura(...args: string[]): Spawned {
-  const child = spawn(process.execPath, [resolve(ROOT, 'bin/aura.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  const waiters: { match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  createInterface({ input: child.stdout }).on('line', (text) => {
-    let line: Record<string, unknown>;
-    try {
-      line = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      return; // a human line; the tests read JSON
-    }
-    lines.push(line);
-    for (const waiter of waiters.splice(0)) {
-      if (waiter.match(line)) waiter.resolve(line);
-      else waiters.push(waiter);
-    }
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), LIMIT_MS);
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => {
-    clearTimeout(timer);
-    done(code);
-  }));
-  return {
-    child,
-    lines,
-    exited,
-    waitFor: (match) => {
-      const found = lines.find(match);
-      if (found !== undefined) return Promise.resolve(found);
-      return new Promise((resolveLine, reject) => {
-        waiters.push({ match, resolve: resolveLine });
-        void exited.then((code) => { reject(new Error(`aura ${args.join(' ')} exited (${code}) first: ${stderr}`)); });
-      });
-    },
-  };
-}
-
-async function runAura(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [resolve(ROOT, 'bin/aura.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), LIMIT_MS);
-  const status = await new Promise<number | null>((done) => child.on('exit', done));
-  clearTimeout(timer);
-  return { status, stdout, stderr };
-}
 
 let root: string;
 let passFile: string;
 let account: { authority: string; groupKey: string; devices: { name: string; dir: string; device: string }[] };
-const nodes: Spawned[] = [];
+const nodes: AuraProcess[] = [];
 
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'aura-cli-'));
