@@ -67,6 +67,23 @@ export type FrostCommitmentPayload = Infer<typeof frostCommitmentSchema>;
 /** `frost.Share`: a signature share `z_i` (32-byte scalar). */
 export const frostShareSchema = bytes(32);
 
+/** Most bytes of one encoded reconciliation message in a sync session (a round's ranges and CID lists). */
+export const MAX_RANGES_BYTES = 4 << 20;
+/** Most bytes of one fact carried by a sync session. */
+export const MAX_SYNC_FACT_BYTES = 64 << 10;
+/** Most facts, and most wanted CIDs, one sync message carries; the rest wait for the next session. */
+export const MAX_SYNC_FACTS = 4096;
+
+/** `sync.Open`: the namespace to reconcile and the opener's first reconciliation round (its digest). */
+export const syncOpenSchema = record({ namespace: text(128), ranges: bytesUpTo(MAX_RANGES_BYTES) });
+/** A value of `sync.Open`. */
+export type SyncOpenPayload = Infer<typeof syncOpenSchema>;
+
+/** `sync.Delta`: facts the sender found the receiver lacks (canonical bytes), and CIDs it lacks itself. */
+export const syncDeltaSchema = record({ facts: list(bytesUpTo(MAX_SYNC_FACT_BYTES), MAX_SYNC_FACTS), want: list(bytesUpTo(64), MAX_SYNC_FACTS) });
+/** A value of `sync.Delta`. */
+export type SyncDeltaPayload = Infer<typeof syncDeltaSchema>;
+
 /** A codec that accepts exactly the values `schema` accepts, unchanged, in both directions. */
 export function schemaCodec(name: string, schema: Schema<unknown>): TypeCodec {
   const check = (value: unknown): CanonicalValue => {
@@ -84,7 +101,9 @@ export const PROTOCOL_TYPES: TypeRegistry = new TypeRegistry()
   .register('dkg.Verdict', schemaCodec('dkg.Verdict', dkgVerdictSchema))
   .register('frost.Commitment', schemaCodec('frost.Commitment', frostCommitmentSchema))
   .register('frost.Share', schemaCodec('frost.Share', frostShareSchema))
-  .register('hpke.SealedBox', schemaCodec('hpke.SealedBox', sealedBoxSchema));
+  .register('hpke.SealedBox', schemaCodec('hpke.SealedBox', sealedBoxSchema))
+  .register('sync.Open', schemaCodec('sync.Open', syncOpenSchema))
+  .register('sync.Delta', schemaCodec('sync.Delta', syncDeltaSchema));
 
 /** `protocols.Named`: a device a protocol names, and why (a requester telling members whom it excludes). */
 export const namedSchema = record({ device: identifier('device'), reason: literal(...ACCUSATION_REASONS) });

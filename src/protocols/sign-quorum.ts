@@ -102,13 +102,20 @@ interface DeviceState {
 }
 
 function deviceState(digest: Uint8Array): DeviceState {
-  let settle: DeviceState['settleOwnSigning'] = () => undefined;
-  const ownSigning = new Promise<AttemptOutcome<Uint8Array>>((resolve) => {
-    settle = resolve;
+  let resolve: DeviceState['settleOwnSigning'] = () => undefined;
+  const ownSigning = new Promise<AttemptOutcome<Uint8Array>>((r) => {
+    resolve = r;
   });
-  // Awaited only at the requester; elsewhere a failure is reported by the member role itself.
   ownSigning.catch(() => undefined);
-  return { digest, ownSigning, settleOwnSigning: settle };
+  let settled = false;
+  const settleOwnSigning = (signing: Promise<AttemptOutcome<Uint8Array>>) => {
+    // Awaited only at the requester; elsewhere a failure is reported by the member role itself.
+    signing.catch(() => undefined);
+    if (settled) return;
+    settled = true;
+    resolve(signing);
+  };
+  return { digest, ownSigning, settleOwnSigning };
 }
 
 function toAccusations(named: readonly NamedPayload[], by: DeviceId): Accusation[] {

@@ -34,6 +34,27 @@ test('frames cross the simulated network in virtual time; early frames are held,
   assert.match(sim.trace?.events.map((event) => JSON.stringify(event)).join('\n') ?? '', /"label":"Hello"/);
 });
 
+test('a frame of a session the node joins later waits for it, even while another session is open', async () => {
+  const later = randomIdentifier('session', new SeededRandom('sim-transport-later'));
+  const sim = new Simulation({ seed: 3 });
+  const transport = new SimTransport(sim);
+  const got: string[] = [];
+  const receiver = (name: string) => ({ deliver: (arrived: Frame) => void got.push(`${name}:${arrived.session === later ? 'later' : 'first'}`), fail: () => undefined });
+  sim.addNode('A', (node) => {
+    transport.listen(node);
+    transport.open(session, 'A', receiver('A-first'));
+    transport.open(later, 'A', receiver('A-later')).send({ ...frame(0), session: later });
+  });
+  sim.addNode('B', (node) => {
+    transport.listen(node);
+    transport.open(session, 'B', receiver('B-first'));
+    // B joins the later session only after A's frame of it arrived.
+    node.after(50, () => transport.open(later, 'B', receiver('B-later')));
+  });
+  await sim.run();
+  assert.deepEqual(got, ['B-later:later']);
+});
+
 test('bytes that are no frame fail the port open on that node', async () => {
   const sim = new Simulation({ seed: 2 });
   const transport = new SimTransport(sim);

@@ -6,8 +6,10 @@
  * monitor exactly as on a real network.
  *
  * Routing: a node's link carries frames of every session it takes part in; an arrival goes to the
- * port of the session named inside the frame, or, when the node has a single port open, to that
- * port whatever the frame says (the monitor compares the two and rejects a mismatch). Bytes that
+ * port of the session named inside the frame (held until that port opens, when some role has
+ * opened a port in that session: the node may join it later, as a protocol's next attempt does),
+ * or, when the frame names a session no role ever opened and the node has a single port open, to
+ * that port (the monitor compares the two and rejects a mismatch). Bytes that
  * are no frame fail every port open on that node: the simulated link cannot say which session
  * they belonged to.
  *
@@ -44,6 +46,8 @@ interface Endpoint {
 /** The runtime's transport over a {@link Simulation}'s network: role `R` is node `R`. */
 export class SimTransport implements Transport {
   private readonly endpoints = new Map<string, Endpoint>();
+  /** Every session some role opened a port in: a frame naming one of them is held for its port. */
+  private readonly sessions = new Set<SessionId>();
 
   constructor(
     private readonly sim: Simulation,
@@ -63,6 +67,7 @@ export class SimTransport implements Transport {
 
   open(session: SessionId, role: RoleName, receiver: Receiver): Port {
     const node = this.sim.node(role);
+    this.sessions.add(session);
     const endpoint = this.endpoint(session, role);
     if (endpoint.receiver !== undefined && endpoint.incarnation === node.incarnation) {
       throw permanentError('transport.already-open', `role ${role} already has a port in session ${session}`);
@@ -126,7 +131,9 @@ export class SimTransport implements Transport {
       return;
     }
     const named = this.endpoint(frame.session, node.name);
-    const target = named.receiver === undefined && open.length === 1 ? open[0]! : named; // length checked
+    // A session no role ever opened (a damaged id) goes to the single open port, whose monitor
+    // rejects it; a session some role opened is one this node may still join: its frames wait.
+    const target = named.receiver === undefined && open.length === 1 && !this.sessions.has(frame.session) ? open[0]! : named; // length checked
     if (target.closed) return;
     if (target.receiver === undefined) target.held.push(frame);
     else target.receiver.deliver(frame);

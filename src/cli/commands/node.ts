@@ -16,6 +16,9 @@
  * commands on stdin: `{"send":{"to":DEVICE,"channel":NAME,"payload":HEX}}` sends raw bytes, and
  * `{"run":{"source":FILE,"params":{…},"roles":{ROLE:DEVICE,…},"paceMs":N}}` starts a session.
  *
+ * With `--journal FILE --namespace ID` it keeps a journal and syncs it with its peers by
+ * anti-entropy (`node-sync.ts`, which adds the `append`, `sync` and `digest` commands).
+ *
  * @module
  */
 import { createInterface } from 'node:readline';
@@ -32,8 +35,9 @@ import { WallClock } from '../../handlers/physical-time.ts';
 import { NodeRandom } from '../../handlers/random.ts';
 import { SessionHost, type SessionEvent, type SessionSpec } from '../../runtime/session-host.ts';
 import { EXAMPLE_PROTOCOLS, protocolLibrary } from '../protocol-library.ts';
-import { positiveInteger, untilInterrupted, usageError, withOutputOptions } from '../device-options.ts';
+import { positiveInteger, untilInterrupted, usageError } from '../device-options.ts';
 import { runDeviceNode } from './device-node.ts';
+import { nodeSyncConfig, startNodeSync, type NodeSync } from './node-sync.ts';
 
 interface NodeOptions {
   readonly dir?: string;
@@ -47,11 +51,14 @@ interface NodeOptions {
   readonly json?: boolean;
   readonly protocols: string;
   readonly receiveTimeoutMs?: string;
+  readonly journal?: string;
+  readonly namespace?: string;
+  readonly syncIntervalMs?: string;
 }
 
 /** Adds the `node` command to `program`. */
 export function registerNodeCommand(program: Command): void {
-  const node = program
+  program
     .command('node')
     .description('run a device (--dir) or a bare peer (--data-dir) over libp2p until SIGINT/SIGTERM')
     .option('--dir <dir>', 'a device directory (from aura init): serve its authority\'s sessions')
@@ -61,13 +68,18 @@ export function registerNodeCommand(program: Command): void {
     .option('--listen <addr>', `multiaddr to listen on, repeatable (default ${DEFAULT_LISTEN})`, collect, [])
     .option('--peer <addr>', 'multiaddr of a peer to dial, ending in /p2p/<peer id>; repeatable', collect, [])
     .option('--liveness-ms <ms>', 'report a peer gone after this long without a frame from it')
+    .option('--json', 'JSON lines: events on stdout (and, with --data-dir, commands on stdin)')
+    .option('--trace <file>', 'with --dir: write the protocol trace (one JSON object per role event) to FILE')
     .option('--protocols <dir>', 'with --data-dir: directory of the .choreo files this node runs sessions of', EXAMPLE_PROTOCOLS)
-    .option('--receive-timeout-ms <ms>', 'bound every receive of a session role');
-  withOutputOptions(node).action((options: NodeOptions) => {
-    if ((options.dir === undefined) === (options.dataDir === undefined)) throw usageError('give exactly one of --dir DEVICE_DIR and --data-dir DIR');
-    if (options.dir !== undefined) return runDeviceNode({ ...options, dir: options.dir });
-    return runNode({ ...options, dataDir: options.dataDir! }); // one of the two is given, checked above
-  });
+    .option('--receive-timeout-ms <ms>', 'bound every receive of a session role')
+    .option('--journal <file>', 'with --data-dir: keep the journal of --namespace in this SQLite file and sync it with every peer (node-sync.ts)')
+    .option('--namespace <id>', 'with --data-dir: the namespace of --journal (authority-… or context-…)')
+    .option('--sync-interval-ms <ms>', 'with --data-dir: mean time between periodic journal syncs (default 30000)')
+    .action((options: NodeOptions) => {
+      if ((options.dir === undefined) === (options.dataDir === undefined)) throw usageError('give exactly one of --dir DEVICE_DIR and --data-dir DIR');
+      if (options.dir !== undefined) return runDeviceNode({ ...options, dir: options.dir });
+      return runNode({ ...options, dataDir: options.dataDir! }); // one of the two is given, checked above
+    });
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -78,7 +90,9 @@ async function runNode(options: NodeOptions & { readonly dataDir: string }): Pro
   const emit = options.json === true ? (event: Record<string, unknown>) => void process.stdout.write(JSON.stringify(event) + '\n') : undefined;
   const livenessTimeoutMs = options.livenessMs === undefined ? undefined : positiveInteger(options.livenessMs, '--liveness-ms', 'milliseconds');
   const receiveTimeoutMs = options.receiveTimeoutMs === undefined ? undefined : positiveInteger(options.receiveTimeoutMs, '--receive-timeout-ms', 'milliseconds');
+  const syncIntervalMs = options.syncIntervalMs === undefined ? undefined : positiveInteger(options.syncIntervalMs, '--sync-interval-ms', 'milliseconds');
   const peers = options.peer.map(peerEntryOfAddress);
+  const journalConfig = nodeSyncConfig({ ...(options.journal === undefined ? {} : { journal: options.journal }), ...(options.namespace === undefined ? {} : { namespace: options.namespace }), ...(syncIntervalMs === undefined ? {} : { syncIntervalMs }), ...(receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs }) });
   const random = new NodeRandom();
   const key = await loadOrCreateDeviceKey(options.dataDir, random);
   const log = (entry: NetworkLogEntry): void => {
@@ -114,6 +128,7 @@ async function runNode(options: NodeOptions & { readonly dataDir: string }): Pro
     if (emit === undefined) console.log(`peer gone: ${gone.device}: ${gone.reason}`);
     else emit({ event: 'peer-gone', device: gone.device, reason: gone.reason, undelivered: gone.undelivered });
   });
+  const journal = journalConfig === undefined ? undefined : startNodeSync(journalConfig, { device, transport: host.transport, deviceSecretKey: key.secretKey, random, emit });
   const addresses = device.addresses().map(String);
   if (emit === undefined) {
     console.log(`peer id   ${device.node.peerId.toString()}\ndevice    ${device.device}${key.created ? `\nkey       created ${key.path} (mode 0600, not encrypted at rest)` : ''}`);
@@ -128,9 +143,10 @@ async function runNode(options: NodeOptions & { readonly dataDir: string }): Pro
       log({ event: 'dial-failed', code: failure.code, message: failure.message, peer: entry.peer.toString(), device: entry.device });
     });
   }
-  const commands = emit === undefined ? undefined : serveCommands(device, host, emit);
+  const commands = emit === undefined ? undefined : serveCommands(device, host, journal, emit);
   await untilInterrupted();
   commands?.close();
+  await journal?.close();
   host.close();
   await device.stop();
   if (emit === undefined) console.log('stopped');
@@ -138,7 +154,7 @@ async function runNode(options: NodeOptions & { readonly dataDir: string }): Pro
 }
 
 /** Reads JSON-line commands from stdin; returns the reader so shutdown can close it. */
-function serveCommands(device: NetworkDevice, host: SessionHost, emit: (event: Record<string, unknown>) => void): { close(): void } {
+function serveCommands(device: NetworkDevice, host: SessionHost, journal: NodeSync | undefined, emit: (event: Record<string, unknown>) => void): { close(): void } {
   const lines = createInterface({ input: process.stdin });
   const failed = (error: unknown): void => {
     emit({ event: 'error', ...toAuraError(error).toJSON() });
@@ -147,6 +163,7 @@ function serveCommands(device: NetworkDevice, host: SessionHost, emit: (event: R
     if (line.trim() === '') return;
     try {
       const command = JSON.parse(line) as { send?: { to?: unknown; channel?: unknown; payload?: unknown }; run?: unknown };
+      if (journal?.command(command) === true) return;
       if (command.run !== undefined) {
         // The host reports the outcome as session events; a failure before the session exists is an error event.
         host.start(sessionSpec(command.run)).catch((error: unknown) => {

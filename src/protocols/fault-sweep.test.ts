@@ -1,0 +1,35 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { drawCase, sweepRun, type SweepRun } from './fault-sweep.ts';
+
+/** Runs `count` seeds from `start` and fails with every seed that broke safety or liveness. */
+export async function sweep(start: number, count: number): Promise<SweepRun[]> {
+  const runs: SweepRun[] = [];
+  for (let seed = start; seed < start + count; seed++) runs.push(await sweepRun(seed));
+  const failed = runs.filter((r) => r.safety.length > 0 || r.liveness.length > 0);
+  assert.deepEqual(
+    failed.map((r) => ({ case: r.case, safety: r.safety, liveness: r.liveness })),
+    [],
+    'every seed keeps safety and liveness',
+  );
+  return runs;
+}
+
+describe('fault sweep of the threshold protocols', () => {
+  it('draws every protocol, size and kind of fault from the seed alone', () => {
+    const cases = Array.from({ length: 300 }, (_, seed) => drawCase(seed));
+    assert.deepEqual(drawCase(17), drawCase(17));
+    assert.deepEqual(new Set(cases.map((c) => c.protocol)), new Set(['authority', 'sign', 'quorum']));
+    assert.deepEqual(new Set(cases.map((c) => c.n)), new Set([3, 5, 7]));
+    assert.deepEqual(new Set(cases.flatMap((c) => c.faults.map((f) => f.kind))), new Set(['byzantine', 'crash', 'silent']));
+    for (const c of cases) assert.ok(c.faults.filter((f) => f.kind === 'byzantine').length * 3 < c.n, 'f < n/3');
+  });
+
+  it('a short seeded sweep finds no safety or liveness violation', async () => {
+    const runs = await sweep(0, 100);
+    // The sweep exercised what it claims: honest runs that finish, faults that are named, clean aborts.
+    assert.ok(runs.some((r) => r.case.faults.length === 0 && r.ends.every((e) => e.ok)));
+    assert.ok(runs.some((r) => r.ends.some((e) => e.ok && e.excluded.length > 0)));
+    assert.ok(runs.some((r) => r.ends.some((e) => !e.ok && e.code.endsWith('.aborted'))));
+  });
+});
