@@ -33,8 +33,8 @@ test('usage errors exit 2 and show the usage', () => {
   assert.equal(aura('--help').status, 0);
 });
 
-test('the demo runs every check and exits 0', () => {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', resolve(ROOT, 'src/cli/demo.ts')], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+test('the tour of the lower layers runs every check and exits 0 (the account demo: cli-demo.long.test.ts)', () => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', resolve(ROOT, 'src/cli/tour.ts')], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   assert.equal(result.status, 0, result.stdout + result.stderr);
   assert.match(result.stdout, /(\d+) of \1 checks passed/);
 });

@@ -10,8 +10,13 @@ import { Command, CommanderError } from 'commander';
 import { isAuraError } from '../core/errors.ts';
 import { registerChoreoCommands } from './commands/choreo.ts';
 import { registerIdCommands } from './commands/id.ts';
+import { registerInitCommand } from './commands/init.ts';
+import { registerJournalCommand } from './commands/journal.ts';
 import { registerNodeCommand } from './commands/node.ts';
+import { registerSignCommand } from './commands/sign.ts';
 import { registerSimCommands } from './commands/sim.ts';
+import { registerStatusCommand } from './commands/status.ts';
+import { registerVerifyCommand } from './commands/verify.ts';
 
 /** The code of an {@link AuraError} that means the command line itself is wrong (exit code 2). */
 export const USAGE_ERROR = 'cli.usage';
@@ -26,10 +31,15 @@ export function buildProgram(): Command {
     .version(AURA_VERSION)
     .showHelpAfterError()
     .exitOverride();
+  registerInitCommand(program);
+  registerNodeCommand(program);
+  registerStatusCommand(program);
+  registerSignCommand(program);
+  registerVerifyCommand(program);
+  registerJournalCommand(program);
   registerIdCommands(program);
   registerChoreoCommands(program);
   registerSimCommands(program);
-  registerNodeCommand(program);
   return program;
 }
 

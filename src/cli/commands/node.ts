@@ -1,4 +1,6 @@
 /**
+ * `aura node --dir DEVICE_DIR`: the device agent of a device directory (see `device-node.ts`).
+ *
  * `aura node --data-dir DIR [--listen ADDR]... [--peer ADDR]...`: a long-running Aura peer. It
  * loads (or creates) its device key in DIR, listens, dials the given peers, prints its peer id,
  * device id and listen addresses, serves `/aura/choreo/1` and gossipsub, and stops cleanly on
@@ -33,10 +35,16 @@ import { WallClock } from '../../handlers/physical-time.ts';
 import { NodeRandom } from '../../handlers/random.ts';
 import { SessionHost, type SessionEvent, type SessionSpec } from '../../runtime/session-host.ts';
 import { EXAMPLE_PROTOCOLS, protocolLibrary } from '../protocol-library.ts';
+import { positiveInteger, untilInterrupted, usageError } from '../device-options.ts';
+import { runDeviceNode } from './device-node.ts';
 import { nodeSyncConfig, startNodeSync, type NodeSync } from './node-sync.ts';
 
 interface NodeOptions {
-  readonly dataDir: string;
+  readonly dir?: string;
+  readonly passphraseFile?: string;
+  readonly authority?: string;
+  readonly trace?: string;
+  readonly dataDir?: string;
   readonly listen: string[];
   readonly peer: string[];
   readonly livenessMs?: string;
@@ -52,29 +60,37 @@ interface NodeOptions {
 export function registerNodeCommand(program: Command): void {
   program
     .command('node')
-    .description('run a long-lived Aura peer over libp2p until SIGINT/SIGTERM')
-    .requiredOption('--data-dir <dir>', 'where the device key lives (created if missing)')
+    .description('run a device (--dir) or a bare peer (--data-dir) over libp2p until SIGINT/SIGTERM')
+    .option('--dir <dir>', 'a device directory (from aura init): serve its authority\'s sessions')
+    .option('--passphrase-file <file>', 'with --dir: the key store passphrase (else $AURA_PASSPHRASE, else a prompt)')
+    .option('--authority <id>', 'with --dir: refuse the directory unless it belongs to this authority')
+    .option('--data-dir <dir>', 'a bare peer: where its device key lives (created if missing)')
     .option('--listen <addr>', `multiaddr to listen on, repeatable (default ${DEFAULT_LISTEN})`, collect, [])
     .option('--peer <addr>', 'multiaddr of a peer to dial, ending in /p2p/<peer id>; repeatable', collect, [])
     .option('--liveness-ms <ms>', 'report a peer gone after this long without a frame from it')
-    .option('--json', 'JSON lines: events on stdout, commands on stdin')
-    .option('--protocols <dir>', 'directory of the .choreo files this node runs sessions of', EXAMPLE_PROTOCOLS)
+    .option('--json', 'JSON lines: events on stdout (and, with --data-dir, commands on stdin)')
+    .option('--trace <file>', 'with --dir: write the protocol trace (one JSON object per role event) to FILE')
+    .option('--protocols <dir>', 'with --data-dir: directory of the .choreo files this node runs sessions of', EXAMPLE_PROTOCOLS)
     .option('--receive-timeout-ms <ms>', 'bound every receive of a session role')
-    .option('--journal <file>', 'keep the journal of --namespace in this SQLite file and sync it with every peer (node-sync.ts)')
-    .option('--namespace <id>', 'the namespace of --journal (authority-… or context-…)')
-    .option('--sync-interval-ms <ms>', 'mean time between periodic journal syncs (default 30000)')
-    .action((options: NodeOptions) => runNode(options));
+    .option('--journal <file>', 'with --data-dir: keep the journal of --namespace in this SQLite file and sync it with every peer (node-sync.ts)')
+    .option('--namespace <id>', 'with --data-dir: the namespace of --journal (authority-… or context-…)')
+    .option('--sync-interval-ms <ms>', 'with --data-dir: mean time between periodic journal syncs (default 30000)')
+    .action((options: NodeOptions) => {
+      if ((options.dir === undefined) === (options.dataDir === undefined)) throw usageError('give exactly one of --dir DEVICE_DIR and --data-dir DIR');
+      if (options.dir !== undefined) return runDeviceNode({ ...options, dir: options.dir });
+      return runNode({ ...options, dataDir: options.dataDir! }); // one of the two is given, checked above
+    });
 }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-async function runNode(options: NodeOptions): Promise<void> {
+async function runNode(options: NodeOptions & { readonly dataDir: string }): Promise<void> {
   const emit = options.json === true ? (event: Record<string, unknown>) => void process.stdout.write(JSON.stringify(event) + '\n') : undefined;
-  const livenessTimeoutMs = options.livenessMs === undefined ? undefined : positiveInteger(options.livenessMs, '--liveness-ms');
-  const receiveTimeoutMs = options.receiveTimeoutMs === undefined ? undefined : positiveInteger(options.receiveTimeoutMs, '--receive-timeout-ms');
-  const syncIntervalMs = options.syncIntervalMs === undefined ? undefined : positiveInteger(options.syncIntervalMs, '--sync-interval-ms');
+  const livenessTimeoutMs = options.livenessMs === undefined ? undefined : positiveInteger(options.livenessMs, '--liveness-ms', 'milliseconds');
+  const receiveTimeoutMs = options.receiveTimeoutMs === undefined ? undefined : positiveInteger(options.receiveTimeoutMs, '--receive-timeout-ms', 'milliseconds');
+  const syncIntervalMs = options.syncIntervalMs === undefined ? undefined : positiveInteger(options.syncIntervalMs, '--sync-interval-ms', 'milliseconds');
   const peers = options.peer.map(peerEntryOfAddress);
   const journalConfig = nodeSyncConfig({ ...(options.journal === undefined ? {} : { journal: options.journal }), ...(options.namespace === undefined ? {} : { namespace: options.namespace }), ...(syncIntervalMs === undefined ? {} : { syncIntervalMs }), ...(receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs }) });
   const random = new NodeRandom();
@@ -128,7 +144,7 @@ async function runNode(options: NodeOptions): Promise<void> {
     });
   }
   const commands = emit === undefined ? undefined : serveCommands(device, host, journal, emit);
-  await shutdownSignal();
+  await untilInterrupted();
   commands?.close();
   await journal?.close();
   host.close();
@@ -199,22 +215,4 @@ function formatSessionEvent(event: SessionEvent): string {
     case 'frame-rejected':
       return `frame rejected from ${event.device} on ${event.channel}: error[${event.code}]: ${event.message}`;
   }
-}
-
-function shutdownSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
-
-function positiveInteger(text: string, option: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw permanentError('cli.usage', `${option} takes a positive whole number of milliseconds, got "${text}"`);
-  return value;
 }

@@ -1,0 +1,102 @@
+/**
+ * The messages by which a device asks the other devices of its authority to take part in a
+ * protocol session, on the device channel {@link AGENT_CHANNEL} (each message the canonical
+ * DAG-CBOR of one map, field `t` naming it):
+ *
+ * 1. the initiator registers the session and sends each participant a **request**
+ *    `{ t: "request", session, op, roles: [device…], body }`: which operation (`sign`), the
+ *    device playing each role in order (`roles[k]` plays `S[k]`), and the operation's inputs
+ *    (for `sign`: `{ message: bytes }`);
+ * 2. each participant checks the request (the sender and every device are members of its
+ *    authority, it plays a role), asks its approval policy, registers the session (so early
+ *    frames are held) and answers **accept** `{ t: "accept", session }` or **decline**
+ *    `{ t: "decline", session, code, reason }`;
+ * 3. once all accepted, the initiator sends **start** `{ t: "start", session }` and every
+ *    participant runs its role.
+ *
+ * Unlike the session host of `src/runtime/` (which plays example protocols with random
+ * payloads), these sessions run the real role logic of `src/protocols/` with the device's own
+ * key share.
+ *
+ * Source: issue 11 item 2 (`aura node` "serves this device's part of any session its authority
+ * starts, under an approval policy").
+ *
+ * @module
+ */
+import { decodeCanonical, encodeCanonical } from '../core/canonical.ts';
+import { permanentError, type AuraError } from '../core/errors.ts';
+import { parseIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
+
+/** The device channel of agent requests. */
+export const AGENT_CHANNEL = 'aura.agent/1';
+
+/** The operations a device can be asked to take part in. */
+export type AgentOp = 'sign';
+
+/** Longest message a sign request may carry. */
+export const MAX_SIGN_MESSAGE_BYTES = 64 << 10;
+
+/** A request to take part in a session. */
+export interface AgentRequest {
+  /** The session. */
+  readonly session: SessionId;
+  /** The operation. */
+  readonly op: AgentOp;
+  /** The device of each role, in role order. */
+  readonly roles: readonly DeviceId[];
+  /** The message to sign. */
+  readonly message: Uint8Array;
+}
+
+/** One agent message. */
+export type AgentMessage =
+  | { readonly t: 'request'; readonly request: AgentRequest }
+  | { readonly t: 'accept'; readonly session: SessionId }
+  | { readonly t: 'decline'; readonly session: SessionId; readonly code: string; readonly reason: string }
+  | { readonly t: 'start'; readonly session: SessionId };
+
+/** The wire bytes of `message`. */
+export function encodeAgentMessage(message: AgentMessage): Uint8Array {
+  if (message.t === 'request') {
+    const { session, op, roles, message: body } = message.request;
+    return encodeCanonical({ t: 'request', session, op, roles: [...roles], body: { message: body } });
+  }
+  return encodeCanonical(message);
+}
+
+/** Decodes one agent message strictly. Errors: `cbor.*`, `agent.bad-message` naming the field. */
+export function decodeAgentMessage(bytes: Uint8Array): AgentMessage {
+  const value = decodeCanonical(bytes);
+  if (!isRecord(value)) throw bad('an agent message is a map');
+  const session = parseIdentifier('session', text(value.session, 'session'));
+  switch (value.t) {
+    case 'accept':
+    case 'start':
+      return { t: value.t, session };
+    case 'decline':
+      return { t: 'decline', session, code: text(value.code, 'code'), reason: text(value.reason, 'reason') };
+    case 'request': {
+      if (value.op !== 'sign') throw bad(`unknown operation ${JSON.stringify(value.op)}`);
+      if (!Array.isArray(value.roles) || value.roles.length === 0) throw bad('roles must be a list of devices');
+      const roles = value.roles.map((device) => parseIdentifier('device', text(device, 'a role device')));
+      const body = value.body;
+      if (!isRecord(body) || !(body.message instanceof Uint8Array) || body.message.length > MAX_SIGN_MESSAGE_BYTES) throw bad(`body.message must be at most ${MAX_SIGN_MESSAGE_BYTES} bytes`);
+      return { t: 'request', request: { session, op: 'sign', roles, message: body.message } };
+    }
+    default:
+      throw bad(`unknown agent message ${JSON.stringify(value.t)}`);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+function text(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw bad(`${field} must be text`);
+  return value;
+}
+
+function bad(message: string): AuraError {
+  return permanentError('agent.bad-message', `bad agent message: ${message}`);
+}

@@ -1,0 +1,52 @@
+/**
+ * Approval policies: whether this device takes part in a session another device of its
+ * authority asks for. `auto` approves every well-formed request from a member (the demo's
+ * policy); `prompt` asks on the terminal, one request at a time, and declines when there is no
+ * terminal to ask on.
+ *
+ * Source: issue 11 item 2 ("under an approval policy in its config").
+ *
+ * @module
+ */
+import { createInterface } from 'node:readline/promises';
+import type { AgentRequest } from './agent-request.ts';
+import type { ApprovalPolicy, MemberConfig } from './device-config.ts';
+
+/** The answer of a policy: approved, or declined with a reason. */
+export type Approval = { readonly approved: true } | { readonly approved: false; readonly reason: string };
+
+/** Decides on one request from `from`. */
+export type Approver = (request: AgentRequest, from: MemberConfig) => Promise<Approval>;
+
+/** Approves everything (the checks of membership happen before any policy is asked). */
+export const autoApprover: Approver = () => Promise.resolve({ approved: true });
+
+/** One line describing `request` for a person. */
+export function describeRequest(request: AgentRequest, from: MemberConfig): string {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(request.message.subarray(0, 200));
+  return `${from.name} (${from.device}) asks this device to ${request.op} ${JSON.stringify(text)} with ${request.roles.length} signers`;
+}
+
+/** Asks on the terminal; declines at once when stdin is not a terminal. */
+export function terminalApprover(): Approver {
+  let queue: Promise<unknown> = Promise.resolve();
+  return (request, from) => {
+    const asked = queue.then(async (): Promise<Approval> => {
+      if (!process.stdin.isTTY) return { approved: false, reason: 'the approval policy is "prompt" and there is no terminal to ask on' };
+      const lines = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        const answer = await lines.question(`${describeRequest(request, from)}. Approve? [y/N] `);
+        return /^y(es)?$/i.test(answer.trim()) ? { approved: true } : { approved: false, reason: 'declined on the terminal' };
+      } finally {
+        lines.close();
+      }
+    });
+    queue = asked;
+    return asked;
+  };
+}
+
+/** The approver of `policy`. */
+export function approverOf(policy: ApprovalPolicy): Approver {
+  return policy === 'auto' ? autoApprover : terminalApprover();
+}

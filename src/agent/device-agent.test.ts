@@ -1,0 +1,47 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { utf8 } from '../core/bytes.ts';
+import { isAuraError } from '../core/errors.ts';
+import { verifyStrict } from '../crypto/signature.ts';
+import { NodeRandom } from '../handlers/random.ts';
+import { BackgroundClock } from './background-clock.ts';
+import { DeviceAgent, type AgentEvent } from './device-agent.ts';
+import { openDeviceDir, type OpenDevice } from './device-dir.ts';
+import { TEST_PASSPHRASE, testAuthority } from './testing.ts';
+
+let authority: Awaited<ReturnType<typeof testAuthority>>;
+let devices: OpenDevice[];
+const random = new NodeRandom();
+const time = new BackgroundClock();
+
+before(async () => {
+  authority = await testAuthority(3, 2);
+  devices = await Promise.all(authority.devices.map((d) => openDeviceDir(d.dir, TEST_PASSPHRASE, random)));
+});
+after(async () => {
+  await Promise.all(devices.map((d) => d.close()));
+  authority.remove();
+});
+
+test('devices sign together over libp2p; with too few online the error names who is missing', async () => {
+  const events: AgentEvent[] = [];
+  const [first, second, third] = devices as [OpenDevice, OpenDevice, OpenDevice];
+  const initiator = await DeviceAgent.start({ device: first, random, time, listen: ['/ip4/127.0.0.1/tcp/0'], events: (e) => events.push(e) });
+  const helpers = await Promise.all([second, third].map((device) => DeviceAgent.start({ device, random, time })));
+  try {
+    await initiator.connect(10_000);
+    assert.equal(initiator.onlineMembers().length, 2);
+    const message = utf8('pay 5 to carol');
+    const signed = await initiator.sign(message);
+    assert.ok(verifyStrict(authority.groupKey, message, signed.signature));
+    assert.deepEqual(signed.signers.map((m) => m.name), ['device-1', 'device-2', 'device-3']);
+    assert.ok(events.some((e) => e.event === 'round' && e.label === 'SigShare'));
+
+    await Promise.all(helpers.map((h) => h.stop()));
+    const deadline = Date.now() + 10_000;
+    while (initiator.onlineMembers().length > 0 && Date.now() < deadline) await time.sleep(50);
+    await assert.rejects(initiator.sign(message), (e) => isAuraError(e, 'agent.too-few-online') && /missing: device-2 .*device-3/.test(e.message));
+  } finally {
+    await Promise.all([initiator, ...helpers].map((a) => a.stop()));
+  }
+});

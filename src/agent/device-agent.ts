@@ -1,0 +1,383 @@
+/**
+ * The device agent: one device of an authority on the network. It starts the device's libp2p
+ * node (keyed by its device key) on its configured address, keeps its authority's other devices
+ * connected, serves the sessions they start (under its approval policy: see `approval.ts` and
+ * the handshake of `agent-request.ts`), and starts sessions itself: FROST signing with the
+ * devices that are online (`runSigningDevice` of `src/protocols/sign.ts`).
+ *
+ * The same class runs inside `aura node --dir` (long-lived, serving) and inside a command such as
+ * `aura sign --dir` when no node of that device runs (for the command's duration), so a device is
+ * never on the network twice: a command first looks for a running node's control socket.
+ *
+ * Source: issue 11 items 1-2; the brief's "device agent".
+ *
+ * @module
+ */
+import type { PeerId } from '@libp2p/interface';
+import { toHex } from '../core/bytes.ts';
+import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
+import { permanentError, toAuraError, transientError, type AuraError } from '../core/errors.ts';
+import { randomIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
+import { formatLogEntry } from '../handlers/network/choreo-transport.ts';
+import { peerEntryOfAddress, startNetworkDevice, type NetworkDevice } from '../handlers/network/network-device.ts';
+import { composeObservers, type RoleObserver } from '../runtime/role-event.ts';
+import { memberIndex } from '../protocols/attempts.ts';
+import { authorityView } from '../protocols/authority.ts';
+import { runSigningDevice } from '../protocols/sign.ts';
+import { AGENT_CHANNEL, decodeAgentMessage, encodeAgentMessage, type AgentMessage, type AgentRequest } from './agent-request.ts';
+import { approverOf, type Approver } from './approval.ts';
+import type { MemberConfig } from './device-config.ts';
+import type { OpenDevice } from './device-dir.ts';
+import { loadJournal } from './authority-journal.ts';
+import { familyRoles, SessionGroups, type SessionGroup } from './session-groups.ts';
+
+/** What an agent reports as it works. */
+export type AgentEvent =
+  | { readonly event: 'ready'; readonly device: DeviceId; readonly addresses: readonly string[] }
+  | { readonly event: 'peer-online'; readonly name: string; readonly device: DeviceId }
+  | { readonly event: 'peer-offline'; readonly name: string; readonly device: DeviceId }
+  | { readonly event: 'request-sent'; readonly session: SessionId; readonly op: string; readonly to: readonly string[] }
+  | { readonly event: 'accepted'; readonly session: SessionId; readonly by: string }
+  | { readonly event: 'round'; readonly session: SessionId; readonly label: string; readonly from: string }
+  | { readonly event: 'signed'; readonly session: SessionId; readonly signers: readonly string[]; readonly signature: string }
+  | { readonly event: 'served'; readonly session: SessionId; readonly op: string; readonly for: string }
+  | { readonly event: 'declined'; readonly session: SessionId; readonly for: string; readonly reason: string }
+  | { readonly event: 'failed'; readonly session: SessionId; readonly code: string; readonly message: string };
+
+/** How to start an agent. */
+export interface AgentOptions {
+  /** The open device directory. */
+  readonly device: OpenDevice;
+  /** Randomness (nonces, session ids, link ids). */
+  readonly random: RandomEffects;
+  /** Time (timeouts, liveness, pacing). */
+  readonly time: PhysicalTimeEffects;
+  /** Listen addresses (default: the device's configured address). */
+  readonly listen?: readonly string[];
+  /** Decides on requests (default: the config's policy). */
+  readonly approve?: Approver;
+  /** Where events go. */
+  readonly events?: (event: AgentEvent) => void;
+  /** Bound of every protocol receive, in ms (default 15 s). */
+  readonly receiveTimeoutMs?: number;
+  /** How long an initiator waits for every participant to accept (default 10 s). */
+  readonly joinTimeoutMs?: number;
+  /** Watches every role this agent plays (for `--trace`). */
+  readonly observer?: RoleObserver;
+}
+
+/** A finished signature. */
+export interface SignOutcome {
+  /** The 64-byte Ed25519 signature under the group key. */
+  readonly signature: Uint8Array;
+  /** Who signed. */
+  readonly signers: readonly MemberConfig[];
+}
+
+interface Joining {
+  readonly waiting: Set<DeviceId>;
+  readonly resolve: () => void;
+  readonly reject: (error: AuraError) => void;
+}
+
+interface Member extends MemberConfig {
+  readonly peer: PeerId;
+}
+
+/** The listen address of a member address: the part before `/p2p/`. */
+export function listenAddressOf(address: string): string {
+  const at = address.indexOf('/p2p/');
+  return at < 0 ? address : address.slice(0, at);
+}
+
+/** A running device agent. */
+export class DeviceAgent {
+  private readonly sessions: SessionGroups;
+  private readonly joining = new Map<SessionId, Joining>();
+  private readonly accepted = new Map<SessionId, { readonly request: AgentRequest; readonly from: Member; readonly group: SessionGroup }>();
+  private readonly others: readonly Member[];
+  private readonly approve: Approver;
+  private readonly online = new Set<DeviceId>();
+  private readonly unsubscribe: (() => void)[];
+  private readonly listeners = new Set<(event: AgentEvent) => void>();
+  private stopped = false;
+
+  private constructor(
+    private readonly options: AgentOptions,
+    /** The device on the network. */
+    readonly network: NetworkDevice,
+  ) {
+    const { config } = options.device;
+    this.others = config.members.filter((m) => m.device !== config.device).map((m) => ({ ...m, peer: peerEntryOfAddress(m.address).peer }));
+    for (const member of this.others) network.directory.register(peerEntryOfAddress(member.address));
+    this.approve = options.approve ?? approverOf(config.policy);
+    this.sessions = new SessionGroups(network.transport);
+    this.unsubscribe = [
+      network.transport.onMessage((message) => {
+        if (message.channel === AGENT_CHANNEL) this.receive(message.from, message.payload);
+      }),
+      network.transport.onPeerGone(({ device, reason }) => {
+        this.peerGone(device, reason);
+      }),
+    ];
+    network.node.addEventListener('peer:connect', (event) => {
+      this.connectionChanged(event.detail, true);
+    });
+    network.node.addEventListener('peer:disconnect', (event) => {
+      this.connectionChanged(event.detail, false);
+    });
+  }
+
+  /** Starts the device's node on its address and the agent on it. Errors: the network's. */
+  static async start(options: AgentOptions): Promise<DeviceAgent> {
+    const { config, secrets } = options.device;
+    const own = config.members.find((m) => m.device === config.device);
+    const listen = options.listen ?? (own === undefined ? undefined : [listenAddressOf(own.address)]);
+    const network = await startNetworkDevice({
+      deviceKey: secrets.deviceKey,
+      time: options.time,
+      random: options.random,
+      // A member that is down fails every redial; that is reported as peer-offline once, not logged per dial.
+      log: (entry) => {
+        if (entry.event !== 'dial-failed') process.stderr.write(formatLogEntry(entry) + '\n');
+      },
+      ...(listen === undefined ? {} : { listen }),
+    });
+    const agent = new DeviceAgent(options, network);
+    options.events?.({ event: 'ready', device: network.device, addresses: network.addresses().map(String) });
+    return agent;
+  }
+
+  /** Calls `listener` with every event from now on (besides the options' `events`); returns an unsubscribe. */
+  subscribe(listener: (event: AgentEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The other members of the authority. */
+  get members(): readonly MemberConfig[] {
+    return this.others;
+  }
+
+  /** The other members connected now. */
+  onlineMembers(): Member[] {
+    return this.others.filter((m) => this.online.has(m.device));
+  }
+
+  /** Dials every member not connected; resolves when all are, or after `waitMs`. */
+  async connect(waitMs: number): Promise<void> {
+    for (const member of this.others) {
+      if (this.online.has(member.device)) continue;
+      // A member that is down is simply offline: callers ask onlineMembers() afterwards.
+      this.network.node.dial(peerEntryOfAddress(member.address).addresses[0]!).catch(() => undefined); // one address per member entry
+    }
+    const deadline = this.options.time.now().ms + waitMs;
+    while (this.onlineMembers().length < this.others.length && this.options.time.now().ms < deadline && !this.stopped) await this.options.time.sleep(50);
+  }
+
+  /** Keeps dialing members that are offline, every `intervalMs`, until {@link DeviceAgent.stop}. */
+  keepConnected(intervalMs = 1000): void {
+    void (async () => {
+      while (!this.stopped) {
+        await this.connect(0);
+        await this.options.time.sleep(intervalMs);
+      }
+    })();
+  }
+
+  /**
+   * Signs `message` with the group key together with the online members. Errors:
+   * `agent.too-few-online` (naming who is missing), `agent.declined`, `agent.join-timeout`, and
+   * the signing protocol's (`protocols.sign.*`).
+   */
+  async sign(message: Uint8Array, observer?: RoleObserver): Promise<SignOutcome> {
+    const { config } = this.options.device;
+    const online = this.onlineMembers();
+    const signers = config.members.filter((m) => m.device === config.device || this.online.has(m.device));
+    if (signers.length < config.threshold) {
+      const missing = this.others.filter((m) => !this.online.has(m.device));
+      throw transientError(
+        'agent.too-few-online',
+        `signing needs ${config.threshold} of ${config.members.length} devices; online: ${signers.map((m) => m.name).join(', ')}; missing: ${missing.map((m) => `${m.name} (${m.device})`).join(', ')}`,
+        { context: { threshold: config.threshold, online: signers.length, missing: missing.map((m) => m.name).join(', ') } },
+      );
+    }
+    const session = randomIdentifier('session', this.options.random);
+    const request: AgentRequest = { session, op: 'sign', roles: signers.map((m) => m.device), message };
+    const group = this.sessions.group(familyRoles(['S'], request.roles));
+    try {
+      await this.gather(request, online);
+      const signature = await this.runSign(request, group, observer);
+      this.emit({ event: 'signed', session, signers: signers.map((m) => m.name), signature: toHex(signature) });
+      return { signature, signers };
+    } catch (error) {
+      const failure = toAuraError(error);
+      this.emit({ event: 'failed', session, code: failure.code, message: failure.message });
+      throw failure;
+    } finally {
+      group.end();
+    }
+  }
+
+  /** Stops serving and leaves the network. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const stop of this.unsubscribe) stop();
+    this.sessions.close();
+    for (const joining of this.joining.values()) joining.reject(transientError('agent.stopped', 'the agent stopped'));
+    await this.network.stop();
+  }
+
+  private async gather(request: AgentRequest, participants: readonly Member[]): Promise<void> {
+    if (participants.length === 0) return;
+    const { session } = request;
+    const accepted = new Promise<void>((resolve, reject) => this.joining.set(session, { waiting: new Set(participants.map((m) => m.device)), resolve, reject }));
+    const limit = this.options.joinTimeoutMs ?? 10_000;
+    const state = { settled: false };
+    const timeout = (async () => {
+      const deadline = this.options.time.now().ms + limit;
+      while (!state.settled && this.options.time.now().ms < deadline) await this.options.time.sleep(50);
+      const waiting = [...(this.joining.get(session)?.waiting ?? [])].map((device) => this.nameOf(device));
+      if (!state.settled) throw transientError('agent.join-timeout', `no answer within ${limit} ms from ${waiting.join(', ')}`, { context: { session } });
+    })();
+    const wire = encodeAgentMessage({ t: 'request', request });
+    this.emit({ event: 'request-sent', session, op: request.op, to: participants.map((m) => m.name) });
+    try {
+      await Promise.all(participants.map((m) => this.network.transport.send(m.device, AGENT_CHANNEL, wire)));
+      await Promise.race([accepted, timeout]);
+    } finally {
+      state.settled = true;
+      this.joining.delete(session);
+    }
+    const start = encodeAgentMessage({ t: 'start', session });
+    await Promise.all(participants.map((m) => this.network.transport.send(m.device, AGENT_CHANNEL, start)));
+  }
+
+  private async runSign(request: AgentRequest, group: SessionGroup, observer?: RoleObserver): Promise<Uint8Array> {
+    const { secrets, config, journal } = this.options.device;
+    const { epoch } = authorityView(await loadJournal(journal, config.authority));
+    const progress: RoleObserver = {
+      onEvent: (event) => {
+        if (event.type === 'recv' && event.peer !== undefined && event.label !== undefined) {
+          const device = request.roles[memberIndex(event.peer)];
+          this.emit({ event: 'round', session: event.session, label: event.label, from: device === undefined ? event.peer : this.nameOf(device) });
+        }
+      },
+    };
+    const watchers = [progress, ...(observer === undefined ? [] : [observer]), ...(this.options.observer === undefined ? [] : [this.options.observer])];
+    const { signature } = await runSigningDevice(
+      { signers: request.roles, publicKeyPackage: secrets.keyShare.publicKeyPackage, session: request.session, epoch },
+      { device: config.device, keyShare: secrets.keyShare, message: request.message, random: this.options.random },
+      group.transport,
+      { time: this.options.time, receiveTimeoutMs: this.options.receiveTimeoutMs ?? 15_000, observer: composeObservers(...watchers) },
+    );
+    return signature;
+  }
+
+  private receive(from: DeviceId, payload: Uint8Array): void {
+    let message: AgentMessage;
+    try {
+      message = decodeAgentMessage(payload);
+    } catch (error) {
+      const failure = toAuraError(error);
+      this.emit({ event: 'failed', session: randomIdentifier('session', this.options.random), code: failure.code, message: `from ${this.nameOf(from)}: ${failure.message}` });
+      return;
+    }
+    switch (message.t) {
+      case 'request':
+        void this.requested(message.request, from);
+        return;
+      case 'accept':
+      case 'decline':
+        this.answered(message, from);
+        return;
+      case 'start':
+        void this.started(message.session, from);
+        return;
+    }
+  }
+
+  private async requested(request: AgentRequest, fromDevice: DeviceId): Promise<void> {
+    const { session } = request;
+    const from = this.others.find((m) => m.device === fromDevice);
+    const decline = (code: string, reason: string): Promise<void> => {
+      this.emit({ event: 'declined', session, for: from?.name ?? fromDevice, reason });
+      return this.network.transport.send(fromDevice, AGENT_CHANNEL, encodeAgentMessage({ t: 'decline', session, code, reason })).catch(() => undefined);
+    };
+    const self = this.options.device.config.device;
+    if (from === undefined) return decline('agent.not-a-member', `${fromDevice} is not a member of authority ${this.options.device.config.authority}`);
+    const strangers = request.roles.filter((device) => device !== self && !this.others.some((m) => m.device === device));
+    if (strangers.length > 0 || !request.roles.includes(self) || !request.roles.includes(fromDevice) || new Set(request.roles).size !== request.roles.length) {
+      return decline('agent.bad-request', 'the signers must be distinct members, including this device and the requester');
+    }
+    const approval = await this.approve(request, from);
+    if (!approval.approved) return decline('agent.declined', approval.reason);
+    if (this.accepted.has(session)) return decline('agent.bad-request', `session ${session} was already requested`);
+    const group = this.sessions.group(familyRoles(['S'], request.roles));
+    this.accepted.set(session, { request, from, group });
+    await this.network.transport.send(fromDevice, AGENT_CHANNEL, encodeAgentMessage({ t: 'accept', session })).catch((error: unknown) => {
+      this.accepted.delete(session);
+      group.end();
+      const failure = toAuraError(error);
+      this.emit({ event: 'failed', session, code: failure.code, message: failure.message });
+    });
+  }
+
+  private answered(answer: Extract<AgentMessage, { t: 'accept' | 'decline' }>, from: DeviceId): void {
+    const joining = this.joining.get(answer.session);
+    if (joining === undefined || !joining.waiting.has(from)) return; // late or unasked: nothing waits for it
+    if (answer.t === 'decline') {
+      joining.reject(permanentError('agent.declined', `${this.nameOf(from)} declined: ${answer.reason} (${answer.code})`, { context: { device: from, code: answer.code } }));
+      return;
+    }
+    this.emit({ event: 'accepted', session: answer.session, by: this.nameOf(from) });
+    joining.waiting.delete(from);
+    if (joining.waiting.size === 0) joining.resolve();
+  }
+
+  private async started(session: SessionId, from: DeviceId): Promise<void> {
+    const accepted = this.accepted.get(session);
+    if (accepted === undefined || accepted.from.device !== from) return; // not a session this device accepted from that device
+    this.accepted.delete(session);
+    try {
+      await this.runSign(accepted.request, accepted.group);
+      this.emit({ event: 'served', session, op: accepted.request.op, for: accepted.from.name });
+    } catch (error) {
+      const failure = toAuraError(error);
+      this.emit({ event: 'failed', session, code: failure.code, message: failure.message });
+    } finally {
+      accepted.group.end();
+    }
+  }
+
+  private peerGone(device: DeviceId, reason: string): void {
+    for (const joining of this.joining.values()) {
+      if (joining.waiting.has(device)) joining.reject(transientError('agent.peer-gone', `${this.nameOf(device)} went away before answering: ${reason}`, { context: { device } }));
+    }
+    for (const [session, accepted] of this.accepted) {
+      if (accepted.from.device !== device) continue;
+      this.accepted.delete(session);
+      accepted.group.end();
+    }
+  }
+
+  private connectionChanged(peer: PeerId, connected: boolean): void {
+    const member = this.others.find((m) => m.peer.equals(peer));
+    if (member === undefined) return;
+    const isOnline = this.network.node.getConnections(peer).length > 0 || connected;
+    if (isOnline === this.online.has(member.device)) return;
+    if (isOnline) this.online.add(member.device);
+    else this.online.delete(member.device);
+    this.emit({ event: isOnline ? 'peer-online' : 'peer-offline', name: member.name, device: member.device });
+  }
+
+  private nameOf(device: DeviceId): string {
+    return this.options.device.config.members.find((m) => m.device === device)?.name ?? device;
+  }
+
+  private emit(event: AgentEvent): void {
+    this.options.events?.(event);
+    for (const listener of this.listeners) listener(event);
+  }
+}

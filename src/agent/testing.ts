@@ -1,0 +1,39 @@
+/**
+ * Test helpers of the agent: a fresh authority in a temporary directory, made by the real
+ * `createAuthority` (DKG over libp2p on loopback) with a cheap key-store KDF, and a snapshot of a
+ * directory's files to show that a refused directory was left as it was.
+ *
+ * @module
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toHex } from '../core/bytes.ts';
+import { taggedDigest } from '../core/hash.ts';
+import { NodeRandom } from '../handlers/random.ts';
+import { BackgroundClock } from './background-clock.ts';
+import { createAuthority, type CreatedAuthority } from './create-authority.ts';
+
+/** The cheapest scrypt cost the key store accepts: for tests only. */
+export const TEST_SCRYPT = { logN: 10, r: 8, p: 1 };
+
+/** The passphrase of test authorities. */
+export const TEST_PASSPHRASE = 'correct horse battery staple';
+
+/** A temporary authority of `devices` devices, threshold `threshold`; `remove` deletes it. */
+export async function testAuthority(devices: number, threshold: number): Promise<CreatedAuthority & { readonly root: string; remove(): void }> {
+  const root = mkdtempSync(join(tmpdir(), 'aura-agent-'));
+  const created = await createAuthority({ dir: join(root, 'account'), devices, threshold, passphrase: TEST_PASSPHRASE, policy: 'auto', scrypt: TEST_SCRYPT, random: new NodeRandom(), time: new BackgroundClock() });
+  return {
+    ...created,
+    root,
+    remove: () => {
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every file of `dir` (not recursive) with a digest of its bytes. */
+export function snapshotDir(dir: string): Record<string, string> {
+  return Object.fromEntries(readdirSync(dir).sort().map((name) => [name, toHex(taggedDigest('test.snapshot', readFileSync(join(dir, name))))]));
+}

@@ -1,0 +1,95 @@
+/**
+ * `aura node --dir DEVICE_DIR`: the device agent as a long-lived process. It opens the device
+ * directory (passphrase, lock), starts the device on its configured address, keeps the other
+ * members connected, serves the sessions they start under the configured approval policy, and
+ * answers local commands on its control socket (`status`, `journal`, `sign`). It stops cleanly on
+ * SIGINT or SIGTERM: sessions under way fail at their peers (peer gone), the journal is closed
+ * and the lock released.
+ *
+ * With `--json` it prints one JSON object per line: the agent's events (`ready`, `peer-online`,
+ * `served`, `failed`, …) and `stopped`.
+ *
+ * Source: issue 11 item 2 (`aura node --dir`).
+ *
+ * @module
+ */
+import { fromHex, toHex } from '../../core/bytes.ts';
+import { permanentError } from '../../core/errors.ts';
+import { BackgroundClock } from '../../agent/background-clock.ts';
+import { NodeRandom } from '../../handlers/random.ts';
+import { serveControl, type ControlHandler } from '../../agent/control-socket.ts';
+import { DeviceAgent, type AgentEvent } from '../../agent/device-agent.ts';
+import { openDeviceDir, type OpenDevice } from '../../agent/device-dir.ts';
+import { deviceStatus, journalEntries } from '../../agent/device-report.ts';
+import { formatAgentEvent } from '../device-access.ts';
+import { openOptions, passphraseFor, positiveInteger, TraceFile, untilInterrupted, type DeviceCommandOptions } from '../device-options.ts';
+
+/** Options of `aura node --dir`. */
+export interface DeviceNodeOptions extends DeviceCommandOptions {
+  /** Listen addresses overriding the configured one. */
+  readonly listen: readonly string[];
+  /** Bound of each protocol receive. */
+  readonly receiveTimeoutMs?: string;
+}
+
+/** Runs the device agent of `options.dir` until SIGINT/SIGTERM. */
+export async function runDeviceNode(options: DeviceNodeOptions): Promise<void> {
+  const print = (event: Readonly<Record<string, unknown>>): void => {
+    if (options.json === true) process.stdout.write(JSON.stringify(event) + '\n');
+    else console.log(formatAgentEvent(event));
+  };
+  const receiveTimeoutMs = options.receiveTimeoutMs === undefined ? undefined : positiveInteger(options.receiveTimeoutMs, '--receive-timeout-ms', 'milliseconds');
+  const random = new NodeRandom();
+  const device = await openDeviceDir(options.dir, await passphraseFor(options, options.dir), random, openOptions(options));
+  const trace = new TraceFile(options.trace);
+  try {
+    const agent = await DeviceAgent.start({
+      device,
+      random,
+      time: new BackgroundClock(),
+      ...(options.listen.length === 0 ? {} : { listen: options.listen }),
+      events: (event: AgentEvent) => {
+        print(event);
+      },
+      ...(receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs }),
+      ...(trace.observer === undefined ? {} : { observer: trace.observer }),
+    });
+    const control = await serveControl(options.dir, controlHandler(device, agent));
+    if (options.json !== true) console.log(`device ${device.config.device} of authority ${device.config.authority} is up; Ctrl-C stops it`);
+    agent.keepConnected();
+    await untilInterrupted();
+    await control.close();
+    await agent.stop();
+  } finally {
+    await device.close();
+    trace.write();
+  }
+  print({ event: 'stopped' });
+}
+
+/** What the node answers on its control socket. */
+function controlHandler(device: OpenDevice, agent: DeviceAgent): ControlHandler {
+  return async (request, event) => {
+    switch (request.op) {
+      case 'status':
+        return { ...(await deviceStatus(device.config, device.journal, new Set(agent.onlineMembers().map((m) => m.device)))) };
+      case 'journal': {
+        const type = typeof request.type === 'string' ? request.type : undefined;
+        const limit = typeof request.limit === 'number' ? request.limit : undefined;
+        return { entries: await journalEntries(device.config, device.journal, { ...(type === undefined ? {} : { type }), ...(limit === undefined ? {} : { limit }) }) };
+      }
+      case 'sign': {
+        if (typeof request.message !== 'string') throw permanentError('agent.bad-control', 'sign needs {"message":HEX}');
+        const stop = agent.subscribe(event);
+        try {
+          const signed = await agent.sign(fromHex(request.message));
+          return { signature: toHex(signed.signature), signers: signed.signers.map((m) => m.name), groupKey: toHex(device.config.groupKey) };
+        } finally {
+          stop();
+        }
+      }
+      default:
+        throw permanentError('agent.bad-control', `unknown control operation "${request.op}"`);
+    }
+  };
+}

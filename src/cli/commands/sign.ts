@@ -1,0 +1,76 @@
+/**
+ * `aura sign --dir DEVICE_DIR --message TEXT|--message-file F`: FROST signing with the devices
+ * of the authority that are online, through the device's running node or in this process.
+ * Prints the signature, the group key it verifies under, and who signed. Too few devices online
+ * is `agent.too-few-online`, naming who is missing.
+ *
+ * Source: issue 11 item 2.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { fromHex, toHex, utf8 } from '../../core/bytes.ts';
+import { permanentError } from '../../core/errors.ts';
+import { formatAgentEvent, runOnDevice } from '../device-access.ts';
+import { positiveInteger, printResult, progressPrinter, TraceFile, usageError, withDeviceOptions, type DeviceCommandOptions } from '../device-options.ts';
+
+interface SignOptions extends DeviceCommandOptions {
+  readonly message?: string;
+  readonly messageFile?: string;
+  readonly waitMs: string;
+}
+
+/** The bytes of `--message TEXT` (UTF-8) or `--message-file F`; exactly one must be given. */
+export function messageOf(options: { readonly message?: string; readonly messageFile?: string }): Uint8Array {
+  if ((options.message === undefined) === (options.messageFile === undefined)) throw usageError('give exactly one of --message TEXT and --message-file FILE');
+  if (options.message !== undefined) return utf8(options.message);
+  try {
+    return new Uint8Array(readFileSync(options.messageFile!)); // one of the two is given, checked above
+  } catch (error) {
+    throw permanentError('cli.unreadable-file', `cannot read --message-file ${options.messageFile}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Adds the `sign` command to `program`. */
+export function registerSignCommand(program: Command): void {
+  withDeviceOptions(
+    program
+      .command('sign')
+      .description('sign a message with the group key, together with the devices that are online (FROST)')
+      .option('--message <text>', 'the message (UTF-8 text)')
+      .option('--message-file <file>', 'the message (the bytes of a file)')
+      .option('--wait-ms <ms>', 'how long to wait for the other devices to connect', '3000'),
+  ).action((options: SignOptions) => runSign(options));
+}
+
+async function runSign(options: SignOptions): Promise<void> {
+  const message = messageOf(options);
+  const waitMs = positiveInteger(options.waitMs, '--wait-ms', 'milliseconds');
+  const progress = progressPrinter(options.json);
+  const trace = new TraceFile(options.trace);
+  const started = performance.now();
+  try {
+    const outcome = await runOnDevice(options, {
+      remote: { op: 'sign', message: toHex(message) },
+      decode: (result) => ({ signature: fromHex(String(result.signature)), signers: (result.signers as string[] | undefined) ?? [], groupKey: String(result.groupKey) }),
+      local: async ({ agent, device }) => {
+        const signed = await agent.sign(message);
+        return { signature: signed.signature, signers: signed.signers.map((m) => m.name), groupKey: toHex(device.config.groupKey) };
+      },
+      connectMs: waitMs,
+      events: (event) => {
+        progress(formatAgentEvent(event));
+      },
+      ...(trace.observer === undefined ? {} : { observer: trace.observer }),
+    });
+    const ms = Math.round(performance.now() - started);
+    printResult(options.json, { signature: toHex(outcome.signature), groupKey: outcome.groupKey, signers: outcome.signers, ms }, () => [
+      `signature ${toHex(outcome.signature)}`,
+      `group key ${outcome.groupKey}`,
+      `signers   ${outcome.signers.join(', ')} (${ms} ms)`,
+    ]);
+  } finally {
+    trace.write();
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * How a command reaches a device: through the control socket of the device's running node
+ * (`aura node --dir`), or, when no node runs, by opening the directory (passphrase, lock) and,
+ * if the command needs the network, starting the device agent in this process for the command's
+ * duration. Either way the device is on the network at most once.
+ *
+ * @module
+ */
+import type { PhysicalTimeEffects } from '../core/effects.ts';
+import { BackgroundClock } from '../agent/background-clock.ts';
+import { NodeRandom } from '../handlers/random.ts';
+import type { RoleObserver } from '../runtime/role-event.ts';
+import { callControl, type ControlRequest } from '../agent/control-socket.ts';
+import { DeviceAgent, type AgentEvent } from '../agent/device-agent.ts';
+import { openDeviceDir, type OpenDevice } from '../agent/device-dir.ts';
+import { openOptions, passphraseFor, type DeviceCommandOptions } from './device-options.ts';
+
+/** Where an in-process agent listens: any free loopback port (the configured one may be in use). */
+const EPHEMERAL_LISTEN = '/ip4/127.0.0.1/tcp/0';
+
+/** A device opened in this process, with its agent on the network. */
+export interface LocalAgent {
+  /** The open directory. */
+  readonly device: OpenDevice;
+  /** The agent. */
+  readonly agent: DeviceAgent;
+}
+
+/** How to run one operation on a device. */
+export interface DeviceOperation<T> {
+  /** The request for a running node. */
+  readonly remote: ControlRequest;
+  /** Turns the node's result into the operation's. */
+  readonly decode: (result: Readonly<Record<string, unknown>>) => T;
+  /** Runs the operation in this process on the started agent. */
+  readonly local: (local: LocalAgent) => Promise<T>;
+  /** How long the local agent waits for the other members to connect (ms). */
+  readonly connectMs: number;
+  /** Where progress events go. */
+  readonly events?: (event: Readonly<Record<string, unknown>>) => void;
+  /** Watches the roles the local agent plays. */
+  readonly observer?: RoleObserver;
+}
+
+/** Runs `operation` on the device of `options.dir` (see the module comment). */
+export async function runOnDevice<T>(options: DeviceCommandOptions, operation: DeviceOperation<T>): Promise<T> {
+  const remote = await callControl(options.dir, operation.remote, operation.events);
+  if (remote !== undefined) return operation.decode(remote);
+  const random = new NodeRandom();
+  const time: PhysicalTimeEffects = new BackgroundClock();
+  const device = await openDeviceDir(options.dir, await passphraseFor(options, options.dir), random, openOptions(options));
+  try {
+    const agent = await DeviceAgent.start({
+      device,
+      random,
+      time,
+      listen: [EPHEMERAL_LISTEN],
+      events: (event: AgentEvent) => operation.events?.(event),
+      ...(operation.observer === undefined ? {} : { observer: operation.observer }),
+    });
+    try {
+      await agent.connect(operation.connectMs);
+      return await operation.local({ device, agent });
+    } finally {
+      await agent.stop();
+    }
+  } finally {
+    await device.close();
+  }
+}
+
+/** One line of text for an agent event. */
+export function formatAgentEvent(event: Readonly<Record<string, unknown>>): string {
+  const e = event as AgentEvent;
+  switch (e.event) {
+    case 'ready':
+      return `listening ${e.addresses.join(' ')}`;
+    case 'peer-online':
+      return `${e.name} is online`;
+    case 'peer-offline':
+      return `${e.name} went offline`;
+    case 'request-sent':
+      return `asked ${e.to.join(', ')} to ${e.op}`;
+    case 'accepted':
+      return `${e.by} accepted`;
+    case 'round':
+      return `round ${e.label}: ${e.from} answered`;
+    case 'signed':
+      return `signed with ${e.signers.join(', ')}`;
+    case 'served':
+      return `took part in a ${e.op} session for ${e.for}`;
+    case 'declined':
+      return `declined a request from ${e.for}: ${e.reason}`;
+    case 'failed':
+      return `session ${e.session} failed: error[${e.code}]: ${e.message}`;
+    default:
+      if (event.event === 'stopped') return 'stopped';
+      return JSON.stringify(event);
+  }
+}
