@@ -2,7 +2,7 @@
  * `aura node --dir DEVICE_DIR`: the device agent as a long-lived process. It opens the device
  * directory (passphrase, lock), starts the device on its configured address, keeps the other
  * members connected, serves the sessions they start under the configured approval policy, and
- * answers local commands on its control socket (`status`, `journal`, `sign`). It stops cleanly on
+ * answers local commands on its control socket (`status`, `journal`, `sign`, `derive`). It stops cleanly on
  * SIGINT or SIGTERM: sessions under way fail at their peers (peer gone), the journal is closed
  * and the lock released.
  *
@@ -22,6 +22,7 @@ import { DeviceAgent, type AgentEvent } from '../../agent/device-agent.ts';
 import { openDeviceDir, type OpenDevice } from '../../agent/device-dir.ts';
 import { deviceStatus, journalEntries } from '../../agent/device-report.ts';
 import { formatAgentEvent } from '../device-access.ts';
+import { deriveResult } from './derive.ts';
 import { openOptions, passphraseFor, positiveInteger, TraceFile, untilInterrupted, type DeviceCommandOptions } from '../device-options.ts';
 
 /** Options of `aura node --dir`. */
@@ -84,6 +85,15 @@ function controlHandler(device: OpenDevice, agent: DeviceAgent): ControlHandler 
         try {
           const signed = await agent.sign(fromHex(request.message));
           return { signature: toHex(signed.signature), signers: signed.signers.map((m) => m.name), groupKey: toHex(device.config.groupKey) };
+        } finally {
+          stop();
+        }
+      }
+      case 'derive': {
+        if (typeof request.context !== 'string' || typeof request.app !== 'string') throw permanentError('agent.bad-control', 'derive needs {"context":TEXT,"app":TEXT}');
+        const stop = agent.subscribe(event);
+        try {
+          return deriveResult(await agent.derive(request.context, request.app));
         } finally {
           stop();
         }
