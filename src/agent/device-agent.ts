@@ -5,7 +5,9 @@
  * the handshake of `agent-request.ts`), and starts sessions itself with the devices that are
  * online: FROST signing (`runSigningDevice` of `src/protocols/sign.ts`) and DKD of a context key
  * (`runDkd` of `src/protocols/dkd.ts`, whose `dkd.context-key` fact the same devices then attest
- * with the group key and store in their journals).
+ * with the group key and store in their journals). It also keeps the device's journal converged
+ * with the other members (`authority-sync.ts`): answering their sync sessions, periodically
+ * when asked to, and on demand ({@link DeviceAgent.syncNow}).
  *
  * The same class runs inside `aura node --dir` (long-lived, serving) and inside a command such as
  * `aura sign --dir` when no node of that device runs (for the command's duration), so a device is
@@ -28,6 +30,8 @@ import { agreedRandom, attestFact, authorityView } from '../protocols/authority.
 import { dkdFactDraft, runDkd } from '../protocols/dkd.ts';
 import type { RunOptions } from '../protocols/protocol-source.ts';
 import { runSigningDevice } from '../protocols/sign.ts';
+import type { SyncEvent } from '../protocols/sync-service.ts';
+import { AuthoritySync } from './authority-sync.ts';
 import { AGENT_CHANNEL, decodeAgentMessage, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest } from './agent-request.ts';
 import { approverOf, type Approver } from './approval.ts';
 import type { MemberConfig } from './device-config.ts';
@@ -47,7 +51,9 @@ export type AgentEvent =
   | { readonly event: 'derived'; readonly session: SessionId; readonly context: string; readonly app: string; readonly members: readonly string[]; readonly publicKey: string }
   | { readonly event: 'served'; readonly session: SessionId; readonly op: string; readonly for: string }
   | { readonly event: 'declined'; readonly session: SessionId; readonly for: string; readonly reason: string }
-  | { readonly event: 'failed'; readonly session: SessionId; readonly code: string; readonly message: string };
+  | { readonly event: 'failed'; readonly session: SessionId; readonly code: string; readonly message: string }
+  | { readonly event: 'synced'; readonly peer: string; readonly outcome: string; readonly sent: number; readonly added: number; readonly rejected: number }
+  | { readonly event: 'sync-failed'; readonly peer: string; readonly code: string; readonly message: string };
 
 /** How to start an agent. */
 export interface AgentOptions {
@@ -69,6 +75,24 @@ export interface AgentOptions {
   readonly joinTimeoutMs?: number;
   /** Watches every role this agent plays (for `--trace`). */
   readonly observer?: RoleObserver;
+  /** Mean time between periodic journal syncs with the members, in ms (default 0: only on demand and on announcements). */
+  readonly syncIntervalMs?: number;
+}
+
+/** What one journal sync with one member did. */
+export interface SyncResult {
+  /** The member. */
+  readonly name: string;
+  /** `converged`, `partial`, `refused`, or `failed`. */
+  readonly outcome: string;
+  /** Facts sent to it. */
+  readonly sent: number;
+  /** Facts received from it and stored. */
+  readonly added: number;
+  /** Facts received from it and refused. */
+  readonly rejected: number;
+  /** Why it failed (`failed` only): `error[CODE]: message`. */
+  readonly error?: string;
 }
 
 /** A finished signature. */
@@ -132,12 +156,14 @@ export class DeviceAgent {
     private readonly options: AgentOptions,
     /** The device on the network. */
     readonly network: NetworkDevice,
+    sessions: SessionGroups,
+    private readonly journalSync: AuthoritySync,
   ) {
+    this.sessions = sessions;
     const { config } = options.device;
     this.others = config.members.filter((m) => m.device !== config.device).map((m) => ({ ...m, peer: peerEntryOfAddress(m.address).peer }));
     for (const member of this.others) network.directory.register(peerEntryOfAddress(member.address));
     this.approve = options.approve ?? approverOf(config.policy);
-    this.sessions = new SessionGroups(network.transport);
     this.unsubscribe = [
       network.transport.onMessage((message) => {
         if (message.channel === AGENT_CHANNEL) this.receive(message.from, message.payload);
@@ -169,7 +195,20 @@ export class DeviceAgent {
       },
       ...(listen === undefined ? {} : { listen }),
     });
-    const agent = new DeviceAgent(options, network);
+    const sessions = new SessionGroups(network.transport);
+    const emit: { agent?: DeviceAgent } = {};
+    const journalSync = await AuthoritySync.start({
+      device: options.device,
+      network,
+      transport: sessions.channelTransport,
+      time: options.time,
+      random: options.random,
+      intervalMs: options.syncIntervalMs ?? 0,
+      ...(options.receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs: options.receiveTimeoutMs }),
+      events: (event) => emit.agent?.syncEvent(event),
+    });
+    const agent = new DeviceAgent(options, network, sessions, journalSync);
+    emit.agent = agent;
     options.events?.({ event: 'ready', device: network.device, addresses: network.addresses().map(String) });
     return agent;
   }
@@ -266,10 +305,34 @@ export class DeviceAgent {
     }
   }
 
+  /**
+   * Syncs the journal with every online member now. Error: `agent.too-few-online` when no member
+   * is online (naming the missing); a session that fails is a result with outcome `failed`.
+   */
+  async syncNow(): Promise<SyncResult[]> {
+    const online = this.onlineMembers();
+    if (online.length === 0) {
+      throw transientError('agent.too-few-online', `syncing needs another device online; missing: ${this.others.map((m) => `${m.name} (${m.device})`).join(', ')}`, { context: { online: 0 } });
+    }
+    const results = await this.journalSync.syncWith(online.map((m) => m.device));
+    return results.map((result, k): SyncResult => {
+      const name = online[k]!.name; // one result per online member, in order
+      if (result.status === 'rejected') return { name, outcome: 'failed', sent: 0, added: 0, rejected: 0, error: `error[${toAuraError(result.reason).code}]: ${toAuraError(result.reason).message}` };
+      const { outcome, sent, added, rejected } = result.value;
+      return { name, outcome, sent, added, rejected: rejected.length };
+    });
+  }
+
+  /** When the journal last finished a sync session (ms since the epoch), or `null`. */
+  get lastSync(): number | null {
+    return this.journalSync.lastSync;
+  }
+
   /** Stops serving and leaves the network. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.journalSync.close();
     for (const stop of this.unsubscribe) stop();
     this.sessions.close();
     for (const joining of this.joining.values()) joining.reject(transientError('agent.stopped', 'the agent stopped'));
@@ -332,6 +395,7 @@ export class DeviceAgent {
     const signing = { authority: config.authority, publicKeyPackage: secrets.keyShare.publicKeyPackage, signers: request.roles, session: deriveIdentifier('session', { base: request.session, fact: 'dkd.context-key' }), epoch };
     const { record } = await attestFact(signing, { device: config.device, keyShare: secrets.keyShare, random }, draft, group.transport, options);
     await storeAuthorityFacts(journal, config.authority, config.groupKey, [record]);
+    await this.journalSync.written();
     return { publicKey: derived.keyPair.publicKey, epoch, fact: record.key };
   }
 
@@ -450,6 +514,17 @@ export class DeviceAgent {
     if (isOnline) this.online.add(member.device);
     else this.online.delete(member.device);
     this.emit({ event: isOnline ? 'peer-online' : 'peer-offline', name: member.name, device: member.device });
+    // A member that comes online may hold facts this device missed (or lack its own): sync at once.
+    if (isOnline) void this.journalSync.syncWith([member.device]);
+  }
+
+  private syncEvent(event: SyncEvent): void {
+    if (event.event === 'sync-done') {
+      const { peer, outcome, sent, added, rejected } = event.report;
+      this.emit({ event: 'synced', peer: this.nameOf(peer), outcome, sent, added, rejected: rejected.length });
+    } else if (event.event === 'sync-failed') {
+      this.emit({ event: 'sync-failed', peer: this.nameOf(event.peer), code: event.code, message: event.message });
+    }
   }
 
   private nameOf(device: DeviceId): string {

@@ -15,6 +15,7 @@ import { registerJournalCommand } from './commands/journal.ts';
 import { registerNodeCommand } from './commands/node.ts';
 import { registerSignCommand } from './commands/sign.ts';
 import { registerDeriveCommand } from './commands/derive.ts';
+import { registerSyncCommand } from './commands/sync.ts';
 import { registerSimCommands } from './commands/sim.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerVerifyCommand } from './commands/verify.ts';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerSignCommand(program);
   registerDeriveCommand(program);
+  registerSyncCommand(program);
   registerVerifyCommand(program);
   registerJournalCommand(program);
   registerIdCommands(program);

@@ -1,8 +1,9 @@
-// `aura derive` driven as a user drives it: a 2-of-3 account made by `aura init`, one device's
-// node running as a separate process on loopback, DKD run from another device's directory (in
-// that command's process) and then through the running node's control socket; the
-// `dkd.context-key` fact lands, threshold-attested, in the journal of every device that took part.
-// Every process talks only to 127.0.0.1 and is stopped by the test.
+// `aura derive` and `aura sync` driven as a user drives them: a 2-of-3 account made by `aura
+// init`, device nodes running as separate processes on loopback, DKD run from another device's
+// directory (in that command's process) and through a running node's control socket; the
+// `dkd.context-key` fact lands, threshold-attested, in the journal of every device that took
+// part, and `aura sync` then brings it to the device that did not. Every process talks only to
+// 127.0.0.1 and is stopped by the test.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,6 +68,12 @@ test('aura derive refuses bad arguments (exit 2) and too few devices online (nam
   assert.equal(alone.status, 1);
   assert.match(alone.stderr, /error\[agent\.too-few-online\]: deriving needs 2 of 3 devices.*missing: device-2 \(device-.*device-3 \(device-/);
   assert.deepEqual(await contextKeys(0), []);
+  const lonely = await aura('sync', '--dir', dirOf(0), '--once', '--passphrase-file', passFile, '--wait-ms', '300');
+  assert.equal(lonely.status, 1);
+  assert.match(lonely.stderr, /error\[agent\.too-few-online\]: syncing needs another device online; missing: device-2 \(device-.*device-3 \(device-/);
+  const interval = await aura('sync', '--dir', dirOf(0), '--interval-ms', 'soon');
+  assert.equal(interval.status, 2);
+  assert.match(interval.stderr, /--interval-ms takes a positive whole number/);
 });
 
 test('aura derive runs DKD with the online devices; the attested context-key fact lands in each of their journals', async () => {
@@ -97,14 +104,42 @@ test('aura derive runs DKD with the online devices; the attested context-key fac
   }
   assert.deepEqual(await contextKeys(2), [], 'device-3 was offline and took no part');
 
-  const text = await runAura('derive', '--dir', dirOf(2), '--context', 'photos', '--passphrase-file', passFile, '--wait-ms', '3000');
-  assert.equal(text.status, 0, text.stderr);
-  assert.match(text.stdout, /^context key [0-9a-f]{64}\ncontext {5}"photos" \(app "aura", epoch \d+\)\nfact {8}\S+ \(dkd\.context-key\)\ndevices {5}device-2, device-3 \(\d+ ms\)\n$/);
-  const photos = await contextKeys(2);
-  assert.equal(photos.length, 1);
-  assert.deepEqual((await contextKeys(1)).map((e) => e.cid).sort(), [derived.fact, photos[0]!.cid].sort());
   node.child.kill('SIGINT');
   assert.equal(await node.exited, 0);
+});
+
+async function cidsOf(k: number): Promise<string[]> {
+  const listed = await aura('journal', '--dir', dirOf(k), '--json');
+  assert.equal(listed.status, 0, listed.stderr);
+  return (JSON.parse(listed.stdout) as Entry[]).map((e) => e.cid).sort();
+}
+
+test('aura sync brings every online device to the union of their journals; the nodes report their last sync', async () => {
+  const mail = (await contextKeys(0))[0]!.cid;
+  assert.ok(!(await cidsOf(2)).includes(mail), 'device-3 took part in no derivation yet');
+  const running = [1, 2].map((k) => spawnAura('node', '--dir', dirOf(k), '--passphrase-file', passFile, '--json'));
+  nodes.push(...running);
+  await Promise.all(running.map((n) => n.waitFor((line) => line.event === 'ready')));
+
+  const once = await runAura('sync', '--dir', dirOf(0), '--once', '--passphrase-file', passFile, '--wait-ms', '5000', '--json');
+  assert.equal(once.status, 0, once.stderr);
+  const report = JSON.parse(once.stdout) as { results: { name: string; outcome: string; sent: number; added: number }[]; sent: number; received: number };
+  assert.deepEqual(report.results.map((r) => [r.name, r.outcome]).sort(), [['device-2', 'converged'], ['device-3', 'converged']]);
+  assert.equal(report.sent, report.results.reduce((n, r) => n + r.sent, 0));
+
+  const union = await cidsOf(0);
+  assert.ok(union.includes(mail));
+  // device-3 holds nothing the others lack (genesis only), so one round gives both nodes device-1's set.
+  for (const k of [1, 2]) assert.deepEqual(await cidsOf(k), union, `device-${k + 1} converged`);
+  const status = await aura('status', '--dir', dirOf(2), '--json');
+  assert.match((JSON.parse(status.stdout) as { lastSync: string | null }).lastSync ?? 'never', /^\d{4}-\d\d-\d\dT/);
+
+  // Through device-2's running node, in text.
+  const text = await runAura('sync', '--dir', dirOf(1));
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^device-3 +converged +sent 0, received 0\nfacts sent 0, received 0 \(\d+ ms\)\n$/);
+  for (const node of running) node.child.kill('SIGINT');
+  assert.deepEqual(await Promise.all(running.map((n) => n.exited)), [0, 0]);
 });
 
 function spawnAura(...args: string[]): AuraProcess {
