@@ -208,11 +208,14 @@ class InstanceBuilder {
           this.report('E028', file, statement.span, `\`for ${statement.variable} in ${statement.family}\` needs a role family, and \`${statement.family}\` is ${family === undefined ? 'not declared' : 'a single role'}.`, 'Declare a family such as `Worker[N]` in `roles:`.');
           return;
         }
+        const bodies: GNode[][] = [];
         for (let i = 0; i < family.size && !this.tooLarge; i++) {
           this.count(file, statement.span);
           const indices = new Map(scope.indices).set(statement.variable, i);
-          out.push(...this.sequence(statement.body, { ...scope, indices }));
+          bodies.push(this.sequence(statement.body, { ...scope, indices }));
         }
+        if (statement.parallel === true) out.push({ kind: 'par', branches: bodies, file, span: statement.span, roles: rolesOfSequence(bodies.flat()) });
+        else for (const body of bodies) out.push(...body);
         return;
       }
       case 'parallel': {
