@@ -123,7 +123,7 @@ async function runLockRole(protocol: 'lock-acquire' | 'lock-release', projected:
   try {
     await runRole(projected, role, impl, transport, { ...runOptions(options), session, types: PROTOCOL_TYPES });
   } catch (error) {
-    throw abortedError(protocol, 0, (r) => others[memberIndex(r)], self, error);
+    throw abortedError(protocol, 0, (by) => others[memberIndex(by)], self, error);
   }
 }
 
