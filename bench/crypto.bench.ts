@@ -59,7 +59,7 @@ export function dkgThreeOfFive(): void {
 const reshareConfig: ReshareConfig = { old: dealt.publicKeyPackage, dealers: ids(1, 2), recipients: ids(4, 5), threshold: 3 };
 
 /** Resharing the 2-of-3 group to a new 3-of-5 set: both dealers, all five recipients. */
-function reshareTwoOfThreeToThreeOfFive(): void {
+export function reshareTwoOfThreeToThreeOfFive(): void {
   const deals = dealt.shares.slice(0, 2).map((share) => reshareDeal(reshareConfig, share, random));
   const dealings = deals.map((d) => d.broadcast);
   const subShares = deals.flatMap((d) => d.send);

@@ -3,95 +3,22 @@
 // key that works again, and a clean exit on SIGTERM. Every wait is bounded; every process is killed.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { runCli } from '../src/cli/program.ts';
+import { AuraNode, ready, stopAll } from './support/aura-node.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LIVENESS_MS = 1500;
 /** Ticks, scheduling and a loaded 2-core machine: allowance on top of the configured timeout. */
 const DETECTION_SLACK_MS = 3000;
-const WAIT_LIMIT_MS = 30_000;
 const dataRoot = mkdtempSync(join(tmpdir(), 'aura-nodes-'));
-const running = new Set<AuraNode>();
 
-type NodeEvent = Record<string, unknown> & { event: string };
-
-/** One `aura node --json` process and the events it printed. */
-class AuraNode {
-  readonly events: NodeEvent[] = [];
-  readonly process: ChildProcessWithoutNullStreams;
-  private readonly waiters = new Set<() => void>();
-  exitCode: number | null | undefined;
-
-  constructor(readonly name: string, args: readonly string[]) {
-    this.process = spawn(process.execPath, [resolve(ROOT, 'bin/aura.js'), 'node', '--json', '--data-dir', join(dataRoot, name), '--liveness-ms', String(LIVENESS_MS), ...args], { cwd: ROOT });
-    running.add(this);
-    createInterface({ input: this.process.stdout }).on('line', (line) => {
-      this.events.push(JSON.parse(line) as NodeEvent);
-      for (const wake of this.waiters) wake();
-    });
-    this.process.stderr.resume();
-    this.process.on('exit', (code) => {
-      this.exitCode = code;
-      running.delete(this);
-      for (const wake of this.waiters) wake();
-    });
-  }
-
-  /** Resolves with the first event matching `predicate` (waiting for it if need be). */
-  async waitFor(what: string, predicate: (event: NodeEvent) => boolean): Promise<NodeEvent> {
-    for (;;) {
-      const found = this.events.find(predicate);
-      if (found !== undefined) return found;
-      if (this.exitCode !== undefined) throw new Error(`${this.name} exited (${this.exitCode}) before ${what}`);
-      await new Promise<void>((wake, fail) => {
-        const timer = setTimeout(() => {
-          fail(new Error(`${this.name}: gave up after ${WAIT_LIMIT_MS} ms waiting for ${what}`));
-        }, WAIT_LIMIT_MS);
-        const done = (): void => {
-          clearTimeout(timer);
-          this.waiters.delete(done);
-          wake();
-        };
-        this.waiters.add(done);
-      });
-    }
-  }
-
-  send(to: string, channel: string, payload: string): void {
-    this.process.stdin.write(JSON.stringify({ send: { to, channel, payload } }) + '\n');
-  }
-
-  run(source: string, params: Record<string, number>, roles: Record<string, string>, paceMs = 0): void {
-    this.process.stdin.write(JSON.stringify({ run: { source, params, roles, paceMs } }) + '\n');
-  }
-
-  /** The session events of `session` this node printed. */
-  sessionEvents(session: unknown): NodeEvent[] {
-    return this.events.filter((e) => e.event.startsWith('session-') && e['session'] === session);
-  }
-
-  messages(channel: string): string[] {
-    return this.events.filter((e) => e.event === 'message' && e['channel'] === channel).map((e) => String(e['payload']));
-  }
-
-  async stop(signal: NodeJS.Signals): Promise<number | null> {
-    if (this.exitCode === undefined) {
-      this.process.kill(signal);
-      await this.waitFor('exit', () => false).catch(() => undefined);
-    }
-    return this.exitCode ?? null;
-  }
-}
-
-async function ready(node: AuraNode): Promise<{ device: string; peerId: string; address: string }> {
-  const event = await node.waitFor('ready', (e) => e.event === 'ready');
-  const addresses = event['addresses'] as string[];
-  return { device: String(event['device']), peerId: String(event['peerId']), address: addresses[0] ?? '' };
+/** A node of this file: its data under `dataRoot`, peers declared gone after {@link LIVENESS_MS}. */
+function node(name: string, args: readonly string[]): AuraNode {
+  return new AuraNode(name, dataRoot, ['--liveness-ms', String(LIVENESS_MS), ...args]);
 }
 
 function hex(n: number): string {
@@ -99,15 +26,15 @@ function hex(n: number): string {
 }
 
 after(async () => {
-  await Promise.all([...running].map((node) => node.stop('SIGKILL')));
+  await stopAll();
   rmSync(dataRoot, { recursive: true, force: true });
 });
 
 test('three aura nodes exchange frames; a killed peer is reported gone in time; after a restart it works again', async (t) => {
-  const a = new AuraNode('a', []);
+  const a = node('a', []);
   const aInfo = await ready(a);
-  const b = new AuraNode('b', ['--peer', aInfo.address]);
-  const c = new AuraNode('c', ['--peer', aInfo.address]);
+  const b = node('b', ['--peer', aInfo.address]);
+  const c = node('c', ['--peer', aInfo.address]);
   const [bInfo, cInfo] = await Promise.all([ready(b), ready(c)]);
   await a.waitFor('B to connect', (e) => e.event === 'peer-connected' && e['device'] === bInfo.device);
   await a.waitFor('C to connect', (e) => e.event === 'peer-connected' && e['device'] === cInfo.device);
@@ -144,7 +71,7 @@ test('three aura nodes exchange frames; a killed peer is reported gone in time; 
 
   // C restarts from its data directory on its old port: same key, same device; a new session works.
   const port = /\/tcp\/(\d+)\//.exec(cInfo.address)?.[1] ?? '0';
-  const c2 = new AuraNode('c', ['--listen', `/ip4/127.0.0.1/tcp/${port}`, '--peer', aInfo.address]);
+  const c2 = node('c', ['--listen', `/ip4/127.0.0.1/tcp/${port}`, '--peer', aInfo.address]);
   const c2Info = await ready(c2);
   assert.equal(c2Info.device, cInfo.device);
   assert.equal(c2Info.peerId, cInfo.peerId);
@@ -159,11 +86,11 @@ test('three aura nodes exchange frames; a killed peer is reported gone in time; 
 });
 
 test('three aura nodes run a choreography to the end; a node killed mid-session fails it on the others in time; after a restart a new session ends', async (t) => {
-  const a = new AuraNode('ring-a', []);
+  const a = node('ring-a', []);
   const aInfo = await ready(a);
-  const b = new AuraNode('ring-b', ['--peer', aInfo.address]);
+  const b = node('ring-b', ['--peer', aInfo.address]);
   const bInfo = await ready(b);
-  const c = new AuraNode('ring-c', ['--peer', aInfo.address, '--peer', bInfo.address]);
+  const c = node('ring-c', ['--peer', aInfo.address, '--peer', bInfo.address]);
   const cInfo = await ready(c);
   await a.waitFor('C to connect', (e) => e.event === 'peer-connected' && e['device'] === cInfo.device);
   await b.waitFor('C to connect', (e) => e.event === 'peer-connected' && e['device'] === cInfo.device);
@@ -193,7 +120,7 @@ test('three aura nodes run a choreography to the end; a node killed mid-session 
   }
 
   // C restarts from its data directory; a new session runs to the end.
-  const c2 = new AuraNode('ring-c', ['--peer', aInfo.address, '--peer', bInfo.address]);
+  const c2 = node('ring-c', ['--peer', aInfo.address, '--peer', bInfo.address]);
   assert.equal((await ready(c2)).device, cInfo.device);
   const gone = await a.waitFor('C to be gone', (e) => e.event === 'peer-gone' && e['device'] === cInfo.device);
   await a.waitFor('C to reconnect', (e) => e.event === 'peer-connected' && e['device'] === cInfo.device && a.events.indexOf(e) > a.events.indexOf(gone));

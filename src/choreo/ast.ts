@@ -93,13 +93,15 @@ export interface LoopStmt {
   readonly span: Span;
 }
 
-/** `for i in W { … }`. */
+/** `for i in W { … }`, or `parallel for i in W { … }` (one concurrent part per member). */
 export interface ForStmt {
   readonly kind: 'for';
   readonly variable: string;
   readonly family: string;
   readonly body: readonly Stmt[];
   readonly span: Span;
+  /** True for `parallel for`: the bodies run as the parts of one `parallel`, not one after another. */
+  readonly parallel?: boolean;
 }
 
 /** `parallel { P | Q }`. */

@@ -66,3 +66,17 @@ test('the parameters of a protocol include family sizes and loop counts', () => 
   const { ast } = parseFile('protocol P(K) { roles: A, W[N]; loop (count: R) { A -> W[0]: T; } }', 'p.choreo');
   assert.deepEqual(protocolParams(ast.protocols[0]!).sort(), ['K', 'N', 'R']); // one protocol parsed
 });
+
+test('`parallel for` makes one concurrent part per member instead of a sequence', () => {
+  const { protocol, diagnostics } = instance('protocol B(N) { roles: P[N]; parallel for i in P { P[i] ->* : C; } P[*]: Done; }', { N: 3 });
+  assert.deepEqual(diagnostics, []);
+  assert.ok(protocol);
+  const [par, ...rest] = protocol.body;
+  assert.ok(par?.kind === 'par');
+  assert.deepEqual(par.branches.map(messages), [
+    ['P[0]->P[1]:C', 'P[0]->P[2]:C'],
+    ['P[1]->P[0]:C', 'P[1]->P[2]:C'],
+    ['P[2]->P[0]:C', 'P[2]->P[1]:C'],
+  ]);
+  assert.equal(rest.length, 3);
+});

@@ -29,8 +29,36 @@ export const MAX_INSTANCE_DEPTH = 1_000;
 /** Instances whose roles times nodes exceed this are refused: projecting every role would take too long. */
 export const MAX_PROJECTION_WORK = 50_000_000;
 
-/** What a role name means inside one protocol body (after renaming for a call). */
-type RoleBinding = { readonly kind: 'single'; readonly concrete: RoleName } | { readonly kind: 'family'; readonly concrete: string; readonly size: number };
+/**
+ * What a role name means inside one protocol body (after renaming for a call). The role lists an
+ * endpoint can resolve to are made once here and shared by every statement naming them, so that
+ * resolving allocates nothing and every message names a member with the same string.
+ */
+type RoleBinding =
+  | {
+      readonly kind: 'single';
+      readonly concrete: RoleName;
+      /** `[concrete]`. */
+      readonly only: readonly RoleName[];
+    }
+  | {
+      readonly kind: 'family';
+      readonly concrete: string;
+      readonly size: number;
+      /** Every member, `W[0]` to `W[size-1]`. */
+      readonly members: readonly RoleName[];
+      /** `[W[i]]` for each member i. */
+      readonly each: readonly (readonly RoleName[])[];
+    };
+
+function singleBinding(concrete: RoleName): RoleBinding {
+  return { kind: 'single', concrete, only: [concrete] };
+}
+
+function familyBinding(concrete: string, size: number): Extract<RoleBinding, { kind: 'family' }> {
+  const members = Array.from({ length: size }, (_, i) => memberName(concrete, i));
+  return { kind: 'family', concrete, size, members, each: members.map((member) => [member]) };
+}
 
 /** The result of instantiating one protocol. */
 export interface Instance {
@@ -111,7 +139,8 @@ class InstanceBuilder {
   private depth = 0;
   private readonly signatures = new WeakMap<Stmt, Signature>();
   private signatureCount = 0;
-  private readonly pairs = new Map<string, ReadonlySet<RoleName>>();
+  /** By sender, then receiver (two lookups cost less than building a key per message). */
+  private readonly pairs = new Map<RoleName, Map<RoleName, ReadonlySet<RoleName>>>();
 
   constructor(
     private readonly params: Readonly<Record<string, number>>,
@@ -124,7 +153,7 @@ class InstanceBuilder {
     for (const role of protocol.roles) {
       if (bindings.has(role.name)) continue; // reported as E011 by validation
       if (role.size === null) {
-        bindings.set(role.name, { kind: 'single', concrete: role.name });
+        bindings.set(role.name, singleBinding(role.name));
         concrete.push(role.name);
         continue;
       }
@@ -132,11 +161,12 @@ class InstanceBuilder {
       if (size === null) continue;
       if (size < 1 || size > MAX_FAMILY_SIZE) {
         this.report('E026', protocol.file, role.size.span, `Family \`${role.name}\` has size ${size}.`, `A family has between 1 and ${MAX_FAMILY_SIZE} members.`);
-        bindings.set(role.name, { kind: 'family', concrete: role.name, size: 0 });
+        bindings.set(role.name, familyBinding(role.name, 0));
         continue;
       }
-      bindings.set(role.name, { kind: 'family', concrete: role.name, size });
-      for (let i = 0; i < size; i++) concrete.push(memberName(role.name, i));
+      const binding = familyBinding(role.name, size);
+      bindings.set(role.name, binding);
+      concrete.push(...binding.members);
     }
     return { bindings, concrete };
   }
@@ -208,11 +238,14 @@ class InstanceBuilder {
           this.report('E028', file, statement.span, `\`for ${statement.variable} in ${statement.family}\` needs a role family, and \`${statement.family}\` is ${family === undefined ? 'not declared' : 'a single role'}.`, 'Declare a family such as `Worker[N]` in `roles:`.');
           return;
         }
+        const bodies: GNode[][] = [];
         for (let i = 0; i < family.size && !this.tooLarge; i++) {
           this.count(file, statement.span);
           const indices = new Map(scope.indices).set(statement.variable, i);
-          out.push(...this.sequence(statement.body, { ...scope, indices }));
+          bodies.push(this.sequence(statement.body, { ...scope, indices }));
         }
+        if (statement.parallel === true) out.push({ kind: 'par', branches: bodies, file, span: statement.span, roles: rolesOfSequence(bodies.flat()) });
+        else for (const body of bodies) out.push(...body);
         return;
       }
       case 'parallel': {
@@ -246,17 +279,12 @@ class InstanceBuilder {
     const annotations = signature.annotations;
     const senders = this.resolve(statement.from, scope, true);
     if (senders === null) return;
-    const push = (from: RoleName, to: RoleName, gather: GatherGroup | null): void => {
-      this.count(file, statement.span);
-      const { label, payload } = signature;
-      out.push({ kind: 'msg', from, to, label, payload, annotations, signature, gather, tags: NO_TAGS, file, span: statement.span, roles: this.pairRoles(from, to) });
-    };
     if (statement.to === 'broadcast') {
       if (statement.from.index === 'all') {
         this.report('E028', file, statement.from.span, 'A broadcast has one sender, not a whole family.', 'Use `for i in W { W[i] ->* : M; }` to have every member broadcast.');
         return;
       }
-      for (const sender of senders) for (const role of this.allRoles(scope)) if (role !== sender) push(sender, role, null);
+      for (const sender of senders) for (const role of this.allRoles(scope)) if (role !== sender) this.message(statement, file, signature, sender, role, null, out);
       return;
     }
     if (statement.from.index === 'all') {
@@ -276,7 +304,7 @@ class InstanceBuilder {
         return;
       }
       const gather = { id: `gather${++this.gatherCount}`, quorum, members };
-      for (const member of members) push(member, receiver, gather);
+      for (const member of members) this.message(statement, file, signature, member, receiver, gather, out);
       return;
     }
     if ('quorum' in annotations) {
@@ -289,18 +317,27 @@ class InstanceBuilder {
           if (receiver === sender && target.index !== 'all') {
             this.report('E013', file, target.span, `\`${sender}\` sends \`${statement.message.label}\` to itself.`, 'A role cannot message itself; use a local step `A: Action;` instead.');
           } else if (receiver !== sender) {
-            push(sender, receiver, null);
+            this.message(statement, file, signature, sender, receiver, null, out);
           }
         }
       }
     }
   }
 
+  // A method rather than a closure in `send`: a closure there would make every call of `send`
+  // allocate a context and the closure itself.
+  private message(statement: Extract<Stmt, { kind: 'send' }>, file: string, signature: Signature, from: RoleName, to: RoleName, gather: GatherGroup | null, out: GNode[]): void {
+    this.count(file, statement.span);
+    const { label, payload, annotations } = signature;
+    out.push({ kind: 'msg', from, to, label, payload, annotations, signature, gather, tags: NO_TAGS, file, span: statement.span, roles: this.pairRoles(from, to) });
+  }
+
   /** The role set `{from, to}`, shared by every message between the two. */
   private pairRoles(from: RoleName, to: RoleName): ReadonlySet<RoleName> {
-    const key = `${from}\u0000${to}`;
-    let roles = this.pairs.get(key);
-    if (roles === undefined) this.pairs.set(key, (roles = new Set([from, to])));
+    let receivers = this.pairs.get(from);
+    if (receivers === undefined) this.pairs.set(from, (receivers = new Map<RoleName, ReadonlySet<RoleName>>()));
+    let roles = receivers.get(to);
+    if (roles === undefined) receivers.set(to, (roles = new Set([from, to])));
     return roles;
   }
 
@@ -346,7 +383,7 @@ class InstanceBuilder {
     const roles: RoleName[] = [];
     for (const binding of scope.roles.values()) {
       if (binding.kind === 'single') roles.push(binding.concrete);
-      else for (let i = 0; i < binding.size; i++) roles.push(memberName(binding.concrete, i));
+      else roles.push(...binding.members);
     }
     return roles;
   }
@@ -361,7 +398,7 @@ class InstanceBuilder {
   }
 
   /** The concrete roles an endpoint names, or `null` after reporting why it names none. */
-  private resolve(endpoint: Endpoint, scope: Scope, allowAll: boolean): RoleName[] | null {
+  private resolve(endpoint: Endpoint, scope: Scope, allowAll: boolean): readonly RoleName[] | null {
     const file = scope.protocol.file;
     const binding = scope.roles.get(endpoint.name);
     if (binding === undefined) {
@@ -370,7 +407,7 @@ class InstanceBuilder {
       return null;
     }
     if (binding.kind === 'single') {
-      if (endpoint.index === null) return [binding.concrete];
+      if (endpoint.index === null) return binding.only;
       this.report('E028', file, endpoint.span, `\`${endpoint.name}\` is a single role, not a family, so it takes no index.`, `Write \`${endpoint.name}\`, or declare it as a family \`${endpoint.name}[N]\`.`);
       return null;
     }
@@ -379,7 +416,7 @@ class InstanceBuilder {
       return null;
     }
     if (endpoint.index === 'all') {
-      if (allowAll) return Array.from({ length: binding.size }, (_, i) => memberName(binding.concrete, i));
+      if (allowAll) return binding.members;
       this.report('E028', file, endpoint.span, `\`${endpoint.name}[*]\` cannot be used here.`, 'Name one member.');
       return null;
     }
@@ -389,7 +426,7 @@ class InstanceBuilder {
       this.report('E027', file, endpoint.span, `Index ${index} is out of range for \`${endpoint.name}\`, which has members 0 to ${binding.size - 1}.`, 'Use an index within the family, e.g. `(i + 1) % N` to wrap around.');
       return null;
     }
-    return [memberName(binding.concrete, index)];
+    return binding.each[index] ?? null; // index is within the family, checked above
   }
 
   private evaluate(expr: IndexExpr, scope: Scope): number | null {

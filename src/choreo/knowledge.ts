@@ -23,6 +23,8 @@
 import { rolesOfSequence, type GChoice, type GMessage, type GNode, type GRec, type Tag } from './global-type.ts';
 import type { RoleName } from './local-type.ts';
 
+const NO_TAGS: readonly Tag[] = [];
+
 /** The knowledge state of one open choice branch while walking it. */
 interface OpenBranch {
   readonly tag: Tag;
@@ -47,14 +49,15 @@ function walk(nodes: readonly GNode[], open: OpenBranch[], informed: ReadonlySet
     switch (node.kind) {
       case 'msg': {
         if (mayBeDropped(node)) break;
-        const tags: Tag[] = [];
+        // Most messages inform nobody: they keep the shared empty list instead of a new one each.
+        let tags: Tag[] | null = null;
         for (const branch of open) {
           if (branch.known.has(node.from) && !branch.known.has(node.to)) {
             branch.known.add(node.to);
-            tags.push(branch.tag);
+            (tags ??= []).push(branch.tag);
           }
         }
-        node.tags = tags;
+        node.tags = tags ?? NO_TAGS;
         break;
       }
       case 'choice': {

@@ -46,10 +46,40 @@ function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13;
 }
 
+/**
+ * The names and numbers of one text, each kept once: a long protocol repeats a few role names and
+ * labels thousands of times, and every token stays alive until parsing ends, so one string per
+ * distinct name instead of one per occurrence spares the garbage collector most of the copying.
+ */
+class Names {
+  /** By the hash of their characters; a collision just keeps the first name of that hash. */
+  private readonly byHash = new Map<number, string>();
+
+  /** The text of `source` from `start` to `end`, whose characters hash to `hash`. */
+  intern(source: string, start: number, end: number, hash: number): string {
+    const known = this.byHash.get(hash);
+    if (known !== undefined && known.length === end - start && source.startsWith(known, start)) return known;
+    const name = source.slice(start, end);
+    if (known === undefined) this.byHash.set(hash, name);
+    return name;
+  }
+}
+
+/**
+ * The multi-character operator at `offset`, if any. A plain function rather than a closure in
+ * {@link lex}: a closure there would move `lex`'s position into a heap context, making every step of
+ * the scan slower and allocating a closure per punctuation token.
+ */
+function multiAt(text: string, offset: number): (typeof MULTI)[number] | undefined {
+  for (const operator of MULTI) if (text.startsWith(operator, offset)) return operator;
+  return undefined;
+}
+
 /** Splits `text` into tokens. */
 export function lex(text: string, file: string): LexResult {
   const tokens: Token[] = [];
   const diagnostics: Diagnostic[] = [];
+  const names = new Names();
   let i = 0;
   while (i < text.length) {
     const code = text.charCodeAt(i);
@@ -73,14 +103,11 @@ export function lex(text: string, file: string): LexResult {
       continue;
     }
     const start = i;
-    if (isIdentStart(code)) {
-      while (i < text.length && (isIdentStart(text.charCodeAt(i)) || isDigit(text.charCodeAt(i)))) i++;
-      tokens.push({ kind: 'ident', text: text.slice(start, i), start, end: i });
-      continue;
-    }
-    if (isDigit(code)) {
-      while (i < text.length && isDigit(text.charCodeAt(i))) i++;
-      tokens.push({ kind: 'int', text: text.slice(start, i), start, end: i });
+    if (isIdentStart(code) || isDigit(code)) {
+      const ident = isIdentStart(code);
+      let hash = 0;
+      for (let c = code; i < text.length && (isDigit(c) || (ident && isIdentStart(c))); c = text.charCodeAt(++i)) hash = (Math.imul(hash, 31) + c) | 0;
+      tokens.push({ kind: ident ? 'ident' : 'int', text: names.intern(text, start, i, hash), start, end: i });
       continue;
     }
     if (code === 34) {
@@ -90,7 +117,7 @@ export function lex(text: string, file: string): LexResult {
       i = string.end;
       continue;
     }
-    const multi = MULTI.find((operator) => text.startsWith(operator, i));
+    const multi = multiAt(text, i);
     if (multi !== undefined) {
       tokens.push({ kind: 'punct', text: multi, start, end: i + multi.length });
       i += multi.length;

@@ -50,7 +50,7 @@ function emit(statements: readonly Stmt[], level: number, participants: readonly
         break;
       }
       case 'for':
-        block(`loop ${clean(`for ${statement.variable} in ${statement.family}`)}`, statement.body, level, participants, lines);
+        block(`loop ${clean(`${statement.parallel === true ? 'parallel ' : ''}for ${statement.variable} in ${statement.family}`)}`, statement.body, level, participants, lines);
         break;
       case 'rec':
         block(`loop ${clean(`rec ${statement.label}`)}`, statement.body, level, participants, lines);

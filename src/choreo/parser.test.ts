@@ -103,3 +103,15 @@ test('huge loop counts, families and index expressions are refused quickly inste
   assert.deepEqual(codes('protocol P { roles: A, W[100000]; A -> W[*]: M; }'), ['E026']);
   assert.deepEqual(codes(`protocol P { roles: W[2]; W[${'1+'.repeat(5000)}0] -> W[1]: M; }`), ['E002']);
 });
+
+test('`parallel for` parses as a for loop marked parallel, spanning from `parallel`, and prints back', () => {
+  const text = 'protocol B(N) { roles: P[N]; parallel for i in P { P[i] ->* : C; } }';
+  const { ast, diagnostics } = parseFile(text, 'b.choreo');
+  assert.deepEqual(diagnostics, []);
+  const loop = ast.protocols[0]?.body[0];
+  assert.ok(loop?.kind === 'for');
+  assert.equal(loop.parallel, true);
+  assert.equal(text.slice(loop.span.start, loop.span.end), 'parallel for i in P { P[i] ->* : C; }');
+  const escape = checkChoreography('protocol B(N) { roles: P[N]; rec L { parallel for i in P { P[i] ->* : C; continue L; } } }', 'b.choreo', { params: { N: 2 } });
+  assert.ok(escape.diagnostics.some((d) => d.code === 'E017'), 'a continue may not jump out of the parallel parts');
+});

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Annotation, BranchAst, ChoreoFile, CountExpr, Endpoint, ImportAst, IndexExpr, MessageAst, ProtocolAst, RoleDecl, Stmt, Value } from './ast.ts';
+import type { Annotation, BranchAst, ChoreoFile, CountExpr, Endpoint, ForStmt, ImportAst, IndexExpr, MessageAst, ProtocolAst, RoleDecl, Stmt, Value } from './ast.ts';
 import { errorAt, type Diagnostic, type Span } from './diagnostic.ts';
 import { lex, type Token } from './lexer.ts';
 import type { Payload, PayloadField, TypeExpr } from './local-type.ts';
@@ -283,18 +283,21 @@ class Parser {
     return { kind: 'loop', mode, body, span: { start, end } };
   }
 
-  private forStatement(): Stmt {
-    const start = this.next().start;
+  /** `for i in W { … }`; after `parallel` (which began at `parallelStart`), `parallel for`. */
+  private forStatement(parallelStart?: number): ForStmt {
+    const forStart = this.next().start;
     const variable = this.expectIdent('a loop variable').text;
     if (!this.isIdent('in')) throw this.failure(this.peek(), 'Expected `in` after the loop variable.', 'Write `for i in Worker { … }`.');
     this.next();
     const family = this.expectIdent('a role family').text;
     const { body, end } = this.block();
-    return { kind: 'for', variable, family, body, span: { start, end } };
+    if (parallelStart === undefined) return { kind: 'for', variable, family, body, span: { start: forStart, end } };
+    return { kind: 'for', variable, family, body, span: { start: parallelStart, end }, parallel: true };
   }
 
   private parallel(): Stmt {
     const start = this.next().start;
+    if (this.isIdent('for')) return this.forStatement(start);
     const open = this.expectPunct('{');
     if (this.depth >= MAX_NESTING) {
       this.diagnostics.push(this.tooDeep(open));

@@ -58,7 +58,7 @@ function printStatement(statement: Stmt, level: number): string[] {
       return block(`${pad}loop (${mode})`, statement.body, level);
     }
     case 'for':
-      return block(`${pad}for ${statement.variable} in ${statement.family}`, statement.body, level);
+      return block(`${pad}${statement.parallel === true ? 'parallel ' : ''}for ${statement.variable} in ${statement.family}`, statement.body, level);
     case 'parallel':
       return [`${pad}parallel {`, ...statement.branches.flatMap((branch, index) => [...(index > 0 ? [`${pad}|`] : []), ...printStatements(branch, level + 1)]), `${pad}}`];
     case 'rec':

@@ -24,9 +24,9 @@
  * @module
  */
 import { errorAt, type Diagnostic } from './diagnostic.ts';
-import type { GChoice, GlobalProtocol, GNode, Tag } from './global-type.ts';
+import type { GChoice, GlobalProtocol, GNode, GPar, Tag } from './global-type.ts';
 import type { Knowledge } from './knowledge.ts';
-import { TermTable, type Term, type TermOf } from './local-term.ts';
+import { sameTags, TermTable, type Entries, type Term, type TermOf } from './local-term.ts';
 import type { LocalType, RoleName } from './local-type.ts';
 import { printLocalType } from './print-local.ts';
 
@@ -92,14 +92,19 @@ class Projector {
         if (!node.roles.has(role)) return next;
         return this.table.make({ kind: 'rec', label: node.label, body: this.sequence(node.body, role, next) });
       }
-      case 'par': {
-        const involved = node.branches.filter((branch) => branch.some((part) => part.roles.has(role)));
-        const [only] = involved;
-        if (only === undefined) return next;
-        if (involved.length === 1) return this.sequence(only, role, next);
-        return this.table.make({ kind: 'par', branches: involved.map((branch) => this.sequence(branch, role, this.table.end)), next });
-      }
+      case 'par':
+        return this.parallel(node, role, next);
     }
+  }
+
+  // Kept out of `node`: its closures capture `role`, and a function with capturing closures
+  // allocates a context on every call, which `node` (called per node and role) must not pay.
+  private parallel(node: GPar, role: RoleName, next: Term): Term {
+    const involved = node.branches.filter((branch) => branch.some((part) => part.roles.has(role)));
+    const [only] = involved;
+    if (only === undefined) return next;
+    if (involved.length === 1) return this.sequence(only, role, next);
+    return this.table.make({ kind: 'par', branches: involved.map((branch) => this.sequence(branch, role, this.table.end)), next });
   }
 
   private choice(node: GChoice, role: RoleName, next: Term): Term {
@@ -117,14 +122,14 @@ class Projector {
    * receives and local steps are followed iteratively (so long protocols cannot overflow the
    * stack) and rebuilt afterwards around the merged rest.
    */
-  private merge(choice: number, items: readonly (readonly [string, Term])[]): Merged {
-    const rebuild: ((next: Term) => Term)[] = [];
+  private merge(choice: number, items: Entries): Merged {
+    const heads: TermOf<'send' | 'recv' | 'local'>[] = [];
     let current = items;
     let result: Merged;
     for (;;) {
       const step = this.mergeStep(choice, current);
       if ('continueWith' in step) {
-        rebuild.push(step.wrap);
+        heads.push(step.head);
         current = step.continueWith;
         continue;
       }
@@ -132,14 +137,11 @@ class Projector {
       break;
     }
     if (isConflict(result)) return result;
-    for (let i = rebuild.length - 1; i >= 0; i--) result = rebuild[i]!(result); // i is within rebuild
+    for (let i = heads.length - 1; i >= 0; i--) result = this.table.withNext(heads[i]!, result); // i is within heads
     return result;
   }
 
-  private mergeStep(
-    choice: number,
-    items: readonly (readonly [string, Term])[],
-  ): { result: Merged } | { continueWith: readonly (readonly [string, Term])[]; wrap: (next: Term) => Term } {
+  private mergeStep(choice: number, items: Entries): { result: Merged } | { continueWith: Entries; head: TermOf<'send' | 'recv' | 'local'> } {
     const [head] = items;
     if (head === undefined) return { result: this.table.end };
     const first = head[1];
@@ -147,31 +149,21 @@ class Projector {
     const differing = items.find(([, term]) => term !== first);
     if (differing === undefined && (items.length > 1 || !first.tagged)) return { result: first };
     const conflict = (other: readonly [string, Term] = differing ?? head): { result: Merged } => ({ result: { conflict: true, left: first, leftLabel: head[0], right: other[1], rightLabel: other[0] } });
-    const others = items;
     switch (first.kind) {
-      case 'send': {
-        const mismatch = others.find(([, term]) => term.kind !== 'send' || term.to !== first.to || term.sig.key !== first.sig.key || tagKey(term.tags) !== tagKey(first.tags));
-        if (mismatch !== undefined) return conflict(mismatch);
-        return { continueWith: items.map(([label, term]) => [label, (term as TermOf<'send'>).next] as const), wrap: (next) => this.table.make({ ...strip(first), next }) };
-      }
-      case 'recv': {
-        const mismatch = others.find(([, term]) => term.kind !== 'recv' || term.from !== first.from || term.sig.key !== first.sig.key || term.gather !== first.gather || tagKey(term.tags) !== tagKey(first.tags));
-        if (mismatch !== undefined) return conflict(mismatch);
-        return { continueWith: items.map(([label, term]) => [label, (term as TermOf<'recv'>).next] as const), wrap: (next) => this.table.make({ ...strip(first), next }) };
-      }
+      case 'send':
+      case 'recv':
       case 'local': {
-        const mismatch = others.find(([, term]) => term.kind !== 'local' || term.action !== first.action || term.args.join('\u0000') !== first.args.join('\u0000'));
+        const mismatch = items.find(([, term]) => !sameStep(first, term));
         if (mismatch !== undefined) return conflict(mismatch);
-        return { continueWith: items.map(([label, term]) => [label, (term as TermOf<'local'>).next] as const), wrap: (next) => this.table.make({ ...strip(first), next }) };
+        return { continueWith: items.map(([label, term]) => [label, (term as TermOf<'send' | 'recv' | 'local'>).next] as const), head: first };
       }
       case 'select':
       case 'branch': {
-        const labels = first.entries.map(([label]) => label).join(',');
-        const mismatch = others.find(
+        const mismatch = items.find(
           ([, term]) =>
             term.kind !== first.kind ||
-            term.entries.map(([label]) => label).join(',') !== labels ||
-            (first.kind === 'branch' && term.kind === 'branch' && (term.from !== first.from || term.choice !== first.choice || tagKey(term.tags) !== tagKey(first.tags))),
+            !sameLabels(term.entries, first.entries) ||
+            (first.kind === 'branch' && term.kind === 'branch' && (term.from !== first.from || term.choice !== first.choice || !sameTags(term.tags, first.tags))),
         );
         if (mismatch !== undefined) return conflict(mismatch);
         const entries: [string, Term][] = [];
@@ -180,10 +172,10 @@ class Projector {
           if (isConflict(merged)) return { result: merged };
           entries.push([label, merged]);
         }
-        return { result: first.kind === 'select' ? this.table.make({ kind: 'select', entries }) : this.table.make({ ...first, entries }) };
+        return { result: first.kind === 'select' ? this.table.make({ kind: 'select', entries }) : this.table.make({ kind: 'branch', from: first.from, choice: first.choice, tags: first.tags, entries }) };
       }
       case 'rec': {
-        const mismatch = others.find(([, term]) => term.kind !== 'rec' || term.label !== first.label);
+        const mismatch = items.find(([, term]) => term.kind !== 'rec' || term.label !== first.label);
         if (mismatch !== undefined) return conflict(mismatch);
         const body = this.merge(choice, items.map(([label, term]) => [label, (term as TermOf<'rec'>).body] as const));
         return { result: isConflict(body) ? body : this.table.make({ kind: 'rec', label: first.label, body }) };
@@ -204,15 +196,14 @@ class Projector {
     const first = tagged[1];
     const from = senderOf(first) ?? '';
     const outer = outerTags(first);
-    const mismatch = items.find(([, term]) => senderOf(term) !== from || tagKey(outerTags(term)) !== tagKey(outer));
+    const mismatch = items.find(([, term]) => senderOf(term) !== from || !sameTags(outerTags(term), outer));
     if (mismatch !== undefined) return { conflict: true, left: first, leftLabel: tagged[0], right: mismatch[1], rightLabel: mismatch[0] };
     const entries = items.map(([label, term]) => [label, this.withTags(term, [])] as const);
     return this.table.make({ kind: 'branch', from, choice, tags: outer, entries });
   }
 
   private withTags(term: Term, tags: readonly Tag[]): Term {
-    if (term.kind === 'recv' || term.kind === 'branch') return this.table.make({ ...strip(term), tags } as Parameters<TermTable['make']>[0]);
-    return term;
+    return term.kind === 'recv' || term.kind === 'branch' ? this.table.withTags(term, tags) : term;
   }
 
   private reportConflict(node: GChoice, role: RoleName, conflict: Conflict): void {
@@ -280,9 +271,20 @@ function branchBody(branch: GChoice['branches'][number]): readonly GNode[] {
   return branch.body;
 }
 
-function strip<T extends Term>(term: T): Omit<T, 'id' | 'tagged'> {
-  const { id: _id, tagged: _tagged, ...rest } = term;
-  return rest;
+/** True when `term` is the same send, receive or local step as `first`, whatever follows it. */
+function sameStep(first: TermOf<'send' | 'recv' | 'local'>, term: Term): boolean {
+  switch (first.kind) {
+    case 'send':
+      return term.kind === 'send' && term.to === first.to && term.sig.key === first.sig.key && sameTags(term.tags, first.tags);
+    case 'recv':
+      return term.kind === 'recv' && term.from === first.from && term.sig.key === first.sig.key && term.gather === first.gather && sameTags(term.tags, first.tags);
+    case 'local':
+      return term.kind === 'local' && term.action === first.action && term.args.join('\u0000') === first.args.join('\u0000');
+  }
+}
+
+function sameLabels(a: Entries, b: Entries): boolean {
+  return a.length === b.length && a.every(([label], index) => label === b[index]?.[0]);
 }
 
 function lastTag(term: Term): Tag | undefined {
@@ -297,9 +299,6 @@ function senderOf(term: Term): RoleName | undefined {
   return term.kind === 'recv' || term.kind === 'branch' ? term.from : undefined;
 }
 
-function tagKey(tags: readonly Tag[]): string {
-  return tags.map((tag) => `${tag.choice}:${tag.label}`).join(',');
-}
 
 /** The first lines of a local type, indented, for a diagnostic note. */
 function excerpt(type: LocalType): string[] {

@@ -81,8 +81,10 @@ export function validateProtocol(protocol: ProtocolAst, callable: ReadonlyMap<st
           return;
         }
         case 'loop':
-        case 'for':
           visit(statement.body, labels, insideParallel);
+          return;
+        case 'for':
+          visit(statement.body, labels, statement.parallel === true ? labels : insideParallel);
           return;
         case 'parallel':
           for (const branch of statement.branches) visit(branch, labels, labels);

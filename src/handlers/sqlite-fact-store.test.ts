@@ -6,6 +6,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { factStoreContract, sampleFacts } from '../../test/fact-store-contract.ts';
 import { isAuraError } from '../core/errors.ts';
+import { randomIdentifier } from '../core/identifiers.ts';
+import type { FactRecord } from '../journal/fact.ts';
+import { TestAuthority } from '../journal/testing.ts';
+import { Ed25519CryptoEffects } from './ed25519-crypto.ts';
+import { SeededRandom } from './random.ts';
 import { SqliteFactStore } from './sqlite-fact-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aura-sqlite-facts-'));
@@ -84,4 +89,50 @@ test('single-fact puts (one statement once the namespace is known) add each fact
   assert.equal(await reopened.count(), 3);
   assert.deepEqual((await reopened.get(facts[2]!.key))?.fact, facts[2]!.fact);
   await reopened.close();
+});
+
+test('scans read large namespaces in chunks and small ones through the index, with the same facts either way', async () => {
+  const random = new SeededRandom('sqlite-scan');
+  const alice = new TestAuthority(new Ed25519CryptoEffects(random.fork('crypto')), random.fork('alice'));
+  const room = randomIdentifier('context', random);
+  // 9,000 facts (three chunks of row ids) in alice's journal, with a few notes and a small room among them.
+  const facts = Array.from({ length: 9000 }, (_, i) =>
+    alice.local(alice.draft(i % 500 === 7 ? 'note.add' : 'counter.add', { counter: `c${i % 5}`, amount: i }, i % 1000 === 3 ? room : alice.authority)),
+  );
+  const store = SqliteFactStore.open(freshPath());
+  await store.put(facts);
+  await store.remove(facts.slice(4000, 4200).map((record) => record.key)); // a gap in the row ids
+  const present = [...facts.slice(0, 4000), ...facts.slice(4200)];
+  const expect = (namespace: string, typeId?: string): FactRecord[] =>
+    present.filter((r) => r.fact.metadata.namespace === namespace && (typeId === undefined || r.fact.typeId === typeId));
+  for (const [namespace, typeId] of [[alice.authority], [alice.authority, 'counter.add'], [alice.authority, 'note.add'], [room], [room, 'note.add']] as const) {
+    for (const verify of [true, false]) {
+      const read = new Map<string, FactRecord>();
+      const count = await store.scan(namespace, (record) => read.set(record.key, record), { verify, ...(typeId === undefined ? {} : { typeId }) });
+      const expected = expect(namespace, typeId);
+      assert.equal(count, expected.length);
+      assert.equal(read.size, expected.length);
+      for (const record of expected) {
+        const got = read.get(record.key);
+        assert.ok(got !== undefined, `${record.key} missing from the scan of ${namespace} ${typeId ?? ''}`);
+        assert.deepEqual(got.bytes, record.bytes);
+        assert.deepEqual(got.fact, record.fact);
+        assert.ok(got.id.equals(record.id));
+      }
+    }
+  }
+  await store.close();
+});
+
+test('a large batch with facts repeated in it and facts already stored adds each new fact once', async () => {
+  const facts = sampleFacts(150, 'batch');
+  const store = SqliteFactStore.open(freshPath());
+  assert.equal(await store.put(facts.slice(0, 30)), 30);
+  const batch = [...facts, ...facts.slice(100, 120), ...facts.slice(10, 15)].reverse();
+  assert.equal(await store.put(batch), 120);
+  assert.equal(await store.count(), 150);
+  for (const record of facts) assert.ok(await store.has(record.key));
+  const report = await store.checkIntegrity({ deep: true });
+  assert.equal(report.ok, true);
+  await store.close();
 });

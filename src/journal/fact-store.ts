@@ -10,10 +10,10 @@
  *
  * @module
  */
-import * as dagCbor from '@ipld/dag-cbor';
 import { parseContentId, type ContentId } from '../core/content-id.ts';
 import { decodeFact, type Fact, type FactRecord } from './fact.ts';
 import type { Namespace } from './namespace.ts';
+import { TrustedCborDecoder } from './trusted-cbor.ts';
 
 /** How a scan reads facts back. */
 export interface ScanOptions {
@@ -25,6 +25,18 @@ export interface ScanOptions {
    * them all), decoding each fact once without re-encoding or re-hashing: the cold-start path.
    */
   readonly verify?: boolean;
+  /** Only facts stored after this {@link FactStore.position} (default: from the first). */
+  readonly after?: number;
+  /** Only facts stored at or before this {@link FactStore.position} (default: to the last). */
+  readonly through?: number;
+}
+
+/** A view's state kept in the store beside the facts it was reduced from. */
+export interface ViewCheckpoint {
+  /** The {@link FactStore.position} the state covers: it is the reduction of every fact of its namespace stored up to there. */
+  readonly position: number;
+  /** The reducer's state, canonically encoded (`SnapshotReducer.encodeState`). */
+  readonly state: Uint8Array;
 }
 
 /** What an integrity check found. */
@@ -55,8 +67,20 @@ export interface FactStore {
   scan(namespace: Namespace, visit: (record: FactRecord) => void, options?: ScanOptions): Promise<number>;
   /** Number of facts stored, in one namespace or in all. */
   count(namespace?: Namespace): Promise<number>;
-  /** Deletes the facts under `keys` (compaction) in one transaction; returns how many existed. */
+  /**
+   * Deletes the facts under `keys` (compaction) in one transaction; returns how many existed.
+   * Removing any fact also drops every view checkpoint (their states may count removed facts).
+   */
   remove(keys: readonly string[]): Promise<number>;
+  /**
+   * Where the store's insertion order has reached: every fact stored later gets a larger
+   * position; 0 when empty. Positions are comparable only while nothing is removed.
+   */
+  position(): Promise<number>;
+  /** Saves (replacing) the checkpoint of the view `name` of `namespace`. */
+  saveCheckpoint(namespace: Namespace, name: string, checkpoint: ViewCheckpoint): Promise<void>;
+  /** The checkpoint of the view `name` of `namespace`, unless none was saved or a fact was removed since. */
+  loadCheckpoint(namespace: Namespace, name: string): Promise<ViewCheckpoint | undefined>;
   /** Checks the store; `deep` also re-verifies every fact's bytes against its CID and indexes. */
   checkIntegrity(options?: { readonly deep?: boolean }): Promise<IntegrityReport>;
   /** Releases the store. */
@@ -71,6 +95,9 @@ export function readStoredFact(key: string, encoded: Uint8Array, verify: boolean
   return verify ? decodeFact(encoded, parseContentId(key)) : new TrustedFactRecord(key, encoded);
 }
 
+/** One decoder for every trusted read: decoding is synchronous, and its string cache is shared. */
+const trustedDecoder = new TrustedCborDecoder();
+
 /** A fact read from a trusted store: decoded once, its CID parsed only if asked for. */
 class TrustedFactRecord implements FactRecord {
   readonly fact: Fact;
@@ -80,7 +107,7 @@ class TrustedFactRecord implements FactRecord {
     readonly key: string,
     readonly bytes: Uint8Array,
   ) {
-    this.fact = dagCbor.decode<Fact>(bytes);
+    this.fact = trustedDecoder.decode(bytes) as Fact;
   }
 
   get id(): ContentId {

@@ -16,7 +16,7 @@ const INITIAL_CAPACITY = 1024;
 export class KeySet {
   /** Hash + 1 per slot; 0 marks an empty slot. */
   private hashes = new Int32Array(INITIAL_CAPACITY);
-  private keys: (string | undefined)[] = new Array<string | undefined>(INITIAL_CAPACITY);
+  private keys = emptySlots(INITIAL_CAPACITY);
   private count = 0;
 
   /** How many keys are held. */
@@ -56,7 +56,7 @@ export class KeySet {
     const oldHashes = this.hashes;
     const oldKeys = this.keys;
     this.hashes = new Int32Array(oldHashes.length * 2);
-    this.keys = new Array<string | undefined>(oldHashes.length * 2);
+    this.keys = emptySlots(oldHashes.length * 2);
     const mask = this.hashes.length - 1;
     for (let i = 0; i < oldHashes.length; i++) {
       const marker = oldHashes[i]!; // i < length
@@ -69,8 +69,23 @@ export class KeySet {
   }
 }
 
+/**
+ * `length` empty slots in a packed array. `new Array(length)` would leave holes, and V8 keeps a
+ * large array with holes as a dictionary: at a million keys every probe became a hash lookup.
+ */
+function emptySlots(length: number): (string | undefined)[] {
+  return new Array<string | undefined>(length).fill(undefined);
+}
+
+/**
+ * 30 bits of hash from the key's last characters. Base32 letters and digits fill only 26 of the
+ * 32 values a character's low 5 bits can take, so the bits are mixed (MurmurHash3's finalizer)
+ * before the table masks them: unmixed, linear probing ran into long clusters at a million keys.
+ */
 function hashOf(key: string): number {
   let hash = 0;
   for (let i = Math.max(0, key.length - HASH_CHARS); i < key.length; i++) hash = (hash << 5) | (key.charCodeAt(i) & 31);
-  return hash;
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  return (hash ^ (hash >>> 16)) >>> 2;
 }

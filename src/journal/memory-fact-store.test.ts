@@ -7,7 +7,7 @@ import { MemoryFactStore } from './memory-fact-store.ts';
 factStoreContract('memory store', async () => new MemoryFactStore());
 
 test('a fact corrupted underneath the memory store is caught on read and by the deep check', async () => {
-  const rows = new Map<string, { namespace: string; typeId: string; bytes: Uint8Array }>();
+  const rows = new Map<string, { namespace: string; typeId: string; bytes: Uint8Array; position: number }>();
   const store = new MemoryFactStore(rows);
   const [a, b] = sampleFacts(2);
   await store.put([a!, b!]);

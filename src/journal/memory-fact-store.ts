@@ -7,7 +7,7 @@
  */
 import { permanentError } from '../core/errors.ts';
 import type { FactRecord } from './fact.ts';
-import { MAX_REPORTED_PROBLEMS, readStoredFact, storedFactProblem, type FactStore, type IntegrityReport, type ScanOptions } from './fact-store.ts';
+import { MAX_REPORTED_PROBLEMS, readStoredFact, storedFactProblem, type FactStore, type IntegrityReport, type ScanOptions, type ViewCheckpoint } from './fact-store.ts';
 import type { Namespace } from './namespace.ts';
 
 /** One stored fact. */
@@ -15,11 +15,15 @@ interface Row {
   readonly namespace: string;
   readonly typeId: string;
   readonly bytes: Uint8Array;
+  /** Its position in insertion order. */
+  readonly position: number;
 }
 
 /** Facts in a `Map`, in insertion order. */
 export class MemoryFactStore implements FactStore {
   private closed = false;
+  private lastPosition = 0;
+  private readonly checkpoints = new Map<string, ViewCheckpoint>();
 
   /** @param rows facts by CID text; a test may pass its own map to corrupt it underneath the store. */
   constructor(private readonly rows = new Map<string, Row>()) {}
@@ -29,7 +33,7 @@ export class MemoryFactStore implements FactStore {
     let added = 0;
     for (const { key, bytes, fact } of records) {
       if (this.rows.has(key)) continue;
-      this.rows.set(key, { namespace: fact.metadata.namespace, typeId: fact.typeId, bytes: bytes.slice() });
+      this.rows.set(key, { namespace: fact.metadata.namespace, typeId: fact.typeId, bytes: bytes.slice(), position: ++this.lastPosition });
       added++;
     }
     return added;
@@ -56,6 +60,7 @@ export class MemoryFactStore implements FactStore {
     let count = 0;
     for (const [key, row] of this.rows) {
       if (row.namespace !== namespace || (options.typeId !== undefined && row.typeId !== options.typeId)) continue;
+      if (row.position <= (options.after ?? 0) || row.position > (options.through ?? Infinity)) continue;
       visit(readStoredFact(key, row.bytes, options.verify ?? true));
       count++;
     }
@@ -74,7 +79,23 @@ export class MemoryFactStore implements FactStore {
     this.ensureOpen();
     let removed = 0;
     for (const key of keys) if (this.rows.delete(key)) removed++;
+    if (removed > 0) this.checkpoints.clear();
     return removed;
+  }
+
+  async position(): Promise<number> {
+    this.ensureOpen();
+    return this.lastPosition;
+  }
+
+  async saveCheckpoint(namespace: Namespace, name: string, checkpoint: ViewCheckpoint): Promise<void> {
+    this.ensureOpen();
+    this.checkpoints.set(`${namespace} ${name}`, { position: checkpoint.position, state: checkpoint.state.slice() });
+  }
+
+  async loadCheckpoint(namespace: Namespace, name: string): Promise<ViewCheckpoint | undefined> {
+    this.ensureOpen();
+    return this.checkpoints.get(`${namespace} ${name}`);
   }
 
   async checkIntegrity(options: { readonly deep?: boolean } = {}): Promise<IntegrityReport> {

@@ -65,7 +65,7 @@ test('messages from the wire are checked, naming the range that is wrong', () =>
     [[[bound(1), 0]], /range 0: the last range must end at null/],
     [[[null, 0], [null, 0]], /range 0: only the last range may end at null/],
     [[[bound(2), 0], [bound(1), 0], [null, 0]], /range 1: upper bounds must increase/],
-    [[[null, 1, new Uint8Array(15)]], /range 0: a fingerprint has 16 bytes/],
+    [[[null, 1, new Uint8Array(15)]], /range 0: a fingerprint has 8 bytes/],
     [[[null, 2, [new Uint8Array(8)]]], /range 0: items are 32 to 64 bytes/],
     [[[null, 7, 0]], /range 0: unknown mode 7/],
   ];

@@ -43,10 +43,10 @@ export function attemptSession(base: SessionId, attempt: number, devices: readon
  * The error of a session that stopped at `self`: `protocols.<protocol>.aborted`, with the device
  * that stopped it in `context.by` (a peer's abort notice names its role; otherwise it is `self`).
  */
-export function abortedError(protocol: string, attempt: number, members: readonly DeviceId[], self: DeviceId, error: unknown): AuraError {
+export function abortedError(protocol: string, attempt: number, deviceOfRole: (role: string) => DeviceId | undefined, self: DeviceId, error: unknown): AuraError {
   const cause = toAuraError(error);
   const by = cause.context['by'];
-  const stopper = typeof by === 'string' && by.includes('[') ? members[memberIndex(by)] : self;
+  const stopper = typeof by === 'string' && by.includes('[') ? deviceOfRole(by) : self;
   return permanentError(`protocols.${protocol}.aborted`, `${protocol} attempt ${attempt} aborted at ${self}: ${cause.message}`, { cause, context: { attempt, code: cause.code, by: stopper ?? self } });
 }
 
@@ -100,7 +100,13 @@ export interface AttemptPlace {
   /** Which attempt (0 first). */
   readonly attempt: number;
   /** The authority epoch the session is bound to (every message carries it, see `epoch.ts`). */
-  readonly epoch: number;  /** The role played when it is not `self`'s family member (a requester outside the family). */
+  readonly epoch: number;
+  /**
+   * The device playing a role of the session, for naming who stopped it; by default member k of
+   * `members` plays `<family>[k]` (a protocol with several families says otherwise).
+   */
+  readonly roleDevice?: (role: string) => DeviceId | undefined;
+  /** The role played when it is not `self`'s family member (a requester outside the family). */
   readonly role?: string;
 }
 
@@ -121,7 +127,7 @@ export async function runAttemptRole<T>(place: AttemptPlace, build: (decide: (ou
   try {
     await runRole(place.projected, place.role ?? familyRole(place.family, index), impl, transport, { ...runOptions(options), session: place.session, types: PROTOCOL_TYPES });
   } catch (error) {
-    throw abortedError(protocol, attempt, members, self, error);
+    throw abortedError(protocol, attempt, place.roleDevice ?? ((role) => members[memberIndex(role)]), self, error);
   }
   if (decided === undefined) throw permanentError(`protocols.${protocol}.aborted`, `${protocol} attempt ${attempt} ended at ${self} without a decision`);
   return decided;

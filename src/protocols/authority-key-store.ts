@@ -58,6 +58,17 @@ export async function storeKeyShare(keys: UnlockedKeyStore, authority: Authority
 }
 
 /**
+ * Takes the share of `authority` out of the store, keeping every other entry: a device that leaves
+ * the authority (resharing without it) destroys its share. Nothing to do when there is none.
+ */
+export async function removeKeyShare(keys: UnlockedKeyStore, authority: AuthorityId): Promise<void> {
+  const entries = await entriesOf(keys);
+  const entry = keyShareEntry(authority);
+  if (entries[entry] === undefined) return;
+  await keys.store.save(Object.fromEntries(Object.entries(entries).filter(([name]) => name !== entry)), keys.passphrase);
+}
+
+/**
  * The share of `authority` in the store, checked against its verifying share. Errors:
  * `protocols.authority.no-share` when the store holds none, and those of the store and of
  * `decodeKeyShare`.

@@ -10,7 +10,7 @@
  */
 import type { CanonicalValue } from '../core/canonical.ts';
 import { permanentError } from '../core/errors.ts';
-import { bytes, bytesUpTo, identifier, list, literal, record, text, type Infer, type Schema } from '../journal/schema.ts';
+import { bool, bytes, bytesUpTo, identifier, list, literal, record, text, uint, type Infer, type Schema } from '../journal/schema.ts';
 import { TypeRegistry, type TypeCodec } from '../runtime/payload-codec.ts';
 
 /** Most members a protocol session admits (the language's family limit is larger). */
@@ -67,6 +67,47 @@ export type FrostCommitmentPayload = Infer<typeof frostCommitmentSchema>;
 /** `frost.Share`: a signature share `z_i` (32-byte scalar). */
 export const frostShareSchema = bytes(32);
 
+/** `coord.Reveal`: a committed value and the blinding that hides it (commit-reveal, `commit-reveal.ts`). */
+export const revealSchema = record({ value: bytesUpTo(1024), blinding: bytes(32) });
+/** A value of `coord.Reveal`. */
+export type RevealPayload = Infer<typeof revealSchema>;
+
+/** `coord.Winner`: the lottery winner a participant computed (its member index) and the combined randomness. */
+export const winnerSchema = record({ winner: uint(MAX_MEMBERS), combined: bytes(32) });
+/** A value of `coord.Winner`. */
+export type WinnerPayload = Infer<typeof winnerSchema>;
+
+/** `lock.Request`: which lock, the lease asked for (16 random bytes naming it) and its length. */
+export const lockRequestSchema = record({ lock: text(128), lease: bytes(16), leaseMs: uint(2 ** 32) });
+/** `lock.Vote`: a member's answer to one lease request. */
+export const lockVoteSchema = record({ lease: bytes(16), granted: bool });
+/** `lock.Grant`: the lease won, and the members whose votes won it. */
+export const lockGrantSchema = record({ lease: bytes(16), voters: list(text(64), MAX_MEMBERS) });
+/** `lock.Release`: a lease ended (released by its holder, or withdrawn when refused). */
+export const lockReleaseSchema = record({ lease: bytes(16) });
+
+/** `coord.Beat`: a coordinator's heartbeat in session epoch `epoch`. */
+export const beatSchema = record({ epoch: uint(), seq: uint() });
+/** `coord.Suspect`: the sender holds that `coordinator`, leading session epoch `epoch`, failed. */
+export const suspectSchema = record({ epoch: uint(), coordinator: text(64) });
+
+/** Most bytes of one encoded reconciliation message in a sync session (a round's ranges and CID lists). */
+export const MAX_RANGES_BYTES = 4 << 20;
+/** Most bytes of one fact carried by a sync session. */
+export const MAX_SYNC_FACT_BYTES = 64 << 10;
+/** Most facts, and most wanted CIDs, one sync message carries; the rest wait for the next session. */
+export const MAX_SYNC_FACTS = 4096;
+
+/** `sync.Open`: the namespace to reconcile and the opener's first reconciliation round (its digest). */
+export const syncOpenSchema = record({ namespace: text(128), ranges: bytesUpTo(MAX_RANGES_BYTES) });
+/** A value of `sync.Open`. */
+export type SyncOpenPayload = Infer<typeof syncOpenSchema>;
+
+/** `sync.Delta`: facts the sender found the receiver lacks (canonical bytes), and CIDs it lacks itself. */
+export const syncDeltaSchema = record({ facts: list(bytesUpTo(MAX_SYNC_FACT_BYTES), MAX_SYNC_FACTS), want: list(bytesUpTo(64), MAX_SYNC_FACTS) });
+/** A value of `sync.Delta`. */
+export type SyncDeltaPayload = Infer<typeof syncDeltaSchema>;
+
 /** A codec that accepts exactly the values `schema` accepts, unchanged, in both directions. */
 export function schemaCodec(name: string, schema: Schema<unknown>): TypeCodec {
   const check = (value: unknown): CanonicalValue => {
@@ -84,7 +125,17 @@ export const PROTOCOL_TYPES: TypeRegistry = new TypeRegistry()
   .register('dkg.Verdict', schemaCodec('dkg.Verdict', dkgVerdictSchema))
   .register('frost.Commitment', schemaCodec('frost.Commitment', frostCommitmentSchema))
   .register('frost.Share', schemaCodec('frost.Share', frostShareSchema))
-  .register('hpke.SealedBox', schemaCodec('hpke.SealedBox', sealedBoxSchema));
+  .register('hpke.SealedBox', schemaCodec('hpke.SealedBox', sealedBoxSchema))
+  .register('coord.Reveal', schemaCodec('coord.Reveal', revealSchema))
+  .register('coord.Winner', schemaCodec('coord.Winner', winnerSchema))
+  .register('lock.Request', schemaCodec('lock.Request', lockRequestSchema))
+  .register('lock.Vote', schemaCodec('lock.Vote', lockVoteSchema))
+  .register('lock.Grant', schemaCodec('lock.Grant', lockGrantSchema))
+  .register('lock.Release', schemaCodec('lock.Release', lockReleaseSchema))
+  .register('coord.Beat', schemaCodec('coord.Beat', beatSchema))
+  .register('coord.Suspect', schemaCodec('coord.Suspect', suspectSchema))
+  .register('sync.Open', schemaCodec('sync.Open', syncOpenSchema))
+  .register('sync.Delta', schemaCodec('sync.Delta', syncDeltaSchema));
 
 /** `protocols.Named`: a device a protocol names, and why (a requester telling members whom it excludes). */
 export const namedSchema = record({ device: identifier('device'), reason: literal(...ACCUSATION_REASONS) });
@@ -92,3 +143,71 @@ export const namedSchema = record({ device: identifier('device'), reason: litera
 export type NamedPayload = Infer<typeof namedSchema>;
 
 PROTOCOL_TYPES.register('protocols.Named', schemaCodec('protocols.Named', namedSchema));
+
+/** `dkd.Request`: which context key a DKD session derives: (authority, context, app, epoch). */
+export const dkdRequestSchema = record({ authority: identifier('authority'), context: text(256), app: text(256), epoch: uint() });
+/** A value of `dkd.Request`. */
+export type DkdRequestPayload = Infer<typeof dkdRequestSchema>;
+
+/** `dkd.Commit`: the digest of the request the sender serves and its commitment to a contribution. */
+export const dkdCommitSchema = record({ request: bytes(32), commitment: bytes(32) });
+/** A value of `dkd.Commit`. */
+export type DkdCommitPayload = Infer<typeof dkdCommitSchema>;
+
+/** `dkd.Aggregate`: the public half of the key the sender derived (empty if none) and its complaints. */
+export const dkdAggregateSchema = record({ publicKey: bytesUpTo(32), complaints: list(accusationSchema, MAX_MEMBERS) });
+/** A value of `dkd.Aggregate`. */
+export type DkdAggregatePayload = Infer<typeof dkdAggregateSchema>;
+
+PROTOCOL_TYPES.register('dkd.Request', schemaCodec('dkd.Request', dkdRequestSchema))
+  .register('dkd.Commit', schemaCodec('dkd.Commit', dkdCommitSchema))
+  .register('dkd.Aggregate', schemaCodec('dkd.Aggregate', dkdAggregateSchema));
+
+/**
+ * `reshare.Proposal`: what a resharing does: the group key it keeps, the dealers (old members,
+ * exactly the old threshold of them), the new members and the new threshold, all in role order.
+ */
+export const reshareProposalSchema = record({ groupKey: bytes(32), dealers: list(identifier('device'), MAX_MEMBERS), recipients: list(identifier('device'), MAX_MEMBERS), threshold: uint(MAX_MEMBERS) });
+/** A value of `reshare.Proposal`. */
+export type ReshareProposalPayload = Infer<typeof reshareProposalSchema>;
+
+/** `reshare.SubShare`: a dealer's Feldman commitments (t' points) and its sealed sub-share for one new member. */
+export const reshareSubShareSchema = record({ commitments: list(bytes(32), MAX_MEMBERS), sealed: sealedBoxSchema });
+/** A value of `reshare.SubShare`. */
+export type ReshareSubSharePayload = Infer<typeof reshareSubShareSchema>;
+
+/**
+ * `reshare.Ack`: a new member's complaints, the commitments it received from each dealer (in
+ * dealer order, empty when none), and the group key it computed (empty when none).
+ */
+export const reshareAckSchema = record({ complaints: list(accusationSchema, MAX_MEMBERS), dealings: list(list(bytes(32), MAX_MEMBERS), MAX_MEMBERS), groupKey: bytesUpTo(32) });
+/** A value of `reshare.Ack`. */
+export type ReshareAckPayload = Infer<typeof reshareAckSchema>;
+
+PROTOCOL_TYPES.register('reshare.Proposal', schemaCodec('reshare.Proposal', reshareProposalSchema))
+  .register('reshare.SubShare', schemaCodec('reshare.SubShare', reshareSubShareSchema))
+  .register('reshare.Ack', schemaCodec('reshare.Ack', reshareAckSchema));
+
+/** A guardian as the protocols name it: its authority, its device, its authority's key and its device's HPKE key. */
+export const guardianSchema = record({ authority: identifier('authority'), device: identifier('device'), signingKey: bytes(32), hpkeKey: bytes(32) });
+/** A value of {@link guardianSchema}. */
+export type GuardianPayload = Infer<typeof guardianSchema>;
+
+/** `guardian.Invitation`: the authority, its group key, the guardians invited and the threshold after setup. */
+export const guardianInvitationSchema = record({ authority: identifier('authority'), groupKey: bytes(32), guardians: list(guardianSchema, MAX_MEMBERS), threshold: uint(MAX_MEMBERS) });
+/** A value of `guardian.Invitation`. */
+export type GuardianInvitationPayload = Infer<typeof guardianInvitationSchema>;
+
+/** `recovery.Request`: who asks to join which authority, with the keys of its leaf and of its sub-shares. */
+export const recoveryRequestSchema = record({ authority: identifier('authority'), newDevice: identifier('device'), deviceKey: bytes(32), hpkeKey: bytes(32), nonce: bytes(16) });
+/** A value of `recovery.Request`. */
+export type RecoveryRequestPayload = Infer<typeof recoveryRequestSchema>;
+
+/** `recovery.Release`: a guardian's word after the cooldown: whether the owner disputed the recovery. */
+export const recoveryReleaseSchema = record({ disputed: bool });
+/** A value of `recovery.Release`. */
+export type RecoveryReleasePayload = Infer<typeof recoveryReleaseSchema>;
+
+PROTOCOL_TYPES.register('guardian.Invitation', schemaCodec('guardian.Invitation', guardianInvitationSchema))
+  .register('recovery.Request', schemaCodec('recovery.Request', recoveryRequestSchema))
+  .register('recovery.Release', schemaCodec('recovery.Release', recoveryReleaseSchema));

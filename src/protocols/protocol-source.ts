@@ -2,7 +2,8 @@
  * Loading the protocols of this folder: each `.choreo` file is read once, checked and projected
  * for the family sizes asked for (`loadProtocol` of `src/choreo/`), and the projection cached by
  * its parameters. A file that does not check is a `protocols.invalid-choreography` error with the
- * rendered diagnostics: the product never runs a protocol its own checker refuses.
+ * rendered diagnostics: the product never runs a protocol its own checker refuses. An `import` names
+ * another file of this folder (`import "commit-reveal.choreo";`).
  *
  * @module
  */
@@ -32,7 +33,8 @@ export function projectedProtocol(file: string, protocol: string, params: Readon
   const key = `${file}\u0000${protocol}\u0000${JSON.stringify(params)}`;
   const cached = projections.get(key);
   if (cached !== undefined) return cached;
-  const { diagnostics, projected } = loadProtocol(protocolSource(file), file, { protocol, params });
+  const resolveImport = (path: string) => ({ file: path, text: protocolSource(path) });
+  const { diagnostics, projected } = loadProtocol(protocolSource(file), file, { protocol, params, resolveImport });
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (projected === undefined || errors.length > 0) {
     throw permanentError('protocols.invalid-choreography', `${file} (${protocol}, ${JSON.stringify(params)}) does not check: ${errors.map((d) => `${d.code} ${d.message}`).join('; ')}`);

@@ -80,3 +80,30 @@ test('frames over the size limit are refused both ways', () => {
   assertCode(() => encodeFrame(big, { maxFrameBytes: 1000 }), 'envelope.too-large');
   assertCode(() => decodeFrame(encodeFrame(big), { maxFrameBytes: 1000 }), 'envelope.too-large');
 });
+
+test('a session id is checked on every frame, however often a valid one was seen before', () => {
+  // The canonical spelling of the session, then spellings that differ from it in one character:
+  // whether each decodes must not depend on what was decoded before.
+  const wire = dagCbor.decode<Record<string, unknown>>(encodeFrame(envelope));
+  const spellings = fc.constantFrom(session, `${session.slice(0, -1)}9`, `${session.slice(0, -1)}${session.endsWith('a') ? 'b' : 'a'}`, session.toUpperCase(), `x${session}`);
+  const accepted = (text: string): boolean => {
+    try {
+      return decodeFrame(encodeCanonical({ ...wire, session: text })).session === text;
+    } catch (error) {
+      if (isAuraError(error, 'envelope.malformed')) return false;
+      throw error;
+    }
+  };
+  const verdicts = new Map<string, boolean>();
+  fc.assert(
+    fc.property(fc.array(spellings, { minLength: 1, maxLength: 20 }), (texts) => {
+      for (const text of texts) {
+        const verdict = accepted(text);
+        assert.equal(verdict, verdicts.get(text) ?? verdict, text);
+        verdicts.set(text, verdict);
+      }
+    }),
+  );
+  assert.equal(verdicts.get(session), true);
+  for (const bad of [`${session.slice(0, -1)}9`, session.toUpperCase(), `x${session}`]) assert.equal(verdicts.get(bad) ?? false, false, bad);
+});

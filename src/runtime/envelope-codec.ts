@@ -44,7 +44,16 @@ export interface FrameLimits {
 }
 
 const MESSAGE_KEYS = ['v', 'kind', 'session', 'protocol', 'from', 'to', 'seq', 'label', 'payload'];
+const CHOICE_MESSAGE_KEYS = [...MESSAGE_KEYS, 'choice'];
 const ABORT_KEYS = ['v', 'kind', 'session', 'protocol', 'from', 'to', 'code', 'reason'];
+
+/**
+ * Session ids already parsed: every message of a session names the same one, and parsing it
+ * (base32 and its canonical check) would otherwise be a good part of decoding a small envelope.
+ * Bounded: forgotten all at once when full, since a forgotten id is only parsed again.
+ */
+const knownSessions = new Set<string>();
+const KNOWN_SESSIONS_LIMIT = 1024;
 
 /** The canonical bytes of `frame`. Errors: `envelope.too-large`, `cbor.unencodable`. */
 export function encodeFrame(frame: Frame, limits: FrameLimits = {}): Uint8Array {
@@ -73,7 +82,7 @@ function wireForm(frame: Frame): Record<string, CanonicalValue> {
 
 function decodeEnvelope(value: Record<string, unknown>): Envelope {
   const hasChoice = 'choice' in value;
-  checkKeys(value, hasChoice ? [...MESSAGE_KEYS, 'choice'] : MESSAGE_KEYS);
+  checkKeys(value, hasChoice ? CHOICE_MESSAGE_KEYS : MESSAGE_KEYS);
   const seq = value.seq;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw malformed(`seq must be an unsigned integer below 2^53, got ${describe(seq)}`);
   return {
@@ -96,13 +105,20 @@ function decodeAbort(value: Record<string, unknown>): AbortNotice {
 function routing(value: Record<string, unknown>): Pick<Envelope, 'session' | 'protocol' | 'from' | 'to'> {
   const session = value.session;
   if (typeof session !== 'string') throw malformed(`session must be a session identifier, got ${describe(session)}`);
+  return { session: sessionId(session), protocol: name(value, 'protocol'), from: name(value, 'from'), to: name(value, 'to') };
+}
+
+function sessionId(text: string): SessionId {
+  if (knownSessions.has(text)) return text as SessionId; // parsed before: it is a session id
   let id: SessionId;
   try {
-    id = parseIdentifier('session', session);
+    id = parseIdentifier('session', text);
   } catch (error) {
     throw malformed(`session: ${(error as Error).message}`, error);
   }
-  return { session: id, protocol: name(value, 'protocol'), from: name(value, 'from'), to: name(value, 'to') };
+  if (knownSessions.size >= KNOWN_SESSIONS_LIMIT) knownSessions.clear();
+  knownSessions.add(id);
+  return id;
 }
 
 function choiceLabels(value: unknown): readonly string[] {
@@ -123,6 +139,8 @@ function name(value: Record<string, unknown>, key: string): string {
 
 function checkKeys(value: Record<string, unknown>, expected: readonly string[]): void {
   const keys = Object.keys(value);
+  // The common case, without building lists: as many keys as expected, and each expected one there.
+  if (keys.length === expected.length && expected.every((key) => key in value)) return;
   const missing = expected.filter((key) => !(key in value));
   const extra = keys.filter((key) => !expected.includes(key));
   if (missing.length > 0 || extra.length > 0) {

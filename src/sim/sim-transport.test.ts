@@ -79,3 +79,27 @@ test('a role opening twice in one session is refused', () => {
   transport.open(session, 'A', receiver);
   assert.throws(() => transport.open(session, 'A', receiver), /transport\.already-open|already has a port/);
 });
+
+test('with a placement, one node plays different roles in different sessions', async () => {
+  const other = randomIdentifier('session', new SeededRandom('sim-transport-2'));
+  // In `session` node alice plays A and bob plays B; in `other` it is the other way round.
+  const placement = (s: string, role: string) => ((s === session) === (role === 'A') ? 'alice' : 'bob');
+  const sim = new Simulation({ seed: 4 });
+  const transport = new SimTransport(sim, undefined, placement);
+  const got: string[] = [];
+  const receiver = (where: string) => ({ deliver: (arrived: Frame) => void got.push(`${where} got ${arrived.kind === 'message' ? arrived.label : 'abort'} in ${arrived.session === session ? 'session' : 'other'}`), fail: () => undefined });
+  sim.addNode('alice', (node) => {
+    transport.listen(node);
+    const port = transport.open(session, 'A', receiver('alice'));
+    transport.open(other, 'B', receiver('alice'));
+    port.send(frame(0));
+  });
+  sim.addNode('bob', (node) => {
+    transport.listen(node);
+    transport.open(session, 'B', receiver('bob'));
+    const port = transport.open(other, 'A', receiver('bob'));
+    port.send({ ...frame(0), session: other });
+  });
+  await sim.run();
+  assert.deepEqual(got.sort(), ['alice got Hello in other', 'bob got Hello in session']);
+});

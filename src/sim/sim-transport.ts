@@ -8,8 +8,9 @@
  * Routing: a node's link carries frames of every session it takes part in; an arrival goes to the
  * port of the session named inside the frame (held until that port opens, when some role has
  * opened a port in that session: the node may join it later, as a protocol's next attempt does),
- * or, when the frame names a session no role ever opened and the node has a single port open, to
- * that port (the monitor compares the two and rejects a mismatch). Bytes that
+ * or, when the frame names a session no role ever opened and the node has a single port open (and
+ * no placement spreads it over sessions), to that port (the monitor compares the two and rejects a
+ * mismatch). Bytes that
  * are no frame fail every port open on that node: the simulated link cannot say which session
  * they belonged to.
  *
@@ -41,9 +42,17 @@ interface Endpoint {
   incarnation: number;
   /** True once the port closed: later frames are dropped. */
   closed: boolean;
+  /** The node the role runs on. */
+  readonly node: string;
 }
 
-/** The runtime's transport over a {@link Simulation}'s network: role `R` is node `R`. */
+/** Which node plays `role` in `session` (the default: the node named like the role). */
+export type RolePlacement = (session: SessionId, role: RoleName) => string;
+
+/**
+ * The runtime's transport over a {@link Simulation}'s network: role `R` is node `R`, or, with a
+ * placement, the node it names (so one node, a device, plays different roles in different sessions).
+ */
 export class SimTransport implements Transport {
   private readonly endpoints = new Map<string, Endpoint>();
   /** Every session some role opened a port in: a frame naming one of them is held for its port. */
@@ -53,6 +62,8 @@ export class SimTransport implements Transport {
     private readonly sim: Simulation,
     /** Largest frame a role accepts, in bytes (the decoder's limit). */
     private readonly maxFrameBytes?: number,
+    /** Where each role runs (default: node `R` for role `R`). */
+    private readonly placement?: RolePlacement,
   ) {}
 
   /**
@@ -66,7 +77,7 @@ export class SimTransport implements Transport {
   }
 
   open(session: SessionId, role: RoleName, receiver: Receiver): Port {
-    const node = this.sim.node(role);
+    const node = this.sim.node(this.nodeOf(session, role));
     this.sessions.add(session);
     const endpoint = this.endpoint(session, role);
     if (endpoint.receiver !== undefined && endpoint.incarnation === node.incarnation) {
@@ -83,7 +94,7 @@ export class SimTransport implements Transport {
         // A crashed incarnation's code lingers as unsettled promises; what it sends is lost with it.
         if (!live()) return undefined;
         const bytes = encodeFrame(frame);
-        node.send(frame.to, bytes, { size: bytes.byteLength, label: frame.kind === 'message' ? frame.label : 'abort' });
+        node.send(this.nodeOf(session, frame.to), bytes, { size: bytes.byteLength, label: frame.kind === 'message' ? frame.label : 'abort' });
         return undefined;
       },
       close: () => {
@@ -109,11 +120,15 @@ export class SimTransport implements Transport {
     };
   }
 
+  private nodeOf(session: SessionId, role: RoleName): string {
+    return this.placement === undefined ? role : this.placement(session, role);
+  }
+
   private endpoint(session: SessionId, role: RoleName): Endpoint {
     const key = `${session} ${role}`;
     let endpoint = this.endpoints.get(key);
     if (endpoint === undefined) {
-      endpoint = { receiver: undefined, held: [], incarnation: -1, closed: false };
+      endpoint = { receiver: undefined, held: [], incarnation: -1, closed: false, node: this.nodeOf(session, role) };
       this.endpoints.set(key, endpoint);
     }
     return endpoint;
@@ -130,10 +145,13 @@ export class SimTransport implements Transport {
       for (const endpoint of open) endpoint.receiver?.fail(failure);
       return;
     }
-    const named = this.endpoint(frame.session, node.name);
-    // A session no role ever opened (a damaged id) goes to the single open port, whose monitor
-    // rejects it; a session some role opened is one this node may still join: its frames wait.
-    const target = named.receiver === undefined && open.length === 1 && !this.sessions.has(frame.session) ? open[0]! : named; // length checked
+    // Without a placement the node is the role; with one, the frame names its role (the monitor
+    // checks that it is the port's).
+    const named = this.endpoint(frame.session, this.placement === undefined ? node.name : frame.to);
+    // A session no role ever opened (a damaged id) goes to a node's single open port, whose monitor
+    // rejects it; a session some role opened is one this node may still join: its frames wait. A
+    // node placed in several sessions routes strictly by the session.
+    const target = this.placement === undefined && named.receiver === undefined && open.length === 1 && !this.sessions.has(frame.session) ? open[0]! : named; // length checked
     if (target.closed) return;
     if (target.receiver === undefined) target.held.push(frame);
     else target.receiver.deliver(frame);
@@ -141,8 +159,8 @@ export class SimTransport implements Transport {
 
   private openEndpoints(node: SimNode): Endpoint[] {
     const open: Endpoint[] = [];
-    for (const [key, endpoint] of this.endpoints) {
-      if (endpoint.receiver !== undefined && endpoint.incarnation === node.incarnation && key.endsWith(` ${node.name}`)) open.push(endpoint);
+    for (const endpoint of this.endpoints.values()) {
+      if (endpoint.receiver !== undefined && endpoint.incarnation === node.incarnation && endpoint.node === node.name) open.push(endpoint);
     }
     return open;
   }

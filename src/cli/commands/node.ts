@@ -14,6 +14,9 @@
  * commands on stdin: `{"send":{"to":DEVICE,"channel":NAME,"payload":HEX}}` sends raw bytes, and
  * `{"run":{"source":FILE,"params":{…},"roles":{ROLE:DEVICE,…},"paceMs":N}}` starts a session.
  *
+ * With `--journal FILE --namespace ID` it keeps a journal and syncs it with its peers by
+ * anti-entropy (`node-sync.ts`, which adds the `append`, `sync` and `digest` commands).
+ *
  * @module
  */
 import { createInterface } from 'node:readline';
@@ -30,6 +33,7 @@ import { WallClock } from '../../handlers/physical-time.ts';
 import { NodeRandom } from '../../handlers/random.ts';
 import { SessionHost, type SessionEvent, type SessionSpec } from '../../runtime/session-host.ts';
 import { EXAMPLE_PROTOCOLS, protocolLibrary } from '../protocol-library.ts';
+import { nodeSyncConfig, startNodeSync, type NodeSync } from './node-sync.ts';
 
 interface NodeOptions {
   readonly dataDir: string;
@@ -39,6 +43,9 @@ interface NodeOptions {
   readonly json?: boolean;
   readonly protocols: string;
   readonly receiveTimeoutMs?: string;
+  readonly journal?: string;
+  readonly namespace?: string;
+  readonly syncIntervalMs?: string;
 }
 
 /** Adds the `node` command to `program`. */
@@ -53,6 +60,9 @@ export function registerNodeCommand(program: Command): void {
     .option('--json', 'JSON lines: events on stdout, commands on stdin')
     .option('--protocols <dir>', 'directory of the .choreo files this node runs sessions of', EXAMPLE_PROTOCOLS)
     .option('--receive-timeout-ms <ms>', 'bound every receive of a session role')
+    .option('--journal <file>', 'keep the journal of --namespace in this SQLite file and sync it with every peer (node-sync.ts)')
+    .option('--namespace <id>', 'the namespace of --journal (authority-… or context-…)')
+    .option('--sync-interval-ms <ms>', 'mean time between periodic journal syncs (default 30000)')
     .action((options: NodeOptions) => runNode(options));
 }
 
@@ -64,7 +74,9 @@ async function runNode(options: NodeOptions): Promise<void> {
   const emit = options.json === true ? (event: Record<string, unknown>) => void process.stdout.write(JSON.stringify(event) + '\n') : undefined;
   const livenessTimeoutMs = options.livenessMs === undefined ? undefined : positiveInteger(options.livenessMs, '--liveness-ms');
   const receiveTimeoutMs = options.receiveTimeoutMs === undefined ? undefined : positiveInteger(options.receiveTimeoutMs, '--receive-timeout-ms');
+  const syncIntervalMs = options.syncIntervalMs === undefined ? undefined : positiveInteger(options.syncIntervalMs, '--sync-interval-ms');
   const peers = options.peer.map(peerEntryOfAddress);
+  const journalConfig = nodeSyncConfig({ ...(options.journal === undefined ? {} : { journal: options.journal }), ...(options.namespace === undefined ? {} : { namespace: options.namespace }), ...(syncIntervalMs === undefined ? {} : { syncIntervalMs }), ...(receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs }) });
   const random = new NodeRandom();
   const key = await loadOrCreateDeviceKey(options.dataDir, random);
   const log = (entry: NetworkLogEntry): void => {
@@ -100,6 +112,7 @@ async function runNode(options: NodeOptions): Promise<void> {
     if (emit === undefined) console.log(`peer gone: ${gone.device}: ${gone.reason}`);
     else emit({ event: 'peer-gone', device: gone.device, reason: gone.reason, undelivered: gone.undelivered });
   });
+  const journal = journalConfig === undefined ? undefined : startNodeSync(journalConfig, { device, transport: host.transport, deviceSecretKey: key.secretKey, random, emit });
   const addresses = device.addresses().map(String);
   if (emit === undefined) {
     console.log(`peer id   ${device.node.peerId.toString()}\ndevice    ${device.device}${key.created ? `\nkey       created ${key.path} (mode 0600, not encrypted at rest)` : ''}`);
@@ -114,9 +127,10 @@ async function runNode(options: NodeOptions): Promise<void> {
       log({ event: 'dial-failed', code: failure.code, message: failure.message, peer: entry.peer.toString(), device: entry.device });
     });
   }
-  const commands = emit === undefined ? undefined : serveCommands(device, host, emit);
+  const commands = emit === undefined ? undefined : serveCommands(device, host, journal, emit);
   await shutdownSignal();
   commands?.close();
+  await journal?.close();
   host.close();
   await device.stop();
   if (emit === undefined) console.log('stopped');
@@ -124,7 +138,7 @@ async function runNode(options: NodeOptions): Promise<void> {
 }
 
 /** Reads JSON-line commands from stdin; returns the reader so shutdown can close it. */
-function serveCommands(device: NetworkDevice, host: SessionHost, emit: (event: Record<string, unknown>) => void): { close(): void } {
+function serveCommands(device: NetworkDevice, host: SessionHost, journal: NodeSync | undefined, emit: (event: Record<string, unknown>) => void): { close(): void } {
   const lines = createInterface({ input: process.stdin });
   const failed = (error: unknown): void => {
     emit({ event: 'error', ...toAuraError(error).toJSON() });
@@ -133,6 +147,7 @@ function serveCommands(device: NetworkDevice, host: SessionHost, emit: (event: R
     if (line.trim() === '') return;
     try {
       const command = JSON.parse(line) as { send?: { to?: unknown; channel?: unknown; payload?: unknown }; run?: unknown };
+      if (journal?.command(command) === true) return;
       if (command.run !== undefined) {
         // The host reports the outcome as session events; a failure before the session exists is an error event.
         host.start(sessionSpec(command.run)).catch((error: unknown) => {

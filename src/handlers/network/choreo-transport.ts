@@ -170,6 +170,7 @@ const MAX_BACKOFF_MS = 1000;
 const MAX_INBOUND_STREAMS = 4;
 const ACK_EVERY_FRAMES = 64;
 const ACK_DELAY_MS = 5;
+const CHANNEL_CACHE_LIMIT = 1024;
 
 /** The `/aura/choreo/1` transport of one device. */
 export class ChoreoTransport {
@@ -182,6 +183,7 @@ export class ChoreoTransport {
   private readonly messageListeners = new Set<(message: ChoreoMessage) => void>();
   private readonly goneListeners = new Set<(gone: PeerGone) => void>();
   private readonly incarnation: Uint8Array;
+  private readonly channelCache = new Map<string, Uint8Array>();
   private readonly log: (entry: NetworkLogEntry) => void;
   private started = false;
   private stopped = false;
@@ -252,7 +254,7 @@ export class ChoreoTransport {
     if (this.stopped) throw transientError('network.stopped', 'the transport was stopped');
     if (to === this.device) throw permanentError('network.self-send', `device ${to} cannot send to itself over the network`);
     if (this.options.directory.device(to) === undefined) throw permanentError('network.unknown-device', `no network address is known for device ${to}`, { context: { device: to } });
-    const encodedChannel = channelBytes(channel);
+    const encodedChannel = this.channelBytes(channel);
     const size = OutboundLink.frameBytes(encodedChannel, payload) - LENGTH_PREFIX_BYTES;
     if (size > this.limits.maxFrameBytes) {
       throw permanentError('network.frame-too-large', `a ${size}-byte frame exceeds the limit of ${this.limits.maxFrameBytes} bytes`, { context: { size, limit: this.limits.maxFrameBytes } });
@@ -266,6 +268,20 @@ export class ChoreoTransport {
     const turn = state.tail.then(() => this.admit(state, encodedChannel, payload)).finally(() => state.queued--);
     state.tail = turn.catch(() => undefined);
     return turn;
+  }
+
+  /**
+   * The UTF-8 bytes of a channel name, remembered: a session sends every message on the same
+   * channel. Bounded by forgetting them all when full (they are only encoded again).
+   */
+  private channelBytes(channel: string): Uint8Array {
+    let bytes = this.channelCache.get(channel);
+    if (bytes === undefined) {
+      bytes = channelBytes(channel);
+      if (this.channelCache.size >= CHANNEL_CACHE_LIMIT) this.channelCache.clear();
+      this.channelCache.set(channel, bytes);
+    }
+    return bytes;
   }
 
   /** Messages to `to` not yet acknowledged. */

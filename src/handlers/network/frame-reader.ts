@@ -13,9 +13,11 @@ import { concat } from '../../core/bytes.ts';
 import { permanentError } from '../../core/errors.ts';
 import { LENGTH_PREFIX_BYTES } from './frame.ts';
 
+const EMPTY = new Uint8Array(0);
+
 /** Incremental length-prefix decoder with a maximum body size. */
 export class FrameReader {
-  private pending: Uint8Array = new Uint8Array(0);
+  private pending: Uint8Array = EMPTY;
 
   constructor(private readonly maxFrameBytes: number) {}
 
@@ -39,7 +41,7 @@ export class FrameReader {
       data = data.subarray(LENGTH_PREFIX_BYTES + length);
     }
     // Copy the remainder so that a small leftover never pins a large chunk in memory.
-    this.pending = data.length === 0 ? new Uint8Array(0) : data.slice();
+    this.pending = data.length === 0 ? EMPTY : data.slice();
     return bodies;
   }
 

@@ -76,3 +76,36 @@ test('a channel name must have 1 to 255 UTF-8 bytes', () => {
   assert.equal(codeOf(() => encodeFrame({ type: 'data', seq: 1, channel: '', payload: new Uint8Array() })), 'network.bad-channel');
   assert.equal(codeOf(() => encodeFrame({ type: 'data', seq: 1, channel: 'é'.repeat(128), payload: new Uint8Array() })), 'network.bad-channel');
 });
+
+test('a u64 field decodes to its exact value up to 2^53 - 1 and is refused above, at every bit width', () => {
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.nat(63), (value, shift) => {
+      const shifted = (value >> BigInt(shift)) & (2n ** 64n - 1n);
+      const ack = new Uint8Array(9);
+      ack[0] = 0x04;
+      new DataView(ack.buffer).setBigUint64(1, shifted);
+      if (shifted <= BigInt(Number.MAX_SAFE_INTEGER)) assert.deepEqual(decodeFrameBody(ack), { type: 'ack', seq: Number(shifted) });
+      else assert.throws(() => decodeFrameBody(ack), new RegExp(`ACK seq ${shifted} exceeds 2\\^53`));
+    }),
+  );
+});
+
+test('channel names decode the same whatever frame came before, valid UTF-8 or not', () => {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  const channelBytes = fc.oneof(fc.constantFrom([0x61], [0x61, 0x62], [0xc3, 0xa9], [0xc3], [0xff], [0x61, 0xff]), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 6 }));
+  fc.assert(
+    fc.property(fc.array(channelBytes, { minLength: 1, maxLength: 12 }), (channels) => {
+      for (const channel of channels) {
+        const frame = Uint8Array.from([0x03, 0, 0, 0, 0, 0, 0, 0, 1, channel.length, ...channel, 9]);
+        let expected: string | null;
+        try {
+          expected = strict.decode(Uint8Array.from(channel));
+        } catch {
+          expected = null;
+        }
+        if (expected === null) assert.throws(() => decodeFrameBody(frame), /not valid UTF-8/);
+        else assert.deepEqual(decodeFrameBody(frame), { type: 'data', seq: 1, channel: expected, payload: new Uint8Array([9]) });
+      }
+    }),
+  );
+});

@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { bytesEqual } from '../../core/bytes.ts';
 import { permanentError } from '../../core/errors.ts';
 import { IDENTIFIER_LENGTH, identifierBytes, identifierFromBytes, type DeviceId } from '../../core/identifiers.ts';
 
@@ -177,13 +178,26 @@ function decodeData(body: Uint8Array): DataFrame {
   if (seq === 0) throw malformed('DATA seq 0: sequence numbers start at 1');
   const channelLength = body[9]!; // length checked above
   if (channelLength === 0 || DATA_HEADER_BYTES + channelLength > body.length) throw malformed(`DATA channel length ${channelLength} does not fit a ${body.length}-byte frame`);
-  let channel: string;
+  return { type: 'data', seq, channel: channelName(body.subarray(DATA_HEADER_BYTES, DATA_HEADER_BYTES + channelLength)), payload: body.slice(DATA_HEADER_BYTES + channelLength) };
+}
+
+/**
+ * The last channel name decoded and its bytes: consecutive DATA frames nearly always belong to
+ * the same session, whose name is then neither validated nor decoded again (equal bytes, equal
+ * name).
+ */
+let lastChannel: { readonly bytes: Uint8Array; readonly name: string } = { bytes: new Uint8Array(0), name: '' };
+
+function channelName(bytes: Uint8Array): string {
+  if (bytesEqual(bytes, lastChannel.bytes)) return lastChannel.name;
+  let name: string;
   try {
-    channel = utf8Decoder.decode(body.subarray(DATA_HEADER_BYTES, DATA_HEADER_BYTES + channelLength));
+    name = utf8Decoder.decode(bytes);
   } catch (error) {
     throw malformed('DATA channel name is not valid UTF-8', error);
   }
-  return { type: 'data', seq, channel, payload: body.slice(DATA_HEADER_BYTES + channelLength) };
+  lastChannel = { bytes: bytes.slice(), name };
+  return name;
 }
 
 function withBody(length: number, typeCode: number): Uint8Array {
@@ -198,15 +212,23 @@ function nonce(bytes: Uint8Array, what: string): Uint8Array {
   return bytes;
 }
 
+// u64 values as two u32 halves: a safe integer has at most 21 bits in the high half, so no
+// BigInt is needed on the hot path (only to name an oversized value in the error).
+const HIGH_HALF = 2 ** 32;
+const MAX_SAFE_HIGH_HALF = Math.floor(Number.MAX_SAFE_INTEGER / HIGH_HALF);
+
 function writeU64(out: Uint8Array, offset: number, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) throw permanentError('network.bad-frame', `sequence value ${value} is not a safe non-negative integer`);
-  new DataView(out.buffer, out.byteOffset).setBigUint64(offset, BigInt(value));
+  const view = new DataView(out.buffer, out.byteOffset);
+  view.setUint32(offset, Math.floor(value / HIGH_HALF));
+  view.setUint32(offset + 4, value % HIGH_HALF);
 }
 
 function readU64(body: Uint8Array, offset: number, what: string): number {
-  const value = new DataView(body.buffer, body.byteOffset, body.byteLength).getBigUint64(offset);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed(`${what} ${value} exceeds 2^53 - 1`);
-  return Number(value);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const high = view.getUint32(offset);
+  if (high > MAX_SAFE_HIGH_HALF) throw malformed(`${what} ${view.getBigUint64(offset)} exceeds 2^53 - 1`);
+  return high * HIGH_HALF + view.getUint32(offset + 4);
 }
 
 function expectLength(body: Uint8Array, expected: number, what: string): void {

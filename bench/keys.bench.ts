@@ -1,0 +1,79 @@
+/**
+ * Benchmarks of the key-management protocols (issue 9 items 3-5), end to end over the in-memory
+ * runtime: 3-party DKD (commit, reveal, aggregate, finalize) and resharing 2-of-3 -> 3-of-5
+ * (sealed sub-shares, acknowledgements, every check). Each is printed beside its pure-crypto
+ * baseline (the same operation with the crypto layer called directly, no runtime, no sealing):
+ * the resharing's from `crypto.bench.ts`, the DKD's here (crypto.bench.ts measures only the local
+ * derivation), so the ratio is the protocol's overhead.
+ *
+ * @module
+ */
+import { randomIdentifier } from '../src/core/identifiers.ts';
+import { dkdCombine, dkdCommit, dkdReveal, deriveContextSigningKey } from '../src/crypto/dkd.ts';
+import { deviceParticipantId } from '../src/crypto/participant.ts';
+import { SeededRandom } from '../src/handlers/random.ts';
+import { runDkd, type DkdRequest } from '../src/protocols/dkd.ts';
+import { reshareDevice, testDevices, testGroup } from '../src/protocols/reshare-fixture.ts';
+import { runReshareDevice, type ReshareSetup } from '../src/protocols/reshare.ts';
+import { MemoryTransport } from '../src/runtime/memory-transport.ts';
+import { reshareTwoOfThreeToThreeOfFive } from './crypto.bench.ts';
+import { microsPerOp, microsPerOpSync, millisOf, type Benchmark } from './harness.ts';
+
+const random = new SeededRandom('keys-bench');
+const group = await testGroup(3, 2, 'keys-bench-group');
+const members = group.devices.map((d) => d.device);
+const groupPublicKey = group.group.publicKeyPackage.groupPublicKey;
+const request: DkdRequest = { authority: randomIdentifier('authority', random), context: 'chat with bob', app: 'aura.chat', epoch: 0 };
+
+async function dkdThreeParties(): Promise<void> {
+  const setup = { members, groupPublicKey, session: randomIdentifier('session', random) };
+  const transport = new MemoryTransport();
+  await Promise.all(members.map((device) => runDkd(setup, { device, request, random }, transport)));
+}
+
+/** The same commit-reveal with the crypto layer alone: three commits, three reveals, three combines and derivations. */
+function dkdThreePartiesCrypto(): void {
+  const ids = members.map(deviceParticipantId);
+  const commits = ids.map((self) => dkdCommit({ groupPublicKey, label: 'bench', participants: ids, self }, random));
+  const reveals = commits.map((c) => {
+    const outcome = dkdReveal(c.state, commits.map((x) => x.broadcast));
+    if (outcome.kind !== 'ok') throw new Error('DKD complaint in benchmark');
+    return outcome.value;
+  });
+  for (const r of reveals) {
+    const root = dkdCombine(r.state, reveals.map((x) => x.reveal));
+    if (root.kind !== 'ok') throw new Error('DKD complaint in benchmark');
+    deriveContextSigningKey(root.value, groupPublicKey, 'chat with bob');
+  }
+}
+
+
+async function reshareProtocol(): Promise<void> {
+  // Fresh shares each run: an accepted resharing destroys the old ones.
+  const g = await testGroup(3, 2, 'keys-bench-reshare');
+  const recipients = [...g.devices, ...(await testDevices(2, g.random))];
+  const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.map((d) => d.device), recipients, threshold: 3, session: randomIdentifier('session', random), epoch: 0 };
+  const transport = new MemoryTransport();
+  await Promise.all(recipients.map((d) => runReshareDevice(setup, reshareDevice(d, g.shares), transport)));
+}
+
+/** The key-management benchmarks. */
+export const benchmarks: Benchmark[] = [
+  {
+    name: 'keys/DKD 3 parties over the in-memory runtime',
+    unit: 'µs',
+    target: '<= 100 µs',
+    samples: 15,
+    measure: () => microsPerOp(50, dkdThreeParties),
+    baseline: { name: 'crypto layer alone (commit, reveal, combine, derive x3)', measure: () => microsPerOpSync(500, dkdThreePartiesCrypto) },
+  },
+  {
+    name: 'keys/reshare 2-of-3 -> 3-of-5 over the in-memory runtime',
+    unit: 'ms',
+    target: '<= 500 ms',
+    samples: 7,
+    warmup: 1,
+    measure: () => millisOf(reshareProtocol),
+    baseline: { name: 'crypto/reshare 2-of-3 -> 3-of-5', measure: () => millisOf(reshareTwoOfThreeToThreeOfFive) },
+  },
+];

@@ -1,0 +1,231 @@
+/**
+ * Deterministic key derivation as a choreography (`dkd.choreo`, issue 9 item 3): the members of
+ * an authority agree on the key of one (authority, context, app, epoch) by commit-reveal of
+ * random contributions (`src/crypto/dkd.ts`), so that no member, not even the last to reveal,
+ * can bias it. Every member combines the reveals and derives the key itself, then they compare
+ * the public halves they got: the key is accepted only when every member names the same one and
+ * no one complained.
+ *
+ * A member whose reveal does not match its commitment is named (`bad-reveal`) and the session
+ * aborts (`protocols.dkd.rejected`); DKD is not retried without it, since a fresh session is
+ * cheap and the caller decides who takes part. The outcome is the context key pair and a
+ * `dkd.context-key` fact draft recording its public half, for the authority to attest.
+ *
+ * @module
+ */
+import { bytesEqual, toHex } from '../core/bytes.ts';
+import { encodeCanonical } from '../core/canonical.ts';
+import type { RandomEffects, SigningKeyPair } from '../core/effects.ts';
+import { permanentError } from '../core/errors.ts';
+import { taggedDigest } from '../core/hash.ts';
+import type { DeviceId, SessionId } from '../core/identifiers.ts';
+import type { Complaint } from '../crypto/complaint.ts';
+import { dkdCombine, dkdCommit, dkdReveal, deriveContextSigningKey, type DkdCommitState, type DkdRevealState } from '../crypto/dkd.ts';
+import { deviceParticipantId, type ParticipantId } from '../crypto/participant.ts';
+import type { FactDraft } from '../journal/fact.ts';
+import { defineFactType } from '../journal/fact-registry.ts';
+import { bytes, record, text, uint, type Infer } from '../journal/schema.ts';
+import type { RoleImpl } from '../runtime/run-role.ts';
+import type { Transport } from '../runtime/transport.ts';
+import { memberIndex, runAttemptRole, type Accusation, type AttemptOutcome } from './attempts.ts';
+import type { AccusationPayload, DkdAggregatePayload, DkdCommitPayload, DkdRequestPayload } from './payload-types.ts';
+import { epochSession } from './epoch.ts';
+import { projectedProtocol, type RunOptions } from './protocol-source.ts';
+
+/** Which key a DKD session derives. */
+export type DkdRequest = DkdRequestPayload;
+
+/** What every member agrees on before a DKD session. */
+export interface DkdSetup {
+  /** The members' devices, in role order: member k plays `P[k]`, `P[0]` initiates. */
+  readonly members: readonly DeviceId[];
+  /** The authority's group public key (32 bytes); the derived key is bound to it. */
+  readonly groupPublicKey: Uint8Array;
+  /** The agreed session; the run's session derives from it and the request's epoch (the authority's). */
+  readonly session: SessionId;
+}
+
+/** One member's own inputs. */
+export interface DkdMember {
+  /** Which device this is (must be a member). */
+  readonly device: DeviceId;
+  /** The request this device was asked to serve; a member asked for another one refuses. */
+  readonly request: DkdRequest;
+  /** Randomness for the contribution. */
+  readonly random: RandomEffects;
+}
+
+/** The outcome at every member: the request and its key pair (the same at every member). */
+export interface DkdOutcome {
+  /** What was derived. */
+  readonly request: DkdRequest;
+  /** The context key pair (Ed25519; the secret is the 32-byte context key). */
+  readonly keyPair: SigningKeyPair;
+}
+
+/** The `Dkd(N)` projection for `n` members. */
+export function dkdProtocol(n: number) {
+  return projectedProtocol('dkd.choreo', 'Dkd', { N: n });
+}
+
+/** The digest by which members check they serve the same request. */
+export function dkdRequestDigest(request: DkdRequest): Uint8Array {
+  return taggedDigest('aura.protocols.dkd.v1.request', encodeCanonical(request));
+}
+
+/** The context string the key is derived under: the request without its authority (bound by the group key). */
+function contextBytes(request: DkdRequest): Uint8Array {
+  return encodeCanonical({ app: request.app, context: request.context, epoch: request.epoch });
+}
+
+const EMPTY = new Uint8Array(0);
+
+interface DkdState {
+  readonly commits: Map<number, DkdCommitPayload>;
+  readonly reveals: Map<number, Uint8Array>;
+  readonly aggregates: Map<number, DkdAggregatePayload>;
+  readonly accused: Map<number, AccusationPayload['reason']>;
+  commit?: { readonly state: DkdCommitState; readonly commitment: Uint8Array };
+  reveal?: { readonly state: DkdRevealState; readonly contribution: Uint8Array };
+  keyPair?: SigningKeyPair;
+  aggregate?: DkdAggregatePayload;
+}
+
+/** The honest role logic of `member` in `setup`; `decide` receives the outcome at `Finalize`. */
+export function dkdRoleImpl(setup: DkdSetup, member: DkdMember, decide: (outcome: AttemptOutcome<DkdOutcome>) => void): RoleImpl {
+  const ids: readonly ParticipantId[] = setup.members.map(deviceParticipantId);
+  const self = setup.members.indexOf(member.device);
+  const digest = dkdRequestDigest(member.request);
+  const session = { groupPublicKey: setup.groupPublicKey, label: `request ${toHex(digest)}`, participants: ids, self: ids[self]! }; // runAttemptRole checked membership
+  const state: DkdState = { commits: new Map(), reveals: new Map(), aggregates: new Map(), accused: new Map() };
+  const name = (k: number, reason: AccusationPayload['reason']) => {
+    if (!state.accused.has(k)) state.accused.set(k, reason);
+  };
+  const nameAll = (complaints: readonly Complaint[]) => {
+    for (const c of complaints) name(ids.indexOf(c.accused), c.reason);
+  };
+  const ownCommit = () => {
+    if (state.commit !== undefined) return state.commit;
+    const { state: commitState, broadcast } = dkdCommit(session, member.random);
+    state.commit = { state: commitState, commitment: broadcast.commitment };
+    return state.commit;
+  };
+  // Every commitment is in before the first reveal is sent (the choreography orders them).
+  const ownReveal = (): Uint8Array => {
+    if (state.reveal !== undefined) return state.reveal.contribution;
+    const own = ownCommit();
+    for (const [k, commit] of state.commits) if (!bytesEqual(commit.request, digest)) name(k, 'disagreement');
+    if (state.accused.size > 0) return EMPTY;
+    const commitments = ids.map((from, k) => ({ from, commitment: k === self ? own.commitment : state.commits.get(k)!.commitment })); // all received (above)
+    const outcome = dkdReveal(own.state, commitments);
+    if (outcome.kind === 'complaints') {
+      nameAll(outcome.complaints);
+      return EMPTY;
+    }
+    state.reveal = { state: outcome.value.state, contribution: outcome.value.reveal.contribution };
+    return state.reveal.contribution;
+  };
+  // Every reveal is in before the first aggregate is sent.
+  const ownAggregate = (): DkdAggregatePayload => {
+    if (state.aggregate !== undefined) return state.aggregate;
+    const mine = ownReveal();
+    if (state.reveal !== undefined) {
+      for (const [k, contribution] of state.reveals) if (contribution.length === 0) name(k, 'missing-message');
+      if (state.accused.size === 0) {
+        const reveals = ids.map((from, k) => ({ from, contribution: k === self ? mine : state.reveals.get(k)! })); // all received (above)
+        const outcome = dkdCombine(state.reveal.state, reveals);
+        if (outcome.kind === 'complaints') nameAll(outcome.complaints);
+        else state.keyPair = deriveContextSigningKey(outcome.value, setup.groupPublicKey, contextBytes(member.request));
+      }
+    }
+    const complaints = [...state.accused].map(([k, reason]) => ({ accused: ids[k]!, reason, evidence: reason === 'bad-reveal' ? (state.reveals.get(k) ?? EMPTY) : EMPTY }));
+    state.aggregate = { publicKey: state.keyPair?.publicKey ?? EMPTY, complaints };
+    return state.aggregate;
+  };
+  return {
+    send: {
+      Initiate: () => ({ request: member.request }),
+      Commit: () => ({ commit: { request: digest, commitment: ownCommit().commitment } }),
+      Reveal: () => ({ contribution: ownReveal() }),
+      Aggregate: () => ({ aggregate: ownAggregate() }),
+    },
+    recv: {
+      Initiate: (payload) => {
+        if (!bytesEqual(dkdRequestDigest((payload as { request: DkdRequest }).request), digest)) name(0, 'disagreement');
+      },
+      Commit: (payload, from) => {
+        state.commits.set(memberIndex(from), (payload as { commit: DkdCommitPayload }).commit);
+      },
+      Reveal: (payload, from) => {
+        state.reveals.set(memberIndex(from), (payload as { contribution: Uint8Array }).contribution);
+      },
+      Aggregate: (payload, from) => {
+        state.aggregates.set(memberIndex(from), (payload as { aggregate: DkdAggregatePayload }).aggregate);
+      },
+    },
+    local: {
+      Finalize: () => { decide(finalize(setup, member, self, ownAggregate(), state)); },
+    },
+  };
+}
+
+/**
+ * The decision at `Finalize`: the key when no member complained and every member derived the
+ * same public key; otherwise every accusation heard (this member's and the others'), and, when
+ * no one complained, the members that name another key (`disagreement`).
+ */
+function finalize(setup: DkdSetup, member: DkdMember, self: number, own: DkdAggregatePayload, state: DkdState): AttemptOutcome<DkdOutcome> {
+  const { device } = member;
+  const ids = setup.members.map(deviceParticipantId);
+  const deviceOf = (id: string) => setup.members[ids.indexOf(id as ParticipantId)];
+  const accused: Accusation[] = [];
+  for (const [k, aggregate] of [[self, own] as const, ...state.aggregates]) {
+    for (const c of aggregate.complaints) {
+      const target = deviceOf(c.accused);
+      // A complaint naming a non-member is itself the fault.
+      accused.push(target === undefined ? { device: setup.members[k]!, reason: 'false-accusation', by: device } : { device: target, reason: c.reason, by: setup.members[k]! });
+    }
+  }
+  if (accused.length === 0) {
+    for (const [k, aggregate] of state.aggregates) if (!bytesEqual(aggregate.publicKey, own.publicKey)) accused.push({ device: setup.members[k]!, reason: 'disagreement', by: device });
+  }
+  if (accused.length > 0 || state.keyPair === undefined) return { kind: 'exclude', accused };
+  return { kind: 'ok', value: { request: member.request, keyPair: state.keyPair } };
+}
+
+/**
+ * Runs the DKD as `member` over `transport`: the context key pair, the same at every member.
+ * Errors: `protocols.dkd.rejected` (someone was named: a reveal not matching its commitment,
+ * another request, another key; `context.accused` lists `device:reason`),
+ * `protocols.dkd.aborted` (a crashed or silent member, a protocol violation),
+ * `protocols.dkd.not-a-member`.
+ */
+export async function runDkd(setup: DkdSetup, member: DkdMember, transport: Transport, options: RunOptions = {}): Promise<DkdOutcome> {
+  const place = { protocol: 'dkd', projected: dkdProtocol(setup.members.length), family: 'P', members: setup.members, self: member.device, session: epochSession(setup.session, member.request.epoch), attempt: 0, epoch: member.request.epoch };
+  const outcome = await runAttemptRole<DkdOutcome>(place, (decide) => dkdRoleImpl(setup, member, decide), transport, options);
+  if (outcome.kind === 'ok') return outcome.value;
+  const accused = outcome.accused.map((a) => `${a.device}:${a.reason}`).join(',');
+  throw permanentError('protocols.dkd.rejected', `DKD rejected at ${member.device}: ${accused === '' ? 'no key derived' : accused}`, { context: { accused } });
+}
+
+const contextKeyPayload = record({ context: text(256), app: text(256), epoch: uint(), publicKey: bytes(32) });
+
+/** Payload of a `dkd.context-key` fact. */
+export type ContextKeyPayload = Infer<typeof contextKeyPayload>;
+
+/** `dkd.context-key@1`: the public half of a key derived by DKD, in the authority's journal, threshold-attested. */
+export const DKD_CONTEXT_KEY = defineFactType({
+  typeId: 'dkd.context-key',
+  schemaVersion: 1,
+  description: 'the public key the devices of an authority derived together for one (context, app, epoch)',
+  payload: contextKeyPayload,
+  attestations: ['threshold'],
+  namespaces: ['authority'],
+});
+
+/** The draft of the fact recording `outcome`, for the authority to attest with its group key. */
+export function dkdFactDraft(outcome: DkdOutcome, random: RandomEffects): FactDraft {
+  const { request, keyPair } = outcome;
+  const payload: ContextKeyPayload = { context: request.context, app: request.app, epoch: request.epoch, publicKey: keyPair.publicKey };
+  return { typeId: DKD_CONTEXT_KEY.typeId, schemaVersion: DKD_CONTEXT_KEY.schemaVersion, payload, metadata: { namespace: request.authority, nonce: random.randomBytes(16) } };
+}

@@ -1,0 +1,257 @@
+/**
+ * The operation lock (`lock.choreo`, issue 10 item 3): `Request -> Grant -> Release` for
+ * account-wide mutable operations (resharing, recovery), with every step recorded as a journal
+ * fact (`coordination-facts.ts`).
+ *
+ * **The rule.** A lease is granted only with the votes of a majority of the account's members
+ * (the requester's own vote counts), and a member votes for at most one live lease: it records a
+ * `coord.lock-promise` fact before its yes vote leaves and votes no while any promise of its own
+ * is live. A promise lives until the lease is released or withdrawn, or until
+ * `votedAt + leaseMs + maxSkewMs` on the member's clock; the holder's grant ends at
+ * `requestedAt + leaseMs` on its own clock, which is no later in real time (the vote comes after
+ * the request, clocks differ by at most `maxSkewMs`); it starts when the votes are in
+ * (`coord.lock-grant` is stamped `range(grantedAt, requestedAt + leaseMs)`).
+ *
+ * **Why two concurrent requests never both win.** Two majorities of the same members share at
+ * least one member. That member's promise to the first lease is live for the whole of that lease,
+ * so it voted no to the second unless the second asked after the first lease ended. So live grants
+ * never overlap. A holder that dies simply stops: its lease expires, every promise for it expires,
+ * and the lock is free again.
+ *
+ * The API others call: {@link acquireLock}, {@link releaseLock}, {@link lockView}; members answer
+ * with {@link serveLockRequest} and {@link serveLockRelease}.
+ *
+ * @module
+ */
+import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
+import { bytesEqual, toHex } from '../core/bytes.ts';
+import { permanentError, transientError } from '../core/errors.ts';
+import type { DeviceId, SessionId } from '../core/identifiers.ts';
+import { physicalTime, timeRange } from '../core/time.ts';
+import { reduce } from '../journal/reducer.ts';
+import { runRole, type RoleImpl } from '../runtime/run-role.ts';
+import type { Transport } from '../runtime/transport.ts';
+import { abortedError, memberIndex } from './attempts.ts';
+import { LOCK_GRANT, LOCK_PROMISE, LOCK_RELEASE, liveLock, lockReducer, type LockView } from './coordination-facts.ts';
+import type { CoordinationJournal } from './coordination-journal.ts';
+import { PROTOCOL_TYPES } from './payload-types.ts';
+import { familyRole, projectedProtocol, runOptions, type RunOptions } from './protocol-source.ts';
+
+/** Which lock, among which members, in which session. */
+export interface LockSetup {
+  /** The lock's name (one per kind of operation, or one for the whole account). */
+  readonly lock: string;
+  /** Every member of the account that votes, the requester included. */
+  readonly members: readonly DeviceId[];
+  /** This run's session (acquire and release each use their own). */
+  readonly session: SessionId;
+}
+
+/** A device taking part: who it is, its replica of the journal, its clock, its randomness. */
+export interface LockDevice {
+  /** Which device. */
+  readonly device: DeviceId;
+  /** Where its lock facts go (and where its promises are read from). */
+  readonly journal: CoordinationJournal;
+  /** Its clock (leases are in this clock's milliseconds). */
+  readonly time: PhysicalTimeEffects;
+  /** Randomness for lease ids. */
+  readonly random: RandomEffects;
+}
+
+/** Lease lengths. */
+export interface LockPolicy {
+  /** How long a lease lasts, ms. */
+  readonly leaseMs: number;
+  /** The largest lease a member votes for, ms. */
+  readonly maxLeaseMs: number;
+  /** Bound on the clock difference between members, ms: promises outlive the lease by this much. */
+  readonly maxSkewMs: number;
+}
+
+/** The default policy: 30 s leases, at most 10 min, clocks within 1 s. */
+export const DEFAULT_LOCK_POLICY: LockPolicy = { leaseMs: 30_000, maxLeaseMs: 600_000, maxSkewMs: 1_000 };
+
+/** Options of the lock calls: the runtime's, and the policy. */
+export interface LockOptions extends RunOptions {
+  /** Lease lengths (default {@link DEFAULT_LOCK_POLICY}). */
+  readonly policy?: LockPolicy;
+}
+
+/** A lock won. */
+export interface LockGrant {
+  /** The lock. */
+  readonly lock: string;
+  /** The lease id (16 bytes). */
+  readonly lease: Uint8Array;
+  /** The holder. */
+  readonly holder: DeviceId;
+  /** The members whose yes votes won it (the holder first). */
+  readonly voters: readonly DeviceId[];
+  /** When it was granted (the votes were in), on the holder's clock (ms). */
+  readonly from: number;
+  /** Expiry (exclusive), ms. */
+  readonly until: number;
+}
+
+/** Votes needed for a lease among `n` members: a majority. */
+export function majority(n: number): number {
+  return Math.floor(n / 2) + 1;
+}
+
+/** What `journal` says about `lock` at `now` (ms): the live holder, if any, and the device's live promises. */
+export function lockView(journal: CoordinationJournal, lock: string, now: number): LockView {
+  return liveLock(reduce(lockReducer(lock), journal.facts()), now);
+}
+
+/** The `LockAcquire(N, Q)` projection for `n` other members and `q` votes waited for. */
+export function lockAcquireProtocol(n: number, q: number) {
+  return projectedProtocol('lock.choreo', 'LockAcquire', { N: n, Q: q });
+}
+
+/** The `LockRelease(N)` projection for `n` other members. */
+export function lockReleaseProtocol(n: number) {
+  return projectedProtocol('lock.choreo', 'LockRelease', { N: n });
+}
+
+function othersOf(members: readonly DeviceId[], self: DeviceId): DeviceId[] {
+  if (!members.includes(self)) throw permanentError('protocols.lock.not-a-member', `device ${self} is not a member of this lock`);
+  return members.filter((m) => m !== self);
+}
+
+async function runLockRole(protocol: 'lock-acquire' | 'lock-release', projected: ReturnType<typeof lockReleaseProtocol>, role: string, impl: RoleImpl, others: readonly DeviceId[], self: DeviceId, transport: Transport, session: SessionId, options: RunOptions): Promise<void> {
+  try {
+    await runRole(projected, role, impl, transport, { ...runOptions(options), session, types: PROTOCOL_TYPES });
+  } catch (error) {
+    throw abortedError(protocol, 0, (by) => others[memberIndex(by)], self, error);
+  }
+}
+
+/**
+ * Asks the other members for the lock and returns the grant. Records the requester's own promise
+ * first (so it votes no to anyone else meanwhile), and the grant (or the withdrawal) before telling
+ * the members. Errors: `protocols.lock.busy` (transient: this device already sees a live lease),
+ * `protocols.lock.refused` (transient: too few yes votes; retry later),
+ * `protocols.lock-acquire.aborted` (a member stopped the session).
+ */
+export async function acquireLock(setup: LockSetup, requester: LockDevice, transport: Transport, options: LockOptions = {}): Promise<LockGrant> {
+  const policy = options.policy ?? DEFAULT_LOCK_POLICY;
+  const others = othersOf(setup.members, requester.device);
+  const from = requester.time.now().ms;
+  const before = lockView(requester.journal, setup.lock, from);
+  const busy = before.holder ?? before.promised[0];
+  if (busy !== undefined) throw transientError('protocols.lock.busy', `lock ${setup.lock} has a live lease for ${busy.device} until ${busy.until}`, { context: { holder: busy.device, until: busy.until } });
+  const lease = requester.random.randomBytes(16);
+  const until = from + policy.leaseMs;
+  const { lock } = setup;
+  requester.journal.record(LOCK_PROMISE.typeId, { lock, lease, requester: requester.device }, timeRange(from, until + policy.maxSkewMs));
+  const needed = majority(setup.members.length) - 1;
+  const yes: DeviceId[] = [];
+  let granted = needed === 0;
+  let grantedAt = from;
+  if (needed > 0) {
+    const impl: RoleImpl = {
+      send: {
+        Request: () => ({ request: { lock, lease, leaseMs: policy.leaseMs } }),
+        Grant: () => ({ grant: { lease, voters: [requester.device, ...yes] } }),
+        Withdraw: () => ({ withdraw: { lease } }),
+      },
+      recv: {
+        Vote: (payload, from) => {
+          const { vote } = payload as { vote: { lease: Uint8Array; granted: boolean } };
+          if (vote.granted && bytesEqual(vote.lease, lease)) yes.push(others[memberIndex(from)]!); // M[k] is others[k]
+        },
+      },
+      select: () => {
+        granted = yes.length >= needed;
+        grantedAt = requester.time.now().ms;
+        requester.journal.record(
+          granted ? LOCK_GRANT.typeId : LOCK_RELEASE.typeId,
+          granted ? { lock, lease, holder: requester.device, voters: [requester.device, ...yes] } : { lock, lease },
+          granted ? timeRange(grantedAt, until) : physicalTime(grantedAt),
+        );
+        return granted ? 'granted' : 'refused';
+      },
+    };
+    try {
+      await runLockRole('lock-acquire', lockAcquireProtocol(others.length, needed), 'Requester', impl, others, requester.device, transport, setup.session, options);
+    } catch (error) {
+      if (!granted) requester.journal.record(LOCK_RELEASE.typeId, { lock, lease }, physicalTime(requester.time.now().ms));
+      throw error;
+    }
+  } else {
+    requester.journal.record(LOCK_GRANT.typeId, { lock, lease, holder: requester.device, voters: [requester.device] }, timeRange(from, until));
+  }
+  if (!granted) throw transientError('protocols.lock.refused', `lock ${lock}: ${yes.length + 1} of ${setup.members.length} members voted yes, ${majority(setup.members.length)} needed`, { context: { yes: yes.length + 1 } });
+  return { lock, lease, holder: requester.device, voters: [requester.device, ...yes], from: grantedAt, until };
+}
+
+/** How a member's part in one acquire ended. */
+export type LockAnswer = 'granted' | 'refused' | 'voted-no';
+
+/**
+ * Answers one lock request from `requester` as `member`: votes yes (after recording its promise)
+ * when it has no live promise and sees no live holder and the lease asked is within the policy,
+ * else no; then learns whether the lease was granted, and records a withdrawal as a release.
+ */
+export async function serveLockRequest(setup: LockSetup, member: LockDevice, requester: DeviceId, transport: Transport, options: LockOptions = {}): Promise<LockAnswer> {
+  const policy = options.policy ?? DEFAULT_LOCK_POLICY;
+  const others = othersOf(setup.members, requester);
+  const index = others.indexOf(member.device);
+  if (index < 0) throw permanentError('protocols.lock.not-a-member', `device ${member.device} is not a voter of this lock request`);
+  let request: { lock: string; lease: Uint8Array; leaseMs: number } | undefined;
+  let answer: LockAnswer = 'voted-no';
+  const impl: RoleImpl = {
+    recv: {
+      Request: (payload) => {
+        request = (payload as { request: typeof request }).request;
+      },
+      Withdraw: () => {
+        if (answer !== 'granted' || request === undefined) return;
+        member.journal.record(LOCK_RELEASE.typeId, { lock: request.lock, lease: request.lease }, physicalTime(member.time.now().ms));
+        answer = 'refused';
+      },
+    },
+    send: {
+      Vote: () => {
+        const asked = request!; // the Request comes first
+        const now = member.time.now().ms;
+        const view = lockView(member.journal, asked.lock, now);
+        const yes = asked.lock === setup.lock && asked.leaseMs <= policy.maxLeaseMs && view.holder === undefined && view.promised.length === 0;
+        if (yes) {
+          member.journal.record(LOCK_PROMISE.typeId, { lock: asked.lock, lease: asked.lease, requester }, timeRange(now, now + asked.leaseMs + policy.maxSkewMs));
+          answer = 'granted';
+        }
+        return { vote: { lease: asked.lease, granted: yes } };
+      },
+    },
+  };
+  await runLockRole('lock-acquire', lockAcquireProtocol(others.length, majority(setup.members.length) - 1), familyRole('M', index), impl, others, member.device, transport, setup.session, options);
+  return answer;
+}
+
+/** Releases `grant` (held by `holder`): records the release, then tells every other member. */
+export async function releaseLock(setup: LockSetup, grant: LockGrant, holder: LockDevice, transport: Transport, options: RunOptions = {}): Promise<void> {
+  const others = othersOf(setup.members, holder.device);
+  holder.journal.record(LOCK_RELEASE.typeId, { lock: grant.lock, lease: grant.lease }, physicalTime(holder.time.now().ms));
+  if (others.length === 0) return;
+  const impl: RoleImpl = { send: { Release: () => ({ release: { lease: grant.lease } }) } };
+  await runLockRole('lock-release', lockReleaseProtocol(others.length), 'Holder', impl, others, holder.device, transport, setup.session, options);
+}
+
+/** Hears `holder`'s release as `member` and records it when this member had promised that lease. */
+export async function serveLockRelease(setup: LockSetup, member: LockDevice, holder: DeviceId, transport: Transport, options: RunOptions = {}): Promise<void> {
+  const others = othersOf(setup.members, holder);
+  const index = others.indexOf(member.device);
+  if (index < 0) throw permanentError('protocols.lock.not-a-member', `device ${member.device} is not a member of this lock`);
+  const impl: RoleImpl = {
+    recv: {
+      Release: (payload) => {
+        const { release } = payload as { release: { lease: Uint8Array } };
+        const promised = lockView(member.journal, setup.lock, member.time.now().ms).promised;
+        if (promised.some((p) => p.lease === toHex(release.lease))) member.journal.record(LOCK_RELEASE.typeId, { lock: setup.lock, lease: release.lease }, physicalTime(member.time.now().ms));
+      },
+    },
+  };
+  await runLockRole('lock-release', lockReleaseProtocol(others.length), familyRole('M', index), impl, others, member.device, transport, setup.session, options);
+}

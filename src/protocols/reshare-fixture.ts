@@ -1,0 +1,108 @@
+/**
+ * Test support for the key-management protocols (resharing, guardian recovery): a group of
+ * devices with dealt shares and HPKE keys, runs of every participant over one in-memory
+ * transport, and the check that shares still sign under the group key (FROST, RFC 9591, called
+ * directly). Used by the tests and benchmarks of this folder, never by the protocols.
+ *
+ * @module
+ */
+import { deriveIdentifier, randomIdentifier, type DeviceId } from '../core/identifiers.ts';
+import type { CryptoEffects, RandomEffects } from '../core/effects.ts';
+import { utf8 } from '../core/bytes.ts';
+import { trustedDealerKeygen } from '../crypto/dealer.ts';
+import { aggregate, commit, signShare } from '../crypto/frost.ts';
+import { generateHpkeKeyPair } from '../crypto/hpke.ts';
+import type { KeyShare, PublicKeyPackage } from '../crypto/key-share.ts';
+import { deviceParticipantId } from '../crypto/participant.ts';
+import { verifyStrict } from '../crypto/signature.ts';
+import { SeededRandom } from '../handlers/random.ts';
+import { permanentError } from '../core/errors.ts';
+import type { KeyStoreEntries } from '../crypto/key-store-format.ts';
+import type { UnlockedKeyStore } from './authority-key-store.ts';
+import { GENESIS_EPOCH } from './epoch.ts';
+import type { Guardian } from './guardian-setup.ts';
+import type { DeviceGroup, ReshareDevice, ReshareRecipient } from './reshare.ts';
+
+/** A device with its HPKE key pair and, once it belongs to a group, its share. */
+export interface TestDevice extends ReshareRecipient {
+  /** The HPKE secret key. */
+  readonly hpkeSecretKey: Uint8Array;
+  /** Its randomness. */
+  readonly random: RandomEffects;
+}
+
+/** `count` fresh devices. */
+export async function testDevices(count: number, random: SeededRandom): Promise<TestDevice[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, k) => {
+      const keys = await generateHpkeKeyPair(random);
+      return { device: randomIdentifier('device', random), hpkePublicKey: keys.publicKey, hpkeSecretKey: keys.secretKey, random: random.fork(`device-${k}`) };
+    }),
+  );
+}
+
+/** A t-of-n group of fresh devices with dealt shares. */
+export async function testGroup(n: number, t: number, seed: string): Promise<{ readonly random: SeededRandom; readonly devices: TestDevice[]; readonly group: DeviceGroup; readonly shares: Map<DeviceId, KeyShare> }> {
+  const random = new SeededRandom(seed);
+  const devices = await testDevices(n, random);
+  const dealt = trustedDealerKeygen({ participants: devices.map((d) => deviceParticipantId(d.device)), threshold: t }, random.fork('dealer'));
+  const shares = new Map(devices.map((d) => [d.device, dealt.shares.find((s) => s.participant === deviceParticipantId(d.device))!] as const)); // one share per participant
+  return { random, devices, group: { publicKeyPackage: dealt.publicKeyPackage, members: devices, epoch: GENESIS_EPOCH }, shares };
+}
+
+/** The resharing inputs of `device`, with its share when it has one. */
+export function reshareDevice(device: TestDevice, shares: ReadonlyMap<DeviceId, KeyShare>): ReshareDevice {
+  const keyShare = shares.get(device.device);
+  return { device: device.device, hpkeSecretKey: device.hpkeSecretKey, random: device.random, ...(keyShare === undefined ? {} : { keyShare }) };
+}
+
+/** Whether the first `pkg.threshold` of `shares` sign a message that verifies under the group key. */
+export function sharesSign(pkg: PublicKeyPackage, shares: readonly KeyShare[], random: RandomEffects): boolean {
+  const signers = shares.slice(0, pkg.threshold).map((share) => ({ share, ...commit(share, random) }));
+  const signing = { message: utf8('still the same key'), commitments: signers.map((s) => s.commitment) };
+  const signature = aggregate(pkg, signing, signers.map((s) => signShare(s.share, s.nonces, signing)));
+  return verifyStrict(pkg.groupPublicKey, signing.message, signature);
+}
+
+/** A guardian: its own one-device authority (its key stands for its group key) with an HPKE key. */
+export interface TestGuardian {
+  /** What the protocols are told of it. */
+  readonly guardian: Guardian;
+  /** Its authority's secret key. */
+  readonly secretKey: Uint8Array;
+  /** Its device's HPKE secret key. */
+  readonly hpkeSecretKey: Uint8Array;
+  /** Its randomness. */
+  readonly random: SeededRandom;
+}
+
+/** `count` fresh guardians. */
+export async function testGuardians(count: number, random: SeededRandom, crypto: CryptoEffects): Promise<TestGuardian[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, k) => {
+      const key = crypto.generateSigningKey();
+      const hpke = await generateHpkeKeyPair(random);
+      const guardian = { authority: deriveIdentifier('authority', { groupKey: key.publicKey }), device: randomIdentifier('device', random), signingKey: key.publicKey, hpkeKey: hpke.publicKey };
+      return { guardian, secretKey: key.secretKey, hpkeSecretKey: hpke.secretKey, random: random.fork(`guardian-${k}`) };
+    }),
+  );
+}
+
+/**
+ * A key store held in memory (the sealing is `FileKeyStore`'s concern, not the protocols'). It
+ * copies entries both ways, as a file would: callers zero what they saved and what they loaded.
+ */
+export function memoryKeyStore(): UnlockedKeyStore {
+  let entries: KeyStoreEntries | undefined;
+  const copy = (from: KeyStoreEntries): KeyStoreEntries => Object.fromEntries(Object.entries(from).map(([name, value]) => [name, value.slice()]));
+  return {
+    passphrase: 'test',
+    store: {
+      load: () => (entries === undefined ? Promise.reject(permanentError('keystore.not-found', 'no key store yet')) : Promise.resolve(copy(entries))),
+      save: (next) => {
+        entries = copy(next);
+        return Promise.resolve();
+      },
+    },
+  };
+}
