@@ -156,6 +156,29 @@ describe('DKG under faults', () => {
     }
   }
 
+  it('a share that does not open, received before the recipient sends its own, names only its sender', async () => {
+    const f = await fixture(5, 3, 'unopenable');
+    const cheater = 3;
+    const random = new SeededRandom('unopenable-box');
+    // P[3] seals its share for P[4] (the last to send) to its own key: P[4] cannot open it.
+    const garble: Wrap = (honest) => ({
+      ...honest,
+      send: {
+        ...honest.send,
+        Share: async (to) => {
+          if (to !== 'P[4]') return honest.send!['Share']!(to);
+          const message = { from: deviceParticipantId(f.devices[cheater]!.device), to: deviceParticipantId(f.devices[4]!.device), share: new Uint8Array(32).fill(7) };
+          const box = await hpkeSealValue(f.keys[cheater]!.publicKey, message, HPKE_INFO.dkgShare, random);
+          return { sealed: { enc: box.enc, ciphertext: box.ciphertext } };
+        },
+      },
+    });
+    const results = honestResults(await runAll(f, new Map([[cheater, garble]])), new Set([cheater]));
+    for (const r of results) assert.deepEqual(r.excluded.map((a) => a.device), [f.devices[cheater]!.device], JSON.stringify(r.excluded));
+    assertSameKey(results);
+    assertSigns(results, 3);
+  });
+
   it('aborts cleanly when fewer than t members remain', async () => {
     const f = await fixture(3, 3, 'too-few');
     const settled = await runAll(f, new Map([[1, badProof]]));

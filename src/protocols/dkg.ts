@@ -84,6 +84,8 @@ interface RoleState {
   round1?: { readonly state: DkgRound1State; readonly broadcast: DkgRound1Message };
   readonly received: Map<number, DkgRound1Message>;
   round2?: { readonly state: DkgRound2State; readonly sends: ReadonlyMap<ParticipantId, DkgRound2Message> };
+  /** True when round one drew complaints: this member then sends no shares. */
+  roundOneFailed?: boolean;
   readonly complaints: AccusationPayload[];
   readonly shares: DkgRound2Message[];
   verdict?: DkgVerdictPayload;
@@ -106,11 +108,15 @@ export function dkgRoleImpl(setup: DkgSetup, device: DkgDevice, decide: (attempt
   const state: RoleState = { setup, self, ids, received: new Map(), complaints: [], shares: [], verdicts: new Map(), answers: new Map() };
   const ownRound1 = () => (state.round1 ??= dkgRound1({ self: ids[self]!, participants: ids, threshold: setup.threshold }, device.random));
   const ownRound2 = () => {
-    if (state.round2 !== undefined || state.complaints.length > 0) return state.round2;
+    // Only round one's complaints stop this member's shares: a share that did not open, received
+    // before this member's turn to send, is a complaint about its sender alone.
+    if (state.round2 !== undefined || state.roundOneFailed === true) return state.round2;
     const { state: r1, broadcast } = ownRound1();
     const outcome = dkgRound2(r1, [broadcast, ...state.received.values()]);
-    if (outcome.kind === 'complaints') state.complaints.push(...outcome.complaints.map(complaintPayload));
-    else state.round2 = { state: outcome.value.state, sends: new Map(outcome.value.send.map((m) => [m.to, m])) };
+    if (outcome.kind === 'complaints') {
+      state.roundOneFailed = true;
+      state.complaints.push(...outcome.complaints.map(complaintPayload));
+    } else state.round2 = { state: outcome.value.state, sends: new Map(outcome.value.send.map((m) => [m.to, m])) };
     return state.round2;
   };
   const ownVerdict = (): DkgVerdictPayload => {

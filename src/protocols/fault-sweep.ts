@@ -106,6 +106,13 @@ const LABELS: Readonly<Record<SweptProtocol, readonly string[]>> = {
   quorum: ['Request', 'Chosen', 'Outcome', 'Commitment', 'SigShare', 'Signature'],
 };
 
+/** One of `items` (not empty), drawn from `random`. */
+function oneOf<T>(random: SeededRandom, items: readonly T[]): T {
+  const item = items[randomInt(random, items.length)];
+  if (item === undefined) throw new Error('oneOf needs a non-empty list');
+  return item;
+}
+
 /** The case of `seed`: protocol, size and faults, drawn from the seed alone. */
 export function drawCase(seed: number): SweepCase {
   const random = new SeededRandom(seed).fork('case');
@@ -115,25 +122,24 @@ export function drawCase(seed: number): SweepCase {
   const protocol: SweptProtocol = draw === 0 ? 'authority' : draw <= 7 ? 'sign' : 'quorum';
   // Authority creation is the slow one: its sizes lean small so a sweep stays quick.
   const sizes = protocol === 'authority' ? [3, 3, 5, 5, 7] : [3, 5, 7];
-  const n = sizes[randomInt(random, sizes.length)]!;
+  const n = oneOf(random, sizes);
   const t = Math.floor(n / 2) + 1;
   // The requester of a quorum signing (member 0) is the one who wants the signature: it is honest here.
   const members = Array.from({ length: n }, (_, k) => k).filter((k) => protocol !== 'quorum' || k !== 0);
   const faulty: number[] = [];
   const pick = () => {
-    const free = members.filter((k) => !faulty.includes(k));
-    const k = free[randomInt(random, free.length)]!;
+    const k = oneOf(random, members.filter((m) => !faulty.includes(m)));
     faulty.push(k);
     return k;
   };
   const faults: Fault[] = [];
   const byzantine = randomInt(random, Math.ceil(n / 3)); // 0 ≤ f < n/3
-  for (let i = 0; i < byzantine; i++) faults.push({ kind: 'byzantine', member: pick(), behaviour: BEHAVIOURS[protocol][randomInt(random, BEHAVIOURS[protocol].length)]! });
+  for (let i = 0; i < byzantine; i++) faults.push({ kind: 'byzantine', member: pick(), behaviour: oneOf(random, BEHAVIOURS[protocol]) });
   const stop = randomInt(random, 3);
   const labels = LABELS[protocol];
-  if (stop === 1) faults.push({ kind: 'crash', member: pick(), label: labels[randomInt(random, labels.length)]! });
+  if (stop === 1) faults.push({ kind: 'crash', member: pick(), label: oneOf(random, labels) });
   // Silence needs receive timeouts, which only the simulator's virtual time gives deterministically.
-  if (stop === 2 && protocol !== 'authority') faults.push({ kind: 'silent', member: pick(), label: labels[randomInt(random, labels.length)]! });
+  if (stop === 2 && protocol !== 'authority') faults.push({ kind: 'silent', member: pick(), label: oneOf(random, labels) });
   return { seed, protocol, n, t, faults };
 }
 
@@ -149,7 +155,7 @@ function overrideSend(label: string, change: (payload: Record<string, unknown>, 
 
 function flipped(bytes: Uint8Array, at: number): Uint8Array {
   const copy = bytes.slice();
-  copy[at] = (copy[at]! + 1) % 256;
+  copy[at] = ((bytes[at] ?? 0) + 1) % 256;
   return copy;
 }
 
@@ -230,6 +236,7 @@ export async function sweepRun(seed: number): Promise<SweepRun> {
 
 async function runAuthority(c: SweepCase, devices: readonly DeviceId[], random: SeededRandom, crypto: Ed25519CryptoEffects, safety: string[]): Promise<DeviceEnd[]> {
   const keys = await Promise.all(devices.map(() => generateHpkeKeyPair(random)));
+  // keys has one key pair per device (made from the same list).
   const members = devices.map((device, k) => ({ device, hpkePublicKey: keys[k]!.publicKey, signingPublicKey: crypto.generateSigningKey().publicKey }));
   const setup = { members, threshold: c.t, session: randomIdentifier('session', random) };
   const transport = new MemoryTransport();
@@ -237,6 +244,7 @@ async function runAuthority(c: SweepCase, devices: readonly DeviceId[], random: 
   const settled = await Promise.allSettled(
     devices.map(async (device, k) => {
       const sealShare = async (to: string) => {
+        // `to` is a member role `P[k]` of this DKG, so k indexes keys and devices.
         const peer = Number(to.slice(to.indexOf('[') + 1, -1));
         const box = await hpkeSealValue(keys[peer]!.publicKey, { from: deviceParticipantId(device), to: deviceParticipantId(devices[peer]!), share: new Uint8Array(32).fill(7) }, HPKE_INFO.dkgShare, garbage);
         return { enc: box.enc, ciphertext: box.ciphertext };
@@ -278,6 +286,7 @@ async function runSigning(c: SweepCase, devices: readonly DeviceId[], random: Se
     for (const [k, device] of devices.entries()) {
       const keyShare = shares.find((s) => s.participant === deviceParticipantId(device));
       if (keyShare === undefined) throw new Error('the dealer made one share per device');
+      // devices[0] exists: n >= 3. It is the quorum signing's requester.
       const other = c.faults.some((f) => f.member === k && f.kind === 'byzantine' && f.behaviour === 'other-message');
       const signer = { device, keyShare, message: other ? utf8('another message') : message, random: random.fork(`signer-${k}`) };
       const options = deviceOptions(c, k, base, () => Promise.resolve(null));
@@ -315,12 +324,13 @@ function honestMembers(c: SweepCase): number[] {
 function safetyOf(c: SweepCase, devices: readonly DeviceId[], ends: readonly DeviceEnd[]): string[] {
   const problems: string[] = [];
   const honest = honestMembers(c);
-  const values = new Set(honest.flatMap((k) => (ends[k]!.ok ? [(ends[k] as { value: string }).value] : [])));
+  const accepted = honest.map((k) => ends[k] ?? HUNG).flatMap((end) => (end.ok ? [end.value] : []));
+  const values = new Set(accepted);
   // A quorum signing may finish twice only by accident of timing; any two accepted outcomes must agree.
   if (values.size > 1) problems.push(`honest members accepted ${values.size} different outcomes`);
   for (const k of honest) {
-    const end = ends[k]!;
-    if (!end.ok) continue;
+    const end = ends[k];
+    if (end?.ok !== true) continue;
     const wronged = end.excluded.filter((a) => honest.includes(devices.indexOf(a.device)));
     if (wronged.length > 0) problems.push(`member ${k} named honest members: ${wronged.map((a) => `${a.device} (${a.reason})`).join(', ')}`);
   }
@@ -333,7 +343,7 @@ function livenessOf(c: SweepCase, devices: readonly DeviceId[], ends: readonly D
   const stops = c.faults.some((f) => f.kind !== 'byzantine');
   const byzantine = c.faults.filter((f) => f.kind === 'byzantine');
   for (const k of honest) {
-    const end = ends[k]!;
+    const end = ends[k] ?? HUNG;
     if (end.ok) {
       // Every byzantine member that took part is named (a quorum signing may never ask one).
       if (c.protocol !== 'quorum') {

@@ -173,6 +173,7 @@ function requesterRole(a: Attempt, state: DeviceState, decide: (outcome: Attempt
   const answers: { readonly k: number; readonly digest: Uint8Array }[] = [];
   let chosen: { readonly signers: DeviceId[]; readonly named: NamedPayload[] } | undefined;
   let signed: AttemptOutcome<Uint8Array> | undefined;
+  // Member indices come from role names of this session and the requester is a member: all index setup.members.
   const choose = () => {
     if (chosen !== undefined) return chosen;
     const self = setup.members.indexOf(signer.device);

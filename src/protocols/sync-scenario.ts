@@ -5,7 +5,8 @@
  * optional byzantine replica offers forged and invalid facts all along. After the network heals
  * and a settling time passes, every honest replica must hold exactly the valid facts appended
  * anywhere, compute the same view, and have refused every invalid fact, naming the byzantine
- * replica as the sender.
+ * replica as the sender. Replicas may also crash and restart: the node's program runs again with
+ * a fresh service over the same store, as a device restarts over its disk.
  *
  * The run is a pure function of the seed (virtual time, seeded draws), so a failing seed replays.
  *
@@ -50,6 +51,8 @@ export interface ConvergenceSpec {
   readonly settleMs: number;
   /** Mean time between periodic sync rounds, in ms. */
   readonly intervalMs: number;
+  /** Honest replicas that crash and restart (their store survives, like a disk) before the heal. */
+  readonly crashes?: number;
   /** Replicas cut off from the others for the whole run (a control: they must not converge). */
   readonly isolated?: readonly string[];
 }
@@ -120,7 +123,10 @@ export async function runConvergence(spec: ConvergenceSpec): Promise<Convergence
       });
       service.start();
       appends.facts.forEach((fact, k) => {
-        n.after(((k + 1) * spec.healAtMs) / (appends.facts.length + 1), async () => {
+        // At a fixed virtual time; after a restart, those whose time has passed are appended again
+        // at once (appending is idempotent), as a device redoes what it cannot tell it finished.
+        const at = ((k + 1) * spec.healAtMs) / (appends.facts.length + 1);
+        n.after(Math.max(1, at - n.now), async () => {
           await appends.to?.append([fact]);
           await service.announce();
         });
@@ -174,6 +180,10 @@ function convergenceFaults(spec: ConvergenceSpec, draws: RandomDraws, nodes: rea
     const until = Math.min(spec.healAtMs, at + 200 + Math.floor(draws.float() * spec.healAtMs * 0.4));
     const side = nodes.filter(() => draws.chance(0.5));
     if (side.length > 0 && side.length < nodes.length) faults.push({ kind: 'partition', at, until, groups: [side] });
+  }
+  for (let c = 0; c < (spec.crashes ?? 0); c++) {
+    const at = Math.floor(draws.float() * spec.healAtMs * 0.7);
+    faults.push({ kind: 'crash', node: `r${draws.int(spec.replicas)}`, at, restart: at + 100 + Math.floor(draws.float() * spec.healAtMs * 0.2) });
   }
   if (spec.isolated !== undefined) faults.push({ kind: 'partition', at: 0, groups: [spec.isolated] });
   return faults;

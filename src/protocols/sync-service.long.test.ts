@@ -1,5 +1,6 @@
 // A large seeded sweep of the convergence scenario (AURA_LONG=1): every replica count from 3 to 6,
-// with and without a byzantine replica, harsher loss and duplication, more partitions.
+// with and without a byzantine replica, harsher loss and duplication, more partitions, and up to
+// two crashes with restarts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_CONVERGENCE, runConvergence } from './sync-scenario.ts';
@@ -13,7 +14,7 @@ describe('sync service convergence sweep', () => {
     for (let seed = 0; seed < SEEDS; seed++) {
       for (let replicas = 3; replicas <= 6; replicas++) {
         for (const byzantine of [false, true]) {
-          const spec = { ...DEFAULT_CONVERGENCE, seed: 1000 + seed, replicas, byzantine, partitions: 5, loss: 0.3, duplicate: 0.3 };
+          const spec = { ...DEFAULT_CONVERGENCE, seed: 1000 + seed, replicas, byzantine, partitions: 5, loss: 0.3, duplicate: 0.3, crashes: seed % 3 };
           const result = await runConvergence(spec);
           if (result.problems.length > 0) failures.push(`seed ${spec.seed}, ${replicas} replicas, byzantine ${byzantine}: ${result.problems.join('; ')}`);
           if (result.rejected !== result.rejectedFromByzantine) failures.push(`seed ${spec.seed}: an honest replica was blamed for an invalid fact`);

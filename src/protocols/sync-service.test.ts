@@ -24,6 +24,13 @@ describe('sync service in the simulator: convergence after partitions, loss and 
     });
   }
 
+  it('replicas that crash and restart over their stores converge with the rest (seed 6)', async () => {
+    const result = await runConvergence({ ...DEFAULT_CONVERGENCE, seed: 6, replicas: 4, crashes: 3 });
+    assert.ok(result.faults.some((f) => f.kind === 'crash'));
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.rejected, result.rejectedFromByzantine);
+  });
+
   it('a replica cut off for the whole run is reported apart (the check can fail)', async () => {
     const result = await runConvergence({ ...DEFAULT_CONVERGENCE, seed: 4, replicas: 3, byzantine: false, isolated: ['r2'] });
     assert.ok(result.problems.some((p) => p.startsWith('r2 lacks')), result.problems.join('; '));
