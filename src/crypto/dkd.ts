@@ -16,13 +16,13 @@
  * @module
  */
 import { blake3 } from '@noble/hashes/blake3.js';
-import { bytesEqual, concat, utf8 } from '../core/bytes.ts';
+import { bytesEqual, concat, fromHex, utf8 } from '../core/bytes.ts';
 import type { RandomEffects, SigningKeyPair } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
 import { taggedDigest } from '../core/hash.ts';
 import { collectBySender, outcome, type Complaint, type StepOutcome } from './complaint.ts';
-import { decodePoint, encodeScalar } from './group.ts';
-import { participantScalar, participantSet, parseParticipantId, type ParticipantId } from './participant.ts';
+import { decodePoint } from './group.ts';
+import { participantSet, parseParticipantId, type ParticipantId } from './participant.ts';
 import { SecretCell } from './secret-cell.ts';
 import { ed25519PublicKey } from './signature.ts';
 
@@ -90,8 +90,13 @@ function sessionBytes(session: DkdSession): Uint8Array {
   return concat(session.groupPublicKey, lengthPrefixed(utf8(session.label)));
 }
 
-function commitmentOf(session: DkdSession, id: ParticipantId, contribution: Uint8Array): Uint8Array {
-  return taggedDigest(DKD_TAGS.commit, concat(sessionBytes(session), encodeScalar(participantScalar(id)), contribution));
+/** `SerializeScalar(id)`: a {@link ParticipantId} is the hex of exactly these 32 bytes. */
+function idBytes(id: ParticipantId): Uint8Array {
+  return fromHex(id);
+}
+
+function commitmentOf(prefix: Uint8Array, id: ParticipantId, contribution: Uint8Array): Uint8Array {
+  return taggedDigest(DKD_TAGS.commit, concat(prefix, idBytes(id), contribution));
 }
 
 function checkSession(session: DkdSession): DkdSession {
@@ -106,7 +111,7 @@ function checkSession(session: DkdSession): DkdSession {
 export function dkdCommit(session: DkdSession, random: RandomEffects): { readonly state: DkdCommitState; readonly broadcast: DkdCommitment } {
   const checked = checkSession(session);
   const contribution = random.randomBytes(CONTRIBUTION_LENGTH);
-  const broadcast = { from: checked.self, commitment: commitmentOf(checked, checked.self, contribution) };
+  const broadcast = { from: checked.self, commitment: commitmentOf(sessionBytes(checked), checked.self, contribution) };
   return { state: { session: checked, contribution: new SecretCell(contribution, `DKD contribution of ${checked.self}`) }, broadcast };
 }
 
@@ -133,13 +138,14 @@ export function dkdCombine(state: DkdRevealState, reveals: readonly DkdReveal[])
   const { session } = state;
   const { bySender, complaints } = collectBySender(session.participants, reveals, (r) => r.from, 'DKD reveals');
   const checked: Complaint[] = [...complaints];
+  const prefix = sessionBytes(session);
   for (const [id, reveal] of bySender) {
-    if (reveal.contribution.length !== CONTRIBUTION_LENGTH || !bytesEqual(commitmentOf(session, id, reveal.contribution), state.commitments.get(id)!)) { // every participant committed (round two)
+    if (reveal.contribution.length !== CONTRIBUTION_LENGTH || !bytesEqual(commitmentOf(prefix, id, reveal.contribution), state.commitments.get(id)!)) { // every participant committed (round two)
       checked.push({ accused: id, reason: 'bad-reveal', detail: `${id}'s revealed contribution does not match its commitment`, evidence: reveal.contribution });
     }
   }
   return outcome(checked, () =>
-    taggedDigest(DKD_TAGS.root, concat(sessionBytes(session), ...session.participants.flatMap((id) => [encodeScalar(participantScalar(id)), bySender.get(id)!.contribution]))), // all present: no complaints
+    taggedDigest(DKD_TAGS.root, concat(prefix, ...session.participants.flatMap((id) => [idBytes(id), bySender.get(id)!.contribution]))), // all present: no complaints
   );
 }
 

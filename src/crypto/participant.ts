@@ -34,9 +34,19 @@ export function participantId(value: number | bigint): ParticipantId {
   return toHex(encodeScalar(scalar)) as ParticipantId;
 }
 
+/** Device identifiers already derived: every protocol session derives its members' again. */
+const DEVICE_ID_CACHE_LIMIT = 4096;
+const deviceIds = new Map<DeviceId, ParticipantId>();
+
 /** The identifier of a device: the RFC 9591-style hash of its text form. */
 export function deviceParticipantId(device: DeviceId): ParticipantId {
-  return participantId(Fn.create(bytesToNumberLE(sha512(concat(HID_PREFIX, utf8(device))))));
+  let id = deviceIds.get(device);
+  if (id === undefined) {
+    id = participantId(Fn.create(bytesToNumberLE(sha512(concat(HID_PREFIX, utf8(device))))));
+    if (deviceIds.size >= DEVICE_ID_CACHE_LIMIT) deviceIds.clear();
+    deviceIds.set(device, id);
+  }
+  return id;
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cachedPrivateKeyCount, ed25519PublicKey, ed25519Sign, PRIVATE_KEY_CACHE_LIMIT, verifyStrict } from './signature.ts';
@@ -39,5 +40,15 @@ test('the private key cache holds at most its limit and evicted keys still sign 
 test('a secret of the wrong length is crypto.bad-key, cached or not', () => {
   for (const length of [0, 31, 33]) {
     assert.throws(() => ed25519Sign(new Uint8Array(length), message), (error: unknown) => error instanceof AuraError && error.code === 'crypto.bad-key');
+    assert.throws(() => ed25519PublicKey(new Uint8Array(length)), (error: unknown) => error instanceof AuraError && error.code === 'crypto.bad-key');
+  }
+});
+
+test('the public key of a seed is the one OpenSSL derives from it', () => {
+  for (let i = 0; i < 16; i++) {
+    const secret = nextSecret();
+    const privateKey = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), secret]), format: 'der', type: 'pkcs8' });
+    const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+    assert.deepEqual(ed25519PublicKey(secret), new Uint8Array(spki.subarray(12)));
   }
 });

@@ -5,11 +5,12 @@
  *
  * Raw keys are wrapped for OpenSSL in their fixed DER envelopes: PKCS#8 for a 32-byte secret seed
  * (`302e020100300506032b657004220420 ‖ seed`) and SPKI for a public key
- * (`302a300506032b6570032100 ‖ key`).
+ * (`302a300506032b6570032100 ‖ key`). The public key of a seed is computed by `@noble/curves`.
  *
  * @module
  */
 import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { concat, fromHex, toHex } from '../core/bytes.ts';
 import { permanentError } from '../core/errors.ts';
 
@@ -47,7 +48,7 @@ const PRIVATE_KEY_CACHE_TAG = Buffer.from('aura/ed25519/private-key-cache/v1');
 const privateKeys = new Map<string, KeyObject>();
 
 function privateKeyObject(secretKey: Uint8Array): KeyObject {
-  if (secretKey.length !== ED25519_KEY_LENGTH) throw permanentError('crypto.bad-key', `an Ed25519 secret key has ${ED25519_KEY_LENGTH} bytes, got ${secretKey.length}`);
+  if (secretKey.length !== ED25519_KEY_LENGTH) throw badKeyLength(secretKey.length);
   const cacheKey = createHash('sha256').update(PRIVATE_KEY_CACHE_TAG).update(secretKey).digest('base64');
   let key = privateKeys.get(cacheKey);
   if (key === undefined) {
@@ -65,10 +66,22 @@ export function cachedPrivateKeyCount(): number {
   return privateKeys.size;
 }
 
-/** The public key of a 32-byte Ed25519 secret seed. Error: `crypto.bad-key`. */
+/**
+ * The public key of a 32-byte Ed25519 secret seed. Error: `crypto.bad-key`.
+ *
+ * Computed with `@noble/curves` (RFC 8032 section 5.1.5, a fixed-base multiplication over its
+ * precomputed table) rather than through an OpenSSL `KeyObject`: building and exporting a key
+ * object for a fresh seed costs several times the multiplication, and a seed whose public key is
+ * all that is wanted (a derived context key) would otherwise also take a place in the private-key
+ * cache.
+ */
 export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
-  const spki = createPublicKey(privateKeyObject(secretKey)).export({ format: 'der', type: 'spki' });
-  return new Uint8Array(spki.subarray(SPKI_PREFIX.length));
+  if (secretKey.length !== ED25519_KEY_LENGTH) throw badKeyLength(secretKey.length);
+  return ed25519.getPublicKey(secretKey);
+}
+
+function badKeyLength(length: number) {
+  return permanentError('crypto.bad-key', `an Ed25519 secret key has ${ED25519_KEY_LENGTH} bytes, got ${length}`);
 }
 
 /** The RFC 8032 signature of `message` under a 32-byte secret seed. Error: `crypto.bad-key`. */

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { bytesEqual } from '../core/bytes.ts';
+import { bytesEqual, toHex } from '../core/bytes.ts';
 import { encodeCanonical } from '../core/canonical.ts';
 import type { RandomEffects } from '../core/effects.ts';
 import { isAuraError, permanentError } from '../core/errors.ts';
@@ -110,6 +110,12 @@ interface ReshareAttempt {
   readonly dealerIds: readonly ParticipantId[];
   readonly recipientIds: readonly ParticipantId[];
   readonly proposal: ReshareProposalPayload;
+  /**
+   * The new package of each set of dealings, by {@link dealingsKey}: a device's roles (dealer and
+   * new member) judge the same acknowledgements, and a new member already built the package when
+   * it accepted its sub-shares, so each device computes it once per attempt.
+   */
+  readonly packages: Map<string, PublicKeyPackage>;
 }
 
 function reshareAttempt(setup: ReshareSetup, dealers: readonly DeviceId[], session: SessionId): ReshareAttempt {
@@ -117,7 +123,12 @@ function reshareAttempt(setup: ReshareSetup, dealers: readonly DeviceId[], sessi
   const recipientIds = setup.recipients.map((r) => deviceParticipantId(r.device));
   const config: ReshareConfig = { old: setup.old, dealers: dealerIds, recipients: recipientIds, threshold: setup.threshold };
   const proposal = { groupKey: setup.old.groupPublicKey, dealers, recipients: setup.recipients.map((r) => r.device), threshold: setup.threshold };
-  return { setup, dealers, session, config, dealerIds, recipientIds, proposal };
+  return { setup, dealers, session, config, dealerIds, recipientIds, proposal, packages: new Map() };
+}
+
+/** The key of `dealings` (each dealer's commitments, in dealer order) in {@link ReshareAttempt.packages}. */
+function dealingsKey(dealings: readonly (readonly Uint8Array[])[]): string {
+  return toHex(encodeCanonical(dealings));
 }
 
 /** The device playing `role` (`D[i]` or `R[j]`) in `attempt`. */
@@ -206,7 +217,10 @@ export function recipientRoleImpl(attempt: ReshareAttempt, device: ReshareDevice
     }
     if (complaints.length === 0) {
       const outcome = reshareReceive(attempt.config, selfId, dealings, opened);
-      if (outcome.kind === 'ok') result = outcome.value;
+      if (outcome.kind === 'ok') {
+        result = outcome.value;
+        attempt.packages.set(dealingsKey(dealings.map((d) => d.commitments)), result.publicKeyPackage);
+      }
       else complaints.push(...outcome.complaints.map((c) => ({ accused: c.accused, reason: c.reason, evidence: c.evidence ?? EMPTY })));
     }
     return { complaints, dealings: dealings.map((d) => d.commitments), groupKey: result?.publicKeyPackage.groupPublicKey ?? EMPTY };
@@ -261,9 +275,14 @@ function complaintHolds(config: ReshareConfig, by: ParticipantId, dealer: Partic
 
 /** The new package from the dealings every acknowledgement reported alike. */
 function newPackage(attempt: ReshareAttempt, dealings: readonly (readonly Uint8Array[])[]): PublicKeyPackage {
+  const key = dealingsKey(dealings);
+  const known = attempt.packages.get(key);
+  if (known !== undefined) return known;
   const { threshold } = attempt.setup;
   const points = dealings.map((d, i) => decodeCommitments(d, threshold, attempt.dealerIds[i]!));
-  return packageFromCommitments(threshold, participantSet(attempt.recipientIds), sumCommitments(points, threshold));
+  const pkg = packageFromCommitments(threshold, participantSet(attempt.recipientIds), sumCommitments(points, threshold));
+  attempt.packages.set(key, pkg);
+  return pkg;
 }
 
 /**
