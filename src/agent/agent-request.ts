@@ -5,8 +5,8 @@
  *
  * 1. the initiator registers the session and sends each participant a **request**
  *    `{ t: "request", session, op, roles: [device…], body }`: which operation (`sign`), the
- *    device playing each role in order (`roles[k]` plays `S[k]`), and the operation's inputs
- *    (for `sign`: `{ message: bytes }`);
+ *    device playing each role in order (`roles[k]` plays `S[k]`, and `P[k]` for DKD), and the
+ *    operation's inputs (for `sign`: `{ message: bytes }`; for `derive`: `{ context, app }`);
  * 2. each participant checks the request (the sender and every device are members of its
  *    authority, it plays a role), asks its approval policy, registers the session (so early
  *    frames are held) and answers **accept** `{ t: "accept", session }` or **decline**
@@ -30,23 +30,27 @@ import { parseIdentifier, type DeviceId, type SessionId } from '../core/identifi
 /** The device channel of agent requests. */
 export const AGENT_CHANNEL = 'aura.agent/1';
 
-/** The operations a device can be asked to take part in. */
-export type AgentOp = 'sign';
-
 /** Longest message a sign request may carry. */
 export const MAX_SIGN_MESSAGE_BYTES = 64 << 10;
 
+/** Longest context or app name of a derive request (the limit of the `dkd.Request` schema). */
+export const MAX_CONTEXT_CHARS = 256;
+
+/** An operation and its inputs: FROST signing of a message, or DKD of a context key. */
+export type AgentOperation =
+  | { readonly op: 'sign'; readonly message: Uint8Array }
+  | { readonly op: 'derive'; readonly context: string; readonly app: string };
+
+/** The operations a device can be asked to take part in. */
+export type AgentOp = AgentOperation['op'];
+
 /** A request to take part in a session. */
-export interface AgentRequest {
+export type AgentRequest = AgentOperation & {
   /** The session. */
   readonly session: SessionId;
-  /** The operation. */
-  readonly op: AgentOp;
   /** The device of each role, in role order. */
   readonly roles: readonly DeviceId[];
-  /** The message to sign. */
-  readonly message: Uint8Array;
-}
+};
 
 /** One agent message. */
 export type AgentMessage =
@@ -58,8 +62,9 @@ export type AgentMessage =
 /** The wire bytes of `message`. */
 export function encodeAgentMessage(message: AgentMessage): Uint8Array {
   if (message.t === 'request') {
-    const { session, op, roles, message: body } = message.request;
-    return encodeCanonical({ t: 'request', session, op, roles: [...roles], body: { message: body } });
+    const request = message.request;
+    const body = request.op === 'sign' ? { message: request.message } : { context: request.context, app: request.app };
+    return encodeCanonical({ t: 'request', session: request.session, op: request.op, roles: [...request.roles], body });
   }
   return encodeCanonical(message);
 }
@@ -76,11 +81,13 @@ export function decodeAgentMessage(bytes: Uint8Array): AgentMessage {
     case 'decline':
       return { t: 'decline', session, code: text(value.code, 'code'), reason: text(value.reason, 'reason') };
     case 'request': {
-      if (value.op !== 'sign') throw bad(`unknown operation ${JSON.stringify(value.op)}`);
+      if (value.op !== 'sign' && value.op !== 'derive') throw bad(`unknown operation ${JSON.stringify(value.op)}`);
       if (!Array.isArray(value.roles) || value.roles.length === 0) throw bad('roles must be a list of devices');
       const roles = value.roles.map((device) => parseIdentifier('device', text(device, 'a role device')));
       const body = value.body;
-      if (!isRecord(body) || !(body.message instanceof Uint8Array) || body.message.length > MAX_SIGN_MESSAGE_BYTES) throw bad(`body.message must be at most ${MAX_SIGN_MESSAGE_BYTES} bytes`);
+      if (!isRecord(body)) throw bad('body must be a map');
+      if (value.op === 'derive') return { t: 'request', request: { session, op: 'derive', roles, context: contextName(body.context, 'body.context'), app: contextName(body.app, 'body.app') } };
+      if (!(body.message instanceof Uint8Array) || body.message.length > MAX_SIGN_MESSAGE_BYTES) throw bad(`body.message must be at most ${MAX_SIGN_MESSAGE_BYTES} bytes`);
       return { t: 'request', request: { session, op: 'sign', roles, message: body.message } };
     }
     default:
@@ -95,6 +102,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function text(value: unknown, field: string): string {
   if (typeof value !== 'string') throw bad(`${field} must be text`);
   return value;
+}
+
+/** A context or app name: text of 1 to {@link MAX_CONTEXT_CHARS} characters. */
+function contextName(value: unknown, field: string): string {
+  const name = text(value, field);
+  if (name.length === 0 || name.length > MAX_CONTEXT_CHARS) throw bad(`${field} must be 1 to ${MAX_CONTEXT_CHARS} characters`);
+  return name;
 }
 
 function bad(message: string): AuraError {

@@ -2,8 +2,12 @@
  * The device agent: one device of an authority on the network. It starts the device's libp2p
  * node (keyed by its device key) on its configured address, keeps its authority's other devices
  * connected, serves the sessions they start (under its approval policy: see `approval.ts` and
- * the handshake of `agent-request.ts`), and starts sessions itself: FROST signing with the
- * devices that are online (`runSigningDevice` of `src/protocols/sign.ts`).
+ * the handshake of `agent-request.ts`), and starts sessions itself with the devices that are
+ * online: FROST signing (`runSigningDevice` of `src/protocols/sign.ts`) and DKD of a context key
+ * (`runDkd` of `src/protocols/dkd.ts`, whose `dkd.context-key` fact the same devices then attest
+ * with the group key and store in their journals). It also keeps the device's journal converged
+ * with the other members (`authority-sync.ts`): answering their sync sessions, periodically
+ * when asked to, and on demand ({@link DeviceAgent.syncNow}).
  *
  * The same class runs inside `aura node --dir` (long-lived, serving) and inside a command such as
  * `aura sign --dir` when no node of that device runs (for the command's duration), so a device is
@@ -17,18 +21,22 @@ import type { PeerId } from '@libp2p/interface';
 import { toHex } from '../core/bytes.ts';
 import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
 import { permanentError, toAuraError, transientError, type AuraError } from '../core/errors.ts';
-import { randomIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
+import { deriveIdentifier, randomIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
 import { formatLogEntry } from '../handlers/network/choreo-transport.ts';
 import { peerEntryOfAddress, startNetworkDevice, type NetworkDevice } from '../handlers/network/network-device.ts';
 import { composeObservers, type RoleObserver } from '../runtime/role-event.ts';
 import { memberIndex } from '../protocols/attempts.ts';
-import { authorityView } from '../protocols/authority.ts';
+import { agreedRandom, attestFact, authorityView } from '../protocols/authority.ts';
+import { dkdFactDraft, runDkd } from '../protocols/dkd.ts';
+import type { RunOptions } from '../protocols/protocol-source.ts';
 import { runSigningDevice } from '../protocols/sign.ts';
-import { AGENT_CHANNEL, decodeAgentMessage, encodeAgentMessage, type AgentMessage, type AgentRequest } from './agent-request.ts';
+import type { SyncEvent } from '../protocols/sync-service.ts';
+import { AuthoritySync } from './authority-sync.ts';
+import { AGENT_CHANNEL, decodeAgentMessage, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest } from './agent-request.ts';
 import { approverOf, type Approver } from './approval.ts';
 import type { MemberConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
-import { loadJournal } from './authority-journal.ts';
+import { loadJournal, storeAuthorityFacts } from './authority-journal.ts';
 import { familyRoles, SessionGroups, type SessionGroup } from './session-groups.ts';
 
 /** What an agent reports as it works. */
@@ -40,9 +48,12 @@ export type AgentEvent =
   | { readonly event: 'accepted'; readonly session: SessionId; readonly by: string }
   | { readonly event: 'round'; readonly session: SessionId; readonly label: string; readonly from: string }
   | { readonly event: 'signed'; readonly session: SessionId; readonly signers: readonly string[]; readonly signature: string }
+  | { readonly event: 'derived'; readonly session: SessionId; readonly context: string; readonly app: string; readonly members: readonly string[]; readonly publicKey: string }
   | { readonly event: 'served'; readonly session: SessionId; readonly op: string; readonly for: string }
   | { readonly event: 'declined'; readonly session: SessionId; readonly for: string; readonly reason: string }
-  | { readonly event: 'failed'; readonly session: SessionId; readonly code: string; readonly message: string };
+  | { readonly event: 'failed'; readonly session: SessionId; readonly code: string; readonly message: string }
+  | { readonly event: 'synced'; readonly peer: string; readonly outcome: string; readonly sent: number; readonly added: number; readonly rejected: number }
+  | { readonly event: 'sync-failed'; readonly peer: string; readonly code: string; readonly message: string };
 
 /** How to start an agent. */
 export interface AgentOptions {
@@ -64,6 +75,24 @@ export interface AgentOptions {
   readonly joinTimeoutMs?: number;
   /** Watches every role this agent plays (for `--trace`). */
   readonly observer?: RoleObserver;
+  /** Mean time between periodic journal syncs with the members, in ms (default 0: only on demand and on announcements). */
+  readonly syncIntervalMs?: number;
+}
+
+/** What one journal sync with one member did. */
+export interface SyncResult {
+  /** The member. */
+  readonly name: string;
+  /** `converged`, `partial`, `refused`, or `failed`. */
+  readonly outcome: string;
+  /** Facts sent to it. */
+  readonly sent: number;
+  /** Facts received from it and stored. */
+  readonly added: number;
+  /** Facts received from it and refused. */
+  readonly rejected: number;
+  /** Why it failed (`failed` only): `error[CODE]: message`. */
+  readonly error?: string;
 }
 
 /** A finished signature. */
@@ -73,6 +102,27 @@ export interface SignOutcome {
   /** Who signed. */
   readonly signers: readonly MemberConfig[];
 }
+
+/** A context key derived with the other devices, its fact attested and stored. */
+export interface DeriveOutcome {
+  /** The context key's public half (32 bytes, Ed25519). */
+  readonly publicKey: Uint8Array;
+  /** The authority epoch it was derived in. */
+  readonly epoch: number;
+  /** The CID of the `dkd.context-key` fact now in the journal. */
+  readonly fact: string;
+  /** Who took part. */
+  readonly members: readonly MemberConfig[];
+}
+
+/** A request for the operation `O`. */
+type RequestOf<O extends AgentOperation> = O & Omit<AgentRequest, keyof AgentOperation>;
+
+/** What a derivation produced at one device. */
+type Derived = Omit<DeriveOutcome, 'members'>;
+
+/** The role families each operation's protocols use: signing `S[k]`; DKD `P[k]`, then signing its fact. */
+const FAMILIES: Readonly<Record<AgentOperation['op'], readonly string[]>> = { sign: ['S'], derive: ['P', 'S'] };
 
 interface Joining {
   readonly waiting: Set<DeviceId>;
@@ -106,12 +156,14 @@ export class DeviceAgent {
     private readonly options: AgentOptions,
     /** The device on the network. */
     readonly network: NetworkDevice,
+    sessions: SessionGroups,
+    private readonly journalSync: AuthoritySync,
   ) {
+    this.sessions = sessions;
     const { config } = options.device;
     this.others = config.members.filter((m) => m.device !== config.device).map((m) => ({ ...m, peer: peerEntryOfAddress(m.address).peer }));
     for (const member of this.others) network.directory.register(peerEntryOfAddress(member.address));
     this.approve = options.approve ?? approverOf(config.policy);
-    this.sessions = new SessionGroups(network.transport);
     this.unsubscribe = [
       network.transport.onMessage((message) => {
         if (message.channel === AGENT_CHANNEL) this.receive(message.from, message.payload);
@@ -143,7 +195,20 @@ export class DeviceAgent {
       },
       ...(listen === undefined ? {} : { listen }),
     });
-    const agent = new DeviceAgent(options, network);
+    const sessions = new SessionGroups(network.transport);
+    const emit: { agent?: DeviceAgent } = {};
+    const journalSync = await AuthoritySync.start({
+      device: options.device,
+      network,
+      transport: sessions.channelTransport,
+      time: options.time,
+      random: options.random,
+      intervalMs: options.syncIntervalMs ?? 0,
+      ...(options.receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs: options.receiveTimeoutMs }),
+      events: (event) => emit.agent?.syncEvent(event),
+    });
+    const agent = new DeviceAgent(options, network, sessions, journalSync);
+    emit.agent = agent;
     options.events?.({ event: 'ready', device: network.device, addresses: network.addresses().map(String) });
     return agent;
   }
@@ -191,6 +256,29 @@ export class DeviceAgent {
    * the signing protocol's (`protocols.sign.*`).
    */
   async sign(message: Uint8Array, observer?: RoleObserver): Promise<SignOutcome> {
+    const { signers, value: signature, session } = await this.initiate({ op: 'sign', message }, 'signing', (request, group) => this.signPart(request, group, observer));
+    this.emit({ event: 'signed', session, signers: signers.map((m) => m.name), signature: toHex(signature) });
+    return { signature, signers };
+  }
+
+  /**
+   * Derives the key of (`context`, `app`) by DKD together with the online members (at least the
+   * threshold, who then attest its `dkd.context-key` fact with the group key; every participant
+   * stores the fact). Errors: `agent.too-few-online`, `agent.declined`, `agent.join-timeout`,
+   * those of DKD (`protocols.dkd.*`), of the signing (`protocols.sign.*`) and of admission.
+   */
+  async derive(context: string, app: string, observer?: RoleObserver): Promise<DeriveOutcome> {
+    const { signers, value, session } = await this.initiate({ op: 'derive', context, app }, 'deriving', (request, group) => this.derivePart(request, group, observer));
+    this.emit({ event: 'derived', session, context, app, members: signers.map((m) => m.name), publicKey: toHex(value.publicKey) });
+    return { ...value, members: signers };
+  }
+
+  /** Starts `operation` with every online member (at least the threshold) and runs this device's part with `part`. */
+  private async initiate<O extends AgentOperation, T>(
+    operation: O,
+    what: string,
+    part: (request: RequestOf<O>, group: SessionGroup) => Promise<T>,
+  ): Promise<{ readonly signers: readonly MemberConfig[]; readonly value: T; readonly session: SessionId }> {
     const { config } = this.options.device;
     const online = this.onlineMembers();
     const signers = config.members.filter((m) => m.device === config.device || this.online.has(m.device));
@@ -198,18 +286,16 @@ export class DeviceAgent {
       const missing = this.others.filter((m) => !this.online.has(m.device));
       throw transientError(
         'agent.too-few-online',
-        `signing needs ${config.threshold} of ${config.members.length} devices; online: ${signers.map((m) => m.name).join(', ')}; missing: ${missing.map((m) => `${m.name} (${m.device})`).join(', ')}`,
+        `${what} needs ${config.threshold} of ${config.members.length} devices; online: ${signers.map((m) => m.name).join(', ')}; missing: ${missing.map((m) => `${m.name} (${m.device})`).join(', ')}`,
         { context: { threshold: config.threshold, online: signers.length, missing: missing.map((m) => m.name).join(', ') } },
       );
     }
     const session = randomIdentifier('session', this.options.random);
-    const request: AgentRequest = { session, op: 'sign', roles: signers.map((m) => m.device), message };
-    const group = this.sessions.group(familyRoles(['S'], request.roles));
+    const request: RequestOf<O> = { ...operation, session, roles: signers.map((m) => m.device) };
+    const group = this.sessions.group(familyRoles(FAMILIES[request.op], request.roles));
     try {
       await this.gather(request, online);
-      const signature = await this.runSign(request, group, observer);
-      this.emit({ event: 'signed', session, signers: signers.map((m) => m.name), signature: toHex(signature) });
-      return { signature, signers };
+      return { signers, value: await part(request, group), session };
     } catch (error) {
       const failure = toAuraError(error);
       this.emit({ event: 'failed', session, code: failure.code, message: failure.message });
@@ -219,10 +305,34 @@ export class DeviceAgent {
     }
   }
 
+  /**
+   * Syncs the journal with every online member now. Error: `agent.too-few-online` when no member
+   * is online (naming the missing); a session that fails is a result with outcome `failed`.
+   */
+  async syncNow(): Promise<SyncResult[]> {
+    const online = this.onlineMembers();
+    if (online.length === 0) {
+      throw transientError('agent.too-few-online', `syncing needs another device online; missing: ${this.others.map((m) => `${m.name} (${m.device})`).join(', ')}`, { context: { online: 0 } });
+    }
+    const results = await this.journalSync.syncWith(online.map((m) => m.device));
+    return results.map((result, k): SyncResult => {
+      const name = online[k]!.name; // one result per online member, in order
+      if (result.status === 'rejected') return { name, outcome: 'failed', sent: 0, added: 0, rejected: 0, error: `error[${toAuraError(result.reason).code}]: ${toAuraError(result.reason).message}` };
+      const { outcome, sent, added, rejected } = result.value;
+      return { name, outcome, sent, added, rejected: rejected.length };
+    });
+  }
+
+  /** When the journal last finished a sync session (ms since the epoch), or `null`. */
+  get lastSync(): number | null {
+    return this.journalSync.lastSync;
+  }
+
   /** Stops serving and leaves the network. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.journalSync.close();
     for (const stop of this.unsubscribe) stop();
     this.sessions.close();
     for (const joining of this.joining.values()) joining.reject(transientError('agent.stopped', 'the agent stopped'));
@@ -254,9 +364,49 @@ export class DeviceAgent {
     await Promise.all(participants.map((m) => this.network.transport.send(m.device, AGENT_CHANNEL, start)));
   }
 
-  private async runSign(request: AgentRequest, group: SessionGroup, observer?: RoleObserver): Promise<Uint8Array> {
+  /** Serves this device's part of an accepted `request`. */
+  private async serve(request: AgentRequest, group: SessionGroup): Promise<void> {
+    if (request.op === 'sign') await this.signPart(request, group);
+    else await this.derivePart(request, group);
+  }
+
+  /** This device's role in a FROST signing session. */
+  private async signPart(request: RequestOf<Extract<AgentOperation, { op: 'sign' }>>, group: SessionGroup, observer?: RoleObserver): Promise<Uint8Array> {
+    const { secrets, config } = this.options.device;
+    const { signature } = await runSigningDevice(
+      { signers: request.roles, publicKeyPackage: secrets.keyShare.publicKeyPackage, session: request.session, epoch: await this.epoch() },
+      { device: config.device, keyShare: secrets.keyShare, message: request.message, random: this.options.random },
+      group.transport,
+      this.runOptions(request, observer),
+    );
+    return signature;
+  }
+
+  /** This device's role in a DKD session, then in signing its `dkd.context-key` fact, which it stores. */
+  private async derivePart(request: RequestOf<Extract<AgentOperation, { op: 'derive' }>>, group: SessionGroup, observer?: RoleObserver): Promise<Derived> {
     const { secrets, config, journal } = this.options.device;
-    const { epoch } = authorityView(await loadJournal(journal, config.authority));
+    const epoch = await this.epoch();
+    const options = this.runOptions(request, observer);
+    const random = this.options.random;
+    const dkdRequest = { authority: config.authority, context: request.context, app: request.app, epoch };
+    const derived = await runDkd({ members: request.roles, groupPublicKey: config.groupKey, session: request.session }, { device: config.device, request: dkdRequest, random }, group.transport, options);
+    // Every participant must sign the same bytes, so the fact's nonce comes from the agreed session.
+    const draft = dkdFactDraft(derived, agreedRandom(request.session));
+    const signing = { authority: config.authority, publicKeyPackage: secrets.keyShare.publicKeyPackage, signers: request.roles, session: deriveIdentifier('session', { base: request.session, fact: 'dkd.context-key' }), epoch };
+    const { record } = await attestFact(signing, { device: config.device, keyShare: secrets.keyShare, random }, draft, group.transport, options);
+    await storeAuthorityFacts(journal, config.authority, config.groupKey, [record]);
+    await this.journalSync.written();
+    return { publicKey: derived.keyPair.publicKey, epoch, fact: record.key };
+  }
+
+  /** The authority's current epoch, from the journal. */
+  private async epoch(): Promise<number> {
+    const { config, journal } = this.options.device;
+    return authorityView(await loadJournal(journal, config.authority)).epoch;
+  }
+
+  /** The run options of `request`: receive bound, progress events (who answered which round), traces. */
+  private runOptions(request: AgentRequest, observer?: RoleObserver): RunOptions {
     const progress: RoleObserver = {
       onEvent: (event) => {
         if (event.type === 'recv' && event.peer !== undefined && event.label !== undefined) {
@@ -266,13 +416,7 @@ export class DeviceAgent {
       },
     };
     const watchers = [progress, ...(observer === undefined ? [] : [observer]), ...(this.options.observer === undefined ? [] : [this.options.observer])];
-    const { signature } = await runSigningDevice(
-      { signers: request.roles, publicKeyPackage: secrets.keyShare.publicKeyPackage, session: request.session, epoch },
-      { device: config.device, keyShare: secrets.keyShare, message: request.message, random: this.options.random },
-      group.transport,
-      { time: this.options.time, receiveTimeoutMs: this.options.receiveTimeoutMs ?? 15_000, observer: composeObservers(...watchers) },
-    );
-    return signature;
+    return { time: this.options.time, receiveTimeoutMs: this.options.receiveTimeoutMs ?? 15_000, observer: composeObservers(...watchers) };
   }
 
   private receive(from: DeviceId, payload: Uint8Array): void {
@@ -309,12 +453,12 @@ export class DeviceAgent {
     if (from === undefined) return decline('agent.not-a-member', `${fromDevice} is not a member of authority ${this.options.device.config.authority}`);
     const strangers = request.roles.filter((device) => device !== self && !this.others.some((m) => m.device === device));
     if (strangers.length > 0 || !request.roles.includes(self) || !request.roles.includes(fromDevice) || new Set(request.roles).size !== request.roles.length) {
-      return decline('agent.bad-request', 'the signers must be distinct members, including this device and the requester');
+      return decline('agent.bad-request', 'the participants must be distinct members, including this device and the requester');
     }
     const approval = await this.approve(request, from);
     if (!approval.approved) return decline('agent.declined', approval.reason);
     if (this.accepted.has(session)) return decline('agent.bad-request', `session ${session} was already requested`);
-    const group = this.sessions.group(familyRoles(['S'], request.roles));
+    const group = this.sessions.group(familyRoles(FAMILIES[request.op], request.roles));
     this.accepted.set(session, { request, from, group });
     await this.network.transport.send(fromDevice, AGENT_CHANNEL, encodeAgentMessage({ t: 'accept', session })).catch((error: unknown) => {
       this.accepted.delete(session);
@@ -341,7 +485,7 @@ export class DeviceAgent {
     if (accepted === undefined || accepted.from.device !== from) return; // not a session this device accepted from that device
     this.accepted.delete(session);
     try {
-      await this.runSign(accepted.request, accepted.group);
+      await this.serve(accepted.request, accepted.group);
       this.emit({ event: 'served', session, op: accepted.request.op, for: accepted.from.name });
     } catch (error) {
       const failure = toAuraError(error);
@@ -370,6 +514,17 @@ export class DeviceAgent {
     if (isOnline) this.online.add(member.device);
     else this.online.delete(member.device);
     this.emit({ event: isOnline ? 'peer-online' : 'peer-offline', name: member.name, device: member.device });
+    // A member that comes online may hold facts this device missed (or lack its own): sync at once.
+    if (isOnline) void this.journalSync.syncWith([member.device]);
+  }
+
+  private syncEvent(event: SyncEvent): void {
+    if (event.event === 'sync-done') {
+      const { peer, outcome, sent, added, rejected } = event.report;
+      this.emit({ event: 'synced', peer: this.nameOf(peer), outcome, sent, added, rejected: rejected.length });
+    } else if (event.event === 'sync-failed') {
+      this.emit({ event: 'sync-failed', peer: this.nameOf(event.peer), code: event.code, message: event.message });
+    }
   }
 
   private nameOf(device: DeviceId): string {

@@ -14,6 +14,7 @@ import type { FactStore } from '../journal/fact-store.ts';
 import type { TreeOpPayload } from '../journal/tree-op.ts';
 import { reduceTree } from '../journal/tree-reduce.ts';
 import { AUTHORITY_CREATED, authorityView, SIGNATURE_ISSUED, type AuthorityCreatedPayload, type SignatureIssuedPayload } from '../protocols/authority.ts';
+import { DKD_CONTEXT_KEY, type ContextKeyPayload } from '../protocols/dkd.ts';
 import { loadJournal } from './authority-journal.ts';
 import type { DeviceConfig } from './device-config.ts';
 
@@ -115,6 +116,10 @@ function summaryOf(record: FactRecord): string {
   if (record.fact.typeId === SIGNATURE_ISSUED.typeId) {
     const issued = record.fact.payload as SignatureIssuedPayload;
     return `signature issued over ${toHex(issued.digest).slice(0, 16)}… by ${issued.signers.length} signers (epoch ${issued.epoch})`;
+  }
+  if (record.fact.typeId === DKD_CONTEXT_KEY.typeId) {
+    const key = record.fact.payload as ContextKeyPayload;
+    return `context key ${JSON.stringify(key.context)} (app ${JSON.stringify(key.app)}, epoch ${key.epoch}): ${toHex(key.publicKey)}`;
   }
   if (record.fact.typeId !== 'tree.op') return `${record.bytes.length} bytes`;
   const { op, parentEpoch } = record.fact.payload as TreeOpPayload;

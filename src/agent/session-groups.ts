@@ -75,6 +75,14 @@ export class SessionGroups {
     };
   }
 
+  /**
+   * The session transport itself, for services that register their sessions before any frame
+   * arrives (the sync service), so that no group claims them.
+   */
+  get channelTransport(): ChannelTransport {
+    return this.transport;
+  }
+
   /** Stops listening to the channel. */
   close(): void {
     this.transport.close();

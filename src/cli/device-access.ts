@@ -91,6 +91,12 @@ export function formatAgentEvent(event: Readonly<Record<string, unknown>>): stri
       return `took part in a ${e.op} session for ${e.for}`;
     case 'declined':
       return `declined a request from ${e.for}: ${e.reason}`;
+    case 'derived':
+      return `derived the key of ${JSON.stringify(e.context)} with ${e.members.join(', ')}`;
+    case 'synced':
+      return `synced with ${e.peer}: ${e.outcome}, sent ${e.sent}, received ${e.added}${e.rejected > 0 ? `, refused ${e.rejected}` : ''}`;
+    case 'sync-failed':
+      return `sync with ${e.peer} failed: error[${e.code}]: ${e.message}`;
     case 'failed':
       return `session ${e.session} failed: error[${e.code}]: ${e.message}`;
     default:

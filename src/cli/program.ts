@@ -14,6 +14,8 @@ import { registerInitCommand } from './commands/init.ts';
 import { registerJournalCommand } from './commands/journal.ts';
 import { registerNodeCommand } from './commands/node.ts';
 import { registerSignCommand } from './commands/sign.ts';
+import { registerDeriveCommand } from './commands/derive.ts';
+import { registerSyncCommand } from './commands/sync.ts';
 import { registerSimCommands } from './commands/sim.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerVerifyCommand } from './commands/verify.ts';
@@ -35,6 +37,8 @@ export function buildProgram(): Command {
   registerNodeCommand(program);
   registerStatusCommand(program);
   registerSignCommand(program);
+  registerDeriveCommand(program);
+  registerSyncCommand(program);
   registerVerifyCommand(program);
   registerJournalCommand(program);
   registerIdCommands(program);

@@ -46,6 +46,7 @@ import { TREE_OP, treeOpDraft } from '../journal/tree-op.ts';
 import { admitTreeOp, reduceTree, treeMembers, treePolicy, treeSignerKeys, type TreeView } from '../journal/tree-reduce.ts';
 import type { Transport } from '../runtime/transport.ts';
 import type { Accusation } from './attempts.ts';
+import { DKD_CONTEXT_KEY } from './dkd.ts';
 import { runDkgDevice, type DkgDevice, type DkgMember } from './dkg.ts';
 import { MAX_MEMBERS } from './payload-types.ts';
 import type { RunOptions } from './protocol-source.ts';
@@ -98,7 +99,7 @@ export const SIGNATURE_ISSUED = defineFactType({
 });
 
 /** The fact types an authority's journal holds (register them in a device's registry). */
-export const AUTHORITY_FACT_TYPES: readonly FactType<unknown>[] = [TREE_OP, AUTHORITY_CREATED, SIGNATURE_ISSUED];
+export const AUTHORITY_FACT_TYPES: readonly FactType<unknown>[] = [TREE_OP, AUTHORITY_CREATED, SIGNATURE_ISSUED, DKD_CONTEXT_KEY];
 
 /** The authority whose group public key is `groupKey`. */
 export function authorityIdOf(groupKey: Uint8Array): AuthorityId {

@@ -2,7 +2,8 @@
  * `aura node --dir DEVICE_DIR`: the device agent as a long-lived process. It opens the device
  * directory (passphrase, lock), starts the device on its configured address, keeps the other
  * members connected, serves the sessions they start under the configured approval policy, and
- * answers local commands on its control socket (`status`, `journal`, `sign`). It stops cleanly on
+ * answers local commands on its control socket (`status`, `journal`, `sign`, `derive`, `sync`);
+ * it syncs its journal with the other members every `--sync-interval-ms` (default 10 s). It stops cleanly on
  * SIGINT or SIGTERM: sessions under way fail at their peers (peer gone), the journal is closed
  * and the lock released.
  *
@@ -22,6 +23,7 @@ import { DeviceAgent, type AgentEvent } from '../../agent/device-agent.ts';
 import { openDeviceDir, type OpenDevice } from '../../agent/device-dir.ts';
 import { deviceStatus, journalEntries } from '../../agent/device-report.ts';
 import { formatAgentEvent } from '../device-access.ts';
+import { deriveResult } from './derive.ts';
 import { openOptions, passphraseFor, positiveInteger, TraceFile, untilInterrupted, type DeviceCommandOptions } from '../device-options.ts';
 
 /** Options of `aura node --dir`. */
@@ -30,7 +32,12 @@ export interface DeviceNodeOptions extends DeviceCommandOptions {
   readonly listen: readonly string[];
   /** Bound of each protocol receive. */
   readonly receiveTimeoutMs?: string;
+  /** Mean time between periodic journal syncs. */
+  readonly syncIntervalMs?: string;
 }
+
+/** Mean time between a device node's periodic journal syncs with the other members, in ms. */
+export const DEVICE_SYNC_INTERVAL_MS = 10_000;
 
 /** Runs the device agent of `options.dir` until SIGINT/SIGTERM. */
 export async function runDeviceNode(options: DeviceNodeOptions): Promise<void> {
@@ -39,6 +46,7 @@ export async function runDeviceNode(options: DeviceNodeOptions): Promise<void> {
     else console.log(formatAgentEvent(event));
   };
   const receiveTimeoutMs = options.receiveTimeoutMs === undefined ? undefined : positiveInteger(options.receiveTimeoutMs, '--receive-timeout-ms', 'milliseconds');
+  const syncIntervalMs = options.syncIntervalMs === undefined ? DEVICE_SYNC_INTERVAL_MS : positiveInteger(options.syncIntervalMs, '--sync-interval-ms', 'milliseconds');
   const random = new NodeRandom();
   const device = await openDeviceDir(options.dir, await passphraseFor(options, options.dir), random, openOptions(options));
   const trace = new TraceFile(options.trace);
@@ -52,6 +60,7 @@ export async function runDeviceNode(options: DeviceNodeOptions): Promise<void> {
         print(event);
       },
       ...(receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs }),
+      syncIntervalMs,
       ...(trace.observer === undefined ? {} : { observer: trace.observer }),
     });
     const control = await serveControl(options.dir, controlHandler(device, agent));
@@ -72,7 +81,7 @@ function controlHandler(device: OpenDevice, agent: DeviceAgent): ControlHandler 
   return async (request, event) => {
     switch (request.op) {
       case 'status':
-        return { ...(await deviceStatus(device.config, device.journal, new Set(agent.onlineMembers().map((m) => m.device)))) };
+        return { ...(await deviceStatus(device.config, device.journal, new Set(agent.onlineMembers().map((m) => m.device)))), lastSync: agent.lastSync === null ? null : new Date(agent.lastSync).toISOString() };
       case 'journal': {
         const type = typeof request.type === 'string' ? request.type : undefined;
         const limit = typeof request.limit === 'number' ? request.limit : undefined;
@@ -84,6 +93,23 @@ function controlHandler(device: OpenDevice, agent: DeviceAgent): ControlHandler 
         try {
           const signed = await agent.sign(fromHex(request.message));
           return { signature: toHex(signed.signature), signers: signed.signers.map((m) => m.name), groupKey: toHex(device.config.groupKey) };
+        } finally {
+          stop();
+        }
+      }
+      case 'sync': {
+        const stop = agent.subscribe(event);
+        try {
+          return { results: await agent.syncNow() };
+        } finally {
+          stop();
+        }
+      }
+      case 'derive': {
+        if (typeof request.context !== 'string' || typeof request.app !== 'string') throw permanentError('agent.bad-control', 'derive needs {"context":TEXT,"app":TEXT}');
+        const stop = agent.subscribe(event);
+        try {
+          return deriveResult(await agent.derive(request.context, request.app));
         } finally {
           stop();
         }

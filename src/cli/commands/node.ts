@@ -74,7 +74,7 @@ export function registerNodeCommand(program: Command): void {
     .option('--receive-timeout-ms <ms>', 'bound every receive of a session role')
     .option('--journal <file>', 'with --data-dir: keep the journal of --namespace in this SQLite file and sync it with every peer (node-sync.ts)')
     .option('--namespace <id>', 'with --data-dir: the namespace of --journal (authority-… or context-…)')
-    .option('--sync-interval-ms <ms>', 'with --data-dir: mean time between periodic journal syncs (default 30000)')
+    .option('--sync-interval-ms <ms>', 'mean time between periodic journal syncs (default 30000 with --data-dir, 10000 with --dir)')
     .action((options: NodeOptions) => {
       if ((options.dir === undefined) === (options.dataDir === undefined)) throw usageError('give exactly one of --dir DEVICE_DIR and --data-dir DIR');
       if (options.dir !== undefined) return runDeviceNode({ ...options, dir: options.dir });
