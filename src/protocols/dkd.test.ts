@@ -142,8 +142,8 @@ describe('DKD under faults', () => {
   it('a member naming another key is named', async () => {
     const f = fixture(3, 'dkd-other-key');
     const liar: Wrap = (honest) => ({ ...honest, send: { ...honest.send, Aggregate: async (to) => {
-      const { aggregate } = (await honest.send!['Aggregate']!(to)) as { aggregate: { publicKey: Uint8Array } };
-      return { aggregate: { ...aggregate, publicKey: new Uint8Array(32).fill(9) } };
+      const { aggregate } = (await honest.send!['Aggregate']!(to)) as { aggregate: { confirmation: Uint8Array } };
+      return { aggregate: { ...aggregate, confirmation: new Uint8Array(32).fill(9) } };
     } } });
     const settled = await runAll(f, new Map([[1, liar]]));
     assertRejected(settled, [0, 2], f.members[1]!, 'disagreement');

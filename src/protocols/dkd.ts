@@ -3,12 +3,14 @@
  * an authority agree on the key of one (authority, context, app, epoch) by commit-reveal of
  * random contributions (`src/crypto/dkd.ts`), so that no member, not even the last to reveal,
  * can bias it. Every member combines the reveals and derives the key itself, then they compare
- * the public halves they got: the key is accepted only when every member names the same one and
- * no one complained.
+ * key confirmations (a tagged digest of the derived key): the key is accepted only when every
+ * member confirms the same one and no one complained. Comparing digests rather than Ed25519
+ * public halves keeps the protocol to hashing: the public half costs a scalar multiplication,
+ * paid only when something asks for it ({@link DkdOutcome.keyPair}).
  *
  * A member whose reveal does not match its commitment is named (`bad-reveal`) and the session
  * aborts (`protocols.dkd.rejected`); DKD is not retried without it, since a fresh session is
- * cheap and the caller decides who takes part. The outcome is the context key pair and a
+ * cheap and the caller decides who takes part. The outcome is the context key and a
  * `dkd.context-key` fact draft recording its public half, for the authority to attest.
  *
  * @module
@@ -20,8 +22,9 @@ import { permanentError } from '../core/errors.ts';
 import { taggedDigest } from '../core/hash.ts';
 import type { DeviceId, SessionId } from '../core/identifiers.ts';
 import type { Complaint } from '../crypto/complaint.ts';
-import { dkdCombine, dkdCommit, dkdReveal, deriveContextSigningKey, type DkdCommitState, type DkdRevealState } from '../crypto/dkd.ts';
+import { dkdCombine, dkdCommit, dkdReveal, deriveContextKey, type DkdCommitState, type DkdRevealState } from '../crypto/dkd.ts';
 import { deviceParticipantId, type ParticipantId } from '../crypto/participant.ts';
+import { ed25519PublicKey } from '../crypto/signature.ts';
 import type { FactDraft } from '../journal/fact.ts';
 import { defineFactType } from '../journal/fact-registry.ts';
 import { bytes, record, text, uint, type Infer } from '../journal/schema.ts';
@@ -55,12 +58,34 @@ export interface DkdMember {
   readonly random: RandomEffects;
 }
 
-/** The outcome at every member: the request and its key pair (the same at every member). */
+/** The outcome at every member: the request and its key (the same at every member). */
 export interface DkdOutcome {
   /** What was derived. */
   readonly request: DkdRequest;
-  /** The context key pair (Ed25519; the secret is the 32-byte context key). */
+  /** The 32-byte context key. */
+  readonly contextKey: Uint8Array;
+  /** The context key as an Ed25519 key pair (the context key is the RFC 8032 secret seed). */
   readonly keyPair: SigningKeyPair;
+}
+
+/** A derived key whose Ed25519 public half is computed on first use, and once. */
+class DerivedContextKey implements DkdOutcome {
+  private pair: SigningKeyPair | undefined;
+
+  constructor(
+    readonly request: DkdRequest,
+    readonly contextKey: Uint8Array,
+  ) {}
+
+  get keyPair(): SigningKeyPair {
+    this.pair ??= { secretKey: this.contextKey, publicKey: ed25519PublicKey(this.contextKey) };
+    return this.pair;
+  }
+}
+
+/** The key confirmation members compare at `Aggregate`: it reveals nothing of a 32-byte random key. */
+function keyConfirmation(contextKey: Uint8Array): Uint8Array {
+  return taggedDigest('aura.protocols.dkd.v1.confirm', contextKey);
 }
 
 /** The `Dkd(N)` projection for `n` members. */
@@ -87,7 +112,7 @@ interface DkdState {
   readonly accused: Map<number, AccusationPayload['reason']>;
   commit?: { readonly state: DkdCommitState; readonly commitment: Uint8Array };
   reveal?: { readonly state: DkdRevealState; readonly contribution: Uint8Array };
-  keyPair?: SigningKeyPair;
+  contextKey?: Uint8Array;
   aggregate?: DkdAggregatePayload;
 }
 
@@ -135,11 +160,11 @@ export function dkdRoleImpl(setup: DkdSetup, member: DkdMember, decide: (outcome
         const reveals = ids.map((from, k) => ({ from, contribution: k === self ? mine : state.reveals.get(k)! })); // all received (above)
         const outcome = dkdCombine(state.reveal.state, reveals);
         if (outcome.kind === 'complaints') nameAll(outcome.complaints);
-        else state.keyPair = deriveContextSigningKey(outcome.value, setup.groupPublicKey, contextBytes(member.request));
+        else state.contextKey = deriveContextKey(outcome.value, setup.groupPublicKey, contextBytes(member.request));
       }
     }
     const complaints = [...state.accused].map(([k, reason]) => ({ accused: ids[k]!, reason, evidence: reason === 'bad-reveal' ? (state.reveals.get(k) ?? EMPTY) : EMPTY }));
-    state.aggregate = { publicKey: state.keyPair?.publicKey ?? EMPTY, complaints };
+    state.aggregate = { confirmation: state.contextKey === undefined ? EMPTY : keyConfirmation(state.contextKey), complaints };
     return state.aggregate;
   };
   return {
@@ -170,8 +195,8 @@ export function dkdRoleImpl(setup: DkdSetup, member: DkdMember, decide: (outcome
 }
 
 /**
- * The decision at `Finalize`: the key when no member complained and every member derived the
- * same public key; otherwise every accusation heard (this member's and the others'), and, when
+ * The decision at `Finalize`: the key when no member complained and every member confirmed the
+ * same key; otherwise every accusation heard (this member's and the others'), and, when
  * no one complained, the members that name another key (`disagreement`).
  */
 function finalize(setup: DkdSetup, member: DkdMember, self: number, own: DkdAggregatePayload, state: DkdState): AttemptOutcome<DkdOutcome> {
@@ -187,14 +212,14 @@ function finalize(setup: DkdSetup, member: DkdMember, self: number, own: DkdAggr
     }
   }
   if (accused.length === 0) {
-    for (const [k, aggregate] of state.aggregates) if (!bytesEqual(aggregate.publicKey, own.publicKey)) accused.push({ device: setup.members[k]!, reason: 'disagreement', by: device });
+    for (const [k, aggregate] of state.aggregates) if (!bytesEqual(aggregate.confirmation, own.confirmation)) accused.push({ device: setup.members[k]!, reason: 'disagreement', by: device });
   }
-  if (accused.length > 0 || state.keyPair === undefined) return { kind: 'exclude', accused };
-  return { kind: 'ok', value: { request: member.request, keyPair: state.keyPair } };
+  if (accused.length > 0 || state.contextKey === undefined) return { kind: 'exclude', accused };
+  return { kind: 'ok', value: new DerivedContextKey(member.request, state.contextKey) };
 }
 
 /**
- * Runs the DKD as `member` over `transport`: the context key pair, the same at every member.
+ * Runs the DKD as `member` over `transport`: the context key, the same at every member.
  * Errors: `protocols.dkd.rejected` (someone was named: a reveal not matching its commitment,
  * another request, another key; `context.accused` lists `device:reason`),
  * `protocols.dkd.aborted` (a crashed or silent member, a protocol violation),

@@ -154,8 +154,8 @@ export const dkdCommitSchema = record({ request: bytes(32), commitment: bytes(32
 /** A value of `dkd.Commit`. */
 export type DkdCommitPayload = Infer<typeof dkdCommitSchema>;
 
-/** `dkd.Aggregate`: the public half of the key the sender derived (empty if none) and its complaints. */
-export const dkdAggregateSchema = record({ publicKey: bytesUpTo(32), complaints: list(accusationSchema, MAX_MEMBERS) });
+/** `dkd.Aggregate`: the confirmation (tagged digest) of the key the sender derived (empty if none) and its complaints. */
+export const dkdAggregateSchema = record({ confirmation: bytesUpTo(32), complaints: list(accusationSchema, MAX_MEMBERS) });
 /** A value of `dkd.Aggregate`. */
 export type DkdAggregatePayload = Infer<typeof dkdAggregateSchema>;
 
