@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { decodeCanonical, encodeCanonical } from '../core/canonical.ts';
+import { decodeCanonical, encodeCanonical, isCanonicalMap } from '../core/canonical.ts';
 import { permanentError, type AuraError } from '../core/errors.ts';
 import { parseIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
 
@@ -72,7 +72,7 @@ export function encodeAgentMessage(message: AgentMessage): Uint8Array {
 /** Decodes one agent message strictly. Errors: `cbor.*`, `agent.bad-message` naming the field. */
 export function decodeAgentMessage(bytes: Uint8Array): AgentMessage {
   const value = decodeCanonical(bytes);
-  if (!isRecord(value)) throw bad('an agent message is a map');
+  if (!isCanonicalMap(value)) throw bad('an agent message is a map');
   const session = parseIdentifier('session', text(value.session, 'session'));
   switch (value.t) {
     case 'accept':
@@ -85,7 +85,7 @@ export function decodeAgentMessage(bytes: Uint8Array): AgentMessage {
       if (!Array.isArray(value.roles) || value.roles.length === 0) throw bad('roles must be a list of devices');
       const roles = value.roles.map((device) => parseIdentifier('device', text(device, 'a role device')));
       const body = value.body;
-      if (!isRecord(body)) throw bad('body must be a map');
+      if (!isCanonicalMap(body)) throw bad('body must be a map');
       if (value.op === 'derive') return { t: 'request', request: { session, op: 'derive', roles, context: contextName(body.context, 'body.context'), app: contextName(body.app, 'body.app') } };
       if (!(body.message instanceof Uint8Array) || body.message.length > MAX_SIGN_MESSAGE_BYTES) throw bad(`body.message must be at most ${MAX_SIGN_MESSAGE_BYTES} bytes`);
       return { t: 'request', request: { session, op: 'sign', roles, message: body.message } };
@@ -93,10 +93,6 @@ export function decodeAgentMessage(bytes: Uint8Array): AgentMessage {
     default:
       throw bad(`unknown agent message ${JSON.stringify(value.t)}`);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
 function text(value: unknown, field: string): string {

@@ -49,6 +49,14 @@ export function encodeCanonical(value: unknown): Uint8Array {
 }
 
 /**
+ * True when a decoded value is a DAG-CBOR map: a plain object, not a list, bytes or a CID. What
+ * every reader of a decoded message checks before reading its fields.
+ */
+export function isCanonicalMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/**
  * Decodes canonical DAG-CBOR and checks that `bytes` is the one canonical encoding of the result.
  *
  * Errors: `cbor.truncated` (the input ends inside an item), `cbor.malformed` (not DAG-CBOR, or

@@ -22,7 +22,7 @@
  * @module
  */
 import { bytesEqual } from '../core/bytes.ts';
-import { decodeCanonical, encodeCanonical } from '../core/canonical.ts';
+import { decodeCanonical, encodeCanonical, isCanonicalMap } from '../core/canonical.ts';
 import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
 import { isAuraError, permanentError, toAuraError, type AuraError } from '../core/errors.ts';
 import { parseIdentifier, randomIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
@@ -252,5 +252,5 @@ function announcementOf(data: Uint8Array): { readonly namespace: string; readonl
 
 /** The fields of a decoded map; anything else has none. */
 function fieldsOf(value: unknown): Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) ? (value as Record<string, unknown>) : {};
+  return isCanonicalMap(value) ? value : {};
 }

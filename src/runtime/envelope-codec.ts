@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { decodeCanonical, encodeCanonical, type CanonicalValue } from '../core/canonical.ts';
+import { decodeCanonical, encodeCanonical, isCanonicalMap, type CanonicalValue } from '../core/canonical.ts';
 import { permanentError } from '../core/errors.ts';
 import { parseIdentifier, type SessionId } from '../core/identifiers.ts';
 import type { AbortNotice, Envelope, Frame } from './frame.ts';
@@ -66,7 +66,7 @@ export function encodeFrame(frame: Frame, limits: FrameLimits = {}): Uint8Array 
 export function decodeFrame(bytes: Uint8Array, limits: FrameLimits = {}): Frame {
   checkSize(bytes.length, limits);
   const value = decodeCanonical(bytes);
-  if (!isRecord(value)) throw malformed(`a frame is a map, got ${describe(value)}`);
+  if (!isCanonicalMap(value)) throw malformed(`a frame is a map, got ${describe(value)}`);
   if (value.v !== ENVELOPE_VERSION) throw malformed(`unsupported envelope version ${describe(value.v)}, expected ${ENVELOPE_VERSION}`);
   if (value.kind === 'message') return decodeEnvelope(value);
   if (value.kind === 'abort') return decodeAbort(value);
@@ -151,10 +151,6 @@ function checkKeys(value: Record<string, unknown>, expected: readonly string[]):
 function checkSize(length: number, limits: FrameLimits): void {
   const max = limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   if (length > max) throw permanentError('envelope.too-large', `frame of ${length} bytes exceeds the limit of ${max} bytes`, { context: { length, max } });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 function malformed(message: string, cause?: unknown): Error {

@@ -25,7 +25,7 @@
  * @module
  */
 import type { ProjectedProtocol, RoleName } from '../choreo/local-type.ts';
-import { decodeCanonical, encodeCanonical } from '../core/canonical.ts';
+import { decodeCanonical, encodeCanonical, isCanonicalMap } from '../core/canonical.ts';
 import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
 import { permanentError, toAuraError, transientError, type AuraError } from '../core/errors.ts';
 import { parseIdentifier, randomIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
@@ -330,7 +330,7 @@ type ControlMessage =
 /** Decodes one control message strictly. Errors: `cbor.*`, `session.bad-control`. */
 function decodeControl(bytes: Uint8Array): ControlMessage {
   const value = decodeCanonical(bytes);
-  if (!isRecord(value)) throw badControl('a control message is a map');
+  if (!isCanonicalMap(value)) throw badControl('a control message is a map');
   const session = parseIdentifier('session', text(value.session, 'session'));
   switch (value.t) {
     case 'accept':
@@ -359,17 +359,13 @@ function decodeControl(bytes: Uint8Array): ControlMessage {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
-
 function text(value: unknown, field: string): string {
   if (typeof value !== 'string') throw badControl(`${field} must be text`);
   return value;
 }
 
 function record<T>(value: unknown, field: string, item: (v: unknown) => T): Record<string, T> {
-  if (!isRecord(value)) throw badControl(`${field} must be a map`);
+  if (!isCanonicalMap(value)) throw badControl(`${field} must be a map`);
   return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, item(v)]));
 }
 
