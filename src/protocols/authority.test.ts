@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { toHex } from '../core/bytes.ts';
 import { isAuraError } from '../core/errors.ts';
 import { randomIdentifier, type DeviceId } from '../core/identifiers.ts';
-import { trustedDealerKeygen } from '../crypto/dealer.ts';
+import type { PublicKeyPackage } from '../crypto/key-share.ts';
 import { generateHpkeKeyPair } from '../crypto/hpke.ts';
 import type { KeyShare } from '../crypto/key-share.ts';
 import { deviceParticipantId } from '../crypto/participant.ts';
@@ -19,6 +19,7 @@ import { admitTreeOp } from '../journal/tree-reduce.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import type { DkgRound1Payload } from './payload-types.ts';
+import { dealToDevices } from './reshare-fixture.ts';
 import { loadKeyShare } from './authority-key-store.ts';
 import {
   AUTHORITY_CREATED,
@@ -164,7 +165,7 @@ interface Group {
   readonly journal: Journal;
   readonly random: SeededRandom;
   readonly crypto: Ed25519CryptoEffects;
-  readonly publicKeyPackage: ReturnType<typeof trustedDealerKeygen>['publicKeyPackage'];
+  readonly publicKeyPackage: PublicKeyPackage;
 }
 
 /** A 2-of-3 authority from a trusted dealer, with its genesis facts signed by the dealer's shares. */
@@ -172,8 +173,7 @@ async function dealtGroup(seed: string): Promise<Group> {
   const random = new SeededRandom(seed);
   const crypto = new Ed25519CryptoEffects(random.fork('crypto'));
   const devices = [0, 1, 2].map(() => randomIdentifier('device', random));
-  const { publicKeyPackage, shares } = trustedDealerKeygen({ participants: devices.map(deviceParticipantId), threshold: 2 }, random);
-  const shareOf = new Map(devices.map((d) => [d, shares.find((s) => s.participant === deviceParticipantId(d))!])); // one share per device
+  const { publicKeyPackage, shares: shareOf } = dealToDevices(devices, 2, random);
   const authority = authorityIdOf(publicKeyPackage.groupPublicKey);
   const members = devices.map((device) => ({ device, signingPublicKey: crypto.generateSigningKey().publicKey }));
   const session = randomIdentifier('session', random);

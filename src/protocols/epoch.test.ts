@@ -3,19 +3,18 @@ import assert from 'node:assert/strict';
 import { utf8 } from '../core/bytes.ts';
 import { isAuraError, type AuraError } from '../core/errors.ts';
 import { randomIdentifier } from '../core/identifiers.ts';
-import { trustedDealerKeygen } from '../crypto/dealer.ts';
-import { deviceParticipantId } from '../crypto/participant.ts';
 import { verifyStrict } from '../crypto/signature.ts';
 import { SeededRandom } from '../handlers/random.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import { bindEpoch, epochSession } from './epoch.ts';
+import { dealToDevices } from './reshare-fixture.ts';
 import { runSigningAttempt, runSigningDevice } from './sign.ts';
 
 function dealt(seed: string) {
   const random = new SeededRandom(seed);
   const devices = [0, 1, 2].map(() => randomIdentifier('device', random));
-  const { publicKeyPackage, shares } = trustedDealerKeygen({ participants: devices.map(deviceParticipantId), threshold: 2 }, random);
-  const signer = (k: number) => ({ device: devices[k]!, keyShare: shares.find((s) => s.participant === deviceParticipantId(devices[k]!))!, message: utf8('epoch test'), random: random.fork(`s${k}`) }); // one share per device
+  const { publicKeyPackage, shares } = dealToDevices(devices, 2, random);
+  const signer = (k: number) => ({ device: devices[k]!, keyShare: shares.get(devices[k]!)!, message: utf8('epoch test'), random: random.fork(`s${k}`) }); // dealToDevices made one share per device
   return { random, devices, publicKeyPackage, signer };
 }
 

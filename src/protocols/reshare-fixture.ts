@@ -42,12 +42,23 @@ export async function testDevices(count: number, random: SeededRandom): Promise<
 }
 
 /** A t-of-n group of fresh devices with dealt shares. */
-export async function testGroup(n: number, t: number, seed: string): Promise<{ readonly random: SeededRandom; readonly devices: TestDevice[]; readonly group: DeviceGroup; readonly shares: Map<DeviceId, KeyShare> }> {
+export async function testGroup(n: number, t: number, seed: string): Promise<{ readonly random: SeededRandom; readonly devices: TestDevice[]; readonly group: DeviceGroup; readonly shares: ReadonlyMap<DeviceId, KeyShare> }> {
   const random = new SeededRandom(seed);
   const devices = await testDevices(n, random);
-  const dealt = trustedDealerKeygen({ participants: devices.map((d) => deviceParticipantId(d.device)), threshold: t }, random.fork('dealer'));
-  const shares = new Map(devices.map((d) => [d.device, dealt.shares.find((s) => s.participant === deviceParticipantId(d.device))!] as const)); // one share per participant
-  return { random, devices, group: { publicKeyPackage: dealt.publicKeyPackage, members: devices, epoch: GENESIS_EPOCH }, shares };
+  const { publicKeyPackage, shares } = dealToDevices(devices.map((d) => d.device), t, random.fork('dealer'));
+  return { random, devices, group: { publicKeyPackage, members: devices, epoch: GENESIS_EPOCH }, shares };
+}
+
+/** A trusted dealer's t-of-n shares (RFC 9591 Appendix C) for `devices`, each device's share under its id. */
+export function dealToDevices(devices: readonly DeviceId[], threshold: number, random: RandomEffects): { readonly publicKeyPackage: PublicKeyPackage; readonly shares: ReadonlyMap<DeviceId, KeyShare> } {
+  const dealt = trustedDealerKeygen({ participants: devices.map(deviceParticipantId), threshold }, random);
+  const shareOf = new Map(dealt.shares.map((share) => [share.participant, share] as const));
+  const shares = new Map(devices.map((device) => {
+    const share = shareOf.get(deviceParticipantId(device));
+    if (share === undefined) throw permanentError('test.no-share', `the dealer made no share for ${device}`);
+    return [device, share] as const;
+  }));
+  return { publicKeyPackage: dealt.publicKeyPackage, shares };
 }
 
 /** The resharing inputs of `device`, with its share when it has one. */

@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { toHex, utf8 } from '../core/bytes.ts';
 import { isAuraError } from '../core/errors.ts';
 import { randomIdentifier, type DeviceId } from '../core/identifiers.ts';
-import { trustedDealerKeygen } from '../crypto/dealer.ts';
-import { deviceParticipantId } from '../crypto/participant.ts';
 import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { SeededRandom } from '../handlers/random.ts';
 import { staticSignerKeys } from '../journal/attestation.ts';
@@ -13,6 +11,7 @@ import { admit, emptyJournal } from '../journal/journal.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import { AUTHORITY_FACT_TYPES, authorityIdOf, type SignatureIssuedPayload } from './authority.ts';
+import { dealToDevices } from './reshare-fixture.ts';
 import { messageDigest } from './sign.ts';
 import { runQuorumSigning, signQuorumProtocol, type QuorumSigner, type QuorumSigningSetup } from './sign-quorum.ts';
 
@@ -24,9 +23,9 @@ interface Fixture {
 function fixture(n: number, threshold: number, seed: string): Fixture {
   const random = new SeededRandom(seed);
   const devices = Array.from({ length: n }, () => randomIdentifier('device', random));
-  const { publicKeyPackage, shares } = trustedDealerKeygen({ participants: devices.map(deviceParticipantId), threshold }, random);
+  const { publicKeyPackage, shares } = dealToDevices(devices, threshold, random);
   const message = utf8(`quorum ${seed}`);
-  const signers = devices.map((device) => ({ device, keyShare: shares.find((s) => s.participant === deviceParticipantId(device))!, message, random: random.fork(device) })); // one share per device
+  const signers = devices.map((device) => ({ device, keyShare: shares.get(device)!, message, random: random.fork(device) })); // dealToDevices made one share per device
   const authority = authorityIdOf(publicKeyPackage.groupPublicKey);
   return { setup: { authority, publicKeyPackage, members: devices, requester: devices[0]!, session: randomIdentifier('session', random), epoch: 0 }, signers };
 }

@@ -3,13 +3,12 @@ import assert from 'node:assert/strict';
 import { toHex, utf8 } from '../core/bytes.ts';
 import { isAuraError } from '../core/errors.ts';
 import { randomIdentifier } from '../core/identifiers.ts';
-import { trustedDealerKeygen } from '../crypto/dealer.ts';
-import { deviceParticipantId } from '../crypto/participant.ts';
 import { verifyStrict } from '../crypto/signature.ts';
 import { SeededRandom } from '../handlers/random.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import { runSigningDevice, type Signer, type SigningSetup } from './sign.ts';
+import { dealToDevices } from './reshare-fixture.ts';
 
 interface Fixture {
   readonly setup: SigningSetup;
@@ -19,9 +18,9 @@ interface Fixture {
 function fixture(n: number, threshold: number, seed: string): Fixture {
   const random = new SeededRandom(seed);
   const devices = Array.from({ length: n }, () => randomIdentifier('device', random));
-  const { publicKeyPackage, shares } = trustedDealerKeygen({ participants: devices.map(deviceParticipantId), threshold }, random);
+  const { publicKeyPackage, shares } = dealToDevices(devices, threshold, random);
   const message = utf8(`attest ${seed}`);
-  const signers = devices.map((device) => ({ device, keyShare: shares.find((s) => s.participant === deviceParticipantId(device))!, message, random: random.fork(device) })); // the dealer made one share per device
+  const signers = devices.map((device) => ({ device, keyShare: shares.get(device)!, message, random: random.fork(device) })); // dealToDevices made one share per device
   return { setup: { signers: devices, publicKeyPackage, session: randomIdentifier('session', random) }, signers };
 }
 
