@@ -6,7 +6,8 @@
  * 1. the initiator registers the session and sends each participant a **request**
  *    `{ t: "request", session, op, roles: [device…], body }`: which operation (`sign`), the
  *    device playing each role in order (`roles[k]` plays `S[k]`, and `P[k]` for DKD), and the
- *    operation's inputs (for `sign`: `{ message: bytes }`; for `derive`: `{ context, app }`);
+ *    operation's inputs (for `sign`: `{ message: bytes }`; for `derive`: `{ context, app }`; for
+ *    `guardian-setup`: `{ guardianship }`, see `guardianship.ts`);
  * 2. each participant checks the request (the sender and every device are members of its
  *    authority, it plays a role), asks its approval policy, registers the session (so early
  *    frames are held) and answers **accept** `{ t: "accept", session }` or **decline**
@@ -26,6 +27,7 @@
 import { decodeCanonical, encodeCanonical, isCanonicalMap } from '../core/canonical.ts';
 import { permanentError, type AuraError } from '../core/errors.ts';
 import { parseIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
+import { guardianshipSchema, type Guardianship } from './guardianship.ts';
 
 /** The device channel of agent requests. */
 export const AGENT_CHANNEL = 'aura.agent/1';
@@ -36,10 +38,15 @@ export const MAX_SIGN_MESSAGE_BYTES = 64 << 10;
 /** Longest context or app name of a derive request (the limit of the `dkd.Request` schema). */
 export const MAX_CONTEXT_CHARS = 256;
 
-/** An operation and its inputs: FROST signing of a message, or DKD of a context key. */
+/**
+ * An operation and its inputs: FROST signing of a message, DKD of a context key, or guardian
+ * setup (the guardianship being set up: its owners are the roles' first devices, its guardians
+ * the rest).
+ */
 export type AgentOperation =
   | { readonly op: 'sign'; readonly message: Uint8Array }
-  | { readonly op: 'derive'; readonly context: string; readonly app: string };
+  | { readonly op: 'derive'; readonly context: string; readonly app: string }
+  | { readonly op: 'guardian-setup'; readonly guardianship: Guardianship };
 
 /** The operations a device can be asked to take part in. */
 export type AgentOp = AgentOperation['op'];
@@ -63,7 +70,7 @@ export type AgentMessage =
 export function encodeAgentMessage(message: AgentMessage): Uint8Array {
   if (message.t === 'request') {
     const request = message.request;
-    const body = request.op === 'sign' ? { message: request.message } : { context: request.context, app: request.app };
+    const body = request.op === 'sign' ? { message: request.message } : request.op === 'derive' ? { context: request.context, app: request.app } : { guardianship: request.guardianship };
     return encodeCanonical({ t: 'request', session: request.session, op: request.op, roles: [...request.roles], body });
   }
   return encodeCanonical(message);
@@ -81,11 +88,16 @@ export function decodeAgentMessage(bytes: Uint8Array): AgentMessage {
     case 'decline':
       return { t: 'decline', session, code: text(value.code, 'code'), reason: text(value.reason, 'reason') };
     case 'request': {
-      if (value.op !== 'sign' && value.op !== 'derive') throw bad(`unknown operation ${JSON.stringify(value.op)}`);
+      if (value.op !== 'sign' && value.op !== 'derive' && value.op !== 'guardian-setup') throw bad(`unknown operation ${JSON.stringify(value.op)}`);
       if (!Array.isArray(value.roles) || value.roles.length === 0) throw bad('roles must be a list of devices');
       const roles = value.roles.map((device) => parseIdentifier('device', text(device, 'a role device')));
       const body = value.body;
       if (!isCanonicalMap(body)) throw bad('body must be a map');
+      if (value.op === 'guardian-setup') {
+        const reason = guardianshipSchema(body.guardianship, 'body.guardianship');
+        if (reason !== undefined) throw bad(reason);
+        return { t: 'request', request: { session, op: 'guardian-setup', roles, guardianship: body.guardianship as Guardianship } };
+      }
       if (value.op === 'derive') return { t: 'request', request: { session, op: 'derive', roles, context: contextName(body.context, 'body.context'), app: contextName(body.app, 'body.app') } };
       if (!(body.message instanceof Uint8Array) || body.message.length > MAX_SIGN_MESSAGE_BYTES) throw bad(`body.message must be at most ${MAX_SIGN_MESSAGE_BYTES} bytes`);
       return { t: 'request', request: { session, op: 'sign', roles, message: body.message } };

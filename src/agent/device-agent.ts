@@ -22,6 +22,9 @@ import { toHex } from '../core/bytes.ts';
 import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
 import { permanentError, toAuraError, transientError, type AuraError } from '../core/errors.ts';
 import { deriveIdentifier, randomIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
+import type { RoleName } from '../choreo/local-type.ts';
+import type { PublicKeyPackage } from '../crypto/key-share.ts';
+import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { formatLogEntry } from '../handlers/network/choreo-transport.ts';
 import { peerEntryOfAddress, startNetworkDevice, type NetworkDevice } from '../handlers/network/network-device.ts';
 import { composeObservers, type RoleObserver } from '../runtime/role-event.ts';
@@ -30,10 +33,13 @@ import { agreedRandom, attestFact, authorityView } from '../protocols/authority.
 import { dkdFactDraft, runDkd } from '../protocols/dkd.ts';
 import type { RunOptions } from '../protocols/protocol-source.ts';
 import { runSigningDevice } from '../protocols/sign.ts';
+import { setUpGuardians } from '../protocols/guardian-setup.ts';
 import type { SyncEvent } from '../protocols/sync-service.ts';
 import { AuthoritySync } from './authority-sync.ts';
 import { AGENT_CHANNEL, decodeAgentMessage, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest } from './agent-request.ts';
-import { approverOf, type Approver } from './approval.ts';
+import { approverOf, askerOf, type Approver } from './approval.ts';
+import { GuardianDesk, guardianSetupPlan, guardianSetupRoles, knowGuardianship, type DeskEvent } from './guardian-desk.ts';
+import type { GuardianContact, Guardianship } from './guardianship.ts';
 import type { MemberConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
 import { loadJournal, storeAuthorityFacts } from './authority-journal.ts';
@@ -53,7 +59,9 @@ export type AgentEvent =
   | { readonly event: 'declined'; readonly session: SessionId; readonly for: string; readonly reason: string }
   | { readonly event: 'failed'; readonly session: SessionId; readonly code: string; readonly message: string }
   | { readonly event: 'synced'; readonly peer: string; readonly outcome: string; readonly sent: number; readonly added: number; readonly rejected: number }
-  | { readonly event: 'sync-failed'; readonly peer: string; readonly code: string; readonly message: string };
+  | { readonly event: 'sync-failed'; readonly peer: string; readonly code: string; readonly message: string }
+  | { readonly event: 'guardians-added'; readonly session: SessionId; readonly guardians: readonly string[] }
+  | DeskEvent;
 
 /** How to start an agent. */
 export interface AgentOptions {
@@ -115,6 +123,14 @@ export interface DeriveOutcome {
   readonly members: readonly MemberConfig[];
 }
 
+/** Guardians set up: the guardianship every owner device and guardian now records. */
+export interface GuardiansOutcome {
+  /** The guardianship. */
+  readonly guardianship: Guardianship;
+  /** The group after setup: the same key, the devices and the guardians holding shares. */
+  readonly publicKeyPackage: PublicKeyPackage;
+}
+
 /** A request for the operation `O`. */
 type RequestOf<O extends AgentOperation> = O & Omit<AgentRequest, keyof AgentOperation>;
 
@@ -122,7 +138,7 @@ type RequestOf<O extends AgentOperation> = O & Omit<AgentRequest, keyof AgentOpe
 type Derived = Omit<DeriveOutcome, 'members'>;
 
 /** The role families each operation's protocols use: signing `S[k]`; DKD `P[k]`, then signing its fact. */
-const FAMILIES: Readonly<Record<AgentOperation['op'], readonly string[]>> = { sign: ['S'], derive: ['P', 'S'] };
+const FAMILIES: Readonly<Record<Exclude<AgentOperation['op'], 'guardian-setup'>, readonly string[]>> = { sign: ['S'], derive: ['P', 'S'] };
 
 interface Joining {
   readonly waiting: Set<DeviceId>;
@@ -158,6 +174,8 @@ export class DeviceAgent {
     readonly network: NetworkDevice,
     sessions: SessionGroups,
     private readonly journalSync: AuthoritySync,
+    /** The guardian services of this device (guardian setup, recovery requests, disputes). */
+    readonly desk: GuardianDesk,
   ) {
     this.sessions = sessions;
     const { config } = options.device;
@@ -207,7 +225,17 @@ export class DeviceAgent {
       ...(options.receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs: options.receiveTimeoutMs }),
       events: (event) => emit.agent?.syncEvent(event),
     });
-    const agent = new DeviceAgent(options, network, sessions, journalSync);
+    const desk = await GuardianDesk.open({
+      device: options.device,
+      network,
+      sessions,
+      time: options.time,
+      random: options.random,
+      ask: askerOf(config.policy),
+      runOptions: () => emit.agent?.protocolOptions() ?? { time: options.time },
+      events: (event) => emit.agent?.emit(event),
+    });
+    const agent = new DeviceAgent(options, network, sessions, journalSync, desk);
     emit.agent = agent;
     options.events?.({ event: 'ready', device: network.device, addresses: network.addresses().map(String) });
     return agent;
@@ -273,6 +301,71 @@ export class DeviceAgent {
     return { ...value, members: signers };
   }
 
+  /**
+   * Makes `guardians` (each its own authority, its node running) guardians of this authority with
+   * a recovery cooldown of `cooldownMs`: every device of the authority must be online (every share
+   * is reshared onto the devices and the guardians, same group key); each guardian checks the
+   * invitation under its own policy. Every owner device and guardian then records the guardianship
+   * (`recovery.json`). Errors: `agent.too-few-online` (naming the missing devices), the guardians'
+   * refusals (`agent.declined`, `agent.bad-invitation`, `agent.not-sole-signer`…),
+   * `agent.guardian-timeout`, those of the handshake and of `setUpGuardians`.
+   */
+  async addGuardians(guardians: readonly GuardianContact[], cooldownMs: number, observer?: RoleObserver): Promise<GuardiansOutcome> {
+    const { config, secrets } = this.options.device;
+    const missing = this.others.filter((m) => !this.online.has(m.device));
+    if (missing.length > 0) {
+      throw transientError('agent.too-few-online', `guardian setup reshares every device's share, so it needs all ${config.members.length} devices online; missing: ${missing.map((m) => `${m.name} (${m.device})`).join(', ')}`, { context: { missing: missing.map((m) => m.name).join(', ') } });
+    }
+    if (guardians.length < config.threshold) throw permanentError('agent.too-few-guardians', `a recovery needs ${config.threshold} guardian approvals (the threshold), so give at least ${config.threshold} guardians, got ${guardians.length}`);
+    const guardianship: Guardianship = {
+      authority: config.authority,
+      groupKey: toHex(config.groupKey),
+      threshold: config.threshold,
+      epoch: await this.epoch(),
+      cooldownMs,
+      owners: config.members.map((m) => ({ name: m.name, device: m.device, address: m.address })),
+      guardians,
+    };
+    const session = randomIdentifier('session', this.options.random);
+    const request: RequestOf<Extract<AgentOperation, { op: 'guardian-setup' }>> = { op: 'guardian-setup', guardianship, session, roles: [...config.members.map((m) => m.device), ...guardians.map((g) => g.device)] };
+    const group = this.sessions.group(this.rolesOf(request));
+    try {
+      knowGuardianship(this.network, guardianship, config.device);
+      const members = config.members.map((m) => ({ device: m.device, hpkePublicKey: m.hpkePublicKey }));
+      this.emit({ event: 'request-sent', session, op: 'guardian-setup', to: guardians.map((g) => g.name) });
+      // The guardians first: each checks the invitation under its policy and starts waiting for the session.
+      await Promise.all(guardians.map((g) => this.desk.ask(g.device, { k: 'setup', session, guardianship, publicKeyPackage: secrets.keyShare.publicKeyPackage, members })));
+      for (const g of guardians) this.emit({ event: 'accepted', session, by: g.name });
+      await this.gather(request, this.onlineMembers());
+      const publicKeyPackage = await this.guardianSetupPart(request, group, observer);
+      this.emit({ event: 'guardians-added', session, guardians: guardians.map((g) => g.name) });
+      return { guardianship, publicKeyPackage };
+    } catch (error) {
+      const failure = toAuraError(error);
+      this.emit({ event: 'failed', session, code: failure.code, message: failure.message });
+      throw failure;
+    } finally {
+      group.end();
+    }
+  }
+
+  /** Why this device will not take part in setting up `guardianship`, or `undefined`. */
+  private async checkGuardianship(guardianship: Guardianship): Promise<string | undefined> {
+    const { config } = this.options.device;
+    const owners = guardianship.owners.map((o) => o.device).join(',');
+    if (guardianship.authority !== config.authority || guardianship.groupKey !== toHex(config.groupKey) || guardianship.threshold !== config.threshold) return `the guardianship is not of this authority (${config.authority}) with its group key and threshold`;
+    if (owners !== config.members.map((m) => m.device).join(',')) return 'the guardianship does not name exactly the devices of this authority';
+    if (guardianship.epoch !== (await this.epoch())) return `the guardianship is for epoch ${guardianship.epoch}, this device is at ${await this.epoch()}`;
+    return undefined;
+  }
+
+  /** The role map of `request`'s sessions. */
+  private rolesOf(request: AgentRequest): Map<RoleName, DeviceId> {
+    if (request.op !== 'guardian-setup') return familyRoles(FAMILIES[request.op], request.roles);
+    const owners = request.guardianship.owners.map((o) => o.device);
+    return guardianSetupRoles(owners, request.roles.filter((d) => !owners.includes(d)), this.options.device.secrets.keyShare.publicKeyPackage.threshold);
+  }
+
   /** Starts `operation` with every online member (at least the threshold) and runs this device's part with `part`. */
   private async initiate<O extends AgentOperation, T>(
     operation: O,
@@ -292,7 +385,7 @@ export class DeviceAgent {
     }
     const session = randomIdentifier('session', this.options.random);
     const request: RequestOf<O> = { ...operation, session, roles: signers.map((m) => m.device) };
-    const group = this.sessions.group(familyRoles(FAMILIES[request.op], request.roles));
+    const group = this.sessions.group(this.rolesOf(request));
     try {
       await this.gather(request, online);
       return { signers, value: await part(request, group), session };
@@ -333,6 +426,7 @@ export class DeviceAgent {
     if (this.stopped) return;
     this.stopped = true;
     this.journalSync.close();
+    await this.desk.close();
     for (const stop of this.unsubscribe) stop();
     this.sessions.close();
     for (const joining of this.joining.values()) joining.reject(transientError('agent.stopped', 'the agent stopped'));
@@ -367,7 +461,8 @@ export class DeviceAgent {
   /** Serves this device's part of an accepted `request`. */
   private async serve(request: AgentRequest, group: SessionGroup): Promise<void> {
     if (request.op === 'sign') await this.signPart(request, group);
-    else await this.derivePart(request, group);
+    else if (request.op === 'derive') await this.derivePart(request, group);
+    else await this.guardianSetupPart(request, group);
   }
 
   /** This device's role in a FROST signing session. */
@@ -397,6 +492,24 @@ export class DeviceAgent {
     await storeAuthorityFacts(journal, config.authority, config.groupKey, [record]);
     await this.journalSync.written();
     return { publicKey: derived.keyPair.publicKey, epoch, fact: record.key };
+  }
+
+  /** This device's role in guardian setup: its share is reshared onto the devices and the guardians, stored, and the guardianship recorded. */
+  private async guardianSetupPart(request: RequestOf<Extract<AgentOperation, { op: 'guardian-setup' }>>, group: SessionGroup, observer?: RoleObserver): Promise<PublicKeyPackage> {
+    const device = this.options.device;
+    const { config, secrets, hpke } = device;
+    const plan = guardianSetupPlan(request.guardianship, secrets.keyShare.publicKeyPackage, config.members.map((m) => ({ device: m.device, hpkePublicKey: m.hpkePublicKey })), request.session);
+    const participant = { device: config.device, keyShare: secrets.keyShare, hpkeSecretKey: hpke.secretKey, random: this.options.random, crypto: new Ed25519CryptoEffects(this.options.random) };
+    const outcome = await setUpGuardians(plan, participant, group.transport, { ...this.runOptions(request, observer), keyStore: device.keys });
+    if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'guardian setup ended without a new share for this device');
+    device.secrets = { ...secrets, keyShare: outcome.keyShare };
+    await this.desk.recordOwn(request.guardianship);
+    return outcome.publicKeyPackage;
+  }
+
+  /** The run options of a protocol this device runs outside a request (the desk's): receive bound and the trace. */
+  private protocolOptions(): RunOptions {
+    return { time: this.options.time, receiveTimeoutMs: this.options.receiveTimeoutMs ?? 15_000, ...(this.options.observer === undefined ? {} : { observer: this.options.observer }) };
   }
 
   /** The authority's current epoch, from the journal. */
@@ -451,14 +564,19 @@ export class DeviceAgent {
     };
     const self = this.options.device.config.device;
     if (from === undefined) return decline('agent.not-a-member', `${fromDevice} is not a member of authority ${this.options.device.config.authority}`);
-    const strangers = request.roles.filter((device) => device !== self && !this.others.some((m) => m.device === device));
+    const invited = request.op === 'guardian-setup' ? request.guardianship.guardians.map((g) => g.device) : [];
+    const strangers = request.roles.filter((device) => device !== self && !invited.includes(device) && !this.others.some((m) => m.device === device));
     if (strangers.length > 0 || !request.roles.includes(self) || !request.roles.includes(fromDevice) || new Set(request.roles).size !== request.roles.length) {
       return decline('agent.bad-request', 'the participants must be distinct members, including this device and the requester');
+    }
+    if (request.op === 'guardian-setup') {
+      const problem = await this.checkGuardianship(request.guardianship);
+      if (problem !== undefined) return decline('agent.bad-request', problem);
     }
     const approval = await this.approve(request, from);
     if (!approval.approved) return decline('agent.declined', approval.reason);
     if (this.accepted.has(session)) return decline('agent.bad-request', `session ${session} was already requested`);
-    const group = this.sessions.group(familyRoles(FAMILIES[request.op], request.roles));
+    const group = this.sessions.group(this.rolesOf(request));
     this.accepted.set(session, { request, from, group });
     await this.network.transport.send(fromDevice, AGENT_CHANNEL, encodeAgentMessage({ t: 'accept', session })).catch((error: unknown) => {
       this.accepted.delete(session);

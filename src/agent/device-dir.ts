@@ -36,7 +36,7 @@ import type { FactRecord } from '../journal/fact.ts';
 import { FileKeyStore } from '../handlers/file-key-store.ts';
 import { deviceIdOfPublicKey } from '../handlers/network/peer-identity.ts';
 import { SqliteFactStore } from '../handlers/sqlite-fact-store.ts';
-import { keyShareEntry } from '../protocols/authority-key-store.ts';
+import { keyShareEntry, type UnlockedKeyStore } from '../protocols/authority-key-store.ts';
 import { checkJournalOwner, storeAuthorityFacts } from './authority-journal.ts';
 import { CONFIG_FILE, readConfig, writeConfig, type DeviceConfig } from './device-config.ts';
 import { lockDir, type DirLock } from './dir-lock.ts';
@@ -66,8 +66,10 @@ export interface OpenDevice {
   readonly dir: string;
   /** Its config. */
   readonly config: DeviceConfig;
-  /** Its secrets. */
-  readonly secrets: DeviceSecrets;
+  /** Its secrets (replaced when a resharing hands the device a new share). */
+  secrets: DeviceSecrets;
+  /** Its key store, unlocked: where a new share is stored. */
+  readonly keys: UnlockedKeyStore;
   /** Its HPKE key pair. */
   readonly hpke: HpkeKeyPair;
   /** Its journal. */
@@ -160,9 +162,10 @@ export async function inspectDeviceDir(dir: string, options: OpenOptions = {}): 
  */
 export async function openDeviceDir(dir: string, passphrase: string, random: RandomEffects, options: OpenOptions = {}): Promise<OpenDevice> {
   const config = await inspectDeviceDir(dir, options);
-  const secrets = await loadSecrets(dir, config, passphrase, random);
+  const keys: UnlockedKeyStore = { store: new FileKeyStore(join(dir, KEY_STORE_FILE), random), passphrase };
+  const secrets = await loadSecrets(dir, config, keys);
   const { journal, close } = await openLockedJournal(dir, config);
-  return { dir, config, secrets, hpke: await hpkeKeyPairFromSeed(secrets.hpkeSeed), journal, close };
+  return { dir, config, secrets, keys, hpke: await hpkeKeyPairFromSeed(secrets.hpkeSeed), journal, close };
 }
 
 /**
@@ -202,8 +205,8 @@ async function openLockedJournal(dir: string, config: DeviceConfig): Promise<{ r
   };
 }
 
-async function loadSecrets(dir: string, config: DeviceConfig, passphrase: string, random: RandomEffects): Promise<DeviceSecrets> {
-  const entries = await new FileKeyStore(join(dir, KEY_STORE_FILE), random).load(passphrase);
+async function loadSecrets(dir: string, config: DeviceConfig, keys: UnlockedKeyStore): Promise<DeviceSecrets> {
+  const entries = await keys.store.load(keys.passphrase);
   const entry = (name: string): Uint8Array => {
     const value = entries[name];
     if (value === undefined) throw permanentError('agent.keystore-incomplete', `the key store of ${dir} has no "${name}" entry`, { context: { dir } });

@@ -57,6 +57,8 @@ export interface GuardianSetupParticipant {
   readonly crypto: CryptoEffects;
   /** A guardian's authority secret key, with which it signs its acceptance. */
   readonly guardianSecretKey?: Uint8Array;
+  /** A guardian that signs with its authority's key another way (a threshold-1 FROST group): used instead of `guardianSecretKey`. */
+  readonly signAsGuardian?: (message: Uint8Array) => Uint8Array;
   /** A guardian's decision on the invitation (default: accept). */
   readonly accept?: (invitation: GuardianInvitationPayload) => boolean;
 }
@@ -97,10 +99,10 @@ export function guardianSetupRoleImpl(plan: GuardianSetupPlan, participant: Guar
   const signatures = new Map<number, Uint8Array>();
   const accused: Accusation[] = [];
   const self = plan.guardians.findIndex((g) => g.device === participant.device);
+  const sign = guardianSigner(participant);
   const ownSignature = (): Uint8Array => {
-    const secret = participant.guardianSecretKey;
-    if (secret === undefined || accused.length > 0 || participant.accept?.(invitation) === false) return EMPTY;
-    return participant.crypto.sign(secret, message);
+    if (sign === undefined || accused.length > 0 || participant.accept?.(invitation) === false) return EMPTY;
+    return sign(message);
   };
   return {
     send: {
@@ -131,6 +133,13 @@ export function guardianSetupRoleImpl(plan: GuardianSetupPlan, participant: Guar
       },
     },
   };
+}
+
+/** How a guardian participant signs with its authority's key, or `undefined` when it is no guardian. */
+export function guardianSigner(participant: { readonly guardianSecretKey?: Uint8Array; readonly signAsGuardian?: (message: Uint8Array) => Uint8Array; readonly crypto: CryptoEffects }): ((message: Uint8Array) => Uint8Array) | undefined {
+  if (participant.signAsGuardian !== undefined) return participant.signAsGuardian;
+  const secret = participant.guardianSecretKey;
+  return secret === undefined ? undefined : (message) => participant.crypto.sign(secret, message);
 }
 
 /** A guardian as a new member of a resharing. */

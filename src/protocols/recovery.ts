@@ -37,7 +37,7 @@ import { bytes, identifier, record } from '../journal/schema.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { memberIndex, runAttemptRole, type AttemptOutcome } from './attempts.ts';
-import { guardianRecipient, type Guardian } from './guardian-setup.ts';
+import { guardianRecipient, guardianSigner, type Guardian } from './guardian-setup.ts';
 import { recoveryRequestSchema, type RecoveryReleasePayload, type RecoveryRequestPayload } from './payload-types.ts';
 import { epochSession } from './epoch.ts';
 import { projectedProtocol } from './protocol-source.ts';
@@ -90,6 +90,8 @@ export interface RecoveryParticipant {
   readonly keyShare?: KeyShare;
   /** A guardian's authority secret key (it signs its approval). */
   readonly guardianSecretKey?: Uint8Array;
+  /** A guardian that signs with its authority's key another way (a threshold-1 FROST group): used instead of `guardianSecretKey`. */
+  readonly signAsGuardian?: (message: Uint8Array) => Uint8Array;
   /** A guardian's decision on the request, once it has checked with the user (default: approve). */
   readonly approve?: (request: RecoveryRequest) => boolean;
   /** Where a guardian sees the owner's disputes. */
@@ -155,7 +157,12 @@ export function approvedDraft(request: RecoveryRequest): FactDraft {
 
 /** The `recovery.disputed` draft of `request` (the owner signs it). */
 export function disputedDraft(request: RecoveryRequest): FactDraft {
-  return draft(RECOVERY_DISPUTED.typeId, request, { request: recoveryRequestId(request) });
+  return disputeDraftOf(request.authority, recoveryRequestId(request));
+}
+
+/** The `recovery.disputed` draft of the request with id `requestId` to join `authority`: what an owner who knows only the id signs. */
+export function disputeDraftOf(authority: AuthorityId, requestId: Uint8Array): FactDraft {
+  return { typeId: RECOVERY_DISPUTED.typeId, schemaVersion: 1, payload: { request: requestId }, metadata: { namespace: recoveryContext(authority) } };
 }
 
 /** The `recovery.completed` draft of `request` (the recovered authority signs it). */
@@ -200,10 +207,10 @@ export function recoveryRoleImpl(plan: RecoveryPlan, participant: RecoveryPartic
   let requestSignature: Uint8Array = EMPTY;
   let requestOk = false;
   let disputed = false;
+  const sign = guardianSigner(participant);
   const ownApproval = (): Uint8Array => {
-    const secret = participant.guardianSecretKey;
-    if (secret === undefined || !requestOk || participant.approve?.(request) === false) return EMPTY;
-    return crypto.sign(secret, approvalTranscript(plan.guardians[self]!)); // a guardian signs: it is one of them
+    if (sign === undefined || !requestOk || participant.approve?.(request) === false) return EMPTY;
+    return sign(approvalTranscript(plan.guardians[self]!)); // a guardian signs: it is one of them
   };
   return {
     send: {
