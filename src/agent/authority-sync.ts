@@ -93,6 +93,11 @@ export class AuthoritySync {
     return Promise.allSettled(peers.map((peer) => this.service.syncWith(peer)));
   }
 
+  /** Syncs with `peer` from now on too (a member that joined). */
+  addPeer(peer: DeviceId): void {
+    this.service.addPeer(peer);
+  }
+
   /** Tells the replica the journal was written directly, and the peers that it changed. */
   async written(): Promise<void> {
     this.replica.refresh();

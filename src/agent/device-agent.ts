@@ -161,7 +161,7 @@ export class DeviceAgent {
   private readonly sessions: SessionGroups;
   private readonly joining = new Map<SessionId, Joining>();
   private readonly accepted = new Map<SessionId, { readonly request: AgentRequest; readonly from: Member; readonly group: SessionGroup }>();
-  private readonly others: readonly Member[];
+  private others: readonly Member[] = [];
   private readonly approve: Approver;
   private readonly online = new Set<DeviceId>();
   private readonly unsubscribe: (() => void)[];
@@ -179,8 +179,7 @@ export class DeviceAgent {
   ) {
     this.sessions = sessions;
     const { config } = options.device;
-    this.others = config.members.filter((m) => m.device !== config.device).map((m) => ({ ...m, peer: peerEntryOfAddress(m.address).peer }));
-    for (const member of this.others) network.directory.register(peerEntryOfAddress(member.address));
+    this.membersChanged();
     this.approve = options.approve ?? approverOf(config.policy);
     this.unsubscribe = [
       network.transport.onMessage((message) => {
@@ -234,11 +233,22 @@ export class DeviceAgent {
       ask: askerOf(config.policy),
       runOptions: () => emit.agent?.protocolOptions() ?? { time: options.time },
       events: (event) => emit.agent?.emit(event),
+      membersChanged: () => emit.agent?.membersChanged(),
     });
     const agent = new DeviceAgent(options, network, sessions, journalSync, desk);
     emit.agent = agent;
     options.events?.({ event: 'ready', device: network.device, addresses: network.addresses().map(String) });
     return agent;
+  }
+
+  /** Takes the members of the device's config again (after a recovery changed them): addresses, sync peers. */
+  membersChanged(): void {
+    const { config } = this.options.device;
+    this.others = config.members.filter((m) => m.device !== config.device).map((m) => ({ ...m, peer: peerEntryOfAddress(m.address).peer }));
+    for (const member of this.others) {
+      this.network.directory.register(peerEntryOfAddress(member.address));
+      this.journalSync.addPeer(member.device);
+    }
   }
 
   /** Calls `listener` with every event from now on (besides the options' `events`); returns an unsubscribe. */
@@ -262,7 +272,13 @@ export class DeviceAgent {
     for (const member of this.others) {
       if (this.online.has(member.device)) continue;
       // A member that is down is simply offline: callers ask onlineMembers() afterwards.
-      this.network.node.dial(peerEntryOfAddress(member.address).addresses[0]!).catch(() => undefined); // one address per member entry
+      // A dial that succeeds may add no connection event (a connection to that peer was already up): count it as online.
+      this.network.node
+        .dial(peerEntryOfAddress(member.address).addresses[0]!) // one address per member entry
+        .then(() => {
+          this.connectionChanged(member.peer, true);
+        })
+        .catch(() => undefined);
     }
     const deadline = this.options.time.now().ms + waitMs;
     while (this.onlineMembers().length < this.others.length && this.options.time.now().ms < deadline && !this.stopped) await this.options.time.sleep(50);
@@ -323,7 +339,7 @@ export class DeviceAgent {
       threshold: config.threshold,
       epoch: await this.epoch(),
       cooldownMs,
-      owners: config.members.map((m) => ({ name: m.name, device: m.device, address: m.address })),
+      owners: config.members.map((m) => ({ name: m.name, device: m.device, address: m.address, hpkeKey: toHex(m.hpkePublicKey) })),
       guardians,
     };
     const session = randomIdentifier('session', this.options.random);

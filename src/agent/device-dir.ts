@@ -64,8 +64,8 @@ export interface DeviceSecrets {
 export interface OpenDevice {
   /** The directory. */
   readonly dir: string;
-  /** Its config. */
-  readonly config: DeviceConfig;
+  /** Its config (replaced when a recovery changes the members). */
+  config: DeviceConfig;
   /** Its secrets (replaced when a resharing hands the device a new share). */
   secrets: DeviceSecrets;
   /** Its key store, unlocked: where a new share is stored. */

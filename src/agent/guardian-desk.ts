@@ -42,9 +42,10 @@ import { setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-se
 import { approvedDraft, disputeDraftOf, journalDisputeWatch, RECOVERY_DISPUTED, RECOVERY_REQUESTED, recoveryContext, recoveryRequestId, runRecovery, type RecoveryPlan, type RecoveryRequest } from '../protocols/recovery.ts';
 import { attestationTranscript, deviceAttestation, thresholdAttestation } from '../journal/attestation.ts';
 import type { Asker } from './approval.ts';
+import { writeConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
 import { GuardianLink, type GuardianAnswer, type GuardianAsk, type GuardianState } from './guardian-link.ts';
-import { guarded, guardianOf, isGuardianDevice, readGuardianships, withGuarded, writeGuardianships, type Guardianship, type Guardianships } from './guardianship.ts';
+import { guarded, guardianOf, isGuardianDevice, readGuardianships, withGuarded, writeGuardianships, type Guardianship, type Guardianships, type OwnerContact } from './guardianship.ts';
 import { RecoveryStore, type KnownRequest } from './recovery-store.ts';
 import type { SessionGroups } from './session-groups.ts';
 import { signAlone } from './sole-signer.ts';
@@ -108,6 +109,8 @@ export interface DeskOptions {
   readonly runOptions: () => RunOptions;
   /** Where events go. */
   readonly events: (event: DeskEvent) => void;
+  /** Tells the agent the device's members changed (a recovery this device survived). */
+  readonly membersChanged: () => void;
 }
 
 /** How long to wait for a guardian's answer, in ms. */
@@ -126,20 +129,6 @@ export function guardianSetupRoles(owners: readonly DeviceId[], guardians: reado
   return roles;
 }
 
-/**
- * The role map of a recovery: `New` and `R[0]` the new device, `Guardian[k]` and `R[1+k]` the
- * guardians, `D[k]` the approving guardians in guardian order (the first `threshold` deal).
- */
-export function recoveryRoles(newDevice: DeviceId, guardians: readonly DeviceId[], approvers: readonly DeviceId[], threshold: number): Map<RoleName, DeviceId> {
-  const roles = new Map<RoleName, DeviceId>([['New', newDevice], [familyRole('R', 0), newDevice]]);
-  guardians.forEach((device, k) => {
-    roles.set(familyRole('Guardian', k), device);
-    roles.set(familyRole('R', k + 1), device);
-  });
-  guardians.filter((g) => approvers.includes(g)).slice(0, threshold).forEach((device, k) => roles.set(familyRole('D', k), device));
-  return roles;
-}
-
 /** The guardian setup plan of `guardianship` over the group `publicKeyPackage` with `members`. */
 export function guardianSetupPlan(guardianship: Guardianship, publicKeyPackage: PublicKeyPackage, members: readonly { readonly device: DeviceId; readonly hpkePublicKey: Uint8Array }[], session: SessionId): GuardianSetupPlan {
   return {
@@ -152,15 +141,50 @@ export function guardianSetupPlan(guardianship: Guardianship, publicKeyPackage: 
   };
 }
 
-/** The recovery plan of `request` under `guardianship`, its group now `publicKeyPackage`. */
-export function recoveryPlan(guardianship: Guardianship, publicKeyPackage: PublicKeyPackage, request: RecoveryRequest, session: SessionId): RecoveryPlan {
-  return { publicKeyPackage, guardians: guardianship.guardians.map(guardianOf), request, approvals: publicKeyPackage.threshold, cooldownMs: guardianship.cooldownMs, session, epoch: guardianship.epoch };
+/**
+ * The role map of a recovery: `Device[0]` the new device and `Device[1+j]` the surviving owner
+ * devices that take part, `Guardian[k]` the guardians; the resharing's new members `R[…]` are the
+ * survivors, the new device, then the guardians; its dealers `D[k]` the first `threshold` of the
+ * survivors then the approving guardians (in guardian order).
+ */
+export function recoveryRoles(newDevice: DeviceId, survivors: readonly DeviceId[], guardians: readonly DeviceId[], approvers: readonly DeviceId[], threshold: number): Map<RoleName, DeviceId> {
+  const roles = new Map<RoleName, DeviceId>();
+  [newDevice, ...survivors].forEach((device, j) => roles.set(familyRole('Device', j), device));
+  guardians.forEach((device, k) => roles.set(familyRole('Guardian', k), device));
+  [...survivors, newDevice, ...guardians].forEach((device, j) => roles.set(familyRole('R', j), device));
+  [...survivors, ...guardians.filter((g) => approvers.includes(g))].slice(0, threshold).forEach((device, k) => roles.set(familyRole('D', k), device));
+  return roles;
+}
+
+/**
+ * The recovery plan of `request` under `guardianship`, its group now `publicKeyPackage`, with the
+ * owner devices `survivors` taking part (the other owners are lost). It needs the threshold's
+ * number of guardian approvals.
+ */
+export function recoveryPlan(guardianship: Guardianship, publicKeyPackage: PublicKeyPackage, request: RecoveryRequest, session: SessionId, survivors: readonly DeviceId[]): RecoveryPlan {
+  const owners = guardianship.owners.filter((o) => o.device !== request.newDevice);
+  return {
+    publicKeyPackage,
+    guardians: guardianship.guardians.map(guardianOf),
+    devices: survivors.map((device) => ({ device, hpkePublicKey: fromHex(owners.find((o) => o.device === device)?.hpkeKey ?? '') })),
+    lost: owners.filter((o) => !survivors.includes(o.device)).map((o) => o.device),
+    request,
+    approvals: guardianship.threshold,
+    cooldownMs: guardianship.cooldownMs,
+    session,
+    epoch: guardianship.epoch,
+  };
+}
+
+/** The owners after a recovery: the survivors that took part, then the new device. */
+export function ownersAfterRecovery(guardianship: Guardianship, survivors: readonly DeviceId[], newOwner: OwnerContact): OwnerContact[] {
+  return [...guardianship.owners.filter((o) => survivors.includes(o.device)), newOwner];
 }
 
 /** Registers the addresses of every device of `guardianship` but `self` in `network`'s directory. */
 export function knowGuardianship(network: NetworkDevice, guardianship: Guardianship, self: DeviceId): void {
   for (const contact of [...guardianship.owners, ...guardianship.guardians]) {
-    if (contact.device !== self && contact.address !== '' && network.directory.device(contact.device) === undefined) network.directory.register(peerEntryOfAddress(contact.address));
+    if (contact.device !== self) network.directory.register(peerEntryOfAddress(contact.address));
   }
 }
 
@@ -354,18 +378,24 @@ export class GuardianDesk {
     const record = decodeFact(bytes);
     const typeId = kind === 'submit' ? RECOVERY_REQUESTED.typeId : RECOVERY_DISPUTED.typeId;
     if (record.fact.typeId !== typeId) throw permanentError('agent.bad-message', `a ${kind} carries a ${typeId} fact, not ${record.fact.typeId}`);
-    const g = [...this.records.guarding].find((x) => recoveryContext(x.authority) === record.fact.metadata.namespace);
-    if (g === undefined) throw permanentError('agent.not-a-guardian', `device ${this.options.device.config.device} guards no authority whose recovery context is ${record.fact.metadata.namespace}`);
-    const { share } = this.guarding(g.authority);
-    const before = await this.store.requests(g.authority);
+    const { g, pkg, guardian } = this.contextOf(record.fact.metadata.namespace);
+    const requestId = toHex(kind === 'submit' ? recoveryRequestId(record.fact.payload as RecoveryRequest) : (record.fact.payload as { request: Uint8Array }).request);
+    const before = (await this.store.requests(g.authority)).find((r) => r.id === requestId);
     await this.store.add(g, [record]);
-    const requestId = kind === 'submit' ? recoveryRequestId(record.fact.payload as RecoveryRequest) : (record.fact.payload as { request: Uint8Array }).request;
-    const known = (await this.store.requests(g.authority)).find((r) => r.id === toHex(requestId));
-    const fresh = before.find((r) => r.id === toHex(requestId)) === undefined || (kind === 'dispute' && before.find((r) => r.id === toHex(requestId))?.disputed === false);
-    if (fresh && known !== undefined) {
+    const known = (await this.store.requests(g.authority)).find((r) => r.id === requestId);
+    if (known !== undefined && guardian && (before === undefined || (kind === 'dispute' && !before.disputed))) {
       this.options.events(kind === 'submit' ? { event: 'recovery-requested', authority: g.authority, request: known.id, newDevice: known.request.newDevice } : { event: 'recovery-disputed', authority: g.authority, request: known.id });
     }
-    return { k: 'state', guardianship: g, publicKeyPackage: share.publicKeyPackage, approved: known?.approvedBy.includes(this.options.device.config.authority) ?? false, disputed: known?.disputed ?? false };
+    return { k: 'state', guardianship: g, publicKeyPackage: pkg, approved: guardian && (known?.approvedBy.includes(this.options.device.config.authority) ?? false), disputed: known?.disputed ?? false };
+  }
+
+  /** The guardianship whose recovery context is `namespace`: one this device guards, or its own. Error: `agent.not-a-guardian`. */
+  private contextOf(namespace: string): { readonly g: Guardianship; readonly pkg: PublicKeyPackage; readonly guardian: boolean } {
+    const g = this.records.guarding.find((x) => recoveryContext(x.authority) === namespace);
+    if (g !== undefined) return { g, pkg: this.guarding(g.authority).share.publicKeyPackage, guardian: true };
+    const own = this.records.own;
+    if (own !== undefined && recoveryContext(own.authority) === namespace) return { g: own, pkg: this.options.device.secrets.keyShare.publicKeyPackage, guardian: false };
+    throw permanentError('agent.not-a-guardian', `device ${this.options.device.config.device} knows no authority whose recovery context is ${namespace}`);
   }
 
   /** Checks an invitation, asks the policy, registers the session and runs this guardian's part in the background. */
@@ -405,49 +435,62 @@ export class GuardianDesk {
     return { k: 'joined' };
   }
 
-  /** Checks a recovery session's request, registers the session and runs this guardian's part in the background. */
+  /**
+   * Checks a recovery session's request, registers the session and runs this device's part in the
+   * background: as a guardian of the authority (its approval is the one it stored), or as a
+   * surviving device of the authority itself (under its approval policy).
+   */
   private async joinRecovery(ask: Extract<GuardianAsk, { k: 'recover' }>): Promise<GuardianAnswer> {
     const { device, sessions } = this.options;
     const { config, hpke } = device;
-    const { g, share } = this.guarding(ask.request.authority);
-    const known = await this.store.request(g.authority, toHex(recoveryRequestId(ask.request)));
+    const { request } = ask;
+    const asGuardian = guarded(this.records, request.authority) !== undefined;
+    const own = this.records.own;
+    if (!asGuardian && (own === undefined || own.authority !== request.authority || !ask.survivors.includes(config.device))) {
+      throw permanentError('agent.not-a-guardian', `device ${config.device} is neither a guardian nor a surviving device of ${request.authority}`, { context: { authority: request.authority } });
+    }
+    const { g, share } = asGuardian ? this.guarding(request.authority) : { g: own!, share: device.secrets.keyShare }; // own is set unless a guardian (checked above)
+    const known = await this.store.request(g.authority, toHex(recoveryRequestId(request)));
     if (!ask.approvers.every((a) => isGuardianDevice(g, a)) || new Set(ask.approvers).size !== ask.approvers.length) throw permanentError('agent.bad-request', 'the approvers must be distinct guardians');
-    const approving = ask.approvers.includes(config.device) && known.approvedBy.includes(config.authority);
-    const plan = recoveryPlan(g, share.publicKeyPackage, ask.request, ask.session);
-    const group = sessions.group(recoveryRoles(ask.request.newDevice, g.guardians.map((x) => x.device), ask.approvers, share.publicKeyPackage.threshold));
+    if (!ask.survivors.every((d) => g.owners.some((o) => o.device === d)) || new Set(ask.survivors).size !== ask.survivors.length) throw permanentError('agent.bad-request', 'the surviving devices must be distinct devices of the authority');
+    if (!asGuardian) {
+      const names = g.guardians.filter((x) => ask.approvers.includes(x.device)).map((x) => x.name);
+      const approval = await this.options.ask(`new device ${request.newDevice} (request ${known.id.slice(0, 16)}) recovers this authority with the approval of ${names.join(', ')}; take part, keeping this device`);
+      if (!approval.approved) throw permanentError('agent.declined', approval.reason);
+    }
+    const approving = asGuardian && ask.approvers.includes(config.device) && known.approvedBy.includes(config.authority);
+    const plan = recoveryPlan(g, share.publicKeyPackage, request, ask.session, ask.survivors);
+    const group = sessions.group(recoveryRoles(request.newDevice, ask.survivors, g.guardians.map((x) => x.device), ask.approvers, share.publicKeyPackage.threshold));
     knowGuardianship(this.options.network, g, config.device);
     const endsAt = this.options.time.now().ms + g.cooldownMs;
     this.phases.set(known.id, { phase: 'cooldown', endsAt });
     this.options.events({ event: 'recovery-cooldown', authority: g.authority, request: known.id, endsAt: new Date(endsAt).toISOString() });
+    const guardianPart = {
+      signAsGuardian: (m: Uint8Array) => signAlone(device.secrets.keyShare, m, this.options.random),
+      approve: () => approving,
+      disputes: {
+        disputed: async (id: Uint8Array) => {
+          const journal = await this.store.journal(g.authority);
+          return journalDisputeWatch(() => journal).disputed(id);
+        },
+      },
+    };
     void (async () => {
       try {
-        const outcome = await runRecovery(
-          plan,
-          {
-            device: config.device,
-            hpkeSecretKey: hpke.secretKey,
-            random: this.options.random,
-            crypto: this.crypto,
-            time: this.options.time,
-            keyShare: share,
-            signAsGuardian: (m) => signAlone(device.secrets.keyShare, m, this.options.random),
-            approve: () => approving,
-            disputes: {
-              disputed: async (id) => {
-                const journal = await this.store.journal(g.authority);
-                return journalDisputeWatch(() => journal).disputed(id);
-              },
-            },
-          },
-          group.transport,
-          { ...this.options.runOptions(), keyStore: device.keys },
-        );
-        if (outcome.keyShare !== undefined) this.shares.set(g.authority, outcome.keyShare);
-        await this.store.add(g, [outcome.requested, ...outcome.approved]);
-        this.records = withGuarded(this.records, { ...g, owners: [...g.owners, { name: ask.name, device: ask.request.newDevice, address: ask.address }] });
+        const participant = { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, crypto: this.crypto, time: this.options.time, keyShare: share, ...(asGuardian ? guardianPart : {}) };
+        const outcome = await runRecovery(plan, participant, group.transport, { ...this.options.runOptions(), keyStore: device.keys });
+        if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'the recovery ended without a new share for this device');
+        const updated: Guardianship = { ...g, owners: ownersAfterRecovery(g, ask.survivors, { name: ask.name, device: request.newDevice, address: ask.address, hpkeKey: toHex(request.hpkeKey) }) };
+        await this.store.add(updated, [outcome.requested, ...outcome.approved]);
+        if (asGuardian) {
+          this.shares.set(g.authority, outcome.keyShare);
+          this.records = withGuarded(this.records, updated);
+        } else {
+          await this.keepSurviving(updated, outcome.keyShare);
+        }
         await writeGuardianships(device.dir, this.records);
         this.phases.set(known.id, { phase: 'completed' });
-        this.options.events({ event: 'recovery-completed', authority: g.authority, request: known.id, newDevice: ask.request.newDevice });
+        this.options.events({ event: 'recovery-completed', authority: g.authority, request: known.id, newDevice: request.newDevice });
       } catch (error) {
         const failure = toAuraError(error);
         this.phases.set(known.id, { phase: failure.code === 'protocols.recovery.disputed' ? 'disputed' : 'failed', error: `error[${failure.code}]: ${failure.message}` });
@@ -457,5 +500,15 @@ export class GuardianDesk {
       }
     })();
     return { k: 'joined' };
+  }
+
+  /** A surviving device after a recovery: its new share, the members (survivors and the new device) in its config, its guardianship. */
+  private async keepSurviving(updated: Guardianship, keyShare: KeyShare): Promise<void> {
+    const { device } = this.options;
+    device.secrets = { ...device.secrets, keyShare };
+    device.config = { ...device.config, members: updated.owners.map((o) => ({ name: o.name, device: o.device, address: o.address, hpkePublicKey: fromHex(o.hpkeKey) })) };
+    await writeConfig(device.dir, device.config);
+    this.records = { ...this.records, own: updated };
+    this.options.membersChanged();
   }
 }

@@ -8,7 +8,8 @@
  * - asks: `setup` (join a guardian-setup session: the guardianship, the group's key package and
  *   members), `submit` (a signed `recovery.requested` fact), `dispute` (a signed
  *   `recovery.disputed` fact), `recover` (join the recovery session of a request, with the
- *   approving guardians);
+ *   approving guardians and the owner's surviving devices that take part, and the new device's
+ *   name and address);
  * - answers: `joined` (the session is registered and this device's role runs), or `state` (what
  *   this guardian knows of a request: the guardianship, the key package, whether it approved and
  *   whether the owner disputed).
@@ -48,7 +49,7 @@ const askSchemas = {
   setup: record({ k: literal('setup'), session: identifier('session'), guardianship: guardianshipSchema, publicKeyPackage: packageSchema, members: list(record({ device: identifier('device'), hpkePublicKey: bytes(32) }), MAX_GUARDIANS) }),
   submit: record({ k: literal('submit'), fact: bytesUpTo(MAX_FACT_BYTES) }),
   dispute: record({ k: literal('dispute'), fact: bytesUpTo(MAX_FACT_BYTES) }),
-  recover: record({ k: literal('recover'), session: identifier('session'), request: recoveryRequestSchema, approvers: list(identifier('device'), MAX_GUARDIANS), name: text(64), address: text(512) }),
+  recover: record({ k: literal('recover'), session: identifier('session'), request: recoveryRequestSchema, approvers: list(identifier('device'), MAX_GUARDIANS), survivors: list(identifier('device'), MAX_GUARDIANS), name: text(64), address: text(512) }),
 };
 const answerSchemas = {
   joined: record({ k: literal('joined') }),

@@ -10,7 +10,7 @@
  *   "own": GUARDIANSHIP | null,       // this device's authority and its guardians
  *   "guarding": [GUARDIANSHIP, …] }   // the authorities this device is a guardian of
  * GUARDIANSHIP = { authority, groupKey, threshold, epoch, cooldownMs,
- *                  owners: [{ name, device, address }], guardians: [{ name, authority, device, signingKey, hpkeKey, address }] }
+ *                  owners: [{ name, device, address, hpkeKey }], guardians: [{ name, authority, device, signingKey, hpkeKey, address }] }
  * ```
  *
  * Keys are hex. The file is read strictly (`agent.recovery-corrupt` naming the first field that
@@ -43,7 +43,7 @@ function hexKey(length: number): Schema<string> {
 }
 
 /** An owner device as the guardianship names it. */
-const contactSchema = record({ name: text(64), device: identifier('device'), address: text(512) });
+const contactSchema = record({ name: text(64), device: identifier('device'), address: text(512), hpkeKey: hexKey(32) });
 /** A guardian as the guardianship names it. */
 export const guardianContactSchema = record({ name: text(64), authority: identifier('authority'), device: identifier('device'), signingKey: hexKey(32), hpkeKey: hexKey(32), address: text(512) });
 
@@ -60,7 +60,7 @@ export const guardianshipSchema = record({
 
 const fileSchema = record({ format: text(32), version: uint(), own: optional(guardianshipSchema), guarding: list(guardianshipSchema, 256) });
 
-/** A device of the owner as a guardian knows it: its name, id and address. */
+/** A device of the owner as a guardian knows it: its name, id, address and HPKE key (hex). */
 export type OwnerContact = Infer<typeof contactSchema>;
 /** A guardian as the others know it: its authority's key, its device's HPKE key (hex), its address. */
 export type GuardianContact = Infer<typeof guardianContactSchema>;

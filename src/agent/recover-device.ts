@@ -3,10 +3,12 @@
  * new device makes its keys, signs its request (the `recovery.requested` fact) and submits it to
  * one guardian, which answers with the guardianship (the other guardians, the cooldown, the
  * epoch) and the group's key package; it submits the request to every guardian and waits, polling
- * them, until enough approved (each guardian's person runs `aura recovery approve`); then it
- * starts the `Recovery` session with every guardian (`runRecovery`): after the cooldown, unless
- * the owner disputed, the approving guardians reshare onto the new device and the guardians, and
- * the new device's directory is written with its share of the unchanged group key.
+ * them, until enough approved (each guardian's person runs `aura recovery approve`); it asks the
+ * owner's devices named by the guardianship which of them survive (those that answer); then it
+ * starts the `Recovery` session with every guardian and the survivors (`runRecovery`): after the
+ * cooldown, unless the owner disputed, the survivors and the approving guardians reshare onto the
+ * survivors, the new device and the guardians (the lost devices drop out), and the new device's
+ * directory is written with its share of the unchanged group key, the survivors as its members.
  *
  * Nothing is written before the recovery completes: an interrupted or disputed recovery leaves
  * no directory (the request stays in the guardians' recovery stores).
@@ -16,7 +18,7 @@
  * @module
  */
 import { basename } from 'node:path';
-import { toHex } from '../core/bytes.ts';
+import { fromHex, toHex } from '../core/bytes.ts';
 import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
 import { permanentError, toAuraError } from '../core/errors.ts';
 import { randomIdentifier, type AuthorityId, type DeviceId } from '../core/identifiers.ts';
@@ -32,7 +34,7 @@ import { authorityIdOf } from '../protocols/authority.ts';
 import { recoveryRequestId, requestedDraft, runRecovery, type RecoveryRequest } from '../protocols/recovery.ts';
 import type { ApprovalPolicy } from './device-config.ts';
 import { checkFreshDir, createDeviceDir } from './device-dir.ts';
-import { GUARDIAN_ANSWER_MS, knowGuardianship, recoveryPlan, recoveryRoles } from './guardian-desk.ts';
+import { GUARDIAN_ANSWER_MS, knowGuardianship, ownersAfterRecovery, recoveryPlan, recoveryRoles } from './guardian-desk.ts';
 import { GuardianLink, type GuardianState } from './guardian-link.ts';
 import { writeGuardianships, type Guardianship } from './guardianship.ts';
 import { RecoveryStore } from './recovery-store.ts';
@@ -72,6 +74,7 @@ export interface RecoverDevice {
 export type RecoveryEvent =
   | { readonly event: 'requested'; readonly request: string; readonly newDevice: DeviceId; readonly guardians: readonly string[]; readonly needed: number; readonly cooldownMs: number }
   | { readonly event: 'approvals'; readonly request: string; readonly approvedBy: readonly string[]; readonly needed: number }
+  | { readonly event: 'survivors'; readonly request: string; readonly devices: readonly string[] }
   | { readonly event: 'cooldown'; readonly request: string; readonly endsAt: string };
 
 /** A recovered device. */
@@ -88,6 +91,8 @@ export interface RecoveredDevice {
   readonly request: string;
   /** The guardians that approved (names). */
   readonly approvers: readonly string[];
+  /** The authority's devices now: the survivors that took part and the new device (names). */
+  readonly members: readonly string[];
 }
 
 /** Runs a recovery into `spec.dir` (see the module comment). */
@@ -117,23 +122,26 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
     const needed = state.publicKeyPackage.threshold;
     spec.events?.({ event: 'requested', request: id, newDevice: network.device, guardians: g.guardians.map((x) => x.name), needed, cooldownMs: g.cooldownMs });
     const approvers = await awaitApprovals(spec, link, g, requested.bytes, id, needed);
+    const survivors = await survivingOwners(link, g, requested.bytes);
+    spec.events?.({ event: 'survivors', request: id, devices: g.owners.filter((o) => survivors.includes(o.device)).map((o) => o.name) });
     const session = randomIdentifier('session', random);
-    const group = sessions.group(recoveryRoles(network.device, g.guardians.map((x) => x.device), approvers, needed));
+    const group = sessions.group(recoveryRoles(network.device, survivors, g.guardians.map((x) => x.device), approvers, needed));
     const address = String(network.addresses()[0]);
     const name = basename(spec.dir);
-    await Promise.all(g.guardians.map((x) => link.ask(x.device, { k: 'recover', session, request, approvers, name, address }, GUARDIAN_ANSWER_MS)));
+    const recover = { k: 'recover', session, request, approvers, survivors, name, address } as const;
+    await Promise.all([...g.guardians.map((x) => x.device), ...survivors].map((device) => link.ask(device, recover, GUARDIAN_ANSWER_MS)));
     spec.events?.({ event: 'cooldown', request: id, endsAt: new Date(time.now().ms + g.cooldownMs).toISOString() });
     const outcome = await runRecovery(
-      recoveryPlan(g, state.publicKeyPackage, request, session),
+      recoveryPlan(g, state.publicKeyPackage, request, session, survivors),
       { device: network.device, hpkeSecretKey: hpke.secretKey, deviceSecretKey: deviceKey, random, crypto, time },
       group.transport,
       { time, receiveTimeoutMs: spec.receiveTimeoutMs ?? 15_000, ...(spec.observer === undefined ? {} : { observer: spec.observer }) },
     );
     group.end();
     if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'the recovery ended without a share for the new device');
-    const own: Guardianship = { ...g, owners: [...g.owners, { name, device: network.device, address }] };
+    const own: Guardianship = { ...g, owners: ownersAfterRecovery(g, survivors, { name, device: network.device, address, hpkeKey: toHex(hpke.publicKey) }) };
     await createDeviceDir(spec.dir, {
-      config: { authority: spec.authority, device: network.device, groupKey: outcome.publicKeyPackage.groupPublicKey, threshold: needed, members: [{ name, device: network.device, address, hpkePublicKey: hpke.publicKey }], policy: spec.policy },
+      config: { authority: spec.authority, device: network.device, groupKey: outcome.publicKeyPackage.groupPublicKey, threshold: needed, members: own.owners.map((o) => ({ name: o.name, device: o.device, address: o.address, hpkePublicKey: fromHex(o.hpkeKey) })), policy: spec.policy },
       secrets: { deviceKey, hpkeSeed, keyShare: outcome.keyShare },
       facts: [],
       passphrase: spec.passphrase,
@@ -147,7 +155,15 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
     } finally {
       await store.close();
     }
-    return { authority: spec.authority, device: network.device, dir: spec.dir, groupKey: toHex(outcome.publicKeyPackage.groupPublicKey), request: id, approvers: g.guardians.filter((x) => approvers.includes(x.device)).map((x) => x.name) };
+    return {
+      authority: spec.authority,
+      device: network.device,
+      dir: spec.dir,
+      groupKey: toHex(outcome.publicKeyPackage.groupPublicKey),
+      request: id,
+      approvers: g.guardians.filter((x) => approvers.includes(x.device)).map((x) => x.name),
+      members: own.owners.map((o) => o.name),
+    };
   } catch (error) {
     if (spec.signal?.aborted === true) throw permanentError('agent.interrupted', 'interrupted before the recovery completed: no device directory was written', { cause: error });
     throw error;
@@ -166,6 +182,18 @@ function checkGuardianship(state: GuardianState, authority: AuthorityId): Guardi
     throw permanentError('agent.bad-guardian', `the guardian answered for another authority (${g.authority}) or with a key package that is not ${authority}'s`);
   }
   return g;
+}
+
+/** How long an owner's device has to answer whether it survived, in ms. */
+const SURVIVOR_ANSWER_MS = 2000;
+
+/**
+ * The owner's devices that answer the request (in the guardianship's order): the surviving
+ * devices, which take part in the recovery and keep a share.
+ */
+async function survivingOwners(link: GuardianLink, g: Guardianship, fact: Uint8Array): Promise<DeviceId[]> {
+  const answers = await Promise.allSettled(g.owners.map((o) => link.ask(o.device, { k: 'submit', fact }, SURVIVOR_ANSWER_MS)));
+  return g.owners.filter((_, k) => answers[k]?.status === 'fulfilled').map((o) => o.device);
 }
 
 /**

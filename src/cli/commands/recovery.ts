@@ -98,6 +98,8 @@ function formatRecoveryEvent(event: RecoveryEvent): string {
       return `request ${event.request}: new device ${event.newDevice}; ${event.needed} of the guardians ${event.guardians.join(', ')} must approve ("aura recovery approve --request ${event.request}"), then ${event.cooldownMs} ms of cooldown`;
     case 'approvals':
       return `approved by ${event.approvedBy.length === 0 ? 'no guardian yet' : event.approvedBy.join(', ')} (${event.needed} needed)`;
+    case 'survivors':
+      return `surviving devices taking part: ${event.devices.length === 0 ? 'none' : event.devices.join(', ')}`;
     case 'cooldown':
       return `recovery session started: the cooldown ends at ${event.endsAt}; the owner can still dispute`;
   }
@@ -140,7 +142,8 @@ async function runStart(options: StartOptions): Promise<void> {
       `recovered authority ${recovered.authority} into ${recovered.dir}`,
       `device    ${recovered.device}`,
       `group key ${recovered.groupKey} (unchanged)`,
-      `approvers ${recovered.approvers.join(', ')} (${ms} ms)`,
+      `approvers ${recovered.approvers.join(', ')}`,
+      `devices   ${recovered.members.join(', ')} (${ms} ms)`,
     ].join('\n'));
   } catch (error) {
     if (interrupt.signal.aborted && !isAuraError(error, 'agent.interrupted')) throw permanentError('agent.interrupted', `interrupted (${(error as Error).message}): no device directory was written`, { cause: error });
