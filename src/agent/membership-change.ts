@@ -215,13 +215,13 @@ export async function commitChange(stores: DeviceStores, config: DeviceConfig, o
   const entries = await stores.keys.store.load(stores.keys.passphrase);
   const pending = encodeCanonical({ config: utf8(encodeConfig(config)), facts: outcome.facts.map((r) => r.bytes) });
   const share = withEncodedKeyShare(outcome.keyShare, (bytes) => bytes.slice());
-  const next = { ...entries, [keyShareEntry(config.authority)]: share, [pendingChangeEntry(config.authority)]: pending };
   try {
+    const next = { ...entries, [keyShareEntry(config.authority)]: share, [pendingChangeEntry(config.authority)]: pending };
     await stores.keys.store.save(next, stores.keys.passphrase);
+    return (await settlePendingChange(stores, config.authority, next)) ?? config;
   } finally {
-    share.fill(0);
+    share.fill(0); // after the last save of the entries that hold it
   }
-  return (await settlePendingChange(stores, config.authority, next)) ?? config;
 }
 
 /**
