@@ -93,7 +93,7 @@ export class AuthoritySync {
     return Promise.allSettled(peers.map((peer) => this.service.syncWith(peer)));
   }
 
-  /** Syncs with `peer` from now on too (a member that joined). */
+  /** Adds `peer` (a member that joined) to the peers synced with each round. */
   addPeer(peer: DeviceId): void {
     this.service.addPeer(peer);
   }

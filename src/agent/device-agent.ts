@@ -7,7 +7,10 @@
  * (`runDkd` of `src/protocols/dkd.ts`, whose `dkd.context-key` fact the same devices then attest
  * with the group key and store in their journals). It also keeps the device's journal converged
  * with the other members (`authority-sync.ts`): answering their sync sessions, periodically
- * when asked to, and on demand ({@link DeviceAgent.syncNow}).
+ * when asked to, and on demand ({@link DeviceAgent.syncNow}). It changes the authority's
+ * membership with the other members ({@link DeviceAgent.changeMembership}: resharing onto the
+ * members after the change, see `membership-change.ts`) and, when a change leaves it out, learns
+ * it from the group-signed tree facts its journal receives and destroys its share.
  *
  * The same class runs inside `aura node --dir` (long-lived, serving) and inside a command such as
  * `aura sign --dir` when no node of that device runs (for the command's duration), so a device is
@@ -22,28 +25,30 @@ import { toHex } from '../core/bytes.ts';
 import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
 import { permanentError, toAuraError, transientError, type AuraError } from '../core/errors.ts';
 import { deriveIdentifier, randomIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
-import type { RoleName } from '../choreo/local-type.ts';
-import type { PublicKeyPackage } from '../crypto/key-share.ts';
-import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { formatLogEntry } from '../handlers/network/choreo-transport.ts';
 import { peerEntryOfAddress, startNetworkDevice, type NetworkDevice } from '../handlers/network/network-device.ts';
 import { composeObservers, type RoleObserver } from '../runtime/role-event.ts';
-import { memberIndex } from '../protocols/attempts.ts';
 import { agreedRandom, attestFact, authorityView } from '../protocols/authority.ts';
+import { loadKeyShare, removeKeyShare } from '../protocols/authority-key-store.ts';
 import { dkdFactDraft, runDkd } from '../protocols/dkd.ts';
 import type { RunOptions } from '../protocols/protocol-source.ts';
 import { runSigningDevice } from '../protocols/sign.ts';
 import { setUpGuardians } from '../protocols/guardian-setup.ts';
+import type { KeyShare, PublicKeyPackage } from '../crypto/key-share.ts';
+import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
+import { TREE_OP, type TreeOpPayload } from '../journal/tree-op.ts';
+import type { Journal } from '../journal/journal.ts';
 import type { SyncEvent } from '../protocols/sync-service.ts';
 import { AuthoritySync } from './authority-sync.ts';
-import { AGENT_CHANNEL, decodeAgentMessage, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest } from './agent-request.ts';
+import { AGENT_CHANNEL, decodeAgentMessage, deviceOfRole, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest, type NewMember } from './agent-request.ts';
 import { approverOf, askerOf, type Approver } from './approval.ts';
 import { GuardianDesk, guardianSetupPlan, guardianSetupRoles, knowGuardianship, type DeskEvent } from './guardian-desk.ts';
 import type { GuardianContact, Guardianship } from './guardianship.ts';
-import type { MemberConfig } from './device-config.ts';
+import { writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
 import { loadJournal, storeAuthorityFacts } from './authority-journal.ts';
 import { familyRoles, SessionGroups, type SessionGroup } from './session-groups.ts';
+import { changedConfig, changeRoles, checkChangeRequest, commitChange, proposeChange, runChangePart, type ChangeOutcome, type ChangeRequest, type MembershipChange } from './membership-change.ts';
 
 /** What an agent reports as it works. */
 export type AgentEvent =
@@ -58,6 +63,8 @@ export type AgentEvent =
   | { readonly event: 'served'; readonly session: SessionId; readonly op: string; readonly for: string }
   | { readonly event: 'declined'; readonly session: SessionId; readonly for: string; readonly reason: string }
   | { readonly event: 'failed'; readonly session: SessionId; readonly code: string; readonly message: string }
+  | { readonly event: 'membership-changed'; readonly session: SessionId; readonly epoch: number; readonly members: readonly string[]; readonly threshold: number }
+  | { readonly event: 'removed'; readonly device: DeviceId; readonly epoch: number }
   | { readonly event: 'synced'; readonly peer: string; readonly outcome: string; readonly sent: number; readonly added: number; readonly rejected: number }
   | { readonly event: 'sync-failed'; readonly peer: string; readonly code: string; readonly message: string }
   | { readonly event: 'guardians-added'; readonly session: SessionId; readonly guardians: readonly string[] }
@@ -123,6 +130,20 @@ export interface DeriveOutcome {
   readonly members: readonly MemberConfig[];
 }
 
+/** A membership change done. */
+export interface ChangeResult {
+  /** The authority epoch after the change. */
+  readonly epoch: number;
+  /** The members after it (names, role order). */
+  readonly members: readonly string[];
+  /** The threshold after it. */
+  readonly threshold: number;
+  /** The group key: the same as before. */
+  readonly groupKey: Uint8Array;
+  /** The members removed (names). */
+  readonly removed: readonly string[];
+}
+
 /** Guardians set up: the guardianship every owner device and guardian now records. */
 export interface GuardiansOutcome {
   /** The guardianship. */
@@ -137,8 +158,18 @@ type RequestOf<O extends AgentOperation> = O & Omit<AgentRequest, keyof AgentOpe
 /** What a derivation produced at one device. */
 type Derived = Omit<DeriveOutcome, 'members'>;
 
-/** The role families each operation's protocols use: signing `S[k]`; DKD `P[k]`, then signing its fact. */
-const FAMILIES: Readonly<Record<Exclude<AgentOperation['op'], 'guardian-setup'>, readonly string[]>> = { sign: ['S'], derive: ['P', 'S'] };
+/**
+ * The role map of `request`'s sessions: signing `S[k]`; DKD `P[k]`, then signing its fact; a
+ * membership change `D[i]`, `R[k]`, `S[k]`; guardian setup `P[k]`, `Guardian[k]`, `D[i]`, `R[k]`.
+ */
+function roleMap(request: AgentRequest): Map<string, DeviceId> {
+  if (request.op === 'reshare') return changeRoles(request);
+  if (request.op === 'guardian-setup') {
+    const owners = request.guardianship.owners.map((o) => o.device);
+    return guardianSetupRoles(owners, request.roles.filter((d) => !owners.includes(d)), request.guardianship.threshold);
+  }
+  return familyRoles(request.op === 'sign' ? ['S'] : ['P', 'S'], request.roles);
+}
 
 interface Joining {
   readonly waiting: Set<DeviceId>;
@@ -161,7 +192,9 @@ export class DeviceAgent {
   private readonly sessions: SessionGroups;
   private readonly joining = new Map<SessionId, Joining>();
   private readonly accepted = new Map<SessionId, { readonly request: AgentRequest; readonly from: Member; readonly group: SessionGroup }>();
+  private dev: OpenDevice;
   private others: readonly Member[] = [];
+  private retired = false;
   private readonly approve: Approver;
   private readonly online = new Set<DeviceId>();
   private readonly unsubscribe: (() => void)[];
@@ -178,9 +211,9 @@ export class DeviceAgent {
     readonly desk: GuardianDesk,
   ) {
     this.sessions = sessions;
-    const { config } = options.device;
-    this.membersChanged();
-    this.approve = options.approve ?? approverOf(config.policy);
+    this.dev = options.device;
+    this.setMembers(options.device.config);
+    this.approve = options.approve ?? approverOf(options.device.config.policy);
     this.unsubscribe = [
       network.transport.onMessage((message) => {
         if (message.channel === AGENT_CHANNEL) this.receive(message.from, message.payload);
@@ -225,7 +258,7 @@ export class DeviceAgent {
       events: (event) => emit.agent?.syncEvent(event),
     });
     const desk = await GuardianDesk.open({
-      device: options.device,
+      device: () => emit.agent?.dev ?? options.device,
       network,
       sessions,
       time: options.time,
@@ -233,7 +266,7 @@ export class DeviceAgent {
       ask: askerOf(config.policy),
       runOptions: () => emit.agent?.protocolOptions() ?? { time: options.time },
       events: (event) => emit.agent?.emit(event),
-      membersChanged: () => emit.agent?.membersChanged(),
+      survived: async (next, keyShare) => emit.agent?.survived(next, keyShare),
     });
     const agent = new DeviceAgent(options, network, sessions, journalSync, desk);
     emit.agent = agent;
@@ -241,20 +274,15 @@ export class DeviceAgent {
     return agent;
   }
 
-  /** Takes the members of the device's config again (after a recovery changed them): addresses, sync peers. */
-  membersChanged(): void {
-    const { config } = this.options.device;
-    this.others = config.members.filter((m) => m.device !== config.device).map((m) => ({ ...m, peer: peerEntryOfAddress(m.address).peer }));
-    for (const member of this.others) {
-      this.network.directory.register(peerEntryOfAddress(member.address));
-      this.journalSync.addPeer(member.device);
-    }
-  }
-
   /** Calls `listener` with every event from now on (besides the options' `events`); returns an unsubscribe. */
   subscribe(listener: (event: AgentEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The open device as it is now (its config and share change with the membership). */
+  get device(): OpenDevice {
+    return this.dev;
   }
 
   /** The other members of the authority. */
@@ -272,7 +300,7 @@ export class DeviceAgent {
     for (const member of this.others) {
       if (this.online.has(member.device)) continue;
       // A member that is down is simply offline: callers ask onlineMembers() afterwards.
-      // A dial that succeeds may add no connection event (a connection to that peer was already up): count it as online.
+      // A dial that succeeds may bring no connection event (a connection to that peer was up already): count it online.
       this.network.node
         .dial(peerEntryOfAddress(member.address).addresses[0]!) // one address per member entry
         .then(() => {
@@ -318,16 +346,48 @@ export class DeviceAgent {
   }
 
   /**
+   * Changes the authority's membership (see `membership-change.ts`): adds the devices of
+   * `change.add` (each must be listening at its address, running its part as a new member, as
+   * `JoiningDevice` does) and removes those of `change.remove`, by resharing among every member
+   * that stays (all must be online) and the new devices, then signing the tree change with the
+   * new group (epoch bump). Every participant commits (new share, journal, config); a removed
+   * device that is online learns it from its journal and destroys its share. Errors:
+   * `agent.bad-change`, `agent.too-few-online` (naming the members missing), `agent.declined`,
+   * `agent.join-timeout`, those of resharing (`protocols.reshare.*`) and signing.
+   */
+  async changeMembership(change: MembershipChange, observer?: RoleObserver): Promise<ChangeResult> {
+    const { config, secrets } = this.dev;
+    this.checkActive();
+    const epoch = await this.epoch();
+    const { roles, body } = proposeChange(config, secrets.keyShare.publicKeyPackage, epoch, change);
+    const staying = this.others.filter((m) => roles.includes(m.device));
+    const missing = staying.filter((m) => !this.online.has(m.device));
+    if (missing.length > 0) {
+      throw transientError('agent.too-few-online', `changing the members needs every member that stays online, to replace its share; missing: ${missing.map((m) => `${m.name} (${m.device})`).join(', ')}`, { context: { missing: missing.map((m) => m.name).join(', ') } });
+    }
+    const joining = await Promise.all(body.add.map((m) => this.reach(m)));
+    const request: ChangeRequest = { op: 'reshare', session: randomIdentifier('session', this.options.random), roles, ...body };
+    const { value } = await this.runInitiated(request, [...staying, ...joining], (group) => this.changePart(request, group, observer));
+    const removed = body.remove.map((device) => config.members.find((m) => m.device === device)?.name ?? device);
+    // A removed member that is online learns of the change from the facts, and destroys its share.
+    const online = config.members.filter((m) => body.remove.includes(m.device) && this.online.has(m.device));
+    if (online.length > 0) await this.journalSync.syncWith(online.map((m) => m.device));
+    this.emit({ event: 'membership-changed', session: request.session, epoch: value.epoch, members: this.dev.config.members.map((m) => m.name), threshold: request.threshold });
+    return { ...value, removed };
+  }
+
+  /**
    * Makes `guardians` (each its own authority, its node running) guardians of this authority with
    * a recovery cooldown of `cooldownMs`: every device of the authority must be online (every share
    * is reshared onto the devices and the guardians, same group key); each guardian checks the
    * invitation under its own policy. Every owner device and guardian then records the guardianship
-   * (`recovery.json`). Errors: `agent.too-few-online` (naming the missing devices), the guardians'
-   * refusals (`agent.declined`, `agent.bad-invitation`, `agent.not-sole-signer`…),
-   * `agent.guardian-timeout`, those of the handshake and of `setUpGuardians`.
+   * (`recovery.json`). Errors: `agent.too-few-online` (naming the missing devices),
+   * `agent.too-few-guardians`, the guardians' refusals (`agent.declined`, `agent.bad-invitation`,
+   * `agent.not-sole-signer`…), `agent.guardian-timeout`, those of the handshake and of `setUpGuardians`.
    */
   async addGuardians(guardians: readonly GuardianContact[], cooldownMs: number, observer?: RoleObserver): Promise<GuardiansOutcome> {
-    const { config, secrets } = this.options.device;
+    const { config, secrets } = this.dev;
+    this.checkActive();
     const missing = this.others.filter((m) => !this.online.has(m.device));
     if (missing.length > 0) {
       throw transientError('agent.too-few-online', `guardian setup reshares every device's share, so it needs all ${config.members.length} devices online; missing: ${missing.map((m) => `${m.name} (${m.device})`).join(', ')}`, { context: { missing: missing.map((m) => m.name).join(', ') } });
@@ -342,53 +402,64 @@ export class DeviceAgent {
       owners: config.members.map((m) => ({ name: m.name, device: m.device, address: m.address, hpkeKey: toHex(m.hpkePublicKey) })),
       guardians,
     };
-    const session = randomIdentifier('session', this.options.random);
-    const request: RequestOf<Extract<AgentOperation, { op: 'guardian-setup' }>> = { op: 'guardian-setup', guardianship, session, roles: [...config.members.map((m) => m.device), ...guardians.map((g) => g.device)] };
-    const group = this.sessions.group(this.rolesOf(request));
-    try {
-      knowGuardianship(this.network, guardianship, config.device);
-      const members = config.members.map((m) => ({ device: m.device, hpkePublicKey: m.hpkePublicKey }));
-      this.emit({ event: 'request-sent', session, op: 'guardian-setup', to: guardians.map((g) => g.name) });
-      // The guardians first: each checks the invitation under its policy and starts waiting for the session.
-      await Promise.all(guardians.map((g) => this.desk.ask(g.device, { k: 'setup', session, guardianship, publicKeyPackage: secrets.keyShare.publicKeyPackage, members })));
-      for (const g of guardians) this.emit({ event: 'accepted', session, by: g.name });
-      await this.gather(request, this.onlineMembers());
-      const publicKeyPackage = await this.guardianSetupPart(request, group, observer);
-      this.emit({ event: 'guardians-added', session, guardians: guardians.map((g) => g.name) });
-      return { guardianship, publicKeyPackage };
-    } catch (error) {
-      const failure = toAuraError(error);
-      this.emit({ event: 'failed', session, code: failure.code, message: failure.message });
-      throw failure;
-    } finally {
-      group.end();
-    }
+    const request: RequestOf<Extract<AgentOperation, { op: 'guardian-setup' }>> = { op: 'guardian-setup', guardianship, session: randomIdentifier('session', this.options.random), roles: [...config.members.map((m) => m.device), ...guardians.map((g) => g.device)] };
+    knowGuardianship(this.network, guardianship, config.device);
+    const members = config.members.map((m) => ({ device: m.device, hpkePublicKey: m.hpkePublicKey }));
+    // The guardians first: each checks the invitation under its policy and waits for the session.
+    await Promise.all(guardians.map((g) => this.desk.ask(g.device, { k: 'setup', session: request.session, guardianship, publicKeyPackage: secrets.keyShare.publicKeyPackage, members })));
+    for (const g of guardians) this.emit({ event: 'accepted', session: request.session, by: g.name });
+    const { value } = await this.runInitiated(request, this.onlineMembers(), (group) => this.guardianSetupPart(request, group, observer));
+    this.emit({ event: 'guardians-added', session: request.session, guardians: guardians.map((g) => g.name) });
+    return { guardianship, publicKeyPackage: value };
   }
 
   /** Why this device will not take part in setting up `guardianship`, or `undefined`. */
   private async checkGuardianship(guardianship: Guardianship): Promise<string | undefined> {
-    const { config } = this.options.device;
-    const owners = guardianship.owners.map((o) => o.device).join(',');
+    const { config } = this.dev;
     if (guardianship.authority !== config.authority || guardianship.groupKey !== toHex(config.groupKey) || guardianship.threshold !== config.threshold) return `the guardianship is not of this authority (${config.authority}) with its group key and threshold`;
-    if (owners !== config.members.map((m) => m.device).join(',')) return 'the guardianship does not name exactly the devices of this authority';
-    if (guardianship.epoch !== (await this.epoch())) return `the guardianship is for epoch ${guardianship.epoch}, this device is at ${await this.epoch()}`;
-    return undefined;
+    if (guardianship.owners.map((o) => o.device).join(',') !== config.members.map((m) => m.device).join(',')) return 'the guardianship does not name exactly the devices of this authority';
+    const epoch = await this.epoch();
+    return guardianship.epoch === epoch ? undefined : `the guardianship is for epoch ${guardianship.epoch}, this device is at ${epoch}`;
   }
 
-  /** The role map of `request`'s sessions. */
-  private rolesOf(request: AgentRequest): Map<RoleName, DeviceId> {
-    if (request.op !== 'guardian-setup') return familyRoles(FAMILIES[request.op], request.roles);
-    const owners = request.guardianship.owners.map((o) => o.device);
-    return guardianSetupRoles(owners, request.roles.filter((d) => !owners.includes(d)), this.options.device.secrets.keyShare.publicKeyPackage.threshold);
+  /** This device's role in guardian setup: its share is reshared onto the devices and the guardians, stored, and the guardianship recorded. */
+  private async guardianSetupPart(request: RequestOf<Extract<AgentOperation, { op: 'guardian-setup' }>>, group: SessionGroup, observer?: RoleObserver): Promise<PublicKeyPackage> {
+    const { config, secrets, hpke, keys } = this.dev;
+    const plan = guardianSetupPlan(request.guardianship, secrets.keyShare.publicKeyPackage, config.members.map((m) => ({ device: m.device, hpkePublicKey: m.hpkePublicKey })), request.session);
+    const participant = { device: config.device, keyShare: secrets.keyShare, hpkeSecretKey: hpke.secretKey, random: this.options.random, crypto: new Ed25519CryptoEffects(this.options.random) };
+    try {
+      const outcome = await setUpGuardians(plan, participant, group.transport, { ...this.runOptions(request, observer), keyStore: keys });
+      if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'guardian setup ended without a new share for this device');
+      this.dev = { ...this.dev, secrets: { ...secrets, keyShare: outcome.keyShare } };
+      await this.desk.recordOwn(request.guardianship);
+      return outcome.publicKeyPackage;
+    } catch (error) {
+      // The resharing consumed the share in memory; the key store still holds the old one.
+      if (!secrets.keyShare.alive) this.dev = { ...this.dev, secrets: { ...secrets, keyShare: await loadKeyShare(keys, config.authority) } };
+      throw error;
+    }
+  }
+
+  /** After a recovery this device survived: its new share (stored by the resharing), its members (the survivors and the new device) written to its config. */
+  private async survived(config: DeviceConfig, keyShare: KeyShare): Promise<void> {
+    await writeConfig(this.dev.dir, config);
+    this.dev = { ...this.dev, config, secrets: { ...this.dev.secrets, keyShare } };
+    this.setMembers(config);
+  }
+
+  /** The run options of a protocol this device runs outside a request (the desk's): receive bound and the trace. */
+  private protocolOptions(): RunOptions {
+    return { time: this.options.time, receiveTimeoutMs: this.options.receiveTimeoutMs ?? 15_000, ...(this.options.observer === undefined ? {} : { observer: this.options.observer }) };
   }
 
   /** Starts `operation` with every online member (at least the threshold) and runs this device's part with `part`. */
-  private async initiate<O extends AgentOperation, T>(
+  private async initiate<O extends Exclude<AgentOperation, { op: 'reshare' }>, T>(
     operation: O,
     what: string,
     part: (request: RequestOf<O>, group: SessionGroup) => Promise<T>,
   ): Promise<{ readonly signers: readonly MemberConfig[]; readonly value: T; readonly session: SessionId }> {
-    const { config } = this.options.device;
+    const { config } = this.dev;
+    this.checkActive();
     const online = this.onlineMembers();
     const signers = config.members.filter((m) => m.device === config.device || this.online.has(m.device));
     if (signers.length < config.threshold) {
@@ -399,12 +470,18 @@ export class DeviceAgent {
         { context: { threshold: config.threshold, online: signers.length, missing: missing.map((m) => m.name).join(', ') } },
       );
     }
-    const session = randomIdentifier('session', this.options.random);
-    const request: RequestOf<O> = { ...operation, session, roles: signers.map((m) => m.device) };
-    const group = this.sessions.group(this.rolesOf(request));
+    const request = { ...operation, session: randomIdentifier('session', this.options.random), roles: signers.map((m) => m.device) } as RequestOf<O>;
+    const { value, session } = await this.runInitiated(request, online, (group) => part(request, group));
+    return { signers, value, session };
+  }
+
+  /** Asks `participants` to take part in `request`, then runs this device's part in the request's session group. */
+  private async runInitiated<T>(request: AgentRequest, participants: readonly Member[], part: (group: SessionGroup) => Promise<T>): Promise<{ readonly value: T; readonly session: SessionId }> {
+    const { session } = request;
+    const group = this.sessions.group(roleMap(request));
     try {
-      await this.gather(request, online);
-      return { signers, value: await part(request, group), session };
+      await this.gather(request, participants);
+      return { value: await part(group), session };
     } catch (error) {
       const failure = toAuraError(error);
       this.emit({ event: 'failed', session, code: failure.code, message: failure.message });
@@ -412,6 +489,19 @@ export class DeviceAgent {
     } finally {
       group.end();
     }
+  }
+
+  /** Connects to a joining device at its address: it is then a participant like a member. */
+  private async reach(member: NewMember): Promise<Member> {
+    const entry = peerEntryOfAddress(member.address);
+    if (entry.device !== member.device) throw permanentError('agent.bad-change', `the address of ${member.name} names another device than ${member.device}`);
+    this.network.directory.register(entry);
+    try {
+      await this.network.node.dial(entry.addresses[0]!); // peerEntryOfAddress gives the one address it parsed
+    } catch (error) {
+      throw transientError('agent.too-few-online', `the new device ${member.name} does not answer at ${member.address}: ${(error as Error).message}`, { cause: error });
+    }
+    return { name: member.name, device: member.device, address: member.address, hpkePublicKey: member.hpkePublicKey, peer: entry.peer };
   }
 
   /**
@@ -478,12 +568,41 @@ export class DeviceAgent {
   private async serve(request: AgentRequest, group: SessionGroup): Promise<void> {
     if (request.op === 'sign') await this.signPart(request, group);
     else if (request.op === 'derive') await this.derivePart(request, group);
-    else await this.guardianSetupPart(request, group);
+    else if (request.op === 'guardian-setup') await this.guardianSetupPart(request, group);
+    else await this.changePart(request, group);
+  }
+
+  /**
+   * This device's part of a membership change: the resharing and the signing of the tree change,
+   * then the commit (new share, journal, config) and the switch to the new members. On failure the
+   * old share, still in the key store, is loaded back (the resharing consumed the one in memory).
+   */
+  private async changePart(request: ChangeRequest, group: SessionGroup, observer?: RoleObserver): Promise<Omit<ChangeResult, 'removed'>> {
+    const { config, secrets, journal, keys, dir, hpke } = this.dev;
+    const view = authorityView(await loadJournal(journal, config.authority));
+    const hpkeKeyOf = (device: DeviceId): Uint8Array => {
+      const member = config.members.find((m) => m.device === device) ?? request.add.find((m) => m.device === device);
+      if (member === undefined) throw permanentError('agent.bad-change', `${device} is neither a member nor joining`);
+      return member.hpkePublicKey;
+    };
+    let outcome: ChangeOutcome;
+    try {
+      outcome = await runChangePart(request, { device: config.device, keyShare: secrets.keyShare, hpkeSecretKey: hpke.secretKey, random: this.options.random }, view, hpkeKeyOf, group.transport, this.runOptions(request, observer));
+    } catch (error) {
+      if (!secrets.keyShare.alive) this.dev = { ...this.dev, secrets: { ...secrets, keyShare: await loadKeyShare(keys, config.authority) } };
+      throw error;
+    }
+    const next = await commitChange({ dir, keys, journal }, changedConfig(config, config.device, request), outcome);
+    secrets.keyShare.dispose();
+    this.dev = { ...this.dev, config: next, secrets: { ...secrets, keyShare: outcome.keyShare } };
+    this.setMembers(next);
+    await this.journalSync.written();
+    return { epoch: request.epoch + 1, members: next.members.map((m) => m.name), threshold: next.threshold, groupKey: next.groupKey };
   }
 
   /** This device's role in a FROST signing session. */
   private async signPart(request: RequestOf<Extract<AgentOperation, { op: 'sign' }>>, group: SessionGroup, observer?: RoleObserver): Promise<Uint8Array> {
-    const { secrets, config } = this.options.device;
+    const { secrets, config } = this.dev;
     const { signature } = await runSigningDevice(
       { signers: request.roles, publicKeyPackage: secrets.keyShare.publicKeyPackage, session: request.session, epoch: await this.epoch() },
       { device: config.device, keyShare: secrets.keyShare, message: request.message, random: this.options.random },
@@ -495,7 +614,7 @@ export class DeviceAgent {
 
   /** This device's role in a DKD session, then in signing its `dkd.context-key` fact, which it stores. */
   private async derivePart(request: RequestOf<Extract<AgentOperation, { op: 'derive' }>>, group: SessionGroup, observer?: RoleObserver): Promise<Derived> {
-    const { secrets, config, journal } = this.options.device;
+    const { secrets, config, journal } = this.dev;
     const epoch = await this.epoch();
     const options = this.runOptions(request, observer);
     const random = this.options.random;
@@ -510,27 +629,9 @@ export class DeviceAgent {
     return { publicKey: derived.keyPair.publicKey, epoch, fact: record.key };
   }
 
-  /** This device's role in guardian setup: its share is reshared onto the devices and the guardians, stored, and the guardianship recorded. */
-  private async guardianSetupPart(request: RequestOf<Extract<AgentOperation, { op: 'guardian-setup' }>>, group: SessionGroup, observer?: RoleObserver): Promise<PublicKeyPackage> {
-    const device = this.options.device;
-    const { config, secrets, hpke } = device;
-    const plan = guardianSetupPlan(request.guardianship, secrets.keyShare.publicKeyPackage, config.members.map((m) => ({ device: m.device, hpkePublicKey: m.hpkePublicKey })), request.session);
-    const participant = { device: config.device, keyShare: secrets.keyShare, hpkeSecretKey: hpke.secretKey, random: this.options.random, crypto: new Ed25519CryptoEffects(this.options.random) };
-    const outcome = await setUpGuardians(plan, participant, group.transport, { ...this.runOptions(request, observer), keyStore: device.keys });
-    if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'guardian setup ended without a new share for this device');
-    device.secrets = { ...secrets, keyShare: outcome.keyShare };
-    await this.desk.recordOwn(request.guardianship);
-    return outcome.publicKeyPackage;
-  }
-
-  /** The run options of a protocol this device runs outside a request (the desk's): receive bound and the trace. */
-  private protocolOptions(): RunOptions {
-    return { time: this.options.time, receiveTimeoutMs: this.options.receiveTimeoutMs ?? 15_000, ...(this.options.observer === undefined ? {} : { observer: this.options.observer }) };
-  }
-
   /** The authority's current epoch, from the journal. */
   private async epoch(): Promise<number> {
-    const { config, journal } = this.options.device;
+    const { config, journal } = this.dev;
     return authorityView(await loadJournal(journal, config.authority)).epoch;
   }
 
@@ -539,7 +640,7 @@ export class DeviceAgent {
     const progress: RoleObserver = {
       onEvent: (event) => {
         if (event.type === 'recv' && event.peer !== undefined && event.label !== undefined) {
-          const device = request.roles[memberIndex(event.peer)];
+          const device = deviceOfRole(request, event.peer);
           this.emit({ event: 'round', session: event.session, label: event.label, from: device === undefined ? event.peer : this.nameOf(device) });
         }
       },
@@ -578,21 +679,14 @@ export class DeviceAgent {
       this.emit({ event: 'declined', session, for: from?.name ?? fromDevice, reason });
       return this.network.transport.send(fromDevice, AGENT_CHANNEL, encodeAgentMessage({ t: 'decline', session, code, reason })).catch(() => undefined);
     };
-    const self = this.options.device.config.device;
-    if (from === undefined) return decline('agent.not-a-member', `${fromDevice} is not a member of authority ${this.options.device.config.authority}`);
-    const invited = request.op === 'guardian-setup' ? request.guardianship.guardians.map((g) => g.device) : [];
-    const strangers = request.roles.filter((device) => device !== self && !invited.includes(device) && !this.others.some((m) => m.device === device));
-    if (strangers.length > 0 || !request.roles.includes(self) || !request.roles.includes(fromDevice) || new Set(request.roles).size !== request.roles.length) {
-      return decline('agent.bad-request', 'the participants must be distinct members, including this device and the requester');
-    }
-    if (request.op === 'guardian-setup') {
-      const problem = await this.checkGuardianship(request.guardianship);
-      if (problem !== undefined) return decline('agent.bad-request', problem);
-    }
+    if (from === undefined || this.retired) return decline('agent.not-a-member', `${fromDevice} is not a member of authority ${this.dev.config.authority}`);
+    const problem = await this.checkRequest(request, fromDevice);
+    if (problem !== undefined) return decline('agent.bad-request', problem);
+    if (request.op === 'reshare') for (const member of request.add) this.network.directory.register(peerEntryOfAddress(member.address));
     const approval = await this.approve(request, from);
     if (!approval.approved) return decline('agent.declined', approval.reason);
     if (this.accepted.has(session)) return decline('agent.bad-request', `session ${session} was already requested`);
-    const group = this.sessions.group(this.rolesOf(request));
+    const group = this.sessions.group(roleMap(request));
     this.accepted.set(session, { request, from, group });
     await this.network.transport.send(fromDevice, AGENT_CHANNEL, encodeAgentMessage({ t: 'accept', session })).catch((error: unknown) => {
       this.accepted.delete(session);
@@ -600,6 +694,52 @@ export class DeviceAgent {
       const failure = toAuraError(error);
       this.emit({ event: 'failed', session, code: failure.code, message: failure.message });
     });
+  }
+
+  /** Why this device refuses `request` from `from` (a member), or `undefined`. */
+  private async checkRequest(request: AgentRequest, from: DeviceId): Promise<string | undefined> {
+    const { config, secrets } = this.dev;
+    if (request.op === 'reshare') return checkChangeRequest(config, secrets.keyShare.publicKeyPackage, await this.epoch(), request, from);
+    const self = config.device;
+    const invited = request.op === 'guardian-setup' ? request.guardianship.guardians.map((g) => g.device) : [];
+    const strangers = request.roles.filter((device) => device !== self && !invited.includes(device) && !this.others.some((m) => m.device === device));
+    if (strangers.length > 0 || !request.roles.includes(self) || !request.roles.includes(from) || new Set(request.roles).size !== request.roles.length) {
+      return 'the participants must be distinct members, including this device and the requester';
+    }
+    return request.op === 'guardian-setup' ? this.checkGuardianship(request.guardianship) : undefined;
+  }
+
+  /** The other members of `config`, known to the network and the journal sync. */
+  private setMembers(config: DeviceConfig): void {
+    this.others = config.members.filter((m) => m.device !== config.device).map((m) => ({ ...m, peer: peerEntryOfAddress(m.address).peer }));
+    for (const member of this.others) {
+      this.network.directory.register(peerEntryOfAddress(member.address));
+      this.journalSync.addPeer(member.device);
+      if (this.network.node.getConnections(member.peer).length > 0) this.online.add(member.device);
+    }
+    for (const device of this.online) if (!this.others.some((m) => m.device === device)) this.online.delete(device);
+  }
+
+  /** Error `agent.no-share` once this device was removed from its authority. */
+  private checkActive(): void {
+    if (this.retired) throw permanentError('agent.no-share', `this device was removed from authority ${this.dev.config.authority} and destroyed its share`);
+  }
+
+  /**
+   * After its journal received facts: when the tree no longer holds this device, it was removed
+   * by the group (the facts were admitted under the group key), so it destroys its share.
+   */
+  private async checkStillMember(): Promise<void> {
+    const { config, keys, secrets } = this.dev;
+    if (this.retired) return;
+    const journal = await loadJournal(this.dev.journal, config.authority);
+    const view = authorityView(journal);
+    // A device the tree never held (recovered through guardians, its leaf not recorded yet) was not removed.
+    if (view.members.some((m) => m.id === config.device) || !removedBy(journal, config.device)) return;
+    this.retired = true;
+    await removeKeyShare(keys, config.authority);
+    secrets.keyShare.dispose();
+    this.emit({ event: 'removed', device: config.device, epoch: view.epoch });
   }
 
   private answered(answer: Extract<AgentMessage, { t: 'accept' | 'decline' }>, from: DeviceId): void {
@@ -656,17 +796,28 @@ export class DeviceAgent {
     if (event.event === 'sync-done') {
       const { peer, outcome, sent, added, rejected } = event.report;
       this.emit({ event: 'synced', peer: this.nameOf(peer), outcome, sent, added, rejected: rejected.length });
+      if (added > 0) {
+        void this.checkStillMember().catch((error: unknown) => {
+          const failure = toAuraError(error);
+          this.emit({ event: 'failed', session: randomIdentifier('session', this.options.random), code: failure.code, message: `checking membership: ${failure.message}` });
+        });
+      }
     } else if (event.event === 'sync-failed') {
       this.emit({ event: 'sync-failed', peer: this.nameOf(event.peer), code: event.code, message: event.message });
     }
   }
 
   private nameOf(device: DeviceId): string {
-    return this.options.device.config.members.find((m) => m.device === device)?.name ?? device;
+    return this.dev.config.members.find((m) => m.device === device)?.name ?? device;
   }
 
   private emit(event: AgentEvent): void {
     this.options.events?.(event);
     for (const listener of this.listeners) listener(event);
   }
+}
+
+/** Whether `journal` holds a tree operation removing `device`. */
+function removedBy(journal: Journal, device: DeviceId): boolean {
+  return [...journal.facts.values()].some((r) => r.fact.typeId === TREE_OP.typeId && (r.fact.payload as TreeOpPayload).op.kind === 'removeLeaf' && ((r.fact.payload as TreeOpPayload).op as { leaf: string }).leaf === device);
 }

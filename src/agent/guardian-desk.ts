@@ -42,7 +42,7 @@ import { setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-se
 import { approvedDraft, disputeDraftOf, journalDisputeWatch, RECOVERY_DISPUTED, RECOVERY_REQUESTED, recoveryContext, recoveryRequestId, runRecovery, type RecoveryPlan, type RecoveryRequest } from '../protocols/recovery.ts';
 import { attestationTranscript, deviceAttestation, thresholdAttestation } from '../journal/attestation.ts';
 import type { Asker } from './approval.ts';
-import { writeConfig } from './device-config.ts';
+import type { DeviceConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
 import { GuardianLink, type GuardianAnswer, type GuardianAsk, type GuardianState } from './guardian-link.ts';
 import { guarded, guardianOf, isGuardianDevice, readGuardianships, withGuarded, writeGuardianships, type Guardianship, type Guardianships, type OwnerContact } from './guardianship.ts';
@@ -93,8 +93,8 @@ export interface DisputeDelivery {
 
 /** How to open the desk of a running device. */
 export interface DeskOptions {
-  /** The open device. */
-  readonly device: OpenDevice;
+  /** The open device as it is now (its config and share change). */
+  readonly device: () => OpenDevice;
   /** Its node. */
   readonly network: NetworkDevice;
   /** The device's session groups. */
@@ -109,8 +109,8 @@ export interface DeskOptions {
   readonly runOptions: () => RunOptions;
   /** Where events go. */
   readonly events: (event: DeskEvent) => void;
-  /** Tells the agent the device's members changed (a recovery this device survived). */
-  readonly membersChanged: () => void;
+  /** After a recovery this device survived: its new config (members) and share, to apply and write. */
+  readonly survived: (config: DeviceConfig, keyShare: KeyShare) => Promise<void>;
 }
 
 /** How long to wait for a guardian's answer, in ms. */
@@ -265,7 +265,7 @@ export class GuardianDesk {
 
   /** Opens the desk of `options.device`: its guardianships, its recovery store and shares. Errors: those of the files. */
   static async open(options: DeskOptions): Promise<GuardianDesk> {
-    const { device } = options;
+    const device = options.device();
     const records = await readGuardianships(device.dir);
     const shares = new Map<AuthorityId, KeyShare>();
     if (records.guarding.length > 0) {
@@ -293,8 +293,8 @@ export class GuardianDesk {
   /** Records this device's own guardianship (after guardian setup as an owner device). */
   async recordOwn(guardianship: Guardianship): Promise<void> {
     this.records = { ...this.records, own: guardianship };
-    await writeGuardianships(this.options.device.dir, this.records);
-    knowGuardianship(this.options.network, guardianship, this.options.device.config.device);
+    await writeGuardianships(this.options.device().dir, this.records);
+    knowGuardianship(this.options.network, guardianship, this.options.device().config.device);
   }
 
   /**
@@ -305,7 +305,7 @@ export class GuardianDesk {
   async approve(id: string): Promise<RequestStatus> {
     const { g, known } = await findRequest(this.records, this.store, id);
     const draft = approvedDraft(known.request);
-    const { config, secrets } = this.options.device;
+    const { config, secrets } = this.options.device();
     const signature = signAlone(secrets.keyShare, attestationTranscript('threshold', config.authority, unsignedPart(draft)), this.options.random);
     await this.store.add(g, [sealFact(draft, thresholdAttestation(config.authority, signature))]);
     const [status] = await requestStatuses(this.records, this.store, config.authority, { id: known.id, phases: this.phases, now: this.options.time.now().ms });
@@ -314,7 +314,7 @@ export class GuardianDesk {
 
   /** Where each known request stands (only `id`'s when given). Errors: `agent.unknown-request`. */
   status(id?: string): Promise<RequestStatus[]> {
-    return requestStatuses(this.records, this.store, this.options.device.config.authority, { ...(id === undefined ? {} : { id }), phases: this.phases, now: this.options.time.now().ms });
+    return requestStatuses(this.records, this.store, this.options.device().config.authority, { ...(id === undefined ? {} : { id }), phases: this.phases, now: this.options.time.now().ms });
   }
 
   /**
@@ -325,7 +325,7 @@ export class GuardianDesk {
    */
   async dispute(id: string): Promise<DisputeDelivery[]> {
     const own = this.records.own;
-    const { config, secrets } = this.options.device;
+    const { config, secrets } = this.options.device();
     if (own === undefined) throw permanentError('agent.no-guardians', `authority ${config.authority} has no guardians here (run "aura guardian add" first), so there is no recovery to dispute`);
     if (!/^[0-9a-f]{64}$/i.test(id)) throw permanentError('cli.usage', `--request takes the request id, 64 hex digits, got "${id}"`);
     const draft = disputeDraftOf(config.authority, fromHex(id.toLowerCase()));
@@ -370,7 +370,7 @@ export class GuardianDesk {
   private guarding(authority: AuthorityId): { readonly g: Guardianship; readonly share: KeyShare } {
     const g = guarded(this.records, authority);
     const share = this.shares.get(authority);
-    if (g === undefined || share === undefined) throw permanentError('agent.not-a-guardian', `device ${this.options.device.config.device} is no guardian of ${authority}`, { context: { authority } });
+    if (g === undefined || share === undefined) throw permanentError('agent.not-a-guardian', `device ${this.options.device().config.device} is no guardian of ${authority}`, { context: { authority } });
     return { g, share };
   }
 
@@ -386,7 +386,7 @@ export class GuardianDesk {
     if (known !== undefined && guardian && (before === undefined || (kind === 'dispute' && !before.disputed))) {
       this.options.events(kind === 'submit' ? { event: 'recovery-requested', authority: g.authority, request: known.id, newDevice: known.request.newDevice } : { event: 'recovery-disputed', authority: g.authority, request: known.id });
     }
-    return { k: 'state', guardianship: g, publicKeyPackage: pkg, approved: guardian && (known?.approvedBy.includes(this.options.device.config.authority) ?? false), disputed: known?.disputed ?? false };
+    return { k: 'state', guardianship: g, publicKeyPackage: pkg, approved: guardian && (known?.approvedBy.includes(this.options.device().config.authority) ?? false), disputed: known?.disputed ?? false };
   }
 
   /** The guardianship whose recovery context is `namespace`: one this device guards, or its own. Error: `agent.not-a-guardian`. */
@@ -394,13 +394,14 @@ export class GuardianDesk {
     const g = this.records.guarding.find((x) => recoveryContext(x.authority) === namespace);
     if (g !== undefined) return { g, pkg: this.guarding(g.authority).share.publicKeyPackage, guardian: true };
     const own = this.records.own;
-    if (own !== undefined && recoveryContext(own.authority) === namespace) return { g: own, pkg: this.options.device.secrets.keyShare.publicKeyPackage, guardian: false };
-    throw permanentError('agent.not-a-guardian', `device ${this.options.device.config.device} knows no authority whose recovery context is ${namespace}`);
+    if (own !== undefined && recoveryContext(own.authority) === namespace) return { g: own, pkg: this.options.device().secrets.keyShare.publicKeyPackage, guardian: false };
+    throw permanentError('agent.not-a-guardian', `device ${this.options.device().config.device} knows no authority whose recovery context is ${namespace}`);
   }
 
   /** Checks an invitation, asks the policy, registers the session and runs this guardian's part in the background. */
   private async joinSetup(ask: Extract<GuardianAsk, { k: 'setup' }>, from: DeviceId): Promise<GuardianAnswer> {
-    const { device, network, sessions } = this.options;
+    const { network, sessions } = this.options;
+    const device = this.options.device();
     const { config, hpke, secrets } = device;
     const g = ask.guardianship;
     const self = g.guardians.find((x) => x.device === config.device);
@@ -441,7 +442,8 @@ export class GuardianDesk {
    * surviving device of the authority itself (under its approval policy).
    */
   private async joinRecovery(ask: Extract<GuardianAsk, { k: 'recover' }>): Promise<GuardianAnswer> {
-    const { device, sessions } = this.options;
+    const { sessions } = this.options;
+    const device = this.options.device();
     const { config, hpke } = device;
     const { request } = ask;
     const asGuardian = guarded(this.records, request.authority) !== undefined;
@@ -504,11 +506,9 @@ export class GuardianDesk {
 
   /** A surviving device after a recovery: its new share, the members (survivors and the new device) in its config, its guardianship. */
   private async keepSurviving(updated: Guardianship, keyShare: KeyShare): Promise<void> {
-    const { device } = this.options;
-    device.secrets = { ...device.secrets, keyShare };
-    device.config = { ...device.config, members: updated.owners.map((o) => ({ name: o.name, device: o.device, address: o.address, hpkePublicKey: fromHex(o.hpkeKey) })) };
-    await writeConfig(device.dir, device.config);
+    const { config } = this.options.device();
+    await this.options.survived({ ...config, members: updated.owners.map((o) => ({ name: o.name, device: o.device, address: o.address, hpkePublicKey: fromHex(o.hpkeKey) })) }, keyShare);
     this.records = { ...this.records, own: updated };
-    this.options.membersChanged();
   }
+
 }

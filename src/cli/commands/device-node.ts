@@ -3,8 +3,9 @@
  * directory (passphrase, lock), starts the device on its configured address, keeps the other
  * members connected, serves the sessions they start under the configured approval policy, and
  * answers local commands on its control socket (`status`, `journal`, `sign`, `derive`, `sync`,
- * `guardian-add`, `recovery-approve`, `recovery-dispute`, `recovery-status`); as a guardian it
- * also answers guardian setup and recovery requests (`src/agent/guardian-desk.ts`);
+ * `device-add`, `device-remove`, `guardian-add`, `recovery-approve`, `recovery-dispute`,
+ * `recovery-status`); as a guardian it also answers guardian setup and recovery requests
+ * (`src/agent/guardian-desk.ts`);
  * it syncs its journal with the other members every `--sync-interval-ms` (default 10 s). It stops cleanly on
  * SIGINT or SIGTERM: sessions under way fail at their peers (peer gone), the journal is closed
  * and the lock released.
@@ -22,11 +23,12 @@ import { BackgroundClock } from '../../agent/background-clock.ts';
 import { NodeRandom } from '../../handlers/random.ts';
 import { serveControl, type ControlHandler } from '../../agent/control-socket.ts';
 import { DeviceAgent, type AgentEvent } from '../../agent/device-agent.ts';
-import { openDeviceDir, type OpenDevice } from '../../agent/device-dir.ts';
+import { openDeviceDir } from '../../agent/device-dir.ts';
 import { deviceStatus, journalEntries } from '../../agent/device-report.ts';
 import { formatAgentEvent } from '../device-access.ts';
 import { deriveResult } from './derive.ts';
 import { guardianAddResult, guardianContactsOf } from './guardian.ts';
+import { changeOfControl, changeResultJson } from './device.ts';
 import { openOptions, passphraseFor, positiveInteger, TraceFile, untilInterrupted, type DeviceCommandOptions } from '../device-options.ts';
 
 /** Options of `aura node --dir`. */
@@ -66,7 +68,7 @@ export async function runDeviceNode(options: DeviceNodeOptions): Promise<void> {
       syncIntervalMs,
       ...(trace.observer === undefined ? {} : { observer: trace.observer }),
     });
-    const control = await serveControl(options.dir, controlHandler(device, agent));
+    const control = await serveControl(options.dir, controlHandler(agent));
     if (options.json !== true) console.log(`device ${device.config.device} of authority ${device.config.authority} is up; Ctrl-C stops it`);
     agent.keepConnected();
     await untilInterrupted();
@@ -80,8 +82,10 @@ export async function runDeviceNode(options: DeviceNodeOptions): Promise<void> {
 }
 
 /** What the node answers on its control socket. */
-function controlHandler(device: OpenDevice, agent: DeviceAgent): ControlHandler {
+function controlHandler(agent: DeviceAgent): ControlHandler {
   return async (request, event) => {
+    // The agent's device changes with the membership (config, share): read it at each request.
+    const device = agent.device;
     switch (request.op) {
       case 'status':
         return { ...(await deviceStatus(device.config, device.journal, new Set(agent.onlineMembers().map((m) => m.device)))), lastSync: agent.lastSync === null ? null : new Date(agent.lastSync).toISOString() };
@@ -117,6 +121,16 @@ function controlHandler(device: OpenDevice, agent: DeviceAgent): ControlHandler 
           stop();
         }
       }
+      case 'device-add':
+      case 'device-remove': {
+        const change = changeOfControl(request);
+        const stop = agent.subscribe(event);
+        try {
+          return { ...changeResultJson(await agent.changeMembership(change)) };
+        } finally {
+          stop();
+        }
+      }
       case 'guardian-add': {
         if (typeof request.cooldownMs !== 'number' || !Number.isSafeInteger(request.cooldownMs) || request.cooldownMs < 0) throw permanentError('agent.bad-control', 'guardian-add needs {"guardians":[…],"cooldownMs":MS}');
         const guardians = guardianContactsOf(request.guardians);
@@ -130,10 +144,9 @@ function controlHandler(device: OpenDevice, agent: DeviceAgent): ControlHandler 
       case 'recovery-approve':
         if (typeof request.request !== 'string') throw permanentError('agent.bad-control', 'recovery-approve needs {"request":HEX}');
         return { requests: [await agent.desk.approve(request.request)] };
-      case 'recovery-dispute': {
+      case 'recovery-dispute':
         if (typeof request.request !== 'string') throw permanentError('agent.bad-control', 'recovery-dispute needs {"request":HEX}');
         return { deliveries: await agent.desk.dispute(request.request) };
-      }
       case 'recovery-status':
         return { requests: await agent.desk.status(typeof request.request === 'string' ? request.request : undefined) };
       default:
