@@ -42,7 +42,7 @@ import type { SyncEvent } from '../protocols/sync-service.ts';
 import { AuthoritySync } from './authority-sync.ts';
 import { AGENT_CHANNEL, decodeAgentMessage, deviceOfRole, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest, type NewMember } from './agent-request.ts';
 import { approverOf, askerOf, type Approver } from './approval.ts';
-import { GuardianDesk, guardianSetupPlan, guardianSetupRoles, knowGuardianship, type DeskEvent } from './guardian-desk.ts';
+import { GuardianDesk, guardianSetupPlan, guardianSetupRoles, knowGuardianship, POLICY_ANSWER_MS, type DeskEvent } from './guardian-desk.ts';
 import type { GuardianContact, Guardianship } from './guardianship.ts';
 import { writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
@@ -406,7 +406,7 @@ export class DeviceAgent {
     knowGuardianship(this.network, guardianship, config.device);
     const members = config.members.map((m) => ({ device: m.device, hpkePublicKey: m.hpkePublicKey }));
     // The guardians first: each checks the invitation under its policy and waits for the session.
-    await Promise.all(guardians.map((g) => this.desk.ask(g.device, { k: 'setup', session: request.session, guardianship, publicKeyPackage: secrets.keyShare.publicKeyPackage, members })));
+    await Promise.all(guardians.map((g) => this.desk.ask(g.device, { k: 'setup', session: request.session, guardianship, publicKeyPackage: secrets.keyShare.publicKeyPackage, members }, POLICY_ANSWER_MS)));
     for (const g of guardians) this.emit({ event: 'accepted', session: request.session, by: g.name });
     const { value } = await this.runInitiated(request, this.onlineMembers(), (group) => this.guardianSetupPart(request, group, observer));
     this.emit({ event: 'guardians-added', session: request.session, guardians: guardians.map((g) => g.name) });

@@ -116,6 +116,9 @@ export interface DeskOptions {
 /** How long to wait for a guardian's answer, in ms. */
 export const GUARDIAN_ANSWER_MS = 5000;
 
+/** How long to wait for an answer that may ask a person first (an invitation, a survivor taking part), in ms. */
+export const POLICY_ANSWER_MS = 60_000;
+
 /**
  * The role map of guardian setup: `P[k]`/`D[k]` the owners (the first `threshold` deal),
  * `Guardian[k]` the guardians, `R[j]` the owners then the guardians (the new members).

@@ -20,7 +20,7 @@
 import { basename } from 'node:path';
 import { fromHex, toHex } from '../core/bytes.ts';
 import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
-import { permanentError, toAuraError } from '../core/errors.ts';
+import { AuraError, permanentError, toAuraError } from '../core/errors.ts';
 import { randomIdentifier, type AuthorityId, type DeviceId } from '../core/identifiers.ts';
 import { hpkeKeyPairFromSeed } from '../crypto/hpke.ts';
 import type { ScryptParams } from '../crypto/key-store-format.ts';
@@ -34,7 +34,7 @@ import { authorityIdOf } from '../protocols/authority.ts';
 import { recoveryRequestId, requestedDraft, runRecovery, type RecoveryRequest } from '../protocols/recovery.ts';
 import type { ApprovalPolicy } from './device-config.ts';
 import { checkFreshDir, createDeviceDir } from './device-dir.ts';
-import { GUARDIAN_ANSWER_MS, knowGuardianship, ownersAfterRecovery, recoveryPlan, recoveryRoles } from './guardian-desk.ts';
+import { GUARDIAN_ANSWER_MS, knowGuardianship, ownersAfterRecovery, POLICY_ANSWER_MS, recoveryPlan, recoveryRoles } from './guardian-desk.ts';
 import { GuardianLink, type GuardianState } from './guardian-link.ts';
 import { writeGuardianships, type Guardianship } from './guardianship.ts';
 import { RecoveryStore } from './recovery-store.ts';
@@ -129,7 +129,15 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
     const address = String(network.addresses()[0]);
     const name = basename(spec.dir);
     const recover = { k: 'recover', session, request, approvers, survivors, name, address } as const;
-    await Promise.all([...g.guardians.map((x) => x.device), ...survivors].map((device) => link.ask(device, recover, GUARDIAN_ANSWER_MS)));
+    const participants = [...g.guardians, ...g.owners.filter((o) => survivors.includes(o.device))];
+    await Promise.all(
+      participants.map((p) =>
+        link.ask(p.device, recover, POLICY_ANSWER_MS).catch((error: unknown) => {
+          const failure = toAuraError(error);
+          throw new AuraError(failure.kind, failure.code, `${p.name}: ${failure.message}`, { cause: error });
+        }),
+      ),
+    );
     spec.events?.({ event: 'cooldown', request: id, endsAt: new Date(time.now().ms + g.cooldownMs).toISOString() });
     const outcome = await runRecovery(
       recoveryPlan(g, state.publicKeyPackage, request, session, survivors),
