@@ -1,5 +1,5 @@
 /**
- * The recovery facts a device keeps, `DIR/recovery.sqlite`: for each authority it guards (and for
+ * The recovery facts a device keeps, `DIR/recovery.sqlite` (created by the first fact): for each authority it guards (and for
  * its own), the facts of that authority's recovery context (`recoveryContext` of
  * `src/protocols/recovery.ts`): `recovery.requested` (signed by the new device), `recovery.approved`
  * (signed by a guardian's authority), `recovery.disputed` (signed by an owner's device or the group
@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesEqual, fromHex, toHex } from '../core/bytes.ts';
 import type { CryptoEffects } from '../core/effects.ts';
@@ -51,20 +52,32 @@ function ownerDeviceKey(address: string): Uint8Array {
 
 /** The recovery facts of one directory. */
 export class RecoveryStore {
+  private opened: SqliteFactStore | undefined;
+
   private constructor(
-    private readonly store: SqliteFactStore,
+    private readonly path: string,
     private readonly crypto: CryptoEffects,
   ) {}
 
-  /** Opens (creating) the store of `dir`. Errors: the store's. */
+  /**
+   * The store of `dir`. The file is created by the first fact stored, not before: a directory
+   * that never takes part in a recovery is left as it was. Errors (when used): the store's.
+   */
   static open(dir: string, crypto: CryptoEffects): RecoveryStore {
-    return new RecoveryStore(SqliteFactStore.open(join(dir, RECOVERY_STORE_FILE)), crypto);
+    return new RecoveryStore(join(dir, RECOVERY_STORE_FILE), crypto);
+  }
+
+  /** The fact store, opened (and created) on first use. */
+  private get store(): SqliteFactStore {
+    this.opened ??= SqliteFactStore.open(this.path);
+    return this.opened;
   }
 
   /** The recovery journal of `authority`. */
   async journal(authority: AuthorityId): Promise<Journal> {
     const namespace = recoveryContext(authority);
     const facts = new Map<string, FactRecord>();
+    if (this.opened === undefined && !existsSync(this.path)) return { ...emptyJournal(namespace), facts };
     await this.store.scan(namespace, (record) => {
       facts.set(record.key, record);
     });
@@ -115,8 +128,9 @@ export class RecoveryStore {
     return matches[0]!; // exactly one
   }
 
-  /** Closes the store. */
-  close(): Promise<void> {
-    return this.store.close();
+  /** Closes the store (if it was opened). */
+  async close(): Promise<void> {
+    await this.opened?.close();
+    this.opened = undefined;
   }
 }
