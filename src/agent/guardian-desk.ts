@@ -38,8 +38,10 @@ import { peerEntryOfAddress, type NetworkDevice } from '../handlers/network/netw
 import { familyRole, type RunOptions } from '../protocols/protocol-source.ts';
 import { authorityIdOf } from '../protocols/authority.ts';
 import { keyShareEntry } from '../protocols/authority-key-store.ts';
-import { setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-setup.ts';
-import { approvedDraft, disputeDraftOf, journalDisputeWatch, RECOVERY_DISPUTED, RECOVERY_REQUESTED, recoveryContext, recoveryRequestId, runRecovery, type RecoveryPlan, type RecoveryRequest } from '../protocols/recovery.ts';
+import { guardianSetupOperation, setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-setup.ts';
+import { lockSessions, type LockParticipant } from '../protocols/lock-guard.ts';
+import { localLockJournal } from './lock-journal.ts';
+import { approvedDraft, disputeDraftOf, journalDisputeWatch, RECOVERY_DISPUTED, RECOVERY_REQUESTED, recoveryContext, recoveryOperation, recoveryRequestId, runRecovery, type RecoveryPlan, type RecoveryRequest } from '../protocols/recovery.ts';
 import { attestationTranscript, deviceAttestation, thresholdAttestation } from '../journal/attestation.ts';
 import type { Asker } from './approval.ts';
 import type { DeviceConfig } from './device-config.ts';
@@ -254,6 +256,8 @@ export class GuardianDesk {
   private readonly crypto: Ed25519CryptoEffects;
   private readonly link: GuardianLink;
   private readonly phases = new Map<string, TrackedPhase>();
+  /** This device's part in each authority's operation lock (as a guardian, or a survivor of its recovery), kept while the node runs. */
+  private readonly locks = new Map<AuthorityId, LockParticipant>();
 
   private constructor(
     private readonly options: DeskOptions,
@@ -419,11 +423,11 @@ export class GuardianDesk {
     const approval = await this.options.ask(`${from} invites this device to guard authority ${g.authority} (${g.owners.length} devices, ${g.guardians.length} guardians, cooldown ${g.cooldownMs} ms)`);
     if (!approval.approved) throw permanentError('agent.declined', approval.reason);
     knowGuardianship(network, g, config.device);
-    const group = sessions.group(guardianSetupRoles(g.owners.map((o) => o.device), g.guardians.map((x) => x.device), ask.publicKeyPackage.threshold));
     const plan = guardianSetupPlan(g, ask.publicKeyPackage, ask.members, ask.session);
+    const group = sessions.group(guardianSetupRoles(g.owners.map((o) => o.device), g.guardians.map((x) => x.device), ask.publicKeyPackage.threshold), lockSessions(guardianSetupOperation(plan)));
     void (async () => {
       try {
-        const outcome = await setUpGuardians(plan, { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, crypto: this.crypto, signAsGuardian: (m) => signAlone(secrets.keyShare, m, this.options.random) }, group.transport, { ...this.options.runOptions(), keyStore: device.keys });
+        const outcome = await setUpGuardians(plan, { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, crypto: this.crypto, signAsGuardian: (m) => signAlone(secrets.keyShare, m, this.options.random) }, group.transport, { ...this.options.runOptions(), keyStore: device.keys, lock: this.lockOf(g.authority) });
         if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'guardian setup ended without a recovery share for this guardian');
         this.shares.set(g.authority, outcome.keyShare);
         this.records = withGuarded(this.records, g);
@@ -437,6 +441,17 @@ export class GuardianDesk {
       }
     })();
     return { k: 'joined' };
+  }
+
+  /** This device's part in `authority`'s operation lock (`localLockJournal`: it is outside that authority's tree, or runs the recovery as one of the desk's sessions). */
+  private lockOf(authority: AuthorityId): LockParticipant {
+    let lock = this.locks.get(authority);
+    if (lock === undefined) {
+      const random = this.options.random;
+      lock = { journal: localLockJournal(authority, random), time: this.options.time, random };
+      this.locks.set(authority, lock);
+    }
+    return lock;
   }
 
   /**
@@ -465,7 +480,7 @@ export class GuardianDesk {
     }
     const approving = asGuardian && ask.approvers.includes(config.device) && known.approvedBy.includes(config.authority);
     const plan = recoveryPlan(g, share.publicKeyPackage, request, ask.session, ask.survivors);
-    const group = sessions.group(recoveryRoles(request.newDevice, ask.survivors, g.guardians.map((x) => x.device), ask.approvers, share.publicKeyPackage.threshold));
+    const group = sessions.group(recoveryRoles(request.newDevice, ask.survivors, g.guardians.map((x) => x.device), ask.approvers, share.publicKeyPackage.threshold), lockSessions(recoveryOperation(plan)));
     knowGuardianship(this.options.network, g, config.device);
     const endsAt = this.options.time.now().ms + g.cooldownMs;
     this.phases.set(known.id, { phase: 'cooldown', endsAt });
@@ -483,7 +498,7 @@ export class GuardianDesk {
     void (async () => {
       try {
         const participant = { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, crypto: this.crypto, time: this.options.time, keyShare: share, ...(asGuardian ? guardianPart : {}) };
-        const outcome = await runRecovery(plan, participant, group.transport, { ...this.options.runOptions(), keyStore: device.keys });
+        const outcome = await runRecovery(plan, participant, group.transport, { ...this.options.runOptions(), keyStore: device.keys, lock: this.lockOf(g.authority) });
         if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'the recovery ended without a new share for this device');
         const updated: Guardianship = { ...g, owners: ownersAfterRecovery(g, ask.survivors, { name: ask.name, device: request.newDevice, address: ask.address, hpkeKey: toHex(request.hpkeKey) }) };
         await this.store.add(updated, [outcome.requested, ...outcome.approved]);

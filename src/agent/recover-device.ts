@@ -31,7 +31,9 @@ import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { peerEntryOfAddress, startNetworkDevice } from '../handlers/network/network-device.ts';
 import type { RoleObserver } from '../runtime/role-event.ts';
 import { authorityIdOf } from '../protocols/authority.ts';
-import { recoveryRequestId, requestedDraft, runRecovery, type RecoveryRequest } from '../protocols/recovery.ts';
+import { recoveryOperation, recoveryRequestId, requestedDraft, runRecovery, type RecoveryRequest } from '../protocols/recovery.ts';
+import { lockSessions } from '../protocols/lock-guard.ts';
+import { localLockJournal } from './lock-journal.ts';
 import type { ApprovalPolicy } from './device-config.ts';
 import { checkFreshDir, createDeviceDir } from './device-dir.ts';
 import { GUARDIAN_ANSWER_MS, knowGuardianship, ownersAfterRecovery, POLICY_ANSWER_MS, recoveryPlan, recoveryRoles } from './guardian-desk.ts';
@@ -125,7 +127,8 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
     const survivors = await survivingOwners(link, g, requested.bytes);
     spec.events?.({ event: 'survivors', request: id, devices: g.owners.filter((o) => survivors.includes(o.device)).map((o) => o.name) });
     const session = randomIdentifier('session', random);
-    const group = sessions.group(recoveryRoles(network.device, survivors, g.guardians.map((x) => x.device), approvers, needed));
+    const plan = recoveryPlan(g, state.publicKeyPackage, request, session, survivors);
+    const group = sessions.group(recoveryRoles(network.device, survivors, g.guardians.map((x) => x.device), approvers, needed), lockSessions(recoveryOperation(plan)));
     const address = String(network.addresses()[0]);
     const name = basename(spec.dir);
     const recover = { k: 'recover', session, request, approvers, survivors, name, address } as const;
@@ -140,10 +143,11 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
     );
     spec.events?.({ event: 'cooldown', request: id, endsAt: new Date(time.now().ms + g.cooldownMs).toISOString() });
     const outcome = await runRecovery(
-      recoveryPlan(g, state.publicKeyPackage, request, session, survivors),
+      plan,
       { device: network.device, hpkeSecretKey: hpke.secretKey, deviceSecretKey: deviceKey, random, crypto, time },
       group.transport,
-      { time, receiveTimeoutMs: spec.receiveTimeoutMs ?? 15_000, ...(spec.observer === undefined ? {} : { observer: spec.observer }) },
+      // The new device is outside the authority's tree until the recovery completes: its lock facts stay local.
+      { time, lock: { journal: localLockJournal(spec.authority, random), time, random }, receiveTimeoutMs: spec.receiveTimeoutMs ?? 15_000, ...(spec.observer === undefined ? {} : { observer: spec.observer }) },
     );
     group.end();
     if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'the recovery ended without a share for the new device');

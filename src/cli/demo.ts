@@ -121,12 +121,14 @@ try {
   say(`members ${added?.members.join(', ') ?? '?'}; epoch ${status?.epoch ?? '?'} -> ${added?.epoch ?? '?'} (resharing and signing the change: ${added?.ms ?? '?'} ms)`);
   const fourthStatus = json(await runAura(['status', '--dir', dirOf('device-4'), '--json'])) as { groupKey: string; epoch: number; members: unknown[] } | undefined;
   check('aura status of device-4: the group key is unchanged and the epoch bumped', fourthStatus?.groupKey === init.groupKey && status !== undefined && fourthStatus.epoch === status.epoch + 1 && fourthStatus.members.length === 4);
+  // device-4 runs in the command's own process and signs with the first device that answers.
+  const fromFourth = json(await runAura(['sign', '--dir', dirOf('device-4'), '--message', message, '--passphrase-file', passFile, '--json'])) as Signed | undefined;
+  say(`signed by ${fromFourth?.signers.join(', ') ?? '?'}`);
+  check('device-4 signs with one other under the same group key', fromFourth !== undefined && fromFourth.signers.length === 2 && fromFourth.signers.includes('device-4') && verifiesWithNodeCrypto(init.groupKey, message, fromFourth.signature));
+  // Guardian setup reshares every device's share, so device-4 runs as a node from here on.
   const fourth = spawnAura(['node', '--dir', dirOf('device-4'), '--passphrase-file', passFile, '--json']);
   nodes.set('device-4', fourth);
   await fourth.waitFor((line) => line.event === 'peer-online');
-  const fromFourth = json(await runAura(['sign', '--dir', dirOf('device-4'), '--message', message, '--json'])) as Signed | undefined;
-  say(`signed by ${fromFourth?.signers.join(', ') ?? '?'}`);
-  check('device-4 signs with the others under the same group key', fromFourth !== undefined && fromFourth.signers.includes('device-4') && verifiesWithNodeCrypto(init.groupKey, message, fromFourth.signature));
 
   begin('6. Three guardians, each its own one-device authority: aura init --devices 1 --threshold 1, aura node, aura guardian add');
   const guardians = ['guardian-1', 'guardian-2', 'guardian-3'];
@@ -176,7 +178,8 @@ try {
   const fromFifth = json(await runAura(['sign', '--dir', newDir, '--message', recoveredMessage, '--json'])) as Signed | undefined;
   say(`signature ${fromFifth?.signature ?? '(none)'} by ${fromFifth?.signers.join(', ') ?? '?'}`);
   check('node:crypto verifies the new signature under the unchanged group key', fromFifth !== undefined && fromFifth.signers.includes('device-5') && verifiesWithNodeCrypto(init.groupKey, recoveredMessage, fromFifth.signature));
-  const fifthSync = json(await runAura(['sync', '--dir', newDir, '--once', '--json'])) as { results: { name: string; outcome: string }[] } | undefined;
+  const fifthSync = json(await runAura(['sync', '--dir', newDir, '--once', '--json'])) as { results: { name: string; outcome: string; error?: string }[] } | undefined;
+  say(`sync: ${fifthSync?.results.map((r) => `${r.name} ${r.outcome}${r.error === undefined ? "" : ` (${r.error})`}`).join(', ') ?? '(no answer)'}`);
   check('device-5 synced the journal with the others', fifthSync !== undefined && fifthSync.results.length > 0 && fifthSync.results.every((r) => r.outcome === 'converged'));
 
   begin('10. Stop device-4 and device-5 (Ctrl-C): one device cannot sign alone');

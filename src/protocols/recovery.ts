@@ -47,7 +47,8 @@ import { guardianRecipient, guardianSigner, type Guardian } from './guardian-set
 import { recoveryRequestSchema, type RecoveryReleasePayload, type RecoveryRequestPayload } from './payload-types.ts';
 import { epochSession } from './epoch.ts';
 import { projectedProtocol } from './protocol-source.ts';
-import { runReshareDevice, type MembershipChange, type ReshareOutcome, type ReshareRecipient, type ReshareRunOptions } from './reshare.ts';
+import { membershipElectorate, underLock, type GuardedOperation } from './lock-guard.ts';
+import { membershipOperation, runReshareDevice, type MembershipChange, type MembershipRunOptions, type ReshareOutcome, type ReshareRecipient } from './reshare.ts';
 
 /** A new device's request to join an authority. */
 export type RecoveryRequest = RecoveryRequestPayload;
@@ -301,15 +302,33 @@ function checkPlan(plan: RecoveryPlan): void {
 }
 
 /**
+ * The operation lock of `plan`'s resharing: the guardians vote (the surviving devices when there
+ * are none), the new device, the survivors and the guardians take part (`lock-guard.ts`).
+ */
+export function recoveryOperation(plan: RecoveryPlan): GuardedOperation {
+  const survivors = (plan.devices ?? []).map((d) => d.device);
+  const guardianDevices = plan.guardians.map((g) => g.device);
+  const participants = [plan.request.newDevice, ...survivors, ...guardianDevices];
+  return membershipOperation(plan.publicKeyPackage.groupPublicKey, membershipElectorate(survivors, guardianDevices), participants, epochSession(recoveryReshareSession(plan), plan.epoch));
+}
+
+function recoveryReshareSession(plan: RecoveryPlan): SessionId {
+  return deriveIdentifier('session', { base: plan.session, step: 'reshare' });
+}
+
+/**
  * Runs a recovery as `participant` (the new device, a surviving device of the owner, or a
  * guardian's device): request, approvals, cooldown and releases (`Recovery`), then, when no
- * guardian saw a dispute and at least `plan.approvals` approvals verify, the resharing by the
- * surviving devices and the approvers onto the surviving devices, the new device and the
- * guardians (the lost devices drop out). Errors: `protocols.recovery.disputed` (the owner
- * cancelled: nothing changes), `protocols.recovery.not-approved`, `protocols.recovery.bad-plan`,
- * `protocols.recovery.aborted`, `protocols.recovery.not-a-member`, and the resharing's.
+ * guardian saw a dispute and at least `plan.approvals` approvals verify, under the membership
+ * lock (`options.lock`; the guardians vote, see `lock-guard.ts`), the resharing by the surviving
+ * devices and the approvers onto the surviving devices, the new device and the guardians (the
+ * lost devices drop out). Errors: `protocols.recovery.disputed` (the owner cancelled: nothing
+ * changes), `protocols.recovery.not-approved`, `protocols.recovery.bad-plan`,
+ * `protocols.lock.refused` (another membership change holds the lock: nothing changes),
+ * `protocols.recovery.aborted`, `protocols.recovery.not-a-member`, and those of `underLock` and
+ * the resharing.
  */
-export async function runRecovery(plan: RecoveryPlan, participant: RecoveryParticipant, transport: Transport, options: ReshareRunOptions = {}): Promise<RecoveryOutcome> {
+export async function runRecovery(plan: RecoveryPlan, participant: RecoveryParticipant, transport: Transport, options: MembershipRunOptions): Promise<RecoveryOutcome> {
   checkPlan(plan);
   const survivors = plan.devices ?? [];
   const guardianDevices = plan.guardians.map((g) => g.device);
@@ -344,10 +363,13 @@ export async function runRecovery(plan: RecoveryPlan, participant: RecoveryParti
     oldMembers: [...survivors.map((d) => d.device), ...approvers.map((k) => guardianDevices[k]!)], // approvers index the guardians
     recipients: [...survivors, { device: newDevice, hpkePublicKey: plan.request.hpkeKey }, ...plan.guardians.map(guardianRecipient)],
     threshold,
-    session: deriveIdentifier('session', { base: plan.session, step: 'reshare' }),
+    session: recoveryReshareSession(plan),
     epoch: plan.epoch,
   };
-  const reshared = await runReshareDevice(reshare, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options);
+  // The lock is taken after the cooldown: it guards the resharing, not the days a dispute may take.
+  const reshared = await underLock(recoveryOperation(plan), participant.device, options.lock, transport, options, () =>
+    runReshareDevice(reshare, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options),
+  );
   const leaf: Leaf = { id: newDevice, role: 'device', publicKey: plan.request.deviceKey };
   return {
     ...reshared,
