@@ -33,6 +33,7 @@ import { loadKeyShare, removeKeyShare } from '../protocols/authority-key-store.t
 import { dkdFactDraft, runDkd } from '../protocols/dkd.ts';
 import type { RunOptions } from '../protocols/protocol-source.ts';
 import { runSigningDevice } from '../protocols/sign.ts';
+import { epochSession } from '../protocols/epoch.ts';
 import type { SyncEvent } from '../protocols/sync-service.ts';
 import { AuthoritySync } from './authority-sync.ts';
 import { AGENT_CHANNEL, decodeAgentMessage, deviceOfRole, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest, type NewMember } from './agent-request.ts';
@@ -40,7 +41,7 @@ import { approverOf, type Approver } from './approval.ts';
 import type { DeviceConfig, MemberConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
 import { loadJournal, storeAuthorityFacts } from './authority-journal.ts';
-import { familyRoles, SessionGroups, type SessionGroup } from './session-groups.ts';
+import { exclusionSessions, familyRoles, SessionGroups, type SessionGroup } from './session-groups.ts';
 import { changedConfig, changeRoles, checkChangeRequest, commitChange, proposeChange, runChangePart, type ChangeOutcome, type ChangeRequest, type MembershipChange } from './membership-change.ts';
 
 /** What an agent reports as it works. */
@@ -119,6 +120,11 @@ export interface DeriveOutcome {
   readonly fact: string;
   /** Who took part. */
   readonly members: readonly MemberConfig[];
+}
+
+/** The session in which the devices of a derivation sign its `dkd.context-key` fact. */
+function contextKeyFactSession(session: SessionId): SessionId {
+  return deriveIdentifier('session', { base: session, fact: 'dkd.context-key' });
 }
 
 /** A membership change done. */
@@ -359,7 +365,7 @@ export class DeviceAgent {
   /** Asks `participants` to take part in `request`, then runs this device's part in the request's session group. */
   private async runInitiated<T>(request: AgentRequest, participants: readonly Member[], part: (group: SessionGroup) => Promise<T>): Promise<{ readonly value: T; readonly session: SessionId }> {
     const { session } = request;
-    const group = this.sessions.group(roleMap(request));
+    const group = this.sessions.group(roleMap(request), await this.knownSessions(request));
     try {
       await this.gather(request, participants);
       return { value: await part(group), session };
@@ -501,11 +507,21 @@ export class DeviceAgent {
     const derived = await runDkd({ members: request.roles, groupPublicKey: config.groupKey, session: request.session }, { device: config.device, request: dkdRequest, random }, group.transport, options);
     // Every participant must sign the same bytes, so the fact's nonce comes from the agreed session.
     const draft = dkdFactDraft(derived, agreedRandom(request.session));
-    const signing = { authority: config.authority, publicKeyPackage: secrets.keyShare.publicKeyPackage, signers: request.roles, session: deriveIdentifier('session', { base: request.session, fact: 'dkd.context-key' }), epoch };
+    const signing = { authority: config.authority, publicKeyPackage: secrets.keyShare.publicKeyPackage, signers: request.roles, session: contextKeyFactSession(request.session), epoch };
     const { record } = await attestFact(signing, { device: config.device, keyShare: secrets.keyShare, random }, draft, group.transport, options);
     await storeAuthorityFacts(journal, config.authority, config.groupKey, [record]);
     await this.journalSync.written();
     return { publicKey: derived.keyPair.publicKey, epoch, fact: record.key };
+  }
+
+  /**
+   * The sessions of `request` whose roles a signing retry renumbers (see `session-groups.ts`): the
+   * signing of `sign`, the signing of the `dkd.context-key` fact of `derive`.
+   */
+  private async knownSessions(request: AgentRequest): Promise<Map<SessionId, Map<string, DeviceId>>> {
+    if (request.op === 'reshare') return new Map();
+    const signing = request.op === 'sign' ? request.session : contextKeyFactSession(request.session);
+    return exclusionSessions(epochSession(signing, await this.epoch()), request.roles, this.dev.config.threshold);
   }
 
   /** The authority's current epoch, from the journal. */
@@ -565,7 +581,7 @@ export class DeviceAgent {
     const approval = await this.approve(request, from);
     if (!approval.approved) return decline('agent.declined', approval.reason);
     if (this.accepted.has(session)) return decline('agent.bad-request', `session ${session} was already requested`);
-    const group = this.sessions.group(roleMap(request));
+    const group = this.sessions.group(roleMap(request), await this.knownSessions(request));
     this.accepted.set(session, { request, from, group });
     await this.network.transport.send(fromDevice, AGENT_CHANNEL, encodeAgentMessage({ t: 'accept', session })).catch((error: unknown) => {
       this.accepted.delete(session);
