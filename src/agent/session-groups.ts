@@ -121,22 +121,36 @@ export class SessionGroups {
   }
 }
 
+/** One attempt of a run with exclusion: its session and the members left in it. */
+export interface ExclusionAttempt {
+  /** The attempt's session. */
+  readonly session: SessionId;
+  /** The members left, in role order. */
+  readonly left: readonly DeviceId[];
+}
+
 /**
- * The role maps of every attempt of a signing run with exclusion (`runWithExclusion` of
- * `src/protocols/attempts.ts`) among `signers`, from `base` (the run's session bound to its epoch):
- * attempt 0 among all, and attempt n >= 1 among each subset of at least `threshold` signers that
- * n exclusions can leave, where `S[k]` is the k-th signer left.
+ * Every attempt a run with exclusion (`runWithExclusion` of `src/protocols/attempts.ts`) among
+ * `members` can reach from `base` (the run's session bound to its epoch): attempt 0 among all,
+ * and attempt n >= 1 among each subset of at least `threshold` members (each holding `keep`, when
+ * given: a member whose exclusion ends the run) that n exclusions can leave. Beyond
+ * {@link MAX_EXCLUSION_MEMBERS} members, only attempt 0.
  */
-export function exclusionSessions(base: SessionId, signers: readonly DeviceId[], threshold: number): Map<SessionId, Map<RoleName, DeviceId>> {
-  const sessions = new Map<SessionId, Map<RoleName, DeviceId>>([[base, familyRoles(['S'], signers)]]);
-  if (signers.length > MAX_EXCLUSION_MEMBERS) return sessions;
-  for (let mask = 1; mask < 2 ** signers.length - 1; mask++) {
-    const left = signers.filter((_, k) => (mask & (1 << k)) !== 0);
-    if (left.length < threshold) continue;
-    // Each attempt after the first excluded at least one signer more.
-    for (let attempt = 1; attempt <= signers.length - left.length; attempt++) sessions.set(attemptSession(base, attempt, left), familyRoles(['S'], left));
+export function exclusionAttempts(base: SessionId, members: readonly DeviceId[], threshold: number, keep?: DeviceId): ExclusionAttempt[] {
+  const attempts: ExclusionAttempt[] = [{ session: base, left: members }];
+  if (members.length > MAX_EXCLUSION_MEMBERS) return attempts;
+  for (let mask = 1; mask < 2 ** members.length - 1; mask++) {
+    const left = members.filter((_, k) => (mask & (1 << k)) !== 0);
+    if (left.length < threshold || (keep !== undefined && !left.includes(keep))) continue;
+    // Each attempt after the first excluded at least one member more.
+    for (let attempt = 1; attempt <= members.length - left.length; attempt++) attempts.push({ session: attemptSession(base, attempt, left), left });
   }
-  return sessions;
+  return attempts;
+}
+
+/** The role maps of every attempt of a signing run with exclusion among `signers` (`S[k]` the k-th signer left). */
+export function exclusionSessions(base: SessionId, signers: readonly DeviceId[], threshold: number): Map<SessionId, Map<RoleName, DeviceId>> {
+  return new Map(exclusionAttempts(base, signers, threshold).map(({ session, left }) => [session, familyRoles(['S'], left)]));
 }
 
 /** The role map of a family run: role `FAMILY[k]` of every family is played by `devices[k]`. */
