@@ -122,13 +122,10 @@ try {
   say(`members ${added?.members.join(', ') ?? '?'}; epoch ${status?.epoch ?? '?'} -> ${added?.epoch ?? '?'} (resharing and signing the change: ${added?.ms ?? '?'} ms)`);
   const fourthStatus = json(await runAura(['status', '--dir', dirOf('device-4'), '--json'])) as { groupKey: string; epoch: number; members: unknown[] } | undefined;
   check('aura status of device-4: the group key is unchanged and the epoch bumped', fourthStatus?.groupKey === init.groupKey && status !== undefined && fourthStatus.epoch === status.epoch + 1 && fourthStatus.members.length === 4);
-  const fourth = spawnAura(['node', '--dir', dirOf('device-4'), '--passphrase-file', passFile, '--json']);
-  await fourth.waitFor((line) => line.event === 'peer-online');
-  const fromFourth = json(await runAura(['sign', '--dir', dirOf('device-4'), '--message', message, '--json'])) as Signed | undefined;
+  // device-4 runs in the command's own process and signs with the first device that answers.
+  const fromFourth = json(await runAura(['sign', '--dir', dirOf('device-4'), '--message', message, '--passphrase-file', passFile, '--json'])) as Signed | undefined;
   say(`signed by ${fromFourth?.signers.join(', ') ?? '?'}`);
-  check('device-4 signs with the others under the same group key', fromFourth !== undefined && fromFourth.signers.includes('device-4') && verifiesWithNodeCrypto(init.groupKey, message, fromFourth.signature));
-  fourth.child.kill('SIGINT');
-  check('device-4 stops cleanly on Ctrl-C', (await fourth.exited) === 0);
+  check('device-4 signs with one other under the same group key', fromFourth !== undefined && fromFourth.signers.length === 2 && fromFourth.signers.includes('device-4') && verifiesWithNodeCrypto(init.groupKey, message, fromFourth.signature));
 
   say('guardians and recovery (aura guardian add, aura recovery …) are not commands yet: not run');
 
