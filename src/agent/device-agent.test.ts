@@ -6,22 +6,19 @@ import { verifyStrict } from '../crypto/signature.ts';
 import { NodeRandom } from '../handlers/random.ts';
 import { BackgroundClock } from './background-clock.ts';
 import { DeviceAgent, type AgentEvent } from './device-agent.ts';
-import { openDeviceDir, type OpenDevice } from './device-dir.ts';
-import { TEST_PASSPHRASE, testAuthority } from './testing.ts';
+import type { OpenDevice } from './device-dir.ts';
+import { openTestAuthority, type OpenedTestAuthority } from './testing.ts';
 
-let authority: Awaited<ReturnType<typeof testAuthority>>;
+let authority: OpenedTestAuthority['authority'];
 let devices: OpenDevice[];
+let close: OpenedTestAuthority['close'];
 const random = new NodeRandom();
 const time = new BackgroundClock();
 
 before(async () => {
-  authority = await testAuthority(3, 2);
-  devices = await Promise.all(authority.devices.map((d) => openDeviceDir(d.dir, TEST_PASSPHRASE, random)));
+  ({ authority, devices, close } = await openTestAuthority(3, 2, random));
 });
-after(async () => {
-  await Promise.all(devices.map((d) => d.close()));
-  authority.remove();
-});
+after(() => close());
 
 test('devices sign together over libp2p; with too few online the error names who is missing', async () => {
   const events: AgentEvent[] = [];
