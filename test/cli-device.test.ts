@@ -27,6 +27,9 @@ test('aura device refuses bad arguments, a used directory and too few devices on
   const unknown = await aura('device', 'remove', '--dir', cli.dirOf(0), '--device', 'device-9');
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /--device device-9: no member .* \(members: device-1, device-2, device-3\)/);
+  const badName = await aura('device', 'add', '--dir', cli.dirOf(0), '--new-dir', join(cli.root, 'named'), '--name', 'my phone');
+  assert.equal(badName.status, 2);
+  assert.match(badName.stderr, /--name "my phone": a device name is/);
   const missing = await aura('device', 'add', '--dir', cli.dirOf(0));
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /required option '--new-dir <dir>'/);

@@ -209,10 +209,12 @@ function key32(value: unknown, field: string): Uint8Array {
   return value;
 }
 
-/** A member name: 1 to 64 characters, letters, digits, `-`, `_` and `.`. */
+/** What a member name is: 1 to 64 letters, digits, `-`, `_` and `.`. */
+export const MEMBER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
 function memberName(value: unknown, field: string): string {
   const name = text(value, field);
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw bad(`${field} must be 1 to 64 letters, digits, "-", "_" or "."`);
+  if (!MEMBER_NAME.test(name)) throw bad(`${field} must be 1 to 64 letters, digits, "-", "_" or "."`);
   return name;
 }
 

@@ -8,22 +8,18 @@ import { DKD_CONTEXT_KEY, type ContextKeyPayload } from '../protocols/dkd.ts';
 import { loadJournal } from './authority-journal.ts';
 import { BackgroundClock } from './background-clock.ts';
 import { DeviceAgent } from './device-agent.ts';
-import { openDeviceDir, type OpenDevice } from './device-dir.ts';
-import { TEST_PASSPHRASE, testAuthority } from './testing.ts';
+import type { OpenDevice } from './device-dir.ts';
+import { openTestAuthority, type OpenedTestAuthority } from './testing.ts';
 
-let authority: Awaited<ReturnType<typeof testAuthority>>;
 let devices: OpenDevice[];
+let close: OpenedTestAuthority['close'];
 const random = new NodeRandom();
 const time = new BackgroundClock();
 
 before(async () => {
-  authority = await testAuthority(3, 2);
-  devices = await Promise.all(authority.devices.map((d) => openDeviceDir(d.dir, TEST_PASSPHRASE, random)));
+  ({ devices, close } = await openTestAuthority(3, 2, random));
 });
-after(async () => {
-  await Promise.all(devices.map((d) => d.close()));
-  authority.remove();
-});
+after(() => close());
 
 async function contextKeys(device: OpenDevice): Promise<ContextKeyPayload[]> {
   const journal = await loadJournal(device.journal, device.config.authority);

@@ -3,7 +3,9 @@
  * node (keyed by its device key) on its configured address, keeps its authority's other devices
  * connected, serves the sessions they start (under its approval policy: see `approval.ts` and
  * the handshake of `agent-request.ts`), and starts sessions itself with the devices that are
- * online: FROST signing (`runSigningDevice` of `src/protocols/sign.ts`) and DKD of a context key
+ * online: FROST signing (the first t that answer sign a `signature.issued` fact by
+ * `runQuorumSigning` of `src/protocols/sign-quorum.ts`, then the message by `runSigningDevice`
+ * of `src/protocols/sign.ts`: see `quorum-sign-sessions.ts`) and DKD of a context key
  * (`runDkd` of `src/protocols/dkd.ts`, whose `dkd.context-key` fact the same devices then attest
  * with the group key and store in their journals). It also keeps the device's journal converged
  * with the other members (`authority-sync.ts`): answering their sync sessions, periodically
@@ -28,11 +30,13 @@ import { deriveIdentifier, randomIdentifier, type DeviceId, type SessionId } fro
 import { formatLogEntry } from '../handlers/network/choreo-transport.ts';
 import { peerEntryOfAddress, startNetworkDevice, type NetworkDevice } from '../handlers/network/network-device.ts';
 import { composeObservers, type RoleObserver } from '../runtime/role-event.ts';
-import { agreedRandom, attestFact, authorityView } from '../protocols/authority.ts';
+import { agreedRandom, attestFact, authorityView, type SignatureIssuedPayload } from '../protocols/authority.ts';
 import { loadKeyShare, removeKeyShare } from '../protocols/authority-key-store.ts';
 import { dkdFactDraft, runDkd } from '../protocols/dkd.ts';
 import type { RunOptions } from '../protocols/protocol-source.ts';
 import { runSigningDevice } from '../protocols/sign.ts';
+import { runQuorumSigning } from '../protocols/sign-quorum.ts';
+import { epochSession } from '../protocols/epoch.ts';
 import type { SyncEvent } from '../protocols/sync-service.ts';
 import { AuthoritySync } from './authority-sync.ts';
 import { AGENT_CHANNEL, decodeAgentMessage, deviceOfRole, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest, type NewMember } from './agent-request.ts';
@@ -40,7 +44,8 @@ import { approverOf, type Approver } from './approval.ts';
 import type { DeviceConfig, MemberConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
 import { loadJournal, storeAuthorityFacts } from './authority-journal.ts';
-import { familyRoles, SessionGroups, type SessionGroup } from './session-groups.ts';
+import { exclusionSessions, familyRoles, SessionGroups, type SessionGroup } from './session-groups.ts';
+import { messageSession, quorumSignSessions } from './quorum-sign-sessions.ts';
 import { changedConfig, changeRoles, checkChangeRequest, commitChange, proposeChange, runChangePart, type ChangeOutcome, type ChangeRequest, type MembershipChange } from './membership-change.ts';
 
 /** What an agent reports as it works. */
@@ -105,8 +110,10 @@ export interface SyncResult {
 export interface SignOutcome {
   /** The 64-byte Ed25519 signature under the group key. */
   readonly signature: Uint8Array;
-  /** Who signed. */
+  /** Who signed: the first t members that answered (this device among them). */
   readonly signers: readonly MemberConfig[];
+  /** The CID of the `signature.issued` fact recording it, now in the journal of every member asked. */
+  readonly fact: string;
 }
 
 /** A context key derived with the other devices, its fact attested and stored. */
@@ -119,6 +126,11 @@ export interface DeriveOutcome {
   readonly fact: string;
   /** Who took part. */
   readonly members: readonly MemberConfig[];
+}
+
+/** The session in which the devices of a derivation sign its `dkd.context-key` fact. */
+function contextKeyFactSession(session: SessionId): SessionId {
+  return deriveIdentifier('session', { base: session, fact: 'dkd.context-key' });
 }
 
 /** A membership change done. */
@@ -285,9 +297,13 @@ export class DeviceAgent {
    * the signing protocol's (`protocols.sign.*`).
    */
   async sign(message: Uint8Array, observer?: RoleObserver): Promise<SignOutcome> {
-    const { signers, value: signature, session } = await this.initiate({ op: 'sign', message }, 'signing', (request, group) => this.signPart(request, group, observer));
-    this.emit({ event: 'signed', session, signers: signers.map((m) => m.name), signature: toHex(signature) });
-    return { signature, signers };
+    const self = this.dev.config.device;
+    const { signers: asked, value, session } = await this.initiate({ op: 'sign', message }, 'signing', (request, group) => this.signPart(request, self, group, observer));
+    // The requester is always among the chosen (sign-quorum.ts), so it holds the signature.
+    const { signature, signers, fact } = value!;
+    const chosen = asked.filter((m) => signers.includes(m.device));
+    this.emit({ event: 'signed', session, signers: chosen.map((m) => m.name), signature: toHex(signature) });
+    return { signature, signers: chosen, fact };
   }
 
   /**
@@ -359,7 +375,7 @@ export class DeviceAgent {
   /** Asks `participants` to take part in `request`, then runs this device's part in the request's session group. */
   private async runInitiated<T>(request: AgentRequest, participants: readonly Member[], part: (group: SessionGroup) => Promise<T>): Promise<{ readonly value: T; readonly session: SessionId }> {
     const { session } = request;
-    const group = this.sessions.group(roleMap(request));
+    const group = this.sessions.group(roleMap(request), await this.knownSessions(request, this.dev.config.device));
     try {
       await this.gather(request, participants);
       return { value: await part(group), session };
@@ -445,8 +461,8 @@ export class DeviceAgent {
   }
 
   /** Serves this device's part of an accepted `request`. */
-  private async serve(request: AgentRequest, group: SessionGroup): Promise<void> {
-    if (request.op === 'sign') await this.signPart(request, group);
+  private async serve(request: AgentRequest, from: DeviceId, group: SessionGroup): Promise<void> {
+    if (request.op === 'sign') await this.signPart(request, from, group);
     else if (request.op === 'derive') await this.derivePart(request, group);
     else await this.changePart(request, group);
   }
@@ -480,15 +496,25 @@ export class DeviceAgent {
   }
 
   /** This device's role in a FROST signing session. */
-  private async signPart(request: RequestOf<Extract<AgentOperation, { op: 'sign' }>>, group: SessionGroup, observer?: RoleObserver): Promise<Uint8Array> {
-    const { secrets, config } = this.dev;
-    const { signature } = await runSigningDevice(
-      { signers: request.roles, publicKeyPackage: secrets.keyShare.publicKeyPackage, session: request.session, epoch: await this.epoch() },
-      { device: config.device, keyShare: secrets.keyShare, message: request.message, random: this.options.random },
-      group.transport,
-      this.runOptions(request, observer),
-    );
-    return signature;
+  /**
+   * This device's part of a signing asked by `requester` (see `quorum-sign-sessions.ts`): the
+   * quorum signing of the `signature.issued` fact (the first t members that answer), which it
+   * stores; then, when it is one of the chosen, the signing of the message with the other chosen.
+   * Returns the signature, or `undefined` at a member that was not chosen.
+   */
+  private async signPart(request: RequestOf<Extract<AgentOperation, { op: 'sign' }>>, requester: DeviceId, group: SessionGroup, observer?: RoleObserver): Promise<Omit<SignOutcome, 'signers'> & { readonly signers: readonly DeviceId[] } | undefined> {
+    const { secrets, config, journal } = this.dev;
+    const epoch = await this.epoch();
+    const options = this.runOptions(request, observer);
+    const signer = { device: config.device, keyShare: secrets.keyShare, message: request.message, random: this.options.random };
+    const quorum = { authority: config.authority, publicKeyPackage: secrets.keyShare.publicKeyPackage, members: request.roles, requester, session: request.session, epoch };
+    const { record } = await runQuorumSigning(quorum, signer, group.transport, options);
+    await storeAuthorityFacts(journal, config.authority, config.groupKey, [record]);
+    await this.journalSync.written();
+    const { signers } = record.fact.payload as SignatureIssuedPayload;
+    if (!signers.includes(config.device)) return undefined;
+    const { signature } = await runSigningDevice({ signers, publicKeyPackage: secrets.keyShare.publicKeyPackage, session: messageSession(request.session, signers), epoch }, signer, group.transport, options);
+    return { signature, signers, fact: record.key };
   }
 
   /** This device's role in a DKD session, then in signing its `dkd.context-key` fact, which it stores. */
@@ -501,11 +527,24 @@ export class DeviceAgent {
     const derived = await runDkd({ members: request.roles, groupPublicKey: config.groupKey, session: request.session }, { device: config.device, request: dkdRequest, random }, group.transport, options);
     // Every participant must sign the same bytes, so the fact's nonce comes from the agreed session.
     const draft = dkdFactDraft(derived, agreedRandom(request.session));
-    const signing = { authority: config.authority, publicKeyPackage: secrets.keyShare.publicKeyPackage, signers: request.roles, session: deriveIdentifier('session', { base: request.session, fact: 'dkd.context-key' }), epoch };
+    const signing = { authority: config.authority, publicKeyPackage: secrets.keyShare.publicKeyPackage, signers: request.roles, session: contextKeyFactSession(request.session), epoch };
     const { record } = await attestFact(signing, { device: config.device, keyShare: secrets.keyShare, random }, draft, group.transport, options);
     await storeAuthorityFacts(journal, config.authority, config.groupKey, [record]);
     await this.journalSync.written();
     return { publicKey: derived.keyPair.publicKey, epoch, fact: record.key };
+  }
+
+  /**
+   * The sessions of `request` (asked by `requester`) whose roles differ from the group's (see
+   * `session-groups.ts`): the quorum signing and the message signing of `sign`
+   * (`quorum-sign-sessions.ts`), the signing of the `dkd.context-key` fact of `derive`.
+   */
+  private async knownSessions(request: AgentRequest, requester: DeviceId): Promise<Map<SessionId, Map<string, DeviceId>>> {
+    if (request.op === 'reshare') return new Map();
+    const epoch = await this.epoch();
+    const { threshold } = this.dev.config;
+    if (request.op === 'sign') return quorumSignSessions(request.session, epoch, request.roles, requester, threshold);
+    return exclusionSessions(epochSession(contextKeyFactSession(request.session), epoch), request.roles, threshold);
   }
 
   /** The authority's current epoch, from the journal. */
@@ -565,7 +604,7 @@ export class DeviceAgent {
     const approval = await this.approve(request, from);
     if (!approval.approved) return decline('agent.declined', approval.reason);
     if (this.accepted.has(session)) return decline('agent.bad-request', `session ${session} was already requested`);
-    const group = this.sessions.group(roleMap(request));
+    const group = this.sessions.group(roleMap(request), await this.knownSessions(request, fromDevice));
     this.accepted.set(session, { request, from, group });
     await this.network.transport.send(fromDevice, AGENT_CHANNEL, encodeAgentMessage({ t: 'accept', session })).catch((error: unknown) => {
       this.accepted.delete(session);
@@ -635,7 +674,7 @@ export class DeviceAgent {
     if (accepted === undefined || accepted.from.device !== from) return; // not a session this device accepted from that device
     this.accepted.delete(session);
     try {
-      await this.serve(accepted.request, accepted.group);
+      await this.serve(accepted.request, accepted.from.device, accepted.group);
       this.emit({ event: 'served', session, op: accepted.request.op, for: accepted.from.name });
     } catch (error) {
       const failure = toAuraError(error);

@@ -17,22 +17,19 @@ import { DeviceAgent, type AgentEvent } from './device-agent.ts';
 import { openDeviceDir, type OpenDevice } from './device-dir.ts';
 import { JoiningDevice } from './joining-device.ts';
 import { checkChangeRequest, pendingChangeEntry, proposeChange, type ChangeRequest } from './membership-change.ts';
-import { TEST_PASSPHRASE, TEST_SCRYPT, testAuthority } from './testing.ts';
+import { TEST_PASSPHRASE, TEST_SCRYPT, openTestAuthority, type OpenedTestAuthority } from './testing.ts';
 
-let authority: Awaited<ReturnType<typeof testAuthority>>;
+let authority: OpenedTestAuthority['authority'];
 let devices: OpenDevice[];
+let close: OpenedTestAuthority['close'];
 const random = new NodeRandom();
 const time = new BackgroundClock();
 const ANY_PORT = ['/ip4/127.0.0.1/tcp/0'];
 
 before(async () => {
-  authority = await testAuthority(3, 2);
-  devices = await Promise.all(authority.devices.map((d) => openDeviceDir(d.dir, TEST_PASSPHRASE, random)));
+  ({ authority, devices, close } = await openTestAuthority(3, 2, random));
 });
-after(async () => {
-  await Promise.all(devices.map((d) => d.close()));
-  authority.remove();
-});
+after(() => close());
 
 async function epochOf(device: OpenDevice): Promise<number> {
   return authorityView(await loadJournal(device.journal, device.config.authority)).epoch;

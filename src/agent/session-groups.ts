@@ -10,8 +10,11 @@
  * device of the group; a frame for an unknown session from any other device is dropped as before.
  * Ending the group ends its sessions.
  *
- * Limit: the role map is the group's, so an attempt that excluded a member (and renumbered the
- * roles) is not registered correctly; honest runs use the first attempt.
+ * The role map is the group's, except for the sessions the group was given a map of: a signing
+ * attempt that excluded a member renumbers the signers (`S[k]` is the k-th signer left), so the
+ * initiator and every participant give their group the maps of every attempt session an exclusion
+ * could lead to ({@link exclusionSessions}). Limit: beyond {@link MAX_EXCLUSION_MEMBERS} signers
+ * only the first attempt is mapped.
  *
  * @module
  */
@@ -20,6 +23,7 @@ import { isAuraError } from '../core/errors.ts';
 import type { DeviceId, SessionId } from '../core/identifiers.ts';
 import { ChannelTransport, SESSION_CHANNEL_PREFIX, type DeviceChannel } from '../runtime/channel-transport.ts';
 import type { Transport } from '../runtime/transport.ts';
+import { attemptSession } from '../protocols/attempts.ts';
 import { familyRole } from '../protocols/protocol-source.ts';
 
 /** The sessions of one run. */
@@ -32,8 +36,12 @@ export interface SessionGroup {
 
 interface Group {
   readonly roles: ReadonlyMap<RoleName, DeviceId>;
+  readonly known: ReadonlyMap<SessionId, ReadonlyMap<RoleName, DeviceId>>;
   readonly sessions: Set<SessionId>;
 }
+
+/** Most signers whose exclusion attempts are mapped ({@link exclusionSessions} enumerates their subsets). */
+export const MAX_EXCLUSION_MEMBERS = 12;
 
 /** The sessions of a device, registered by group as they appear. */
 export class SessionGroups {
@@ -48,8 +56,9 @@ export class SessionGroups {
       onMessage: (listener) =>
         channel.onMessage((message) => {
           if (message.channel.startsWith(SESSION_CHANNEL_PREFIX) && !this.known.has(message.channel)) {
-            const group = [...this.groups].findLast((g) => [...g.roles.values()].includes(message.from));
-            if (group !== undefined) this.claim(group, message.channel as SessionId);
+            const session = message.channel as SessionId;
+            const group = [...this.groups].findLast((g) => g.known.has(session)) ?? [...this.groups].findLast((g) => [...g.roles.values()].includes(message.from));
+            if (group !== undefined) this.claim(group, session);
           }
           listener(message);
         }),
@@ -58,9 +67,12 @@ export class SessionGroups {
     this.transport = new ChannelTransport(registering);
   }
 
-  /** Starts a group with `roles` (this device must play one). */
-  group(roles: ReadonlyMap<RoleName, DeviceId>): SessionGroup {
-    const group: Group = { roles, sessions: new Set() };
+  /**
+   * Starts a group with `roles` (this device must play one); the sessions of `known` are
+   * registered with their own role maps.
+   */
+  group(roles: ReadonlyMap<RoleName, DeviceId>, known: ReadonlyMap<SessionId, ReadonlyMap<RoleName, DeviceId>> = new Map()): SessionGroup {
+    const group: Group = { roles, known, sessions: new Set() };
     this.groups.add(group);
     return {
       transport: {
@@ -90,7 +102,7 @@ export class SessionGroups {
   }
 
   private register(group: Group, session: SessionId): void {
-    this.transport.addSession(session, group.roles);
+    this.transport.addSession(session, group.known.get(session) ?? group.roles);
     this.known.add(session);
     group.sessions.add(session);
   }
@@ -107,6 +119,38 @@ export class SessionGroups {
       this.known.add(session);
     }
   }
+}
+
+/** One attempt of a run with exclusion: its session and the members left in it. */
+export interface ExclusionAttempt {
+  /** The attempt's session. */
+  readonly session: SessionId;
+  /** The members left, in role order. */
+  readonly left: readonly DeviceId[];
+}
+
+/**
+ * Every attempt a run with exclusion (`runWithExclusion` of `src/protocols/attempts.ts`) among
+ * `members` can reach from `base` (the run's session bound to its epoch): attempt 0 among all,
+ * and attempt n >= 1 among each subset of at least `threshold` members (each holding `keep`, when
+ * given: a member whose exclusion ends the run) that n exclusions can leave. Beyond
+ * {@link MAX_EXCLUSION_MEMBERS} members, only attempt 0.
+ */
+export function exclusionAttempts(base: SessionId, members: readonly DeviceId[], threshold: number, keep?: DeviceId): ExclusionAttempt[] {
+  const attempts: ExclusionAttempt[] = [{ session: base, left: members }];
+  if (members.length > MAX_EXCLUSION_MEMBERS) return attempts;
+  for (let mask = 1; mask < 2 ** members.length - 1; mask++) {
+    const left = members.filter((_, k) => (mask & (1 << k)) !== 0);
+    if (left.length < threshold || (keep !== undefined && !left.includes(keep))) continue;
+    // Each attempt after the first excluded at least one member more.
+    for (let attempt = 1; attempt <= members.length - left.length; attempt++) attempts.push({ session: attemptSession(base, attempt, left), left });
+  }
+  return attempts;
+}
+
+/** The role maps of every attempt of a signing run with exclusion among `signers` (`S[k]` the k-th signer left). */
+export function exclusionSessions(base: SessionId, signers: readonly DeviceId[], threshold: number): Map<SessionId, Map<RoleName, DeviceId>> {
+  return new Map(exclusionAttempts(base, signers, threshold).map(({ session, left }) => [session, familyRoles(['S'], left)]));
 }
 
 /** The role map of a family run: role `FAMILY[k]` of every family is played by `devices[k]`. */

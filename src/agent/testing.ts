@@ -13,6 +13,8 @@ import { taggedDigest } from '../core/hash.ts';
 import { NodeRandom } from '../handlers/random.ts';
 import { BackgroundClock } from './background-clock.ts';
 import { createAuthority, type CreatedAuthority } from './create-authority.ts';
+import { openDeviceDir, type OpenDevice } from './device-dir.ts';
+import type { RandomEffects } from '../core/effects.ts';
 
 /** The cheapest scrypt cost the key store accepts: for tests only. */
 export const TEST_SCRYPT = { logN: 10, r: 8, p: 1 };
@@ -29,6 +31,30 @@ export async function testAuthority(devices: number, threshold: number): Promise
     root,
     remove: () => {
       rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A temporary authority with every device directory open. */
+export interface OpenedTestAuthority {
+  /** The authority and its directories. */
+  readonly authority: Awaited<ReturnType<typeof testAuthority>>;
+  /** Every device, open. */
+  readonly devices: OpenDevice[];
+  /** Closes the devices and deletes everything. */
+  readonly close: () => Promise<void>;
+}
+
+/** A temporary authority of `devices` devices, threshold `threshold`, with every device directory open. */
+export async function openTestAuthority(devices: number, threshold: number, random: RandomEffects): Promise<OpenedTestAuthority> {
+  const authority = await testAuthority(devices, threshold);
+  const opened = await Promise.all(authority.devices.map((d) => openDeviceDir(d.dir, TEST_PASSPHRASE, random)));
+  return {
+    authority,
+    devices: opened,
+    close: async () => {
+      await Promise.all(opened.map((d) => d.close()));
+      authority.remove();
     },
   };
 }

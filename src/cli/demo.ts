@@ -4,8 +4,8 @@
  * start its three devices as nodes, sign a message and verify it with `node:crypto` against the
  * group key, derive a context key by DKD, sync the journals, add a 4th device by resharing (same
  * group key, epoch bumped) and sign from it, lose a device and sign again with the devices left,
- * lose a second one and see signing refused naming who is missing, and check that every journal
- * holds the same facts. Each step is timed; a summary table ends the run; the exit code is 0 only
+ * lose a second one and see signing refused naming who is missing, and check that the journals
+ * of the devices that ran to the end hold the same facts. Each step is timed; a summary table ends the run; the exit code is 0 only
  * if every check passed.
  *
  * Guardians and recovery exist as protocols (`src/protocols/`) but not yet as commands
@@ -122,13 +122,10 @@ try {
   say(`members ${added?.members.join(', ') ?? '?'}; epoch ${status?.epoch ?? '?'} -> ${added?.epoch ?? '?'} (resharing and signing the change: ${added?.ms ?? '?'} ms)`);
   const fourthStatus = json(await runAura(['status', '--dir', dirOf('device-4'), '--json'])) as { groupKey: string; epoch: number; members: unknown[] } | undefined;
   check('aura status of device-4: the group key is unchanged and the epoch bumped', fourthStatus?.groupKey === init.groupKey && status !== undefined && fourthStatus.epoch === status.epoch + 1 && fourthStatus.members.length === 4);
-  const fourth = spawnAura(['node', '--dir', dirOf('device-4'), '--passphrase-file', passFile, '--json']);
-  await fourth.waitFor((line) => line.event === 'peer-online');
-  const fromFourth = json(await runAura(['sign', '--dir', dirOf('device-4'), '--message', message, '--json'])) as Signed | undefined;
+  // device-4 runs in the command's own process and signs with the first device that answers.
+  const fromFourth = json(await runAura(['sign', '--dir', dirOf('device-4'), '--message', message, '--passphrase-file', passFile, '--json'])) as Signed | undefined;
   say(`signed by ${fromFourth?.signers.join(', ') ?? '?'}`);
-  check('device-4 signs with the others under the same group key', fromFourth !== undefined && fromFourth.signers.includes('device-4') && verifiesWithNodeCrypto(init.groupKey, message, fromFourth.signature));
-  fourth.child.kill('SIGINT');
-  check('device-4 stops cleanly on Ctrl-C', (await fourth.exited) === 0);
+  check('device-4 signs with one other under the same group key', fromFourth !== undefined && fromFourth.signers.length === 2 && fromFourth.signers.includes('device-4') && verifiesWithNodeCrypto(init.groupKey, message, fromFourth.signature));
 
   say('guardians and recovery (aura guardian add, aura recovery …) are not commands yet: not run');
 
@@ -152,15 +149,17 @@ try {
   say(alone.stderr.trim().split('\n')[0] ?? '');
   check('signing is refused, naming the missing devices', alone.status === 1 && /too-few-online.*missing: device-2.*device-3/.test(alone.stderr));
 
-  begin('8. Stop device-1 (Ctrl-C) and compare the journals');
+  begin('8. Stop device-1 (Ctrl-C) and compare the journals of the devices that kept running to the end');
   const first = nodes.get('device-1');
   first?.child.kill('SIGINT');
   check('device-1 stops cleanly on Ctrl-C', (await first?.exited) === 0);
   nodes.delete('device-1');
-  const journals = await Promise.all(init.devices.map(async (d) => json(await runAura(['journal', '--dir', d.dir, '--json'])) as { cid: string }[] | undefined));
+  // device-3 was lost in step 6: the signature.issued fact of the signing after it is not in its journal.
+  const survivors = init.devices.filter((d) => d.name !== 'device-3');
+  const journals = await Promise.all(survivors.map(async (d) => json(await runAura(['journal', '--dir', d.dir, '--json'])) as { cid: string }[] | undefined));
   const sets = journals.map((entries) => (entries ?? []).map((e) => e.cid).sort().join(','));
-  say(`facts per journal: ${journals.map((entries, k) => `${init.devices[k]?.name ?? '?'} ${entries?.length ?? '?'}`).join(', ')}`);
-  check('every journal holds the same facts', sets.every((s) => s !== '' && s === sets[0]));
+  say(`facts per journal: ${journals.map((entries, k) => `${survivors[k]?.name ?? '?'} ${entries?.length ?? '?'}`).join(', ')}`);
+  check('the journals of device-1 and device-2 hold the same facts', sets.every((s) => s !== '' && s === sets[0]));
 } catch (error) {
   check(`the demo ran to the end (${(error as Error).message})`, false);
 } finally {

@@ -96,7 +96,7 @@ function controlHandler(agent: DeviceAgent): ControlHandler {
         const stop = agent.subscribe(event);
         try {
           const signed = await agent.sign(fromHex(request.message));
-          return { signature: toHex(signed.signature), signers: signed.signers.map((m) => m.name), groupKey: toHex(device.config.groupKey) };
+          return { signature: toHex(signed.signature), signers: signed.signers.map((m) => m.name), groupKey: toHex(device.config.groupKey), fact: signed.fact };
         } finally {
           stop();
         }

@@ -22,7 +22,7 @@ import { parseIdentifier, type DeviceId } from '../../core/identifiers.ts';
 import { DEFAULT_SCRYPT } from '../../crypto/key-store-format.ts';
 import { NodeRandom } from '../../handlers/random.ts';
 import { BackgroundClock } from '../../agent/background-clock.ts';
-import type { NewMember } from '../../agent/agent-request.ts';
+import { MEMBER_NAME, type NewMember } from '../../agent/agent-request.ts';
 import type { DeviceConfig } from '../../agent/device-config.ts';
 import type { ChangeResult } from '../../agent/device-agent.ts';
 import { checkFreshDir, inspectDeviceDir } from '../../agent/device-dir.ts';
@@ -141,6 +141,7 @@ async function runAdd(options: AddOptions): Promise<void> {
   const config = await inspectDeviceDir(options.dir, openOptions(options));
   checkFreshDir(options.newDir);
   const name = options.name ?? nextDeviceName(config);
+  if (!MEMBER_NAME.test(name)) throw usageError(`--name ${JSON.stringify(name)}: a device name is 1 to 64 letters, digits, "-", "_" or "."`);
   const passphrase = await passphraseFor(options, options.newDir);
   const progress = progressPrinter(options.json);
   const trace = new TraceFile(options.trace);

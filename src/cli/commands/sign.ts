@@ -1,8 +1,9 @@
 /**
- * `aura sign --dir DEVICE_DIR --message TEXT|--message-file F`: FROST signing with the devices
- * of the authority that are online, through the device's running node or in this process.
- * Prints the signature, the group key it verifies under, and who signed. Too few devices online
- * is `agent.too-few-online`, naming who is missing.
+ * `aura sign --dir DEVICE_DIR --message TEXT|--message-file F`: FROST signing with the first t
+ * devices of the authority that answer among those online (`DeviceAgent.sign`: quorum signing of
+ * a `signature.issued` fact, then the message), through the device's running node or in this
+ * process. Prints the signature, the group key it verifies under, who signed and the fact. Too
+ * few devices online is `agent.too-few-online`, naming who is missing.
  *
  * Source: issue 11 item 2.
  *
@@ -53,10 +54,10 @@ async function runSign(options: SignOptions): Promise<void> {
   try {
     const outcome = await runOnDevice(options, {
       remote: { op: 'sign', message: toHex(message) },
-      decode: (result) => ({ signature: fromHex(String(result.signature)), signers: (result.signers as string[] | undefined) ?? [], groupKey: String(result.groupKey) }),
+      decode: (result) => ({ signature: fromHex(String(result.signature)), signers: (result.signers as string[] | undefined) ?? [], groupKey: String(result.groupKey), fact: String(result.fact) }),
       local: async ({ agent, device }) => {
         const signed = await agent.sign(message);
-        return { signature: signed.signature, signers: signed.signers.map((m) => m.name), groupKey: toHex(device.config.groupKey) };
+        return { signature: signed.signature, signers: signed.signers.map((m) => m.name), groupKey: toHex(device.config.groupKey), fact: signed.fact };
       },
       connectMs: waitMs,
       events: (event) => {
@@ -65,10 +66,11 @@ async function runSign(options: SignOptions): Promise<void> {
       ...(trace.observer === undefined ? {} : { observer: trace.observer }),
     });
     const ms = Math.round(performance.now() - started);
-    printResult(options.json, { signature: toHex(outcome.signature), groupKey: outcome.groupKey, signers: outcome.signers, ms }, () => [
+    printResult(options.json, { signature: toHex(outcome.signature), groupKey: outcome.groupKey, signers: outcome.signers, fact: outcome.fact, ms }, () => [
       `signature ${toHex(outcome.signature)}`,
       `group key ${outcome.groupKey}`,
       `signers   ${outcome.signers.join(', ')} (${ms} ms)`,
+      `fact      ${outcome.fact} (signature.issued)`,
     ]);
   } finally {
     trace.write();

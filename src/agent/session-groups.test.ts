@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { utf8 } from '../core/bytes.ts';
+import { randomIdentifier, type DeviceId } from '../core/identifiers.ts';
+import { verifyStrict } from '../crypto/signature.ts';
+import { SeededRandom } from '../handlers/random.ts';
+import type { ChannelMessage, DeviceChannel } from '../runtime/channel-transport.ts';
+import type { RoleImpl } from '../runtime/run-role.ts';
+import { attemptSession } from '../protocols/attempts.ts';
+import { epochSession } from '../protocols/epoch.ts';
+import { dealToDevices } from '../protocols/reshare-fixture.ts';
+import { runSigningDevice } from '../protocols/sign.ts';
+import { exclusionSessions, familyRoles, SessionGroups } from './session-groups.ts';
+
+/** Devices that reach each other in this process, in order per pair. */
+function memoryChannels(devices: readonly DeviceId[]): DeviceChannel[] {
+  const listeners = new Map<DeviceId, Set<(message: ChannelMessage) => void>>(devices.map((d) => [d, new Set()]));
+  return devices.map((device) => ({
+    device,
+    send: (to, channel, payload) => {
+      queueMicrotask(() => {
+        for (const listener of listeners.get(to) ?? []) listener({ from: device, channel, payload });
+      });
+      return Promise.resolve();
+    },
+    onMessage: (listener) => {
+      listeners.get(device)?.add(listener);
+      return () => listeners.get(device)?.delete(listener);
+    },
+    onPeerGone: () => () => undefined,
+  }));
+}
+
+/** A signer whose signature share is wrong in the first attempt. */
+function badShareFirst(honest: RoleImpl, attempt: number): RoleImpl {
+  if (attempt > 0) return honest;
+  return {
+    ...honest,
+    send: {
+      ...honest.send,
+      SigShare: async (to) => {
+        const { share } = (await honest.send!['SigShare']!(to)) as { share: Uint8Array | null }; // the signing role sends SigShare
+        return { share: share === null ? null : share.map((b, k) => (k === 0 ? (b + 1) % 256 : b)) };
+      },
+    },
+  };
+}
+
+test('exclusion sessions map every attempt a retry can reach, with the signers left renumbered', () => {
+  const random = new SeededRandom('exclusion-sessions');
+  const [a, b, c] = [0, 1, 2].map(() => randomIdentifier('device', random)) as [DeviceId, DeviceId, DeviceId];
+  const base = randomIdentifier('session', random);
+  const sessions = exclusionSessions(base, [a, b, c], 2);
+  assert.deepEqual([...(sessions.get(base) ?? [])], [['S[0]', a], ['S[1]', b], ['S[2]', c]]);
+  assert.deepEqual([...(sessions.get(attemptSession(base, 1, [b, c])) ?? [])], [['S[0]', b], ['S[1]', c]]);
+  assert.equal(sessions.has(attemptSession(base, 2, [b, c])), false); // two exclusions would leave one signer
+  assert.equal(sessions.size, 4); // the first attempt, then one per pair
+});
+
+test('over session groups, a signing retry after excluding the first signer finishes among the others', async () => {
+  const random = new SeededRandom('renumbered-retry');
+  const devices = [0, 1, 2].map(() => randomIdentifier('device', random));
+  const { publicKeyPackage, shares } = dealToDevices(devices, 2, random);
+  const session = randomIdentifier('session', random);
+  const message = utf8('retry among the honest');
+  const known = exclusionSessions(epochSession(session, 0), devices, 2);
+  const groups = memoryChannels(devices).map((channel) => new SessionGroups(channel).group(familyRoles(['S'], devices), known));
+  const settled = await Promise.allSettled(
+    devices.map((device, k) =>
+      runSigningDevice(
+        { signers: devices, publicKeyPackage, session, epoch: 0 },
+        { device, keyShare: shares.get(device)!, message, random: random.fork(device) }, // dealToDevices made one share per device
+        groups[k]!.transport, // one group per device
+        k === 0 ? { roleImpl: badShareFirst } : {},
+      ),
+    ),
+  );
+  for (const group of groups) group.end();
+  // The honest two named the first signer, and signed again as S[0] and S[1] of the retry.
+  for (const outcome of settled.slice(1)) {
+    if (outcome.status === 'rejected') throw outcome.reason;
+    assert.ok(outcome.value.excluded.some((a) => a.device === devices[0] && a.reason === 'bad-share'));
+    assert.ok(verifyStrict(publicKeyPackage.groupPublicKey, message, outcome.value.signature));
+  }
+});
