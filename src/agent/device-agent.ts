@@ -44,9 +44,10 @@ import { approverOf, type Approver } from './approval.ts';
 import type { DeviceConfig, MemberConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
 import { loadJournal, storeAuthorityFacts } from './authority-journal.ts';
+import { StoredLockJournal } from './lock-journal.ts';
 import { exclusionSessions, familyRoles, SessionGroups, type SessionGroup } from './session-groups.ts';
 import { messageSession, quorumSignSessions } from './quorum-sign-sessions.ts';
-import { changedConfig, changeRoles, checkChangeRequest, commitChange, proposeChange, runChangePart, type ChangeOutcome, type ChangeRequest, type MembershipChange } from './membership-change.ts';
+import { changedConfig, changeSessions, changeRoles, checkChangeRequest, commitChange, proposeChange, runChangePart, type ChangeOutcome, type ChangeRequest, type MembershipChange } from './membership-change.ts';
 
 /** What an agent reports as it works. */
 export type AgentEvent =
@@ -480,12 +481,17 @@ export class DeviceAgent {
       if (member === undefined) throw permanentError('agent.bad-change', `${device} is neither a member nor joining`);
       return member.hpkePublicKey;
     };
+    const { random, time } = this.options;
+    const lockJournal = await StoredLockJournal.open(journal, { authority: config.authority, groupKey: config.groupKey, device: config.device, deviceKey: secrets.deviceKey }, random);
     let outcome: ChangeOutcome;
     try {
-      outcome = await runChangePart(request, { device: config.device, keyShare: secrets.keyShare, hpkeSecretKey: hpke.secretKey, random: this.options.random }, view, hpkeKeyOf, group.transport, this.runOptions(request, observer));
+      outcome = await runChangePart(request, { device: config.device, keyShare: secrets.keyShare, hpkeSecretKey: hpke.secretKey, random, lock: { journal: lockJournal, time, random } }, view, hpkeKeyOf, group.transport, this.runOptions(request, observer));
     } catch (error) {
       if (!secrets.keyShare.alive) this.dev = { ...this.dev, secrets: { ...secrets, keyShare: await loadKeyShare(keys, config.authority) } };
       throw error;
+    } finally {
+      await lockJournal.flush();
+      await this.journalSync.written();
     }
     const next = await commitChange({ dir, keys, journal }, changedConfig(config, config.device, request), outcome);
     secrets.keyShare.dispose();
@@ -537,10 +543,11 @@ export class DeviceAgent {
   /**
    * The sessions of `request` (asked by `requester`) whose roles differ from the group's (see
    * `session-groups.ts`): the quorum signing and the message signing of `sign`
-   * (`quorum-sign-sessions.ts`), the signing of the `dkd.context-key` fact of `derive`.
+   * (`quorum-sign-sessions.ts`), the signing of the `dkd.context-key` fact of `derive`, the
+   * operation lock's sessions of a membership change.
    */
   private async knownSessions(request: AgentRequest, requester: DeviceId): Promise<Map<SessionId, Map<string, DeviceId>>> {
-    if (request.op === 'reshare') return new Map();
+    if (request.op === 'reshare') return changeSessions(request);
     const epoch = await this.epoch();
     const { threshold } = this.dev.config;
     if (request.op === 'sign') return quorumSignSessions(request.session, epoch, request.roles, requester, threshold);

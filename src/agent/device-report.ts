@@ -15,6 +15,7 @@ import type { TreeOpPayload } from '../journal/tree-op.ts';
 import { reduceTree } from '../journal/tree-reduce.ts';
 import { AUTHORITY_CREATED, authorityView, SIGNATURE_ISSUED, type AuthorityCreatedPayload, type SignatureIssuedPayload } from '../protocols/authority.ts';
 import { DKD_CONTEXT_KEY, type ContextKeyPayload } from '../protocols/dkd.ts';
+import { LOCK_GRANT, LOCK_PROMISE, LOCK_RELEASE, type LockGrantFact, type LockPromise, type LockRelease } from '../protocols/coordination-facts.ts';
 import { loadJournal } from './authority-journal.ts';
 import type { DeviceConfig } from './device-config.ts';
 
@@ -120,6 +121,18 @@ function summaryOf(record: FactRecord): string {
   if (record.fact.typeId === DKD_CONTEXT_KEY.typeId) {
     const key = record.fact.payload as ContextKeyPayload;
     return `context key ${JSON.stringify(key.context)} (app ${JSON.stringify(key.app)}, epoch ${key.epoch}): ${toHex(key.publicKey)}`;
+  }
+  if (record.fact.typeId === LOCK_GRANT.typeId) {
+    const grant = record.fact.payload as LockGrantFact;
+    return `lock ${grant.lock} granted to ${grant.holder} (lease ${toHex(grant.lease)}, voters ${grant.voters.join(', ')})`;
+  }
+  if (record.fact.typeId === LOCK_PROMISE.typeId) {
+    const promise = record.fact.payload as LockPromise;
+    return `lock ${promise.lock}: vote for ${promise.requester} (lease ${toHex(promise.lease)})`;
+  }
+  if (record.fact.typeId === LOCK_RELEASE.typeId) {
+    const release = record.fact.payload as LockRelease;
+    return `lock ${release.lock} released (lease ${toHex(release.lease)})`;
   }
   if (record.fact.typeId !== 'tree.op') return `${record.bytes.length} bytes`;
   const { op, parentEpoch } = record.fact.payload as TreeOpPayload;

@@ -37,7 +37,8 @@ import { AGENT_CHANNEL, decodeAgentMessage, deviceOfRole, encodeAgentMessage, ty
 import { loadJournal, storeAuthorityFacts } from './authority-journal.ts';
 import { writeConfig, type DeviceConfig } from './device-config.ts';
 import { checkFreshDir, JOURNAL_FILE, sealDeviceKeys } from './device-dir.ts';
-import { changedConfig, changeRoles, runChangePart, type ChangeRequest } from './membership-change.ts';
+import { changedConfig, changeSessions, changeRoles, runChangePart, type ChangeRequest } from './membership-change.ts';
+import { StoredLockJournal } from './lock-journal.ts';
 import { SessionGroups, type SessionGroup } from './session-groups.ts';
 
 /** What a joining device reports. */
@@ -212,7 +213,7 @@ export class JoiningDevice {
     if (view.epoch !== request.epoch) return decline('agent.bad-request', `the change starts from epoch ${request.epoch}, the journal copied is in epoch ${view.epoch}`);
     const members = new Set(view.members.map((m) => m.id));
     if (!request.dealers.every((d) => members.has(d))) return decline('agent.bad-request', 'a dealer of the change is not a member of the authority');
-    const group = this.sessions.group(changeRoles(request));
+    const group = this.sessions.group(changeRoles(request), changeSessions(request));
     this.accepted = { request, from, group };
     await this.network.transport.send(from, AGENT_CHANNEL, encodeAgentMessage({ t: 'accept', session: request.session })).catch(() => {
       this.accepted = undefined;
@@ -229,7 +230,9 @@ export class JoiningDevice {
         if (member === undefined) throw permanentError('agent.bad-change', `${device} is neither a member nor joining`);
         return member.hpkePublicKey;
       };
-      const outcome = await runChangePart(request, { device: this.member.device, hpkeSecretKey: this.secrets.hpke.secretKey, random }, view, hpkeKeyOf, group.transport, this.runOptions(request));
+      // A joining device does not vote for the lock (it is no member yet); it only hears whether the lock was won.
+      const lockJournal = await StoredLockJournal.open(this.journal, { authority: invitedBy.authority, groupKey: invitedBy.groupKey, device: this.member.device, deviceKey: this.secrets.deviceKey }, random);
+      const outcome = await runChangePart(request, { device: this.member.device, hpkeSecretKey: this.secrets.hpke.secretKey, random, lock: { journal: lockJournal, time: this.options.time, random } }, view, hpkeKeyOf, group.transport, this.runOptions(request));
       const config = changedConfig(invitedBy, this.member.device, request);
       await storeAuthorityFacts(this.journal, config.authority, config.groupKey, outcome.facts);
       await sealDeviceKeys(this.staging, {

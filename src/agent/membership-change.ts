@@ -12,6 +12,11 @@
  * every other member rebuilds the proposal from its own config and accepts only the same one
  * ({@link checkChangeRequest}).
  *
+ * The change runs under the authority's operation lock (`underLock` of
+ * `src/protocols/lock-guard.ts`, see {@link changeOperation}): every participant takes part in
+ * winning it before any share moves, so of two changes started at once on the same authority one
+ * wins and the other ends everywhere with `protocols.lock.refused` with nothing changed.
+ *
  * Crash safety. Until the change is confirmed nothing is written: a crash or Ctrl-C during the
  * protocols leaves every device with its old share, config and journal. Once confirmed, a member
  * commits in one atomic step, the rewrite of its key store ({@link commitChange}): the new share
@@ -28,22 +33,25 @@ import { bytesEqual, utf8 } from '../core/bytes.ts';
 import { decodeCanonical, encodeCanonical, isCanonicalMap } from '../core/canonical.ts';
 import type { RandomEffects } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
-import { deriveIdentifier, type AuthorityId, type DeviceId } from '../core/identifiers.ts';
+import { deriveIdentifier, type AuthorityId, type DeviceId, type SessionId } from '../core/identifiers.ts';
 import { withEncodedKeyShare, type KeyShare, type PublicKeyPackage } from '../crypto/key-share.ts';
 import type { KeyStoreEntries } from '../crypto/key-store-format.ts';
+import type { TreeOp } from '../journal/commitment-tree.ts';
 import type { RoleName } from '../choreo/local-type.ts';
 import { decodeFact, type FactRecord } from '../journal/fact.ts';
 import type { FactStore } from '../journal/fact-store.ts';
 import { deviceIdOfPublicKey } from '../handlers/network/peer-identity.ts';
 import type { Transport } from '../runtime/transport.ts';
-import { attestMembershipChange, type AuthorityView } from '../protocols/authority.ts';
+import { attestMembershipChange, factSession, type AuthorityView } from '../protocols/authority.ts';
 import { keyShareEntry, type UnlockedKeyStore } from '../protocols/authority-key-store.ts';
 import type { RunOptions } from '../protocols/protocol-source.ts';
-import { membershipOps, runReshareDevice, type ReshareSetup } from '../protocols/reshare.ts';
+import { epochSession } from '../protocols/epoch.ts';
+import { lockSessions, underLock, type GuardedOperation, type LockParticipant } from '../protocols/lock-guard.ts';
+import { membershipOperation, membershipOps, runReshareDevice, type ReshareSetup } from '../protocols/reshare.ts';
 import type { AgentRequest, MembershipChangeBody, NewMember } from './agent-request.ts';
 import { CONFIG_FILE, decodeConfig, encodeConfig, writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import { storeAuthorityFacts } from './authority-journal.ts';
-import { familyRoles } from './session-groups.ts';
+import { exclusionSessions, familyRoles } from './session-groups.ts';
 
 /** A change someone asks for. */
 export interface MembershipChange {
@@ -76,6 +84,8 @@ export interface ChangeParticipant {
   readonly hpkeSecretKey: Uint8Array;
   /** Randomness. */
   readonly random: RandomEffects;
+  /** Its part in the operation lock (its journal, clock and randomness). */
+  readonly lock: LockParticipant;
 }
 
 /** A confirmed change at one device. */
@@ -156,6 +166,41 @@ export function changeRoles(request: Pick<ChangeRequest, 'roles' | 'dealers'>): 
   return new Map([...familyRoles(['D'], request.dealers), ...familyRoles(['R', 'S'], request.roles)]);
 }
 
+/**
+ * The operation lock of `request`: the membership lock of its authority among the members before
+ * the change (dealers, then the devices removed), taken by every member after it (role order).
+ * Every participant derives the same from the request it accepted.
+ */
+export function changeOperation(request: ChangeRequest): GuardedOperation {
+  return membershipOperation(request.group.groupPublicKey, [...request.dealers, ...request.remove], request.roles, epochSession(request.session, request.epoch));
+}
+
+/** The session in which the group after `request` signs its tree change. */
+function treeSession(request: ChangeRequest): SessionId {
+  return deriveIdentifier('session', { base: request.session, change: 'tree' });
+}
+
+/** The tree operations of `request` (the epoch rotation follows them). */
+function changeOps(request: ChangeRequest): TreeOp[] {
+  return membershipOps({ add: request.add.map((m) => ({ id: m.device, role: 'device' as const, publicKey: m.signingPublicKey })), remove: request.remove, threshold: request.threshold });
+}
+
+/**
+ * The sessions of `request` registered with their role maps before any frame arrives, so that
+ * another change running at the same time among the same devices cannot claim them
+ * (`session-groups.ts`): the lock's, the resharing's first attempt (a later attempt, after an
+ * exclusion, is registered by its first frame), and every attempt of signing each tree fact.
+ */
+export function changeSessions(request: ChangeRequest): Map<SessionId, Map<RoleName, DeviceId>> {
+  const sessions = lockSessions(changeOperation(request));
+  sessions.set(epochSession(request.session, request.epoch), changeRoles(request));
+  const facts = changeOps(request).length + 1; // the operations, then the epoch rotation
+  for (let k = 0; k < facts; k++) {
+    for (const [session, roles] of exclusionSessions(epochSession(factSession(treeSession(request), k), request.epoch), request.roles, request.threshold)) sessions.set(session, roles);
+  }
+  return sessions;
+}
+
 /** The config of a member after the change `request` (members in role order, the new threshold). */
 export function changedConfig(config: DeviceConfig, self: DeviceId, request: ChangeRequest): DeviceConfig {
   const members = request.roles.map((device): MemberConfig => {
@@ -168,13 +213,19 @@ export function changedConfig(config: DeviceConfig, self: DeviceId, request: Cha
 }
 
 /**
- * Runs this device's part of `request`: the resharing (dealing when it is a current member,
- * receiving its new share), then the signing of the tree change by the new group over `view`
- * (the authority before the change). `hpkeKeyOf` gives each member's HPKE key. Nothing is
- * written. Errors: those of `runReshareDevice` (`protocols.reshare.*`), of the signing
- * (`protocols.sign.*`) and `tree.invalid-op`.
+ * Runs this device's part of `request` under the operation lock ({@link changeOperation}): the
+ * resharing (dealing when it is a current member, receiving its new share), then the signing of
+ * the tree change by the new group over `view` (the authority before the change). `hpkeKeyOf`
+ * gives each member's HPKE key. Nothing is written but the lock's facts. Errors:
+ * `protocols.lock.refused` (another change holds the lock: no share moved), those of `underLock`,
+ * of `runReshareDevice` (`protocols.reshare.*`), of the signing (`protocols.sign.*`) and
+ * `tree.invalid-op`.
  */
-export async function runChangePart(request: ChangeRequest, participant: ChangeParticipant, view: AuthorityView, hpkeKeyOf: (device: DeviceId) => Uint8Array, transport: Transport, options: RunOptions): Promise<ChangeOutcome> {
+export function runChangePart(request: ChangeRequest, participant: ChangeParticipant, view: AuthorityView, hpkeKeyOf: (device: DeviceId) => Uint8Array, transport: Transport, options: RunOptions): Promise<ChangeOutcome> {
+  return underLock(changeOperation(request), participant.device, participant.lock, transport, options, () => changePart(request, participant, view, hpkeKeyOf, transport, options));
+}
+
+async function changePart(request: ChangeRequest, participant: ChangeParticipant, view: AuthorityView, hpkeKeyOf: (device: DeviceId) => Uint8Array, transport: Transport, options: RunOptions): Promise<ChangeOutcome> {
   const setup: ReshareSetup = {
     old: request.group,
     oldMembers: request.dealers,
@@ -187,9 +238,8 @@ export async function runChangePart(request: ChangeRequest, participant: ChangeP
   const keyShare = reshared.keyShare;
   if (keyShare === undefined) throw permanentError('agent.bad-change', `${participant.device} is not a member after the change`);
   try {
-    const group = { authority: view.authority, publicKeyPackage: reshared.publicKeyPackage, signers: request.roles, session: deriveIdentifier('session', { base: request.session, change: 'tree' }), epoch: request.epoch };
-    const ops = membershipOps({ add: request.add.map((m) => ({ id: m.device, role: 'device' as const, publicKey: m.signingPublicKey })), remove: request.remove, threshold: request.threshold });
-    const attested = await attestMembershipChange(group, { device: participant.device, keyShare, random: participant.random }, view.tree.tree, ops, transport, options);
+    const group = { authority: view.authority, publicKeyPackage: reshared.publicKeyPackage, signers: request.roles, session: treeSession(request), epoch: request.epoch };
+    const attested = await attestMembershipChange(group, { device: participant.device, keyShare, random: participant.random }, view.tree.tree, changeOps(request), transport, options);
     return { keyShare, publicKeyPackage: reshared.publicKeyPackage, facts: attested.map((a) => a.record) };
   } catch (error) {
     keyShare.dispose(); // an unconfirmed share is never kept

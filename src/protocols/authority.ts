@@ -46,6 +46,7 @@ import { TREE_OP, treeOpDraft } from '../journal/tree-op.ts';
 import { admitTreeOp, reduceTree, treeMembers, treePolicy, treeSignerKeys, type TreeView } from '../journal/tree-reduce.ts';
 import type { Transport } from '../runtime/transport.ts';
 import type { Accusation } from './attempts.ts';
+import { COORDINATION_FACT_TYPES } from './coordination-facts.ts';
 import { DKD_CONTEXT_KEY } from './dkd.ts';
 import { runDkgDevice, type DkgDevice, type DkgMember } from './dkg.ts';
 import { MAX_MEMBERS } from './payload-types.ts';
@@ -98,8 +99,11 @@ export const SIGNATURE_ISSUED = defineFactType({
   rule: (payload) => (new Set(payload.signers).size === payload.signers.length && payload.signers.length > 0 ? undefined : 'payload.signers: expected distinct devices, at least one'),
 });
 
-/** The fact types an authority's journal holds (register them in a device's registry). */
-export const AUTHORITY_FACT_TYPES: readonly FactType<unknown>[] = [TREE_OP, AUTHORITY_CREATED, SIGNATURE_ISSUED, DKD_CONTEXT_KEY];
+/**
+ * The fact types an authority's journal holds (register them in a device's registry); the
+ * coordination facts too, since a device keeps its operation lock's promises and grants there.
+ */
+export const AUTHORITY_FACT_TYPES: readonly FactType<unknown>[] = [TREE_OP, AUTHORITY_CREATED, SIGNATURE_ISSUED, DKD_CONTEXT_KEY, ...COORDINATION_FACT_TYPES];
 
 /** The authority whose group public key is `groupKey`. */
 export function authorityIdOf(groupKey: Uint8Array): AuthorityId {
@@ -234,8 +238,8 @@ export function treeOpChain(authority: AuthorityId, tree: TreeState, ops: readon
   return { drafts, tree: current };
 }
 
-/** The session of the `index`-th fact signed in `session`. */
-function factSession(session: SessionId, index: number): SessionId {
+/** The session of the `index`-th fact signed in `session` (by {@link attestFacts}). */
+export function factSession(session: SessionId, index: number): SessionId {
   return deriveIdentifier('session', { base: session, fact: index });
 }
 

@@ -25,6 +25,7 @@
  *
  * @module
  */
+import type { RoleName } from '../choreo/local-type.ts';
 import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
 import { permanentError, transientError } from '../core/errors.ts';
 import { deriveIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
@@ -75,6 +76,20 @@ export function lockRequester(operation: GuardedOperation): DeviceId {
   const requester = operation.participants.find((p) => operation.electorate.includes(p));
   if (requester === undefined) throw permanentError('protocols.lock.no-voter', `no participant of this operation votes for lock ${operation.lock} (voters: ${operation.electorate.join(', ')})`);
   return requester;
+}
+
+/**
+ * The role maps of the lock's sessions of `operation` (`LockAcquire` among the voters,
+ * `LockNotice` to the other participants), for a transport that registers sessions by role map.
+ */
+export function lockSessions(operation: GuardedOperation): Map<SessionId, Map<RoleName, DeviceId>> {
+  const requester = lockRequester(operation);
+  const roles = (family: string, devices: readonly DeviceId[]) =>
+    new Map<RoleName, DeviceId>([['Requester', requester], ...devices.filter((d) => d !== requester).map((d, k): [RoleName, DeviceId] => [familyRole(family, k), d])]);
+  return new Map([
+    [lockSession(operation, 'acquire'), roles('M', operation.electorate)],
+    [lockSession(operation, 'notice'), roles('P', operation.participants)],
+  ]);
 }
 
 function lockSession(operation: GuardedOperation, step: 'acquire' | 'notice'): SessionId {

@@ -1,0 +1,78 @@
+/**
+ * A device's part in the operation lock (`src/protocols/lock-guard.ts`, issue 10 item 3) kept in
+ * its durable authority journal: the lock's facts (`coord.lock-promise`, `coord.lock-grant`,
+ * `coord.lock-release`) are signed with the device key, admitted with the authority's rules
+ * (`authorityAdmission`: the signer must be a device leaf of the tree), and written to the
+ * device's SQLite fact store, where `aura journal --type coord.lock-grant` lists them and the
+ * journal sync carries them to the other members.
+ *
+ * The lock records facts synchronously (`CoordinationJournal.record`), so each fact is admitted
+ * into the in-memory journal at once, which the lock reads back, and queued for the store in
+ * order; {@link StoredLockJournal.flush} waits until every fact is written.
+ *
+ * @module
+ */
+import type { CanonicalValue } from '../core/canonical.ts';
+import type { RandomEffects } from '../core/effects.ts';
+import { toAuraError, type AuraError } from '../core/errors.ts';
+import type { AuthorityId, DeviceId } from '../core/identifiers.ts';
+import type { TimeStamp } from '../core/time.ts';
+import { deviceAttestation } from '../journal/attestation.ts';
+import { sealFact, unsignedPart, type FactRecord } from '../journal/fact.ts';
+import type { FactStore } from '../journal/fact-store.ts';
+import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
+import { authorityAdmission } from '../protocols/authority.ts';
+import { DeviceJournal, type CoordinationJournal } from '../protocols/coordination-journal.ts';
+import { loadJournal } from './authority-journal.ts';
+
+/** Whose journal: the authority, its group key, the device and its signing key. */
+export interface LockJournalOwner {
+  /** The authority. */
+  readonly authority: AuthorityId;
+  /** Its group key. */
+  readonly groupKey: Uint8Array;
+  /** This device. */
+  readonly device: DeviceId;
+  /** Its Ed25519 device key (signs the lock facts). */
+  readonly deviceKey: Uint8Array;
+}
+
+/** The lock's journal over a device's fact store. */
+export class StoredLockJournal implements CoordinationJournal {
+  private written: Promise<void> = Promise.resolve();
+  private failure: AuraError | undefined;
+
+  private constructor(
+    private readonly journal: DeviceJournal,
+    private readonly store: FactStore,
+  ) {}
+
+  /** Opens the lock journal of `owner` over `store` (read now; written through on each fact). */
+  static async open(store: FactStore, owner: LockJournalOwner, random: RandomEffects): Promise<StoredLockJournal> {
+    const crypto = new Ed25519CryptoEffects(random);
+    const current = await loadJournal(store, owner.authority);
+    const journal = new DeviceJournal(current, authorityAdmission(current, owner.groupKey, crypto), (draft) => sealFact(draft, deviceAttestation(crypto, owner.device, owner.deviceKey, unsignedPart(draft))), random);
+    return new StoredLockJournal(journal, store);
+  }
+
+  facts(): Iterable<FactRecord> {
+    return this.journal.facts();
+  }
+
+  record(typeId: string, payload: CanonicalValue, time: TimeStamp): FactRecord {
+    const fact = this.journal.record(typeId, payload, time);
+    this.written = this.written.then(() => this.store.put([fact])).then(
+      () => undefined,
+      (error: unknown) => {
+        this.failure ??= toAuraError(error);
+      },
+    );
+    return fact;
+  }
+
+  /** Waits until every fact recorded is in the store. Errors: the store's first write error. */
+  async flush(): Promise<void> {
+    await this.written;
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
