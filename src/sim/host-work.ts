@@ -1,0 +1,71 @@
+/**
+ * Host-side work the simulator waits for: the platform's asynchronous crypto requests (WebCrypto
+ * and `node:crypto` jobs run on libuv's thread pool, as HPKE's X25519 and HKDF do), seen through
+ * `node:async_hooks`. Such a request completes on the real event loop, after a real delay, so
+ * the scheduler must not advance virtual time while one is in flight: otherwise the code awaiting
+ * it resumes at whatever virtual time the run has reached by then, and a run is no longer a
+ * function of its seed. See `Scheduler.run` and `docs/simulator.md` (Host work).
+ *
+ * One process-wide hook, enabled while at least one simulation runs (reference counted), counts
+ * the requests created and not yet called back. A request of another simulation running at the
+ * same time is counted too: that only makes a run wait a little longer, never changes its order.
+ *
+ * @module
+ */
+import { createHook, type AsyncHook } from 'node:async_hooks';
+
+/**
+ * The `async_hooks` resource types of Node's crypto jobs (every one whose name ends in `REQUEST`
+ * except `HTTPCLIENTREQUEST`): the host work a protocol's code may await.
+ */
+export const HOST_WORK_TYPES: ReadonlySet<string> = new Set([
+  'CHECKPRIMEREQUEST',
+  'CIPHERREQUEST',
+  'DERIVEBITSREQUEST',
+  'HASHREQUEST',
+  'KEYEXPORTREQUEST',
+  'KEYGENREQUEST',
+  'KEYPAIRGENREQUEST',
+  'PBKDF2REQUEST',
+  'RANDOMBYTESREQUEST',
+  'RANDOMPRIMEREQUEST',
+  'SCRYPTREQUEST',
+  'SIGNREQUEST',
+  'VERIFYREQUEST',
+]);
+
+const inFlight = new Set<number>();
+let users = 0;
+let hook: AsyncHook | undefined;
+
+function settled(id: number): void {
+  inFlight.delete(id);
+}
+
+/** Starts counting host work (one call per running simulation; pair it with {@link releaseHostWork}). */
+export function watchHostWork(): void {
+  users++;
+  hook ??= createHook({
+    init: (id, type) => {
+      if (HOST_WORK_TYPES.has(type)) inFlight.add(id);
+    },
+    // `after` runs once the request's callback (which settles the awaited promise) has returned;
+    // `destroy` covers a request dropped without a callback.
+    after: settled,
+    destroy: settled,
+  });
+  if (users === 1) hook.enable();
+}
+
+/** Stops counting for one simulation; the hook is disabled when none is left. */
+export function releaseHostWork(): void {
+  users = Math.max(0, users - 1);
+  if (users > 0) return;
+  hook?.disable();
+  inFlight.clear();
+}
+
+/** How many host requests are in flight now. */
+export function hostWorkInFlight(): number {
+  return inFlight.size;
+}
