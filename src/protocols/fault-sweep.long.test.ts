@@ -10,21 +10,22 @@ describe('long fault sweep of the threshold protocols', () => {
   it(`${count} seeded runs from seed ${start} find no safety or liveness violation`, async () => {
     const began = performance.now();
     const failed: SweepRun[] = [];
-    const tally = new Map<string, { runs: number; finished: number; named: number; aborted: number }>();
+    const tally = new Map<string, { runs: number; finished: number; named: number; rejected: number; aborted: number }>();
     for (let seed = start; seed < start + count; seed++) {
       const run = await sweepRun(seed);
       if (run.safety.length > 0 || run.liveness.length > 0) failed.push(run);
       const key = `${run.case.protocol} n=${run.case.n}`;
-      const entry = tally.get(key) ?? { runs: 0, finished: 0, named: 0, aborted: 0 };
+      const entry = tally.get(key) ?? { runs: 0, finished: 0, named: 0, rejected: 0, aborted: 0 };
       entry.runs++;
       if (run.ends.some((e) => e.ok)) entry.finished++;
       if (run.ends.some((e) => e.ok && e.excluded.length > 0)) entry.named++;
+      if (run.ends.some((e) => !e.ok && e.code.endsWith('.rejected') && e.accused.length > 0)) entry.rejected++;
       if (run.ends.some((e) => !e.ok && /\.(aborted|too-few)$/.test(e.code))) entry.aborted++;
       tally.set(key, entry);
       if ((seed - start + 1) % 500 === 0) console.log(`# fault sweep: ${seed - start + 1} of ${count} seeds, ${failed.length} violations, ${((performance.now() - began) / 1000).toFixed(0)} s`);
     }
     const seconds = (performance.now() - began) / 1000;
-    const lines = [...tally].sort().map(([key, t]) => `${key}: ${t.runs} runs, ${t.finished} finished, ${t.named} named a faulty member, ${t.aborted} aborted cleanly`);
+    const lines = [...tally].sort().map(([key, t]) => `${key}: ${t.runs} runs, ${t.finished} finished, ${t.named} finished naming a faulty member, ${t.rejected} rejected naming one, ${t.aborted} aborted cleanly`);
     console.log(`fault sweep: seeds ${start}..${start + count - 1} in ${seconds.toFixed(0)} s, ${failed.length} violations\n${lines.join('\n')}`);
     assert.deepEqual(failed.map((r) => ({ case: r.case, safety: r.safety, liveness: r.liveness })), []);
   });

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { drawCase, sweepRun, type SweepRun } from './fault-sweep.ts';
+import { SWEPT_PROTOCOLS, drawCase } from './fault-sweep-case.ts';
+import { sweepRun, type SweepRun } from './fault-sweep.ts';
 
 /** Runs `count` seeds from `start` and fails with every seed that broke safety or liveness. */
 export async function sweep(start: number, count: number): Promise<SweepRun[]> {
@@ -15,14 +16,29 @@ export async function sweep(start: number, count: number): Promise<SweepRun[]> {
   return runs;
 }
 
+/** The first seed from 0 whose case `matches`. */
+function firstSeed(matches: (c: ReturnType<typeof drawCase>) => boolean): number {
+  for (let seed = 0; ; seed++) if (matches(drawCase(seed))) return seed;
+}
+
 describe('fault sweep of the threshold protocols', () => {
   it('draws every protocol, size and kind of fault from the seed alone', () => {
-    const cases = Array.from({ length: 300 }, (_, seed) => drawCase(seed));
+    const cases = Array.from({ length: 400 }, (_, seed) => drawCase(seed));
     assert.deepEqual(drawCase(17), drawCase(17));
-    assert.deepEqual(new Set(cases.map((c) => c.protocol)), new Set(['authority', 'sign', 'quorum']));
+    assert.deepEqual(new Set(cases.map((c) => c.protocol)), new Set(SWEPT_PROTOCOLS));
     assert.deepEqual(new Set(cases.map((c) => c.n)), new Set([3, 5, 7]));
     assert.deepEqual(new Set(cases.flatMap((c) => c.faults.map((f) => f.kind))), new Set(['byzantine', 'crash', 'silent']));
     for (const c of cases) assert.ok(c.faults.filter((f) => f.kind === 'byzantine').length * 3 < c.n, 'f < n/3');
+  });
+
+  it('a run with HPKE (authority creation, resharing) replays from its seed: byte-identical simulator traces', async () => {
+    for (const protocol of ['authority', 'add-device'] as const) {
+      const seed = firstSeed((c) => c.protocol === protocol && c.faults.length > 0 && c.faults.every((f) => f.kind === 'byzantine'));
+      const first = await sweepRun(seed, { trace: true });
+      assert.ok(first.ends.some((e) => e.ok), `${protocol} seed ${seed} finished somewhere`);
+      assert.match(first.trace ?? '', /"label":"(Share|DistributeSubShare)"/);
+      assert.equal((await sweepRun(seed, { trace: true })).trace, first.trace);
+    }
   });
 
   it('a short seeded sweep finds no safety or liveness violation', async () => {
@@ -31,5 +47,6 @@ describe('fault sweep of the threshold protocols', () => {
     assert.ok(runs.some((r) => r.case.faults.length === 0 && r.ends.every((e) => e.ok)));
     assert.ok(runs.some((r) => r.ends.some((e) => e.ok && e.excluded.length > 0)));
     assert.ok(runs.some((r) => r.ends.some((e) => !e.ok && e.code.endsWith('.aborted'))));
+    assert.ok(runs.some((r) => r.ends.some((e) => !e.ok && e.code === 'protocols.dkd.rejected' && e.accused.length > 0)));
   });
 });
