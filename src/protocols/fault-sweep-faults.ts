@@ -19,7 +19,8 @@ export type Behaviour =
   | 'equivocation'
   | 'withhold'
   | 'other-message'
-  | 'false-complaint';
+  | 'false-complaint'
+  | 'ack-equivocation';
 
 /** A fault of one member. */
 export type Fault =
@@ -85,6 +86,13 @@ function subShare(payload: Payload): ReshareSubSharePayload | null {
   return payload['subShare'] as ReshareSubSharePayload | null;
 }
 
+/** An acknowledgement with a complaint that `tools.victim` dealt commitments that do not check. */
+function falseComplaint(payload: Payload, tools: FaultTools): Payload {
+  const ack = payload['ack'] as ReshareAckPayload;
+  const complaint: AccusationPayload = { accused: tools.victim, reason: 'bad-commitment', evidence: new Uint8Array(0) };
+  return { ack: { ...ack, complaints: [...ack.complaints, complaint] } };
+}
+
 /**
  * The wrap of a byzantine behaviour, over every protocol of the sweep (each label belongs to one
  * protocol, so a wrap changes only what the protocol run has). `other-message` changes the
@@ -137,6 +145,11 @@ export function byzantineWrap(behaviour: Behaviour, tools: FaultTools): Wrap {
         }),
       );
     }
+    case 'ack-equivocation': {
+      // A new member tells one participant of a complaint the others never hear.
+      const first = firstRecipient();
+      return misbehave('Acknowledge', tools, (p, to) => (first(to) ? falseComplaint(p, tools) : undefined));
+    }
     case 'withhold':
       return all(
         misbehave('Share', tools, (p) => (p['sealed'] === null ? undefined : { ...p, sealed: null })),
@@ -146,11 +159,7 @@ export function byzantineWrap(behaviour: Behaviour, tools: FaultTools): Wrap {
       );
     case 'false-complaint':
       // A new member accuses a dealer of a bad dealing; every participant re-checks it and names the accuser.
-      return misbehave('Acknowledge', tools, (p) => {
-        const ack = p['ack'] as ReshareAckPayload;
-        const complaint: AccusationPayload = { accused: tools.victim, reason: 'bad-commitment', evidence: new Uint8Array(0) };
-        return { ack: { ...ack, complaints: [...ack.complaints, complaint] } };
-      });
+      return misbehave('Acknowledge', tools, (p) => falseComplaint(p, tools));
     case 'other-message':
       return (honest) => honest;
   }

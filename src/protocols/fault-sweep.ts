@@ -42,8 +42,12 @@ export interface SweepRun {
 }
 
 /** Runs the case of `seed` and checks it; `trace` keeps the simulator's trace (to compare replays). */
-export async function sweepRun(seed: number, options: { readonly trace?: boolean } = {}): Promise<SweepRun> {
-  const c = drawCase(seed);
+export function sweepRun(seed: number, options: { readonly trace?: boolean } = {}): Promise<SweepRun> {
+  return runCase(drawCase(seed), options);
+}
+
+/** Runs case `c` (one drawn by a seed, or one written by hand to hold a fault) and checks it. */
+export async function runCase(c: SweepCase, options: { readonly trace?: boolean } = {}): Promise<SweepRun> {
   const run = await runDevices(c, options);
   const { devices } = run;
   return {
