@@ -11,9 +11,10 @@ import type { Behaviour, Fault } from './fault-sweep-faults.ts';
 
 /**
  * The protocols a sweep runs: authority creation (DKG, then the genesis facts signed), FROST
- * signing by every member, signing with a quorum, DKD, and resharing that adds or removes a device.
+ * signing by every member, signing with a quorum, DKD, resharing that adds or removes a device,
+ * and guardian recovery (cooldown, and in some runs the owner's dispute).
  */
-export const SWEPT_PROTOCOLS = ['authority', 'sign', 'quorum', 'dkd', 'add-device', 'remove-device'] as const;
+export const SWEPT_PROTOCOLS = ['authority', 'sign', 'quorum', 'dkd', 'add-device', 'remove-device', 'recovery'] as const;
 
 /** One of {@link SWEPT_PROTOCOLS}. */
 export type SweptProtocol = (typeof SWEPT_PROTOCOLS)[number];
@@ -33,6 +34,8 @@ export interface SweepCase {
   readonly t: number;
   /** The faults, at most one per member. */
   readonly faults: readonly Fault[];
+  /** A recovery only: the owner disputes the request during the cooldown. */
+  readonly disputed?: boolean;
 }
 
 const BEHAVIOURS: Readonly<Record<SweptProtocol, readonly Behaviour[]>> = {
@@ -42,6 +45,7 @@ const BEHAVIOURS: Readonly<Record<SweptProtocol, readonly Behaviour[]>> = {
   dkd: ['bad-reveal', 'equivocation', 'withhold', 'other-message'],
   'add-device': ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint'],
   'remove-device': ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint'],
+  recovery: ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint', 'bad-approval', 'hide-dispute'],
 };
 
 /** The message labels of each protocol: a crash or silence strikes at one of them. */
@@ -52,6 +56,7 @@ const LABELS: Readonly<Record<SweptProtocol, readonly string[]>> = {
   dkd: ['Initiate', 'Commit', 'Reveal', 'Aggregate'],
   'add-device': ['Propose', 'DistributeSubShare', 'Acknowledge'],
   'remove-device': ['Propose', 'DistributeSubShare', 'Acknowledge'],
+  recovery: ['Initiate', 'Approve', 'Release', 'Propose', 'DistributeSubShare', 'Acknowledge'],
 };
 
 /**
@@ -59,7 +64,7 @@ const LABELS: Readonly<Record<SweptProtocol, readonly string[]>> = {
  * signing sessions) costs about ten signings and resharing several, DKD less than one: the
  * weights spread a sweep's time roughly evenly.
  */
-const WEIGHTS: Readonly<Record<SweptProtocol, number>> = { authority: 1, sign: 7, quorum: 6, dkd: 10, 'add-device': 4, 'remove-device': 4 };
+const WEIGHTS: Readonly<Record<SweptProtocol, number>> = { authority: 1, sign: 6, quorum: 5, dkd: 9, 'add-device': 4, 'remove-device': 3, recovery: 4 };
 
 /** One of `items` (not empty), drawn from `random`. */
 export function oneOf<T>(random: SeededRandom, items: readonly T[]): T {
@@ -82,7 +87,7 @@ export function drawCase(seed: number): SweepCase {
   const random = new SeededRandom(seed).fork('case');
   const protocol = drawProtocol(random);
   // The slow ones lean small so a sweep stays quick.
-  const sizes = protocol === 'authority' || protocol === 'add-device' || protocol === 'remove-device' ? [3, 3, 5, 5, 7] : [3, 5, 7];
+  const sizes = protocol === 'sign' || protocol === 'quorum' || protocol === 'dkd' ? [3, 5, 7] : [3, 3, 5, 5, 7];
   const n = oneOf(random, sizes);
   const t = Math.floor(n / 2) + 1;
   // The requester of a quorum signing (member 0) is the one who wants the signature: it is honest here.
@@ -100,5 +105,6 @@ export function drawCase(seed: number): SweepCase {
   const labels = LABELS[protocol];
   if (stop === 1) faults.push({ kind: 'crash', member: pick(), label: oneOf(random, labels) });
   if (stop === 2) faults.push({ kind: 'silent', member: pick(), label: oneOf(random, labels) });
-  return { seed, protocol, n, t, faults };
+  // A third of the recoveries are disputed by the owner.
+  return { seed, protocol, n, t, faults, ...(protocol === 'recovery' ? { disputed: randomInt(random, 3) === 0 } : {}) };
 }

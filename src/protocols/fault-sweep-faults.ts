@@ -20,7 +20,9 @@ export type Behaviour =
   | 'withhold'
   | 'other-message'
   | 'false-complaint'
-  | 'ack-equivocation';
+  | 'ack-equivocation'
+  | 'bad-approval'
+  | 'hide-dispute';
 
 /** A fault of one member. */
 export type Fault =
@@ -160,6 +162,12 @@ export function byzantineWrap(behaviour: Behaviour, tools: FaultTools): Wrap {
     case 'false-complaint':
       // A new member accuses a dealer of a bad dealing; every participant re-checks it and names the accuser.
       return misbehave('Acknowledge', tools, (p) => falseComplaint(p, tools));
+    case 'bad-approval':
+      // A guardian's approval signature that does not verify: it does not count.
+      return misbehave('Approve', tools, (p) => ((p['signature'] as Uint8Array).length === 0 ? undefined : { signature: flipped(p['signature'] as Uint8Array, 0) }));
+    case 'hide-dispute':
+      // A guardian that saw the owner's dispute says it did not.
+      return misbehave('Release', tools, (p) => ((p['release'] as { disputed: boolean }).disputed ? { release: { disputed: false } } : undefined));
     case 'other-message':
       return (honest) => honest;
   }

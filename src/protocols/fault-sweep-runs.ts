@@ -11,6 +11,7 @@
  */
 import { bytesEqual, toHex, utf8 } from '../core/bytes.ts';
 import { encodeCanonical } from '../core/canonical.ts';
+import type { PhysicalTimeEffects } from '../core/effects.ts';
 import { isAuraError } from '../core/errors.ts';
 import { randomIdentifier, type DeviceId } from '../core/identifiers.ts';
 import { HPKE_INFO, generateHpkeKeyPair, hpkeSealValue } from '../crypto/hpke.ts';
@@ -35,8 +36,9 @@ import { GENESIS_EPOCH } from './epoch.ts';
 import type { SweepCase } from './fault-sweep-case.ts';
 import { byzantineWrap, stopWrap, type FaultTools } from './fault-sweep-faults.ts';
 import type { RunOptions } from './protocol-source.ts';
-import { addDeviceSetup, removeDeviceSetup, runReshareDevice, type ReshareSetup } from './reshare.ts';
-import { dealToDevices, reshareDevice, sharesSign, testDevices, type TestDevice } from './reshare-fixture.ts';
+import { recoveryRequestId, runRecovery, type RecoveryParticipant, type RecoveryPlan } from './recovery.ts';
+import { addDeviceSetup, removeDeviceSetup, runReshareDevice, type ReshareOutcome, type ReshareSetup } from './reshare.ts';
+import { dealToDevices, reshareDevice, sharesSign, testDevices, testGuardians, type TestDevice } from './reshare-fixture.ts';
 import { runSigningDevice } from './sign.ts';
 import { runQuorumSigning } from './sign-quorum.ts';
 
@@ -103,8 +105,8 @@ export async function runDevices(c: SweepCase, options: { readonly trace?: boole
   const acted = new Set<number>();
   const sim = new Simulation({ seed: c.seed, trace: options.trace === true, network: { defaults: { ...PERFECT_LINK, latency: { kind: 'uniform', min: 1, max: 20 } }, links: [] } });
   const transport = new SimTransport(sim);
-  // Every role a protocol of the sweep has is a node: `R` (a quorum's requester), `P[k]`, `S[k]`, `D[k]`, `R[k]`.
-  const roles = ['R', ...Array.from({ length: c.n + 1 }, (_, k) => ['P', 'S', 'D', 'R'].map((family) => `${family}[${k}]`)).flat()];
+  // Every role a protocol of the sweep has is a node: `R` (a quorum's requester), `P[k]`, `S[k]`, `D[k]`, `R[k]`, `Device[k]`, `Guardian[k]`.
+  const roles = ['R', ...Array.from({ length: c.n + 1 }, (_, k) => ['P', 'S', 'D', 'R', 'Device', 'Guardian'].map((family) => `${family}[${k}]`)).flat()];
   for (const role of roles) {
     sim.addNode(role, (node) => {
       transport.listen(node);
@@ -247,8 +249,7 @@ const prepareReshare: Prepare = async (c, random, safety) => {
   const session = randomIdentifier('session', random);
   const last = group[group.length - 1]!; // at least 3 devices
   const setup: ReshareSetup = adding ? addDeviceSetup(current, last, session, c.t) : removeDeviceSetup(current, last.device, session, c.t);
-  const newShares = new Map<number, KeyShare>();
-  const packages = new Map<number, PublicKeyPackage>();
+  const reshared = reshareChecks(c, publicKeyPackage, random, safety);
   const garbage = random.fork('garbage');
   const device = (k: number): TestDevice => group[k]!; // k < n
   const honest = (k: number) => !c.faults.some((f) => f.member === k);
@@ -261,16 +262,93 @@ const prepareReshare: Prepare = async (c, random, safety) => {
     },
     run: async (k, transport, options) => {
       const outcome = await runReshareDevice(setup, reshareDevice(device(k), shares), transport, options);
-      if (!bytesEqual(outcome.publicKeyPackage.groupPublicKey, publicKeyPackage.groupPublicKey)) safety.push(`member ${k} accepted a resharing that changed the group key`);
+      reshared.record(k, outcome);
+      return { value: toHex(encodeCanonical(outcome.publicKeyPackage)), excluded: outcome.excluded };
+    },
+    after: reshared.after,
+  };
+};
+
+/**
+ * The checks of a resharing (alone, or in a recovery): a member that completes keeps the group
+ * key, and, once every member ended, the honest members' new shares sign under it.
+ */
+function reshareChecks(c: SweepCase, old: PublicKeyPackage, random: SeededRandom, safety: string[]): { readonly record: (k: number, outcome: ReshareOutcome) => void; readonly after: () => void } {
+  const honest = (k: number) => !c.faults.some((f) => f.member === k);
+  const newShares = new Map<number, KeyShare>();
+  const packages = new Map<number, PublicKeyPackage>();
+  return {
+    record: (k, outcome) => {
+      if (!bytesEqual(outcome.publicKeyPackage.groupPublicKey, old.groupPublicKey)) safety.push(`member ${k} accepted a resharing that changed the group key`);
       if (outcome.keyShare !== undefined) newShares.set(k, outcome.keyShare);
       packages.set(k, outcome.publicKeyPackage);
-      return { value: toHex(encodeCanonical(outcome.publicKeyPackage)), excluded: outcome.excluded };
     },
     after: () => {
       const honestShares = [...newShares].filter(([k]) => honest(k)).map(([, share]) => share);
       const pkg = [...packages].find(([k]) => honest(k))?.[1];
       if (pkg !== undefined && honestShares.length >= pkg.threshold && !sharesSign(pkg, honestShares, random.fork('check'))) safety.push('the honest members\' new shares do not sign under the group key');
     },
+  };
+}
+
+/**
+ * Guardian recovery after the loss of one device: the new device (member 0), the owner's surviving
+ * devices (⌊(n − 1)/3⌋ of them) and the guardians (the rest) take part; the old group is all of
+ * them but the new device, plus the lost one, at threshold t; the approvals needed are what the
+ * survivors lack of t. In some seeds (`c.disputed`) the owner disputes during the cooldown: then
+ * no honest participant may complete.
+ */
+const prepareRecovery: Prepare = async (c, random, safety) => {
+  const crypto = new Ed25519CryptoEffects(random.fork('crypto'));
+  const survivorCount = Math.floor((c.n - 1) / 3);
+  const owned = await testDevices(survivorCount + 1, random.fork('devices'));
+  const survivors = owned.slice(0, survivorCount);
+  const lost = owned[survivorCount]!; // survivorCount + 1 devices
+  const guardians = await testGuardians(c.n - 1 - survivorCount, random.fork('guardians'), crypto);
+  const holders = [...survivors.map((d) => d.device), lost.device, ...guardians.map((g) => g.guardian.device)];
+  const { publicKeyPackage, shares } = dealToDevices(holders, c.t, random.fork('dealer'));
+  const newKeys = { signing: crypto.generateSigningKey(), hpke: await generateHpkeKeyPair(random.fork('new')) };
+  const newDevice = randomIdentifier('device', random);
+  const plan: RecoveryPlan = {
+    publicKeyPackage,
+    guardians: guardians.map((g) => g.guardian),
+    devices: survivors,
+    lost: [lost.device],
+    request: { authority: authorityIdOf(publicKeyPackage.groupPublicKey), newDevice, deviceKey: newKeys.signing.publicKey, hpkeKey: newKeys.hpke.publicKey, nonce: random.randomBytes(16) },
+    approvals: Math.max(1, c.t - survivorCount),
+    cooldownMs: 10_000,
+    session: randomIdentifier('session', random),
+    epoch: GENESIS_EPOCH,
+  };
+  const requestId = recoveryRequestId(plan.request);
+  const disputes = { disputed: (id: Uint8Array) => c.disputed === true && bytesEqual(id, requestId) };
+  const devices = [newDevice, ...survivors.map((d) => d.device), ...guardians.map((g) => g.guardian.device)];
+  const recipients = [...survivors, { device: newDevice, hpkePublicKey: newKeys.hpke.publicKey }, ...plan.guardians.map((g) => ({ device: g.device, hpkePublicKey: g.hpkeKey }))];
+  const garbage = random.fork('garbage');
+  const participant = (k: number, time: PhysicalTimeEffects): RecoveryParticipant => {
+    const base = { device: devices[k]!, random: random.fork(`participant-${k}`), crypto, time }; // k < n
+    if (k === 0) return { ...base, hpkeSecretKey: newKeys.hpke.secretKey, deviceSecretKey: newKeys.signing.secretKey };
+    const share = shares.get(devices[k]!)!; // every participant but the new device holds a share
+    if (k <= survivorCount) return { ...base, hpkeSecretKey: survivors[k - 1]!.hpkeSecretKey, keyShare: share };
+    const guardian = guardians[k - 1 - survivorCount]!;
+    return { ...base, hpkeSecretKey: guardian.hpkeSecretKey, keyShare: share, guardianSecretKey: guardian.secretKey, disputes };
+  };
+  const reshared = reshareChecks(c, publicKeyPackage, random, safety);
+  return {
+    devices,
+    victim: deviceParticipantId(survivors[0]?.device ?? guardians[0]!.guardian.device), // a dealer; at least one guardian
+    badSeal: (k, to) => {
+      const recipient = recipients[roleIndex(to)]!; // `to` is a new member's role `R[j]`
+      return sealGarbage(recipient.hpkePublicKey, { from: deviceParticipantId(devices[k]!), to: deviceParticipantId(recipient.device), share: new Uint8Array(32).fill(7) }, HPKE_INFO.reshareSubShare, garbage);
+    },
+    run: async (k, transport, options) => {
+      if (options.time === undefined) throw new Error('the sweep gives every device a clock');
+      const outcome = await runRecovery(plan, participant(k, options.time), transport, options);
+      if (c.disputed === true) safety.push(`member ${k} completed a disputed recovery`);
+      reshared.record(k, outcome);
+      return { value: `${toHex(encodeCanonical(outcome.publicKeyPackage))} ${outcome.change.remove?.join(',') ?? ''} ${outcome.change.threshold}`, excluded: outcome.excluded };
+    },
+    after: reshared.after,
   };
 };
 
@@ -281,4 +359,5 @@ const PREPARE: Readonly<Record<SweepCase['protocol'], Prepare>> = {
   dkd: prepareDkd,
   'add-device': prepareReshare,
   'remove-device': prepareReshare,
+  recovery: prepareRecovery,
 };

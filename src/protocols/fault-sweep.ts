@@ -24,6 +24,7 @@
  * @module
  */
 import { drawCase, type SweepCase } from './fault-sweep-case.ts';
+import type { Behaviour } from './fault-sweep-faults.ts';
 import type { DeviceId } from '../core/identifiers.ts';
 import { HUNG, runDevices, type DeviceEnd } from './fault-sweep-runs.ts';
 
@@ -82,6 +83,12 @@ function safetyOf(c: SweepCase, ends: readonly DeviceEnd[], devices: readonly De
   return problems;
 }
 
+/**
+ * Faults a protocol masks without naming anyone: a guardian's approval that does not verify is not
+ * counted, and one guardian hiding the owner's dispute is outvoted by any guardian that reports it.
+ */
+const MASKED: ReadonlySet<Behaviour> = new Set(['bad-approval', 'hide-dispute']);
+
 /** A clean stop: an abort, or too few members left. */
 const CLEAN_STOP = /^protocols\.[a-z]+\.(aborted|too-few)$/;
 
@@ -89,7 +96,7 @@ function livenessOf(c: SweepCase, ends: readonly DeviceEnd[], acted: ReadonlySet
   const problems: string[] = [];
   const stops = c.faults.some((f) => f.kind !== 'byzantine');
   // A member that signs another message (or serves another request) misbehaves by taking part at all.
-  const misbehaved = c.faults.filter((f) => f.kind === 'byzantine' && (acted.has(f.member) || f.behaviour === 'other-message')).map((f) => f.member);
+  const misbehaved = c.faults.filter((f) => f.kind === 'byzantine' && !MASKED.has(f.behaviour) && (acted.has(f.member) || f.behaviour === 'other-message')).map((f) => f.member);
   const culprits = new Set<string>(misbehaved.map((k) => devices[k] ?? ''));
   const honest = honestMembers(c).map((k) => [k, ends[k] ?? HUNG] as const);
   for (const [k, end] of honest) {
@@ -98,6 +105,7 @@ function livenessOf(c: SweepCase, ends: readonly DeviceEnd[], acted: ReadonlySet
       const missed = c.protocol === 'quorum' ? [] : misbehaved.filter((m) => !end.excluded.some((a) => a.device === devices[m]));
       if (missed.length > 0) problems.push(`member ${k} finished without naming misbehaving members ${missed.join(', ')}`);
     } else if (misbehaved.length > 0 && end.code.endsWith('.rejected')) continue;
+    else if (c.disputed === true && end.code === 'protocols.recovery.disputed') continue;
     else if (!stops) problems.push(`member ${k} failed with no crash or silence: ${end.code} ${end.message}`);
     else if (!CLEAN_STOP.test(end.code)) problems.push(`member ${k} ended with ${end.code}, not a clean abort: ${end.message}`);
   }
