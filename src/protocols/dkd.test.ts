@@ -138,7 +138,7 @@ describe('DKD under faults', () => {
     }
   });
 
-  it('a member complaining about every other member aborts the session but names no honest member (fault sweep seed 5)', async () => {
+  it('a member complaining about every other member aborts the session but names no honest member (found by the fault sweep)', async () => {
     const f = fixture(5, 'dkd-false-complaints');
     const liar: Wrap = (honest) => ({ ...honest, send: { ...honest.send, Aggregate: async (to) => {
       const { aggregate } = (await honest.send!['Aggregate']!(to)) as { aggregate: { confirmation: Uint8Array; complaints: readonly unknown[] } };

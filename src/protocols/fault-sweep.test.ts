@@ -48,6 +48,14 @@ describe('fault sweep of the threshold protocols', () => {
     assert.ok(runs.some((r) => r.ends.some((e) => e.ok && e.excluded.length > 0)));
     assert.ok(runs.some((r) => r.ends.some((e) => !e.ok && e.code.endsWith('.aborted'))));
     assert.ok(runs.some((r) => r.ends.some((e) => !e.ok && e.code === 'protocols.dkd.rejected' && e.accused.length > 0)));
+    assert.ok(runs.some((r) => r.case.protocol === 'recovery' && r.ends.some((e) => e.ok)));
+    assert.ok(runs.some((r) => r.ends.some((e) => !e.ok && e.code === 'protocols.recovery.disputed')));
+  });
+
+  it('one member serving another DKD request names no honest member (found by the sweep, then seed 5)', async () => {
+    const run = await runCase({ seed: 5, protocol: 'dkd', n: 5, t: 3, faults: [{ kind: 'byzantine', member: 1, behaviour: 'other-message' }] });
+    assert.deepEqual([...run.safety, ...run.liveness], []);
+    assert.ok(run.ends.every((e) => !e.ok && e.code === 'protocols.dkd.rejected'));
   });
 
   // Found by the sweep: `judgeAcks` assumes every participant receives the same acknowledgements,
