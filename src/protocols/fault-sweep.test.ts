@@ -42,7 +42,7 @@ describe('fault sweep of the threshold protocols', () => {
   });
 
   it('a short seeded sweep finds no safety or liveness violation', async () => {
-    const runs = await sweep(0, 100);
+    const runs = await sweep(0, 80);
     // The sweep exercised what it claims: honest runs that finish, faults that are named, clean aborts.
     assert.ok(runs.some((r) => r.case.faults.length === 0 && r.ends.every((e) => e.ok)));
     assert.ok(runs.some((r) => r.ends.some((e) => e.ok && e.excluded.length > 0)));
