@@ -30,6 +30,14 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return concatBytes(...parts);
 }
 
+/** `u32be(len(bytes)) ‖ bytes`: the length prefix that keeps joined fields unambiguous. */
+export function lengthPrefixed(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + bytes.length);
+  new DataView(out.buffer).setUint32(0, bytes.length);
+  out.set(bytes, 4);
+  return out;
+}
+
 /** True when both arrays hold the same bytes. Not constant-time: never use it on secrets. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -4,10 +4,16 @@
  * BLAKE3-256 is the default (fast, and the Rust original's choice); SHA-256 is supported so that
  * identifiers can migrate and interoperate. Both return 32-byte digests.
  *
+ * Domain-separated BLAKE3 digests ({@link taggedDigest}, {@link TaggedHasher}) absorb their tag
+ * (and any fixed prefix) once and copy that state into one reused scratch hasher per digest:
+ * `@noble/hashes`' BLAKE3 spends about as long setting up a hasher as compressing a block, and
+ * protocols such as DKD take dozens of short digests per session.
+ *
  * @module
  */
 import { createHash } from 'node:crypto';
 import { blake3 } from '@noble/hashes/blake3.js';
+import { utf8 } from './bytes.ts';
 import { permanentError } from './errors.ts';
 
 /** A hash function Aura can name in a CID. */
@@ -42,7 +48,7 @@ export function hashAlgorithmOf(code: number): HashAlgorithm {
  * transcripts), so that no two uses can collide.
  */
 export function taggedBytes(tag: string, data: Uint8Array): Uint8Array {
-  const tagBytes = new TextEncoder().encode(tag);
+  const tagBytes = utf8(tag);
   const framed = new Uint8Array(2 + tagBytes.length + data.length);
   new DataView(framed.buffer).setUint16(0, tagBytes.length);
   framed.set(tagBytes, 2);
@@ -55,5 +61,65 @@ export function taggedBytes(tag: string, data: Uint8Array): Uint8Array {
  * own inputs goes through here with a tag constant, so that no two uses can collide.
  */
 export function taggedDigest(tag: string, data: Uint8Array, algorithm: HashAlgorithm = DEFAULT_HASH): Uint8Array {
+  if (algorithm === 'blake3-256') return taggedHasher(tag).digest(data);
   return digest(taggedBytes(tag, data), algorithm);
+}
+
+/** A BLAKE3 hasher as `@noble/hashes` makes it. */
+type Blake3 = ReturnType<typeof blake3.create>;
+
+/**
+ * Where every {@link TaggedHasher} digest is computed: a prefix state is copied into it
+ * (`_cloneInto`, which reuses its buffers), the parts absorbed, the digest taken. Digests are
+ * synchronous, so one scratch hasher serves them all.
+ */
+const scratch: Blake3 = blake3.create();
+
+/**
+ * BLAKE3-256 digests of `u16be(len(tag)) ‖ tag ‖ prefix ‖ parts`: {@link taggedDigest} with a
+ * fixed beginning absorbed once. `digest(a, b)` equals `taggedDigest(tag, prefix ‖ a ‖ b)`
+ * without joining the parts; {@link TaggedHasher.extend} fixes more of the input (a session's
+ * prefix, say) for many digests. Immutable: each digest starts from the same state.
+ */
+export class TaggedHasher {
+  private constructor(private readonly state: Blake3) {}
+
+  /** The hasher of `tag` with nothing after it. */
+  static of(tag: string): TaggedHasher {
+    const tagBytes = utf8(tag);
+    const length = new Uint8Array(2);
+    new DataView(length.buffer).setUint16(0, tagBytes.length);
+    return new TaggedHasher(blake3.create().update(length).update(tagBytes));
+  }
+
+  /** A hasher whose fixed input is this one's followed by `parts`. */
+  extend(...parts: readonly Uint8Array[]): TaggedHasher {
+    const state = this.state.clone();
+    for (const part of parts) state.update(part);
+    return new TaggedHasher(state);
+  }
+
+  /** The 32-byte digest of the fixed input followed by `parts`. */
+  digest(...parts: readonly Uint8Array[]): Uint8Array {
+    this.state._cloneInto(scratch);
+    for (const part of parts) scratch.update(part);
+    const out = new Uint8Array(DIGEST_LENGTH);
+    scratch.digestInto(out);
+    return out;
+  }
+}
+
+/** Tagged hashers by tag; tags are constants in code, the bound only guards against misuse. */
+const TAGGED_HASHER_LIMIT = 1024;
+const taggedHashers = new Map<string, TaggedHasher>();
+
+/** The {@link TaggedHasher} of `tag` (made once per tag). */
+export function taggedHasher(tag: string): TaggedHasher {
+  let hasher = taggedHashers.get(tag);
+  if (hasher === undefined) {
+    hasher = TaggedHasher.of(tag);
+    if (taggedHashers.size >= TAGGED_HASHER_LIMIT) taggedHashers.clear();
+    taggedHashers.set(tag, hasher);
+  }
+  return hasher;
 }

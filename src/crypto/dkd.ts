@@ -16,10 +16,10 @@
  * @module
  */
 import { blake3 } from '@noble/hashes/blake3.js';
-import { bytesEqual, concat, fromHex, utf8 } from '../core/bytes.ts';
+import { bytesEqual, fromHex, lengthPrefixed, utf8 } from '../core/bytes.ts';
 import type { RandomEffects, SigningKeyPair } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
-import { taggedDigest } from '../core/hash.ts';
+import { taggedHasher, type TaggedHasher } from '../core/hash.ts';
 import { collectBySender, outcome, type Complaint, type StepOutcome } from './complaint.ts';
 import { decodePoint } from './group.ts';
 import { participantSet, parseParticipantId, type ParticipantId } from './participant.ts';
@@ -33,6 +33,8 @@ const CONTEXT_KEY_TAG = utf8(DKD_TAGS.contextKey);
 /** BLAKE3 in derive-key mode with the context string absorbed once; cloned per derivation. */
 const CONTEXT_KEY_HASHER = blake3.create({ context: CONTEXT_KEY_TAG });
 const CONTRIBUTION_LENGTH = 32;
+const COMMIT_HASHER = taggedHasher(DKD_TAGS.commit);
+const ROOT_HASHER = taggedHasher(DKD_TAGS.root);
 
 /** One commit-reveal run; every participant uses the same session. */
 export interface DkdSession {
@@ -62,10 +64,20 @@ export interface DkdReveal {
   readonly contribution: Uint8Array;
 }
 
+/** The session's two digests with the session bytes `S` absorbed once (they start every input). */
+export interface DkdHashers {
+  /** `taggedDigest("aura.dkd.v1.commit", S ‖ …)`. */
+  readonly commit: TaggedHasher;
+  /** `taggedDigest("aura.dkd.v1.root", S ‖ …)`. */
+  readonly root: TaggedHasher;
+}
+
 /** State between commit and reveal. */
 export interface DkdCommitState {
   /** The run this state belongs to. */
   readonly session: DkdSession;
+  /** The run's digests. */
+  readonly hashers: DkdHashers;
   /** This participant's contribution, kept until revealed. */
   readonly contribution: SecretCell;
 }
@@ -74,20 +86,20 @@ export interface DkdCommitState {
 export interface DkdRevealState {
   /** The run this state belongs to. */
   readonly session: DkdSession;
+  /** The run's digests. */
+  readonly hashers: DkdHashers;
   /** Each participant's commitment. */
   readonly commitments: ReadonlyMap<ParticipantId, Uint8Array>;
+  /**
+   * This participant's own contribution, revealed (no longer secret): its reveal is checked by
+   * comparing bytes, since this participant made the commitment from it.
+   */
+  readonly own: Uint8Array;
 }
 
-/** Length-prefixed bytes: `u32be(len(x)) ‖ x`. */
-function lengthPrefixed(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + bytes.length);
-  new DataView(out.buffer).setUint32(0, bytes.length);
-  out.set(bytes, 4);
-  return out;
-}
-
-function sessionBytes(session: DkdSession): Uint8Array {
-  return concat(session.groupPublicKey, lengthPrefixed(utf8(session.label)));
+function sessionHashers(session: DkdSession): DkdHashers {
+  const bytes = [session.groupPublicKey, lengthPrefixed(utf8(session.label))];
+  return { commit: COMMIT_HASHER.extend(...bytes), root: ROOT_HASHER.extend(...bytes) };
 }
 
 /** `SerializeScalar(id)`: a {@link ParticipantId} is the hex of exactly these 32 bytes. */
@@ -95,8 +107,8 @@ function idBytes(id: ParticipantId): Uint8Array {
   return fromHex(id);
 }
 
-function commitmentOf(prefix: Uint8Array, id: ParticipantId, contribution: Uint8Array): Uint8Array {
-  return taggedDigest(DKD_TAGS.commit, concat(prefix, idBytes(id), contribution));
+function commitmentOf(hashers: DkdHashers, id: ParticipantId, contribution: Uint8Array): Uint8Array {
+  return hashers.commit.digest(idBytes(id), contribution);
 }
 
 function checkSession(session: DkdSession): DkdSession {
@@ -110,9 +122,10 @@ function checkSession(session: DkdSession): DkdSession {
 /** Round one: draw a contribution and broadcast only its commitment. */
 export function dkdCommit(session: DkdSession, random: RandomEffects): { readonly state: DkdCommitState; readonly broadcast: DkdCommitment } {
   const checked = checkSession(session);
+  const hashers = sessionHashers(checked);
   const contribution = random.randomBytes(CONTRIBUTION_LENGTH);
-  const broadcast = { from: checked.self, commitment: commitmentOf(sessionBytes(checked), checked.self, contribution) };
-  return { state: { session: checked, contribution: new SecretCell(contribution, `DKD contribution of ${checked.self}`) }, broadcast };
+  const broadcast = { from: checked.self, commitment: commitmentOf(hashers, checked.self, contribution) };
+  return { state: { session: checked, hashers, contribution: new SecretCell(contribution, `DKD contribution of ${checked.self}`) }, broadcast };
 }
 
 /**
@@ -120,12 +133,12 @@ export function dkdCommit(session: DkdSession, random: RandomEffects): { readonl
  * Uses up the commit state. A missing or repeated commitment is a complaint and nothing is revealed.
  */
 export function dkdReveal(state: DkdCommitState, commitments: readonly DkdCommitment[]): StepOutcome<{ readonly state: DkdRevealState; readonly reveal: DkdReveal }> {
-  const { session } = state;
+  const { session, hashers } = state;
   const { bySender, complaints } = collectBySender(session.participants, commitments, (c) => c.from, 'DKD commitments');
   const contribution = state.contribution.read().slice();
   state.contribution.dispose();
   return outcome(complaints, () => ({
-    state: { session, commitments: new Map([...bySender].map(([id, c]) => [id, c.commitment])) },
+    state: { session, hashers, commitments: new Map([...bySender].map(([id, c]) => [id, c.commitment])), own: contribution },
     reveal: { from: session.self, contribution },
   }));
 }
@@ -135,18 +148,24 @@ export function dkdReveal(state: DkdCommitState, commitments: readonly DkdCommit
  * 32-byte secret root. A reveal that does not match is a `bad-reveal` complaint.
  */
 export function dkdCombine(state: DkdRevealState, reveals: readonly DkdReveal[]): StepOutcome<Uint8Array> {
-  const { session } = state;
+  const { session, hashers } = state;
   const { bySender, complaints } = collectBySender(session.participants, reveals, (r) => r.from, 'DKD reveals');
   const checked: Complaint[] = [...complaints];
-  const prefix = sessionBytes(session);
   for (const [id, reveal] of bySender) {
-    if (reveal.contribution.length !== CONTRIBUTION_LENGTH || !bytesEqual(commitmentOf(prefix, id, reveal.contribution), state.commitments.get(id)!)) { // every participant committed (round two)
+    if (!matchesCommitment(state, id, reveal.contribution)) {
       checked.push({ accused: id, reason: 'bad-reveal', detail: `${id}'s revealed contribution does not match its commitment`, evidence: reveal.contribution });
     }
   }
   return outcome(checked, () =>
-    taggedDigest(DKD_TAGS.root, concat(prefix, ...session.participants.flatMap((id) => [idBytes(id), bySender.get(id)!.contribution]))), // all present: no complaints
+    hashers.root.digest(...session.participants.flatMap((id) => [idBytes(id), bySender.get(id)!.contribution])), // all present: no complaints
   );
+}
+
+/** True when `contribution` is the one `id` committed to in `state`'s run. */
+function matchesCommitment(state: DkdRevealState, id: ParticipantId, contribution: Uint8Array): boolean {
+  if (contribution.length !== CONTRIBUTION_LENGTH) return false;
+  if (id === state.session.self) return bytesEqual(contribution, state.own);
+  return bytesEqual(commitmentOf(state.hashers, id, contribution), state.commitments.get(id)!); // every participant committed (round two)
 }
 
 /**

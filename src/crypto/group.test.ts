@@ -66,6 +66,23 @@ test('identifiers are scalars: large values work, 0, L and malformed text are re
   assert.ok(compareParticipants(participantId(2), participantId(256)) < 0);
 });
 
+test('identifiers order by scalar value, whatever their digits', () => {
+  const scalar = fc.bigInt({ min: 1n, max: Fn.ORDER - 1n });
+  fc.assert(
+    fc.property(scalar, scalar, (x, y) => {
+      assert.equal(compareParticipants(participantId(x), participantId(y)), x < y ? -1 : x > y ? 1 : 0);
+    }),
+  );
+});
+
+test('a parsed identifier is refused again when malformed, however often a valid one was parsed', () => {
+  const valid = participantId(0xab);
+  for (let i = 0; i < 3; i++) assert.equal(parseParticipantId(valid), valid);
+  assert.throws(() => parseParticipantId(valid.toUpperCase()), (e) => isAuraError(e, 'crypto.participant.malformed'));
+  const order = toHex(encodeScalarRaw(Fn.ORDER));
+  for (let i = 0; i < 2; i++) assert.throws(() => parseParticipantId(order), (e) => isAuraError(e, 'crypto.scalar.out-of-range'));
+});
+
 test('a device identifier derives like frost-rs Identifier::derive', () => {
   const device = identifierFromBytes('device', new Uint8Array(32).fill(5));
   assert.equal(deviceParticipantId(device), ed25519_FROST.Identifier.derive(device));

@@ -50,12 +50,23 @@ export function deviceParticipantId(device: DeviceId): ParticipantId {
 }
 
 /**
+ * Identifiers already checked by {@link parseParticipantId}: every session checks its members'
+ * again, and a string that was canonical once stays so.
+ */
+const PARSED_LIMIT = 4096;
+const parsed = new Set<string>();
+
+/**
  * Checks that `text` is a participant identifier in canonical form and returns it typed.
  * Errors: `crypto.participant.malformed`, `crypto.participant.zero`, and the scalar errors.
  */
 export function parseParticipantId(text: string): ParticipantId {
+  if (parsed.has(text)) return text as ParticipantId;
   if (!/^[0-9a-f]{64}$/.test(text)) throw permanentError('crypto.participant.malformed', `participant identifier must be 64 lowercase hex digits, got "${text.slice(0, 70)}"`);
-  return participantId(decodeScalar(fromHex(text), 'participant identifier'));
+  const id = participantId(decodeScalar(fromHex(text), 'participant identifier'));
+  if (parsed.size >= PARSED_LIMIT) parsed.clear();
+  parsed.add(id);
+  return id;
 }
 
 /** The scalar value of an identifier. */
@@ -63,11 +74,17 @@ export function participantScalar(id: ParticipantId): bigint {
   return bytesToNumberLE(fromHex(id));
 }
 
-/** Order of identifiers by scalar value, as a sort comparator. */
+/**
+ * Order of identifiers by scalar value, as a sort comparator. Both are 64 lowercase hex digits of
+ * little-endian bytes, and lowercase hex digits sort as their values, so comparing the bytes
+ * from the last (most significant), high digit first, orders them without making scalars.
+ */
 export function compareParticipants(a: ParticipantId, b: ParticipantId): number {
-  const x = participantScalar(a);
-  const y = participantScalar(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+  for (let i = a.length - 2; i >= 0; i -= 2) {
+    const difference = a.charCodeAt(i) - b.charCodeAt(i) || a.charCodeAt(i + 1) - b.charCodeAt(i + 1);
+    if (difference !== 0) return difference < 0 ? -1 : 1;
+  }
+  return 0;
 }
 
 /**

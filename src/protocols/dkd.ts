@@ -15,14 +15,13 @@
  *
  * @module
  */
-import { bytesEqual, toHex } from '../core/bytes.ts';
-import { encodeCanonical } from '../core/canonical.ts';
+import { bytesEqual, concat, lengthPrefixed, toHex, utf8 } from '../core/bytes.ts';
 import type { RandomEffects, SigningKeyPair } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
-import { taggedDigest } from '../core/hash.ts';
+import { taggedHasher } from '../core/hash.ts';
 import type { DeviceId, SessionId } from '../core/identifiers.ts';
 import type { Complaint } from '../crypto/complaint.ts';
-import { dkdCombine, dkdCommit, dkdReveal, deriveContextKey, type DkdCommitState, type DkdRevealState } from '../crypto/dkd.ts';
+import { dkdCombine, dkdCommit, dkdReveal, deriveContextKey, type DkdCommitState, type DkdRevealState, type DkdSession } from '../crypto/dkd.ts';
 import { deviceParticipantId, type ParticipantId } from '../crypto/participant.ts';
 import { ed25519PublicKey } from '../crypto/signature.ts';
 import type { FactDraft } from '../journal/fact.ts';
@@ -85,113 +84,154 @@ class DerivedContextKey implements DkdOutcome {
 
 /** The key confirmation members compare at `Aggregate`: it reveals nothing of a 32-byte random key. */
 function keyConfirmation(contextKey: Uint8Array): Uint8Array {
-  return taggedDigest('aura.protocols.dkd.v1.confirm', contextKey);
+  return CONFIRM_HASHER.digest(contextKey);
 }
+
+const CONFIRM_HASHER = taggedHasher('aura.protocols.dkd.v1.confirm');
+const REQUEST_HASHER = taggedHasher('aura.protocols.dkd.v1.request');
 
 /** The `Dkd(N)` projection for `n` members. */
 export function dkdProtocol(n: number) {
   return projectedProtocol('dkd.choreo', 'Dkd', { N: n });
 }
 
-/** The digest by which members check they serve the same request. */
-export function dkdRequestDigest(request: DkdRequest): Uint8Array {
-  return taggedDigest('aura.protocols.dkd.v1.request', encodeCanonical(request));
+/**
+ * The context string a request's key is derived under: `lp(utf8(app)) ‖ lp(utf8(context)) ‖
+ * u64be(epoch)` (the authority is bound by the group key).
+ */
+function contextBytes(request: DkdRequest): Uint8Array {
+  const epoch = new Uint8Array(8);
+  const view = new DataView(epoch.buffer);
+  view.setUint32(0, Math.floor(request.epoch / 2 ** 32));
+  view.setUint32(4, request.epoch >>> 0);
+  return concat(lengthPrefixed(utf8(request.app)), lengthPrefixed(utf8(request.context)), epoch);
 }
 
-/** The context string the key is derived under: the request without its authority (bound by the group key). */
-function contextBytes(request: DkdRequest): Uint8Array {
-  return encodeCanonical({ app: request.app, context: request.context, epoch: request.epoch });
+/** The digest by which members check they serve the same request: `taggedDigest("aura.protocols.dkd.v1.request", lp(utf8(authority)) ‖ context string)`. */
+export function dkdRequestDigest(request: DkdRequest): Uint8Array {
+  return REQUEST_HASHER.digest(lengthPrefixed(utf8(request.authority)), contextBytes(request));
+}
+
+/** True when two requests are the same (as their digests would say, without hashing). */
+function sameRequest(a: DkdRequest, b: DkdRequest): boolean {
+  return a.authority === b.authority && a.context === b.context && a.app === b.app && a.epoch === b.epoch;
 }
 
 const EMPTY = new Uint8Array(0);
 
-interface DkdState {
-  readonly commits: Map<number, DkdCommitPayload>;
-  readonly reveals: Map<number, Uint8Array>;
-  readonly aggregates: Map<number, DkdAggregatePayload>;
-  readonly accused: Map<number, AccusationPayload['reason']>;
-  commit?: { readonly state: DkdCommitState; readonly commitment: Uint8Array };
-  reveal?: { readonly state: DkdRevealState; readonly contribution: Uint8Array };
-  contextKey?: Uint8Array;
-  aggregate?: DkdAggregatePayload;
+/**
+ * One member's run: what it heard, what it made, and its role logic. A class rather than
+ * closures, since one is made per member and session.
+ */
+class DkdMemberRun {
+  private readonly ids: readonly ParticipantId[];
+  private readonly self: number;
+  private readonly digest: Uint8Array;
+  private readonly session: DkdSession;
+  private readonly commits = new Map<number, DkdCommitPayload>();
+  private readonly reveals = new Map<number, Uint8Array>();
+  private readonly aggregates = new Map<number, DkdAggregatePayload>();
+  private readonly accused = new Map<number, AccusationPayload['reason']>();
+  private commit?: { readonly state: DkdCommitState; readonly commitment: Uint8Array };
+  private reveal?: { readonly state: DkdRevealState; readonly contribution: Uint8Array };
+  private contextKey?: Uint8Array;
+  private aggregate?: DkdAggregatePayload;
+
+  constructor(
+    private readonly setup: DkdSetup,
+    private readonly member: DkdMember,
+    private readonly decide: (outcome: AttemptOutcome<DkdOutcome>) => void,
+  ) {
+    this.ids = setup.members.map(deviceParticipantId);
+    this.self = setup.members.indexOf(member.device);
+    this.digest = dkdRequestDigest(member.request);
+    this.session = { groupPublicKey: setup.groupPublicKey, label: `request ${toHex(this.digest)}`, participants: this.ids, self: this.ids[this.self]! }; // runAttemptRole checked membership
+  }
+
+  /** The role logic over this run. */
+  impl(): RoleImpl {
+    return {
+      send: {
+        Initiate: () => ({ request: this.member.request }),
+        Commit: () => ({ commit: { request: this.digest, commitment: this.ownCommit().commitment } }),
+        Reveal: () => ({ contribution: this.ownReveal() }),
+        Aggregate: () => ({ aggregate: this.ownAggregate() }),
+      },
+      recv: {
+        Initiate: (payload) => {
+          if (!sameRequest((payload as { request: DkdRequest }).request, this.member.request)) this.name(0, 'disagreement');
+        },
+        Commit: (payload, from) => {
+          this.commits.set(memberIndex(from), (payload as { commit: DkdCommitPayload }).commit);
+        },
+        Reveal: (payload, from) => {
+          this.reveals.set(memberIndex(from), (payload as { contribution: Uint8Array }).contribution);
+        },
+        Aggregate: (payload, from) => {
+          this.aggregates.set(memberIndex(from), (payload as { aggregate: DkdAggregatePayload }).aggregate);
+        },
+      },
+      local: {
+        Finalize: () => {
+          this.decide(finalize(this.setup, this.member, this.self, this.ownAggregate(), this.aggregates, this.contextKey));
+        },
+      },
+    };
+  }
+
+  private name(k: number, reason: AccusationPayload['reason']): void {
+    if (!this.accused.has(k)) this.accused.set(k, reason);
+  }
+
+  private nameAll(complaints: readonly Complaint[]): void {
+    for (const c of complaints) this.name(this.ids.indexOf(c.accused), c.reason);
+  }
+
+  private ownCommit(): { readonly state: DkdCommitState; readonly commitment: Uint8Array } {
+    if (this.commit !== undefined) return this.commit;
+    const { state, broadcast } = dkdCommit(this.session, this.member.random);
+    this.commit = { state, commitment: broadcast.commitment };
+    return this.commit;
+  }
+
+  /** Every commitment is in before the first reveal is sent (the choreography orders them). */
+  private ownReveal(): Uint8Array {
+    if (this.reveal !== undefined) return this.reveal.contribution;
+    const own = this.ownCommit();
+    for (const [k, commit] of this.commits) if (!bytesEqual(commit.request, this.digest)) this.name(k, 'disagreement');
+    if (this.accused.size > 0) return EMPTY;
+    const commitments = this.ids.map((from, k) => ({ from, commitment: k === this.self ? own.commitment : this.commits.get(k)!.commitment })); // all received (above)
+    const outcome = dkdReveal(own.state, commitments);
+    if (outcome.kind === 'complaints') {
+      this.nameAll(outcome.complaints);
+      return EMPTY;
+    }
+    this.reveal = { state: outcome.value.state, contribution: outcome.value.reveal.contribution };
+    return this.reveal.contribution;
+  }
+
+  /** Every reveal is in before the first aggregate is sent. */
+  private ownAggregate(): DkdAggregatePayload {
+    if (this.aggregate !== undefined) return this.aggregate;
+    const mine = this.ownReveal();
+    if (this.reveal !== undefined) {
+      for (const [k, contribution] of this.reveals) if (contribution.length === 0) this.name(k, 'missing-message');
+      if (this.accused.size === 0) {
+        const reveals = this.ids.map((from, k) => ({ from, contribution: k === this.self ? mine : this.reveals.get(k)! })); // all received (above)
+        const outcome = dkdCombine(this.reveal.state, reveals);
+        if (outcome.kind === 'complaints') this.nameAll(outcome.complaints);
+        else this.contextKey = deriveContextKey(outcome.value, this.setup.groupPublicKey, contextBytes(this.member.request));
+      }
+    }
+    const complaints = [...this.accused].map(([k, reason]) => ({ accused: this.ids[k]!, reason, evidence: reason === 'bad-reveal' ? (this.reveals.get(k) ?? EMPTY) : EMPTY }));
+    this.aggregate = { confirmation: this.contextKey === undefined ? EMPTY : keyConfirmation(this.contextKey), complaints };
+    return this.aggregate;
+  }
 }
 
 /** The honest role logic of `member` in `setup`; `decide` receives the outcome at `Finalize`. */
 export function dkdRoleImpl(setup: DkdSetup, member: DkdMember, decide: (outcome: AttemptOutcome<DkdOutcome>) => void): RoleImpl {
-  const ids: readonly ParticipantId[] = setup.members.map(deviceParticipantId);
-  const self = setup.members.indexOf(member.device);
-  const digest = dkdRequestDigest(member.request);
-  const session = { groupPublicKey: setup.groupPublicKey, label: `request ${toHex(digest)}`, participants: ids, self: ids[self]! }; // runAttemptRole checked membership
-  const state: DkdState = { commits: new Map(), reveals: new Map(), aggregates: new Map(), accused: new Map() };
-  const name = (k: number, reason: AccusationPayload['reason']) => {
-    if (!state.accused.has(k)) state.accused.set(k, reason);
-  };
-  const nameAll = (complaints: readonly Complaint[]) => {
-    for (const c of complaints) name(ids.indexOf(c.accused), c.reason);
-  };
-  const ownCommit = () => {
-    if (state.commit !== undefined) return state.commit;
-    const { state: commitState, broadcast } = dkdCommit(session, member.random);
-    state.commit = { state: commitState, commitment: broadcast.commitment };
-    return state.commit;
-  };
-  // Every commitment is in before the first reveal is sent (the choreography orders them).
-  const ownReveal = (): Uint8Array => {
-    if (state.reveal !== undefined) return state.reveal.contribution;
-    const own = ownCommit();
-    for (const [k, commit] of state.commits) if (!bytesEqual(commit.request, digest)) name(k, 'disagreement');
-    if (state.accused.size > 0) return EMPTY;
-    const commitments = ids.map((from, k) => ({ from, commitment: k === self ? own.commitment : state.commits.get(k)!.commitment })); // all received (above)
-    const outcome = dkdReveal(own.state, commitments);
-    if (outcome.kind === 'complaints') {
-      nameAll(outcome.complaints);
-      return EMPTY;
-    }
-    state.reveal = { state: outcome.value.state, contribution: outcome.value.reveal.contribution };
-    return state.reveal.contribution;
-  };
-  // Every reveal is in before the first aggregate is sent.
-  const ownAggregate = (): DkdAggregatePayload => {
-    if (state.aggregate !== undefined) return state.aggregate;
-    const mine = ownReveal();
-    if (state.reveal !== undefined) {
-      for (const [k, contribution] of state.reveals) if (contribution.length === 0) name(k, 'missing-message');
-      if (state.accused.size === 0) {
-        const reveals = ids.map((from, k) => ({ from, contribution: k === self ? mine : state.reveals.get(k)! })); // all received (above)
-        const outcome = dkdCombine(state.reveal.state, reveals);
-        if (outcome.kind === 'complaints') nameAll(outcome.complaints);
-        else state.contextKey = deriveContextKey(outcome.value, setup.groupPublicKey, contextBytes(member.request));
-      }
-    }
-    const complaints = [...state.accused].map(([k, reason]) => ({ accused: ids[k]!, reason, evidence: reason === 'bad-reveal' ? (state.reveals.get(k) ?? EMPTY) : EMPTY }));
-    state.aggregate = { confirmation: state.contextKey === undefined ? EMPTY : keyConfirmation(state.contextKey), complaints };
-    return state.aggregate;
-  };
-  return {
-    send: {
-      Initiate: () => ({ request: member.request }),
-      Commit: () => ({ commit: { request: digest, commitment: ownCommit().commitment } }),
-      Reveal: () => ({ contribution: ownReveal() }),
-      Aggregate: () => ({ aggregate: ownAggregate() }),
-    },
-    recv: {
-      Initiate: (payload) => {
-        if (!bytesEqual(dkdRequestDigest((payload as { request: DkdRequest }).request), digest)) name(0, 'disagreement');
-      },
-      Commit: (payload, from) => {
-        state.commits.set(memberIndex(from), (payload as { commit: DkdCommitPayload }).commit);
-      },
-      Reveal: (payload, from) => {
-        state.reveals.set(memberIndex(from), (payload as { contribution: Uint8Array }).contribution);
-      },
-      Aggregate: (payload, from) => {
-        state.aggregates.set(memberIndex(from), (payload as { aggregate: DkdAggregatePayload }).aggregate);
-      },
-    },
-    local: {
-      Finalize: () => { decide(finalize(setup, member, self, ownAggregate(), state)); },
-    },
-  };
+  return new DkdMemberRun(setup, member, decide).impl();
 }
 
 /**
@@ -203,7 +243,7 @@ export function dkdRoleImpl(setup: DkdSetup, member: DkdMember, decide: (outcome
  * alone name no one: they would otherwise frame honest members. With no complaint at all, the
  * members that confirm another key are named (`disagreement`).
  */
-function finalize(setup: DkdSetup, member: DkdMember, self: number, own: DkdAggregatePayload, state: DkdState): AttemptOutcome<DkdOutcome> {
+function finalize(setup: DkdSetup, member: DkdMember, self: number, own: DkdAggregatePayload, aggregates: ReadonlyMap<number, DkdAggregatePayload>, contextKey: Uint8Array | undefined): AttemptOutcome<DkdOutcome> {
   const { device } = member;
   const ids = setup.members.map(deviceParticipantId);
   const deviceOf = (id: string) => setup.members[ids.indexOf(id as ParticipantId)];
@@ -211,7 +251,7 @@ function finalize(setup: DkdSetup, member: DkdMember, self: number, own: DkdAggr
   const accused: Accusation[] = [];
   const raisers = new Map<string, Set<number>>();
   let complained = false;
-  for (const [k, aggregate] of [[self, own] as const, ...state.aggregates]) {
+  for (const [k, aggregate] of [[self, own] as const, ...aggregates]) {
     for (const c of aggregate.complaints) {
       complained = true;
       const target = deviceOf(c.accused);
@@ -223,13 +263,14 @@ function finalize(setup: DkdSetup, member: DkdMember, self: number, own: DkdAggr
   }
   for (const [key, by] of raisers) {
     const [target, reason] = key.split(' ') as [DeviceId, AccusationPayload['reason']];
+    // `by` holds member indices.
     if (by.size > tolerated && !accused.some((a) => a.device === target)) accused.push({ device: target, reason, by: setup.members[Math.min(...by)]! });
   }
   if (!complained) {
-    for (const [k, aggregate] of state.aggregates) if (!bytesEqual(aggregate.confirmation, own.confirmation)) accused.push({ device: setup.members[k]!, reason: 'disagreement', by: device });
+    for (const [k, aggregate] of aggregates) if (!bytesEqual(aggregate.confirmation, own.confirmation)) accused.push({ device: setup.members[k]!, reason: 'disagreement', by: device });
   }
-  if (complained || accused.length > 0 || state.contextKey === undefined) return { kind: 'exclude', accused };
-  return { kind: 'ok', value: new DerivedContextKey(member.request, state.contextKey) };
+  if (complained || accused.length > 0 || contextKey === undefined) return { kind: 'exclude', accused };
+  return { kind: 'ok', value: new DerivedContextKey(member.request, contextKey) };
 }
 
 /**
