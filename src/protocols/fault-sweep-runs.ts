@@ -150,6 +150,13 @@ function checkFacts(facts: readonly FactRecord[], groupKey: Uint8Array, crypto: 
   }
 }
 
+/** `items[k]`, which the case's shape guarantees (a member index below n, a role's index). */
+function at<T>(items: readonly T[], k: number): T {
+  const item = items[k];
+  if (item === undefined) throw new Error(`index ${k} out of ${items.length}`);
+  return item;
+}
+
 /** The index `k` of role `F[k]`. */
 function roleIndex(role: string): number {
   return Number(role.slice(role.indexOf('[') + 1, -1));
@@ -167,17 +174,17 @@ const prepareAuthority: Prepare = async (c, random, safety) => {
   const devices = Array.from({ length: c.n }, () => randomIdentifier('device', random));
   const crypto = new Ed25519CryptoEffects(random.fork('crypto'));
   const keys = await Promise.all(devices.map(() => generateHpkeKeyPair(random)));
-  const keyOf = (k: number) => keys[k]!; // k < n: one key pair per device
+  const keyOf = (k: number) => at(keys, k); // k < n: one key pair per device
   const members = devices.map((device, k) => ({ device, hpkePublicKey: keyOf(k).publicKey, signingPublicKey: crypto.generateSigningKey().publicKey }));
   const setup = { members, threshold: c.t, session: randomIdentifier('session', random) };
   const garbage = random.fork('garbage');
   return {
     devices,
-    victim: deviceParticipantId(devices[0]!), // n >= 3
+    victim: deviceParticipantId(at(devices, 0)), // n >= 3
     // `to` is a member role `P[j]` of the DKG: a share that is not the polynomial's value.
-    badSeal: (k, to) => sealGarbage(keyOf(roleIndex(to)).publicKey, { from: deviceParticipantId(devices[k]!), to: deviceParticipantId(devices[roleIndex(to)]!), share: new Uint8Array(32).fill(7) }, HPKE_INFO.dkgShare, garbage),
+    badSeal: (k, to) => sealGarbage(keyOf(roleIndex(to)).publicKey, { from: deviceParticipantId(at(devices, k)), to: deviceParticipantId(at(devices, roleIndex(to))), share: new Uint8Array(32).fill(7) }, HPKE_INFO.dkgShare, garbage),
     run: async (k, transport, options) => {
-      const result = await establishAuthority(setup, { device: devices[k]!, hpkeSecretKey: keyOf(k).secretKey, random: random.fork(`device-${k}`), crypto }, transport, options);
+      const result = await establishAuthority(setup, { device: at(devices, k), hpkeSecretKey: keyOf(k).secretKey, random: random.fork(`device-${k}`), crypto }, transport, options);
       checkFacts(result.facts, result.publicKeyPackage.groupPublicKey, crypto, safety, k);
       return { value: `${toHex(result.publicKeyPackage.groupPublicKey)} ${result.facts.map((f) => f.key).join(',')}`, excluded: result.excluded };
     },
@@ -191,13 +198,13 @@ const prepareSigning: Prepare = (c, random, safety) => {
   const authority = authorityIdOf(publicKeyPackage.groupPublicKey);
   const message = utf8(`sweep ${c.seed}`);
   const session = randomIdentifier('session', random);
-  const requester = devices[0]!; // n >= 3
+  const requester = at(devices, 0); // n >= 3
   return Promise.resolve({
     devices,
     victim: deviceParticipantId(requester),
     badSeal: () => Promise.reject(new Error('signing seals nothing')),
     run: async (k, transport, options) => {
-      const device = devices[k]!; // k < n
+      const device = at(devices, k); // k < n
       const keyShare = shares.get(device);
       if (keyShare === undefined) throw new Error('the dealer made one share per device');
       const signer = { device, keyShare, message: otherMessage(c, k) ? utf8('another message') : message, random: random.fork(`signer-${k}`) };
@@ -224,10 +231,10 @@ const prepareDkd: Prepare = (c, random) => {
   const request = { authority: authorityIdOf(publicKeyPackage.groupPublicKey), context: 'sweep', app: 'aura.sweep', epoch: GENESIS_EPOCH };
   return Promise.resolve({
     devices,
-    victim: deviceParticipantId(devices[0]!), // n >= 3
+    victim: deviceParticipantId(at(devices, 0)), // n >= 3
     badSeal: () => Promise.reject(new Error('DKD seals nothing')),
     run: async (k, transport, options) => {
-      const member = { device: devices[k]!, request: otherMessage(c, k) ? { ...request, context: 'another' } : request, random: random.fork(`member-${k}`) };
+      const member = { device: at(devices, k), request: otherMessage(c, k) ? { ...request, context: 'another' } : request, random: random.fork(`member-${k}`) };
       const outcome = await runDkd(setup, member, transport, options);
       return { value: toHex(outcome.contextKey), excluded: [] };
     },
@@ -247,17 +254,17 @@ const prepareReshare: Prepare = async (c, random, safety) => {
   const { publicKeyPackage, shares } = dealToDevices(members.map((d) => d.device), oldThreshold, random.fork('dealer'));
   const current = { publicKeyPackage, members, epoch: GENESIS_EPOCH };
   const session = randomIdentifier('session', random);
-  const last = group[group.length - 1]!; // at least 3 devices
+  const last = at(group, group.length - 1); // at least 3 devices
   const setup: ReshareSetup = adding ? addDeviceSetup(current, last, session, c.t) : removeDeviceSetup(current, last.device, session, c.t);
   const reshared = reshareChecks(c, publicKeyPackage, random, safety);
   const garbage = random.fork('garbage');
-  const device = (k: number): TestDevice => group[k]!; // k < n
+  const device = (k: number): TestDevice => at(group, k); // k < n
   const honest = (k: number) => !c.faults.some((f) => f.member === k);
   return {
     devices: group.slice(0, c.n).map((d) => d.device),
-    victim: deviceParticipantId(setup.oldMembers.find((d) => honest(group.findIndex((g) => g.device === d))) ?? setup.oldMembers[0]!),
+    victim: deviceParticipantId(setup.oldMembers.find((d) => honest(group.findIndex((g) => g.device === d))) ?? at(setup.oldMembers, 0)),
     badSeal: (k, to) => {
-      const recipient = setup.recipients[roleIndex(to)]!; // `to` is a new member's role `R[j]`
+      const recipient = at(setup.recipients, roleIndex(to)); // `to` is a new member's role `R[j]`
       return sealGarbage(recipient.hpkePublicKey, { from: deviceParticipantId(device(k).device), to: deviceParticipantId(recipient.device), share: new Uint8Array(32).fill(7) }, HPKE_INFO.reshareSubShare, garbage);
     },
     run: async (k, transport, options) => {
@@ -303,7 +310,7 @@ const prepareRecovery: Prepare = async (c, random, safety) => {
   const survivorCount = Math.floor((c.n - 1) / 3);
   const owned = await testDevices(survivorCount + 1, random.fork('devices'));
   const survivors = owned.slice(0, survivorCount);
-  const lost = owned[survivorCount]!; // survivorCount + 1 devices
+  const lost = at(owned, survivorCount); // survivorCount + 1 devices
   const guardians = await testGuardians(c.n - 1 - survivorCount, random.fork('guardians'), crypto);
   const holders = [...survivors.map((d) => d.device), lost.device, ...guardians.map((g) => g.guardian.device)];
   const { publicKeyPackage, shares } = dealToDevices(holders, c.t, random.fork('dealer'));
@@ -326,20 +333,20 @@ const prepareRecovery: Prepare = async (c, random, safety) => {
   const recipients = [...survivors, { device: newDevice, hpkePublicKey: newKeys.hpke.publicKey }, ...plan.guardians.map((g) => ({ device: g.device, hpkePublicKey: g.hpkeKey }))];
   const garbage = random.fork('garbage');
   const participant = (k: number, time: PhysicalTimeEffects): RecoveryParticipant => {
-    const base = { device: devices[k]!, random: random.fork(`participant-${k}`), crypto, time }; // k < n
+    const base = { device: at(devices, k), random: random.fork(`participant-${k}`), crypto, time }; // k < n
     if (k === 0) return { ...base, hpkeSecretKey: newKeys.hpke.secretKey, deviceSecretKey: newKeys.signing.secretKey };
-    const share = shares.get(devices[k]!)!; // every participant but the new device holds a share
-    if (k <= survivorCount) return { ...base, hpkeSecretKey: survivors[k - 1]!.hpkeSecretKey, keyShare: share };
-    const guardian = guardians[k - 1 - survivorCount]!;
+    const share = shares.get(at(devices, k))!; // every participant but the new device holds a share
+    if (k <= survivorCount) return { ...base, hpkeSecretKey: at(survivors, k - 1).hpkeSecretKey, keyShare: share };
+    const guardian = at(guardians, k - 1 - survivorCount);
     return { ...base, hpkeSecretKey: guardian.hpkeSecretKey, keyShare: share, guardianSecretKey: guardian.secretKey, disputes };
   };
   const reshared = reshareChecks(c, publicKeyPackage, random, safety);
   return {
     devices,
-    victim: deviceParticipantId(survivors[0]?.device ?? guardians[0]!.guardian.device), // a dealer; at least one guardian
+    victim: deviceParticipantId(survivors[0]?.device ?? at(guardians, 0).guardian.device), // a dealer
     badSeal: (k, to) => {
-      const recipient = recipients[roleIndex(to)]!; // `to` is a new member's role `R[j]`
-      return sealGarbage(recipient.hpkePublicKey, { from: deviceParticipantId(devices[k]!), to: deviceParticipantId(recipient.device), share: new Uint8Array(32).fill(7) }, HPKE_INFO.reshareSubShare, garbage);
+      const recipient = at(recipients, roleIndex(to)); // `to` is a new member's role `R[j]`
+      return sealGarbage(recipient.hpkePublicKey, { from: deviceParticipantId(at(devices, k)), to: deviceParticipantId(recipient.device), share: new Uint8Array(32).fill(7) }, HPKE_INFO.reshareSubShare, garbage);
     },
     run: async (k, transport, options) => {
       if (options.time === undefined) throw new Error('the sweep gives every device a clock');
