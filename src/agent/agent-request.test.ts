@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { encodeCanonical } from '../core/canonical.ts';
 import { isAuraError } from '../core/errors.ts';
-import { randomIdentifier } from '../core/identifiers.ts';
+import { randomIdentifier, type DeviceId } from '../core/identifiers.ts';
+import { deviceParticipantId } from '../crypto/participant.ts';
+import { ed25519PublicKey } from '../crypto/signature.ts';
 import { SeededRandom } from '../handlers/random.ts';
 import { decodeAgentMessage, encodeAgentMessage, MAX_CONTEXT_CHARS, MAX_SIGN_MESSAGE_BYTES, type AgentMessage } from './agent-request.ts';
 
@@ -40,4 +42,18 @@ test('malformed agent messages are refused with agent.bad-message', () => {
   refuse({ t: 'request', session, op: 'derive', roles: [device], body: { context: 'c' } }, /body.app must be text/);
   refuse({ t: 'decline', session, code: 1, reason: 'x' }, /code must be text/);
   refuse([1, 2], /is a map/);
+});
+
+test('a membership change request round-trips, and a malformed one is refused naming the field', () => {
+  const random = new SeededRandom('reshare');
+  const session = randomIdentifier('session', random);
+  const [a, b, c] = [0, 1, 2].map(() => randomIdentifier('device', random)) as [DeviceId, DeviceId, DeviceId];
+  const group = { threshold: 2, groupPublicKey: ed25519PublicKey(random.randomBytes(32)), verifyingShares: { [deviceParticipantId(a)]: ed25519PublicKey(random.randomBytes(32)), [deviceParticipantId(b)]: ed25519PublicKey(random.randomBytes(32)) } };
+  const add = [{ name: 'device-3', device: c, address: '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWGyBoGfVLQfPCXPx9LHdzmB6phNxNyw5qNQp8nY3dRTCG', hpkePublicKey: random.randomBytes(32), signingPublicKey: random.randomBytes(32) }];
+  const message: AgentMessage = { t: 'request', request: { session, op: 'reshare', roles: [a, b, c], dealers: [a, b], add, remove: [], threshold: 2, epoch: 3, group } };
+  assert.deepEqual(decodeAgentMessage(encodeAgentMessage(message)), message);
+  const body = { dealers: [a, b], add: [{ ...add[0], name: 'a name with spaces' }], remove: [], threshold: 2, epoch: 3, group };
+  assert.throws(() => decodeAgentMessage(encodeCanonical({ t: 'request', session, op: 'reshare', roles: [a, b, c], body })), (e) => isAuraError(e, 'agent.bad-message') && /body.add\[0\].name/.test(e.message));
+  assert.throws(() => decodeAgentMessage(encodeCanonical({ t: 'request', session, op: 'reshare', roles: [a, b, c], body: { ...body, add, threshold: 0 } })), (e) => isAuraError(e, 'agent.bad-message') && /body.threshold/.test(e.message));
+  assert.throws(() => decodeAgentMessage(encodeCanonical({ t: 'request', session, op: 'reshare', roles: [a, b, c], body: { ...body, add, group: { ...group, threshold: 3 } } })), (e) => isAuraError(e, 'agent.bad-message') && /body.group/.test(e.message));
 });

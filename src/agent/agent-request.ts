@@ -6,7 +6,13 @@
  * 1. the initiator registers the session and sends each participant a **request**
  *    `{ t: "request", session, op, roles: [device…], body }`: which operation (`sign`), the
  *    device playing each role in order (`roles[k]` plays `S[k]`, and `P[k]` for DKD), and the
- *    operation's inputs (for `sign`: `{ message: bytes }`; for `derive`: `{ context, app }`);
+ *    operation's inputs (for `sign`: `{ message: bytes }`; for `derive`: `{ context, app }`; for
+ *    `reshare`, a membership change: `{ dealers, add, remove, threshold, epoch, group }`, where
+ *    `roles` are the members after the change in role order (`R[k]`, `S[k]`), `dealers` the
+ *    members before it that deal (`D[i]`), `add` the new devices
+ *    `[{ name, device, address, hpkePublicKey, signingPublicKey }]`, `remove` the devices that
+ *    leave, `threshold` the new threshold, `epoch` the authority epoch the change starts from and
+ *    `group` the current public key package, which a new device has no other way to learn);
  * 2. each participant checks the request (the sender and every device are members of its
  *    authority, it plays a role), asks its approval policy, registers the session (so early
  *    frames are held) and answers **accept** `{ t: "accept", session }` or **decline**
@@ -24,8 +30,10 @@
  * @module
  */
 import { decodeCanonical, encodeCanonical, isCanonicalMap } from '../core/canonical.ts';
-import { permanentError, type AuraError } from '../core/errors.ts';
+import { isAuraError, permanentError, type AuraError } from '../core/errors.ts';
 import { parseIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
+import { checkPublicKeyPackage, type PublicKeyPackage } from '../crypto/key-share.ts';
+import { memberIndex } from '../protocols/attempts.ts';
 
 /** The device channel of agent requests. */
 export const AGENT_CHANNEL = 'aura.agent/1';
@@ -36,10 +44,44 @@ export const MAX_SIGN_MESSAGE_BYTES = 64 << 10;
 /** Longest context or app name of a derive request (the limit of the `dkd.Request` schema). */
 export const MAX_CONTEXT_CHARS = 256;
 
-/** An operation and its inputs: FROST signing of a message, or DKD of a context key. */
+/** Most members a membership change may name (add or remove). */
+export const MAX_CHANGED_MEMBERS = 16;
+
+/** A device joining the authority, as the members learn of it. */
+export interface NewMember {
+  /** A name for people (`device-4`). */
+  readonly name: string;
+  /** Its device id (derived from its signing key). */
+  readonly device: DeviceId;
+  /** Where it listens: a multiaddr ending in `/p2p/<peer id>`. */
+  readonly address: string;
+  /** Its X25519 HPKE public key (32 bytes): its sub-shares are sealed to it. */
+  readonly hpkePublicKey: Uint8Array;
+  /** Its Ed25519 device key (32 bytes): the key of its tree leaf. */
+  readonly signingPublicKey: Uint8Array;
+}
+
+/** A membership change: resharing the group key onto `roles` (see the module comment). */
+export interface MembershipChangeBody {
+  /** The current members that deal, in dealing order (`D[i]`). */
+  readonly dealers: readonly DeviceId[];
+  /** The devices that join. */
+  readonly add: readonly NewMember[];
+  /** The devices that leave. */
+  readonly remove: readonly DeviceId[];
+  /** The threshold after the change. */
+  readonly threshold: number;
+  /** The authority epoch the change starts from. */
+  readonly epoch: number;
+  /** The current group: key and verifying shares. */
+  readonly group: PublicKeyPackage;
+}
+
+/** An operation and its inputs: FROST signing of a message, DKD of a context key, or a membership change. */
 export type AgentOperation =
   | { readonly op: 'sign'; readonly message: Uint8Array }
-  | { readonly op: 'derive'; readonly context: string; readonly app: string };
+  | { readonly op: 'derive'; readonly context: string; readonly app: string }
+  | ({ readonly op: 'reshare' } & MembershipChangeBody);
 
 /** The operations a device can be asked to take part in. */
 export type AgentOp = AgentOperation['op'];
@@ -59,12 +101,16 @@ export type AgentMessage =
   | { readonly t: 'decline'; readonly session: SessionId; readonly code: string; readonly reason: string }
   | { readonly t: 'start'; readonly session: SessionId };
 
+/** The device playing `role` in `request`: `D[i]` is the i-th dealer of a change, any other `F[k]` the k-th of the roles. */
+export function deviceOfRole(request: AgentRequest, role: string): DeviceId | undefined {
+  return (request.op === 'reshare' && role.startsWith('D[') ? request.dealers : request.roles)[memberIndex(role)];
+}
+
 /** The wire bytes of `message`. */
 export function encodeAgentMessage(message: AgentMessage): Uint8Array {
   if (message.t === 'request') {
     const request = message.request;
-    const body = request.op === 'sign' ? { message: request.message } : { context: request.context, app: request.app };
-    return encodeCanonical({ t: 'request', session: request.session, op: request.op, roles: [...request.roles], body });
+    return encodeCanonical({ t: 'request', session: request.session, op: request.op, roles: [...request.roles], body: bodyOf(request) });
   }
   return encodeCanonical(message);
 }
@@ -81,11 +127,11 @@ export function decodeAgentMessage(bytes: Uint8Array): AgentMessage {
     case 'decline':
       return { t: 'decline', session, code: text(value.code, 'code'), reason: text(value.reason, 'reason') };
     case 'request': {
-      if (value.op !== 'sign' && value.op !== 'derive') throw bad(`unknown operation ${JSON.stringify(value.op)}`);
-      if (!Array.isArray(value.roles) || value.roles.length === 0) throw bad('roles must be a list of devices');
-      const roles = value.roles.map((device) => parseIdentifier('device', text(device, 'a role device')));
+      if (value.op !== 'sign' && value.op !== 'derive' && value.op !== 'reshare') throw bad(`unknown operation ${JSON.stringify(value.op)}`);
+      const roles = devices(value.roles, 'roles', 1);
       const body = value.body;
       if (!isCanonicalMap(body)) throw bad('body must be a map');
+      if (value.op === 'reshare') return { t: 'request', request: { session, op: 'reshare', roles, ...membershipChangeBody(body) } };
       if (value.op === 'derive') return { t: 'request', request: { session, op: 'derive', roles, context: contextName(body.context, 'body.context'), app: contextName(body.app, 'body.app') } };
       if (!(body.message instanceof Uint8Array) || body.message.length > MAX_SIGN_MESSAGE_BYTES) throw bad(`body.message must be at most ${MAX_SIGN_MESSAGE_BYTES} bytes`);
       return { t: 'request', request: { session, op: 'sign', roles, message: body.message } };
@@ -93,6 +139,81 @@ export function decodeAgentMessage(bytes: Uint8Array): AgentMessage {
     default:
       throw bad(`unknown agent message ${JSON.stringify(value.t)}`);
   }
+}
+
+function bodyOf(request: AgentRequest): Record<string, unknown> {
+  switch (request.op) {
+    case 'sign':
+      return { message: request.message };
+    case 'derive':
+      return { context: request.context, app: request.app };
+    case 'reshare':
+      return {
+        dealers: [...request.dealers],
+        add: request.add.map((m) => ({ name: m.name, device: m.device, address: m.address, hpkePublicKey: m.hpkePublicKey, signingPublicKey: m.signingPublicKey })),
+        remove: [...request.remove],
+        threshold: request.threshold,
+        epoch: request.epoch,
+        group: { threshold: request.group.threshold, groupPublicKey: request.group.groupPublicKey, verifyingShares: { ...request.group.verifyingShares } },
+      };
+  }
+}
+
+function membershipChangeBody(body: Record<string, unknown>): MembershipChangeBody {
+  if (!Array.isArray(body.add) || body.add.length > MAX_CHANGED_MEMBERS) throw bad(`body.add must be a list of at most ${MAX_CHANGED_MEMBERS} devices`);
+  const add = body.add.map((m, k): NewMember => {
+    if (!isCanonicalMap(m)) throw bad(`body.add[${k}] must be a map`);
+    return {
+      name: memberName(m.name, `body.add[${k}].name`),
+      device: parseIdentifier('device', text(m.device, `body.add[${k}].device`)),
+      address: text(m.address, `body.add[${k}].address`),
+      hpkePublicKey: key32(m.hpkePublicKey, `body.add[${k}].hpkePublicKey`),
+      signingPublicKey: key32(m.signingPublicKey, `body.add[${k}].signingPublicKey`),
+    };
+  });
+  return {
+    dealers: devices(body.dealers, 'body.dealers', 1),
+    add,
+    remove: devices(body.remove, 'body.remove', 0),
+    threshold: count(body.threshold, 'body.threshold', 1),
+    epoch: count(body.epoch, 'body.epoch', 0),
+    group: groupPackage(body.group),
+  };
+}
+
+function groupPackage(value: unknown): PublicKeyPackage {
+  if (!isCanonicalMap(value) || !isCanonicalMap(value.verifyingShares)) throw bad('body.group must be a public key package');
+  const shares = value.verifyingShares;
+  if (!Object.values(shares).every((v) => v instanceof Uint8Array)) throw bad('body.group.verifyingShares must map participants to bytes');
+  const pkg = { threshold: count(value.threshold, 'body.group.threshold', 1), groupPublicKey: key32(value.groupPublicKey, 'body.group.groupPublicKey'), verifyingShares: shares as PublicKeyPackage['verifyingShares'] };
+  try {
+    return checkPublicKeyPackage(pkg);
+  } catch (error) {
+    if (isAuraError(error)) throw bad(`body.group: ${error.message}`);
+    throw error;
+  }
+}
+
+function devices(value: unknown, field: string, least: number): DeviceId[] {
+  if (!Array.isArray(value) || value.length < least || value.length > 255) throw bad(`${field} must be a list of ${least} to 255 devices`);
+  return value.map((device) => parseIdentifier('device', text(device, `a device of ${field}`)));
+}
+
+function count(value: unknown, field: string, least: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < least) throw bad(`${field} must be a whole number of at least ${least}`);
+  return value;
+}
+
+function key32(value: unknown, field: string): Uint8Array {
+  if (!(value instanceof Uint8Array) || value.length !== 32) throw bad(`${field} must be 32 bytes`);
+  return value;
+}
+
+/** A member name: 1 to 64 characters, letters, digits, `-`, `_` and `.`. */
+function memberName(value: unknown, field: string): string {
+  const name = text(value, field);
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw bad(`${field} must be 1 to 64 letters, digits, "-", "_" or "."`);
+  return name;
 }
 
 function text(value: unknown, field: string): string {

@@ -23,6 +23,10 @@ export const autoApprover: Approver = () => Promise.resolve({ approved: true });
 
 /** One line describing `request` for a person. */
 export function describeRequest(request: AgentRequest, from: MemberConfig): string {
+  if (request.op === 'reshare') {
+    const what = [...request.add.map((m) => `add ${m.name} (${m.device})`), ...request.remove.map((device) => `remove ${device}`)].join(' and ');
+    return `${from.name} (${from.device}) asks this device to ${what}: reshare the group key onto ${request.roles.length} devices, threshold ${request.threshold}`;
+  }
   if (request.op === 'derive') return `${from.name} (${from.device}) asks this device to derive the key of context ${JSON.stringify(request.context)} (app ${JSON.stringify(request.app)}) with ${request.roles.length} devices`;
   const text = new TextDecoder('utf-8', { fatal: false }).decode(request.message.subarray(0, 200));
   return `${from.name} (${from.device}) asks this device to ${request.op} ${JSON.stringify(text)} with ${request.roles.length} signers`;

@@ -93,6 +93,11 @@ export class AuthoritySync {
     return Promise.allSettled(peers.map((peer) => this.service.syncWith(peer)));
   }
 
+  /** Adds `peer` (a member that joined) to the peers synced with each round. */
+  addPeer(peer: DeviceId): void {
+    this.service.addPeer(peer);
+  }
+
   /** Tells the replica the journal was written directly, and the peers that it changed. */
   async written(): Promise<void> {
     this.replica.refresh();

@@ -7,7 +7,10 @@
  * (`runDkd` of `src/protocols/dkd.ts`, whose `dkd.context-key` fact the same devices then attest
  * with the group key and store in their journals). It also keeps the device's journal converged
  * with the other members (`authority-sync.ts`): answering their sync sessions, periodically
- * when asked to, and on demand ({@link DeviceAgent.syncNow}).
+ * when asked to, and on demand ({@link DeviceAgent.syncNow}). It changes the authority's
+ * membership with the other members ({@link DeviceAgent.changeMembership}: resharing onto the
+ * members after the change, see `membership-change.ts`) and, when a change leaves it out, learns
+ * it from the group-signed tree facts its journal receives and destroys its share.
  *
  * The same class runs inside `aura node --dir` (long-lived, serving) and inside a command such as
  * `aura sign --dir` when no node of that device runs (for the command's duration), so a device is
@@ -25,19 +28,20 @@ import { deriveIdentifier, randomIdentifier, type DeviceId, type SessionId } fro
 import { formatLogEntry } from '../handlers/network/choreo-transport.ts';
 import { peerEntryOfAddress, startNetworkDevice, type NetworkDevice } from '../handlers/network/network-device.ts';
 import { composeObservers, type RoleObserver } from '../runtime/role-event.ts';
-import { memberIndex } from '../protocols/attempts.ts';
 import { agreedRandom, attestFact, authorityView } from '../protocols/authority.ts';
+import { loadKeyShare, removeKeyShare } from '../protocols/authority-key-store.ts';
 import { dkdFactDraft, runDkd } from '../protocols/dkd.ts';
 import type { RunOptions } from '../protocols/protocol-source.ts';
 import { runSigningDevice } from '../protocols/sign.ts';
 import type { SyncEvent } from '../protocols/sync-service.ts';
 import { AuthoritySync } from './authority-sync.ts';
-import { AGENT_CHANNEL, decodeAgentMessage, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest } from './agent-request.ts';
+import { AGENT_CHANNEL, decodeAgentMessage, deviceOfRole, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest, type NewMember } from './agent-request.ts';
 import { approverOf, type Approver } from './approval.ts';
-import type { MemberConfig } from './device-config.ts';
+import type { DeviceConfig, MemberConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
 import { loadJournal, storeAuthorityFacts } from './authority-journal.ts';
 import { familyRoles, SessionGroups, type SessionGroup } from './session-groups.ts';
+import { changedConfig, changeRoles, checkChangeRequest, commitChange, proposeChange, runChangePart, type ChangeOutcome, type ChangeRequest, type MembershipChange } from './membership-change.ts';
 
 /** What an agent reports as it works. */
 export type AgentEvent =
@@ -52,6 +56,8 @@ export type AgentEvent =
   | { readonly event: 'served'; readonly session: SessionId; readonly op: string; readonly for: string }
   | { readonly event: 'declined'; readonly session: SessionId; readonly for: string; readonly reason: string }
   | { readonly event: 'failed'; readonly session: SessionId; readonly code: string; readonly message: string }
+  | { readonly event: 'membership-changed'; readonly session: SessionId; readonly epoch: number; readonly members: readonly string[]; readonly threshold: number }
+  | { readonly event: 'removed'; readonly device: DeviceId; readonly epoch: number }
   | { readonly event: 'synced'; readonly peer: string; readonly outcome: string; readonly sent: number; readonly added: number; readonly rejected: number }
   | { readonly event: 'sync-failed'; readonly peer: string; readonly code: string; readonly message: string };
 
@@ -115,14 +121,31 @@ export interface DeriveOutcome {
   readonly members: readonly MemberConfig[];
 }
 
+/** A membership change done. */
+export interface ChangeResult {
+  /** The authority epoch after the change. */
+  readonly epoch: number;
+  /** The members after it (names, role order). */
+  readonly members: readonly string[];
+  /** The threshold after it. */
+  readonly threshold: number;
+  /** The group key: the same as before. */
+  readonly groupKey: Uint8Array;
+  /** The members removed (names). */
+  readonly removed: readonly string[];
+}
+
 /** A request for the operation `O`. */
 type RequestOf<O extends AgentOperation> = O & Omit<AgentRequest, keyof AgentOperation>;
 
 /** What a derivation produced at one device. */
 type Derived = Omit<DeriveOutcome, 'members'>;
 
-/** The role families each operation's protocols use: signing `S[k]`; DKD `P[k]`, then signing its fact. */
-const FAMILIES: Readonly<Record<AgentOperation['op'], readonly string[]>> = { sign: ['S'], derive: ['P', 'S'] };
+/** The role map of `request`'s sessions: signing `S[k]`; DKD `P[k]`, then signing its fact; a membership change `D[i]`, `R[k]`, `S[k]`. */
+function roleMap(request: AgentRequest): Map<string, DeviceId> {
+  if (request.op === 'reshare') return changeRoles(request);
+  return familyRoles(request.op === 'sign' ? ['S'] : ['P', 'S'], request.roles);
+}
 
 interface Joining {
   readonly waiting: Set<DeviceId>;
@@ -145,7 +168,9 @@ export class DeviceAgent {
   private readonly sessions: SessionGroups;
   private readonly joining = new Map<SessionId, Joining>();
   private readonly accepted = new Map<SessionId, { readonly request: AgentRequest; readonly from: Member; readonly group: SessionGroup }>();
-  private readonly others: readonly Member[];
+  private dev: OpenDevice;
+  private others: readonly Member[] = [];
+  private retired = false;
   private readonly approve: Approver;
   private readonly online = new Set<DeviceId>();
   private readonly unsubscribe: (() => void)[];
@@ -160,10 +185,9 @@ export class DeviceAgent {
     private readonly journalSync: AuthoritySync,
   ) {
     this.sessions = sessions;
-    const { config } = options.device;
-    this.others = config.members.filter((m) => m.device !== config.device).map((m) => ({ ...m, peer: peerEntryOfAddress(m.address).peer }));
-    for (const member of this.others) network.directory.register(peerEntryOfAddress(member.address));
-    this.approve = options.approve ?? approverOf(config.policy);
+    this.dev = options.device;
+    this.setMembers(options.device.config);
+    this.approve = options.approve ?? approverOf(options.device.config.policy);
     this.unsubscribe = [
       network.transport.onMessage((message) => {
         if (message.channel === AGENT_CHANNEL) this.receive(message.from, message.payload);
@@ -217,6 +241,11 @@ export class DeviceAgent {
   subscribe(listener: (event: AgentEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The open device as it is now (its config and share change with the membership). */
+  get device(): OpenDevice {
+    return this.dev;
   }
 
   /** The other members of the authority. */
@@ -273,13 +302,45 @@ export class DeviceAgent {
     return { ...value, members: signers };
   }
 
+  /**
+   * Changes the authority's membership (see `membership-change.ts`): adds the devices of
+   * `change.add` (each must be listening at its address, running its part as a new member, as
+   * `JoiningDevice` does) and removes those of `change.remove`, by resharing among every member
+   * that stays (all must be online) and the new devices, then signing the tree change with the
+   * new group (epoch bump). Every participant commits (new share, journal, config); a removed
+   * device that is online learns it from its journal and destroys its share. Errors:
+   * `agent.bad-change`, `agent.too-few-online` (naming the members missing), `agent.declined`,
+   * `agent.join-timeout`, those of resharing (`protocols.reshare.*`) and signing.
+   */
+  async changeMembership(change: MembershipChange, observer?: RoleObserver): Promise<ChangeResult> {
+    const { config, secrets } = this.dev;
+    this.checkActive();
+    const epoch = await this.epoch();
+    const { roles, body } = proposeChange(config, secrets.keyShare.publicKeyPackage, epoch, change);
+    const staying = this.others.filter((m) => roles.includes(m.device));
+    const missing = staying.filter((m) => !this.online.has(m.device));
+    if (missing.length > 0) {
+      throw transientError('agent.too-few-online', `changing the members needs every member that stays online, to replace its share; missing: ${missing.map((m) => `${m.name} (${m.device})`).join(', ')}`, { context: { missing: missing.map((m) => m.name).join(', ') } });
+    }
+    const joining = await Promise.all(body.add.map((m) => this.reach(m)));
+    const request: ChangeRequest = { op: 'reshare', session: randomIdentifier('session', this.options.random), roles, ...body };
+    const { value } = await this.runInitiated(request, [...staying, ...joining], (group) => this.changePart(request, group, observer));
+    const removed = body.remove.map((device) => config.members.find((m) => m.device === device)?.name ?? device);
+    // A removed member that is online learns of the change from the facts, and destroys its share.
+    const online = config.members.filter((m) => body.remove.includes(m.device) && this.online.has(m.device));
+    if (online.length > 0) await this.journalSync.syncWith(online.map((m) => m.device));
+    this.emit({ event: 'membership-changed', session: request.session, epoch: value.epoch, members: this.dev.config.members.map((m) => m.name), threshold: request.threshold });
+    return { ...value, removed };
+  }
+
   /** Starts `operation` with every online member (at least the threshold) and runs this device's part with `part`. */
-  private async initiate<O extends AgentOperation, T>(
+  private async initiate<O extends Exclude<AgentOperation, { op: 'reshare' }>, T>(
     operation: O,
     what: string,
     part: (request: RequestOf<O>, group: SessionGroup) => Promise<T>,
   ): Promise<{ readonly signers: readonly MemberConfig[]; readonly value: T; readonly session: SessionId }> {
-    const { config } = this.options.device;
+    const { config } = this.dev;
+    this.checkActive();
     const online = this.onlineMembers();
     const signers = config.members.filter((m) => m.device === config.device || this.online.has(m.device));
     if (signers.length < config.threshold) {
@@ -290,12 +351,18 @@ export class DeviceAgent {
         { context: { threshold: config.threshold, online: signers.length, missing: missing.map((m) => m.name).join(', ') } },
       );
     }
-    const session = randomIdentifier('session', this.options.random);
-    const request: RequestOf<O> = { ...operation, session, roles: signers.map((m) => m.device) };
-    const group = this.sessions.group(familyRoles(FAMILIES[request.op], request.roles));
+    const request = { ...operation, session: randomIdentifier('session', this.options.random), roles: signers.map((m) => m.device) } as RequestOf<O>;
+    const { value, session } = await this.runInitiated(request, online, (group) => part(request, group));
+    return { signers, value, session };
+  }
+
+  /** Asks `participants` to take part in `request`, then runs this device's part in the request's session group. */
+  private async runInitiated<T>(request: AgentRequest, participants: readonly Member[], part: (group: SessionGroup) => Promise<T>): Promise<{ readonly value: T; readonly session: SessionId }> {
+    const { session } = request;
+    const group = this.sessions.group(roleMap(request));
     try {
-      await this.gather(request, online);
-      return { signers, value: await part(request, group), session };
+      await this.gather(request, participants);
+      return { value: await part(group), session };
     } catch (error) {
       const failure = toAuraError(error);
       this.emit({ event: 'failed', session, code: failure.code, message: failure.message });
@@ -303,6 +370,19 @@ export class DeviceAgent {
     } finally {
       group.end();
     }
+  }
+
+  /** Connects to a joining device at its address: it is then a participant like a member. */
+  private async reach(member: NewMember): Promise<Member> {
+    const entry = peerEntryOfAddress(member.address);
+    if (entry.device !== member.device) throw permanentError('agent.bad-change', `the address of ${member.name} names another device than ${member.device}`);
+    this.network.directory.register(entry);
+    try {
+      await this.network.node.dial(entry.addresses[0]!); // peerEntryOfAddress gives the one address it parsed
+    } catch (error) {
+      throw transientError('agent.too-few-online', `the new device ${member.name} does not answer at ${member.address}: ${(error as Error).message}`, { cause: error });
+    }
+    return { name: member.name, device: member.device, address: member.address, hpkePublicKey: member.hpkePublicKey, peer: entry.peer };
   }
 
   /**
@@ -367,12 +447,41 @@ export class DeviceAgent {
   /** Serves this device's part of an accepted `request`. */
   private async serve(request: AgentRequest, group: SessionGroup): Promise<void> {
     if (request.op === 'sign') await this.signPart(request, group);
-    else await this.derivePart(request, group);
+    else if (request.op === 'derive') await this.derivePart(request, group);
+    else await this.changePart(request, group);
+  }
+
+  /**
+   * This device's part of a membership change: the resharing and the signing of the tree change,
+   * then the commit (new share, journal, config) and the switch to the new members. On failure the
+   * old share, still in the key store, is loaded back (the resharing consumed the one in memory).
+   */
+  private async changePart(request: ChangeRequest, group: SessionGroup, observer?: RoleObserver): Promise<Omit<ChangeResult, 'removed'>> {
+    const { config, secrets, journal, keys, dir, hpke } = this.dev;
+    const view = authorityView(await loadJournal(journal, config.authority));
+    const hpkeKeyOf = (device: DeviceId): Uint8Array => {
+      const member = config.members.find((m) => m.device === device) ?? request.add.find((m) => m.device === device);
+      if (member === undefined) throw permanentError('agent.bad-change', `${device} is neither a member nor joining`);
+      return member.hpkePublicKey;
+    };
+    let outcome: ChangeOutcome;
+    try {
+      outcome = await runChangePart(request, { device: config.device, keyShare: secrets.keyShare, hpkeSecretKey: hpke.secretKey, random: this.options.random }, view, hpkeKeyOf, group.transport, this.runOptions(request, observer));
+    } catch (error) {
+      if (!secrets.keyShare.alive) this.dev = { ...this.dev, secrets: { ...secrets, keyShare: await loadKeyShare(keys, config.authority) } };
+      throw error;
+    }
+    const next = await commitChange({ dir, keys, journal }, changedConfig(config, config.device, request), outcome);
+    secrets.keyShare.dispose();
+    this.dev = { ...this.dev, config: next, secrets: { ...secrets, keyShare: outcome.keyShare } };
+    this.setMembers(next);
+    await this.journalSync.written();
+    return { epoch: request.epoch + 1, members: next.members.map((m) => m.name), threshold: next.threshold, groupKey: next.groupKey };
   }
 
   /** This device's role in a FROST signing session. */
   private async signPart(request: RequestOf<Extract<AgentOperation, { op: 'sign' }>>, group: SessionGroup, observer?: RoleObserver): Promise<Uint8Array> {
-    const { secrets, config } = this.options.device;
+    const { secrets, config } = this.dev;
     const { signature } = await runSigningDevice(
       { signers: request.roles, publicKeyPackage: secrets.keyShare.publicKeyPackage, session: request.session, epoch: await this.epoch() },
       { device: config.device, keyShare: secrets.keyShare, message: request.message, random: this.options.random },
@@ -384,7 +493,7 @@ export class DeviceAgent {
 
   /** This device's role in a DKD session, then in signing its `dkd.context-key` fact, which it stores. */
   private async derivePart(request: RequestOf<Extract<AgentOperation, { op: 'derive' }>>, group: SessionGroup, observer?: RoleObserver): Promise<Derived> {
-    const { secrets, config, journal } = this.options.device;
+    const { secrets, config, journal } = this.dev;
     const epoch = await this.epoch();
     const options = this.runOptions(request, observer);
     const random = this.options.random;
@@ -401,7 +510,7 @@ export class DeviceAgent {
 
   /** The authority's current epoch, from the journal. */
   private async epoch(): Promise<number> {
-    const { config, journal } = this.options.device;
+    const { config, journal } = this.dev;
     return authorityView(await loadJournal(journal, config.authority)).epoch;
   }
 
@@ -410,7 +519,7 @@ export class DeviceAgent {
     const progress: RoleObserver = {
       onEvent: (event) => {
         if (event.type === 'recv' && event.peer !== undefined && event.label !== undefined) {
-          const device = request.roles[memberIndex(event.peer)];
+          const device = deviceOfRole(request, event.peer);
           this.emit({ event: 'round', session: event.session, label: event.label, from: device === undefined ? event.peer : this.nameOf(device) });
         }
       },
@@ -449,16 +558,14 @@ export class DeviceAgent {
       this.emit({ event: 'declined', session, for: from?.name ?? fromDevice, reason });
       return this.network.transport.send(fromDevice, AGENT_CHANNEL, encodeAgentMessage({ t: 'decline', session, code, reason })).catch(() => undefined);
     };
-    const self = this.options.device.config.device;
-    if (from === undefined) return decline('agent.not-a-member', `${fromDevice} is not a member of authority ${this.options.device.config.authority}`);
-    const strangers = request.roles.filter((device) => device !== self && !this.others.some((m) => m.device === device));
-    if (strangers.length > 0 || !request.roles.includes(self) || !request.roles.includes(fromDevice) || new Set(request.roles).size !== request.roles.length) {
-      return decline('agent.bad-request', 'the participants must be distinct members, including this device and the requester');
-    }
+    if (from === undefined || this.retired) return decline('agent.not-a-member', `${fromDevice} is not a member of authority ${this.dev.config.authority}`);
+    const problem = await this.checkRequest(request, fromDevice);
+    if (problem !== undefined) return decline('agent.bad-request', problem);
+    if (request.op === 'reshare') for (const member of request.add) this.network.directory.register(peerEntryOfAddress(member.address));
     const approval = await this.approve(request, from);
     if (!approval.approved) return decline('agent.declined', approval.reason);
     if (this.accepted.has(session)) return decline('agent.bad-request', `session ${session} was already requested`);
-    const group = this.sessions.group(familyRoles(FAMILIES[request.op], request.roles));
+    const group = this.sessions.group(roleMap(request));
     this.accepted.set(session, { request, from, group });
     await this.network.transport.send(fromDevice, AGENT_CHANNEL, encodeAgentMessage({ t: 'accept', session })).catch((error: unknown) => {
       this.accepted.delete(session);
@@ -466,6 +573,49 @@ export class DeviceAgent {
       const failure = toAuraError(error);
       this.emit({ event: 'failed', session, code: failure.code, message: failure.message });
     });
+  }
+
+  /** Why this device refuses `request` from `from` (a member), or `undefined`. */
+  private async checkRequest(request: AgentRequest, from: DeviceId): Promise<string | undefined> {
+    const { config, secrets } = this.dev;
+    if (request.op === 'reshare') return checkChangeRequest(config, secrets.keyShare.publicKeyPackage, await this.epoch(), request, from);
+    const self = config.device;
+    const strangers = request.roles.filter((device) => device !== self && !this.others.some((m) => m.device === device));
+    if (strangers.length > 0 || !request.roles.includes(self) || !request.roles.includes(from) || new Set(request.roles).size !== request.roles.length) {
+      return 'the participants must be distinct members, including this device and the requester';
+    }
+    return undefined;
+  }
+
+  /** The other members of `config`, known to the network and the journal sync. */
+  private setMembers(config: DeviceConfig): void {
+    this.others = config.members.filter((m) => m.device !== config.device).map((m) => ({ ...m, peer: peerEntryOfAddress(m.address).peer }));
+    for (const member of this.others) {
+      this.network.directory.register(peerEntryOfAddress(member.address));
+      this.journalSync.addPeer(member.device);
+      if (this.network.node.getConnections(member.peer).length > 0) this.online.add(member.device);
+    }
+    for (const device of this.online) if (!this.others.some((m) => m.device === device)) this.online.delete(device);
+  }
+
+  /** Error `agent.no-share` once this device was removed from its authority. */
+  private checkActive(): void {
+    if (this.retired) throw permanentError('agent.no-share', `this device was removed from authority ${this.dev.config.authority} and destroyed its share`);
+  }
+
+  /**
+   * After its journal received facts: when the tree no longer holds this device, it was removed
+   * by the group (the facts were admitted under the group key), so it destroys its share.
+   */
+  private async checkStillMember(): Promise<void> {
+    const { config, keys, secrets } = this.dev;
+    if (this.retired) return;
+    const view = authorityView(await loadJournal(this.dev.journal, config.authority));
+    if (view.members.some((m) => m.id === config.device)) return;
+    this.retired = true;
+    await removeKeyShare(keys, config.authority);
+    secrets.keyShare.dispose();
+    this.emit({ event: 'removed', device: config.device, epoch: view.epoch });
   }
 
   private answered(answer: Extract<AgentMessage, { t: 'accept' | 'decline' }>, from: DeviceId): void {
@@ -522,13 +672,19 @@ export class DeviceAgent {
     if (event.event === 'sync-done') {
       const { peer, outcome, sent, added, rejected } = event.report;
       this.emit({ event: 'synced', peer: this.nameOf(peer), outcome, sent, added, rejected: rejected.length });
+      if (added > 0) {
+        void this.checkStillMember().catch((error: unknown) => {
+          const failure = toAuraError(error);
+          this.emit({ event: 'failed', session: randomIdentifier('session', this.options.random), code: failure.code, message: `checking membership: ${failure.message}` });
+        });
+      }
     } else if (event.event === 'sync-failed') {
       this.emit({ event: 'sync-failed', peer: this.nameOf(event.peer), code: event.code, message: event.message });
     }
   }
 
   private nameOf(device: DeviceId): string {
-    return this.options.device.config.members.find((m) => m.device === device)?.name ?? device;
+    return this.dev.config.members.find((m) => m.device === device)?.name ?? device;
   }
 
   private emit(event: AgentEvent): void {

@@ -17,12 +17,14 @@
  *
  * Creation writes the key store and the journal first and the config last (atomically), so a
  * directory without a config is one whose creation did not finish (`agent.dir-incomplete`).
+ * Opening finishes a membership change the device confirmed but had not applied yet
+ * (`settlePendingChange` of `membership-change.ts`) before anything else uses the directory.
  *
  * Source: issue 11 item 1.
  *
  * @module
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesEqual, utf8 } from '../core/bytes.ts';
 import type { RandomEffects } from '../core/effects.ts';
@@ -30,16 +32,17 @@ import { isAuraError, permanentError, systemError } from '../core/errors.ts';
 import type { AuthorityId, DeviceId } from '../core/identifiers.ts';
 import { hpkeKeyPairFromSeed, type HpkeKeyPair } from '../crypto/hpke.ts';
 import { decodeKeyShare, withEncodedKeyShare, type KeyShare } from '../crypto/key-share.ts';
-import type { ScryptParams } from '../crypto/key-store-format.ts';
+import { keyStoreParams, type KeyStoreEntries, type ScryptParams } from '../crypto/key-store-format.ts';
 import { ed25519PublicKey } from '../crypto/signature.ts';
 import type { FactRecord } from '../journal/fact.ts';
 import { FileKeyStore } from '../handlers/file-key-store.ts';
 import { deviceIdOfPublicKey } from '../handlers/network/peer-identity.ts';
 import { SqliteFactStore } from '../handlers/sqlite-fact-store.ts';
-import { keyShareEntry } from '../protocols/authority-key-store.ts';
+import { keyShareEntry, type UnlockedKeyStore } from '../protocols/authority-key-store.ts';
 import { checkJournalOwner, storeAuthorityFacts } from './authority-journal.ts';
 import { CONFIG_FILE, readConfig, writeConfig, type DeviceConfig } from './device-config.ts';
 import { lockDir, type DirLock } from './dir-lock.ts';
+import { settlePendingChange } from './membership-change.ts';
 
 /** The key store's file name. */
 export const KEY_STORE_FILE = 'keys.aura';
@@ -72,6 +75,8 @@ export interface OpenDevice {
   readonly hpke: HpkeKeyPair;
   /** Its journal. */
   readonly journal: SqliteFactStore;
+  /** Its key store, unlocked (for replacing the share when the membership changes). */
+  readonly keys: UnlockedKeyStore;
   /** Closes the journal and releases the lock. */
   readonly close: () => Promise<void>;
 }
@@ -113,10 +118,7 @@ export async function createDeviceDir(dir: string, spec: CreateDevice): Promise<
   } catch (error) {
     throw systemError('agent.io', `cannot create ${dir}: ${(error as Error).message}`, { cause: error });
   }
-  const store = new FileKeyStore(join(dir, KEY_STORE_FILE), spec.random, spec.scrypt === undefined ? {} : { scrypt: spec.scrypt });
-  await withEncodedKeyShare(spec.secrets.keyShare, (share) =>
-    store.save({ [ENTRY.deviceKey]: spec.secrets.deviceKey, [ENTRY.hpkeSeed]: spec.secrets.hpkeSeed, [keyShareEntry(spec.config.authority)]: share.slice(), [ENTRY.authority]: utf8(spec.config.authority) }, spec.passphrase),
-  );
+  await sealDeviceKeys(dir, spec);
   const journal = SqliteFactStore.open(join(dir, JOURNAL_FILE));
   try {
     await storeAuthorityFacts(journal, spec.config.authority, spec.config.groupKey, spec.facts);
@@ -124,6 +126,14 @@ export async function createDeviceDir(dir: string, spec: CreateDevice): Promise<
     await journal.close();
   }
   await writeConfig(dir, spec.config);
+}
+
+/** Writes the key store of the device `spec` describes in `dir`: device key, HPKE seed, share, authority. */
+export async function sealDeviceKeys(dir: string, spec: Omit<CreateDevice, 'facts'>): Promise<void> {
+  const store = new FileKeyStore(join(dir, KEY_STORE_FILE), spec.random, spec.scrypt === undefined ? {} : { scrypt: spec.scrypt });
+  await withEncodedKeyShare(spec.secrets.keyShare, (share) =>
+    store.save({ [ENTRY.deviceKey]: spec.secrets.deviceKey, [ENTRY.hpkeSeed]: spec.secrets.hpkeSeed, [keyShareEntry(spec.config.authority)]: share.slice(), [ENTRY.authority]: utf8(spec.config.authority) }, spec.passphrase),
+  );
 }
 
 /** What opening may check besides the passphrase. */
@@ -160,9 +170,28 @@ export async function inspectDeviceDir(dir: string, options: OpenOptions = {}): 
  */
 export async function openDeviceDir(dir: string, passphrase: string, random: RandomEffects, options: OpenOptions = {}): Promise<OpenDevice> {
   const config = await inspectDeviceDir(dir, options);
-  const secrets = await loadSecrets(dir, config, passphrase, random);
+  const keys = unlockedKeyStore(dir, passphrase, random);
+  const { secrets, entries } = await loadSecrets(dir, config, keys);
   const { journal, close } = await openLockedJournal(dir, config);
-  return { dir, config, secrets, hpke: await hpkeKeyPairFromSeed(secrets.hpkeSeed), journal, close };
+  try {
+    const settled = (await settlePendingChange({ dir, keys, journal }, config.authority, entries)) ?? config;
+    return { dir, config: settled, secrets, hpke: await hpkeKeyPairFromSeed(secrets.hpkeSeed), journal, keys, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The key store of `dir` with `passphrase`, rewritten (when it is) at the cost it was sealed with. */
+function unlockedKeyStore(dir: string, passphrase: string, random: RandomEffects): UnlockedKeyStore {
+  const path = join(dir, KEY_STORE_FILE);
+  let scrypt: ScryptParams | undefined;
+  try {
+    scrypt = keyStoreParams(readFileSync(path));
+  } catch {
+    scrypt = undefined; // a missing or corrupt store is reported by loading it, with the reason
+  }
+  return { store: new FileKeyStore(path, random, scrypt === undefined ? {} : { scrypt }), passphrase };
 }
 
 /**
@@ -202,8 +231,8 @@ async function openLockedJournal(dir: string, config: DeviceConfig): Promise<{ r
   };
 }
 
-async function loadSecrets(dir: string, config: DeviceConfig, passphrase: string, random: RandomEffects): Promise<DeviceSecrets> {
-  const entries = await new FileKeyStore(join(dir, KEY_STORE_FILE), random).load(passphrase);
+async function loadSecrets(dir: string, config: DeviceConfig, keys: UnlockedKeyStore): Promise<{ readonly secrets: DeviceSecrets; readonly entries: KeyStoreEntries }> {
+  const entries = await keys.store.load(keys.passphrase);
   const entry = (name: string): Uint8Array => {
     const value = entries[name];
     if (value === undefined) throw permanentError('agent.keystore-incomplete', `the key store of ${dir} has no "${name}" entry`, { context: { dir } });
@@ -215,7 +244,11 @@ async function loadSecrets(dir: string, config: DeviceConfig, passphrase: string
   };
   if (!bytesEqual(entry(ENTRY.authority), utf8(config.authority))) foreign(`its key store belongs to another authority than its config (${config.authority})`);
   if (deviceOfKey(deviceKey) !== config.device) foreign(`its key store holds the key of another device than ${config.device}`);
-  const keyShare = decodeKeyShare(entry(keyShareEntry(config.authority)));
+  const share = entries[keyShareEntry(config.authority)];
+  if (share === undefined) {
+    throw permanentError('agent.no-share', `${dir}: the key store holds no share of authority ${config.authority}: this device was removed from it ("aura device remove"), so it cannot take part any more`, { context: { dir } });
+  }
+  const keyShare = decodeKeyShare(share);
   if (!bytesEqual(keyShare.publicKeyPackage.groupPublicKey, config.groupKey)) foreign('its key share is of another group key than its config');
-  return { deviceKey, hpkeSeed: entry(ENTRY.hpkeSeed), keyShare };
+  return { secrets: { deviceKey, hpkeSeed: entry(ENTRY.hpkeSeed), keyShare }, entries };
 }

@@ -16,6 +16,7 @@
  * @module
  */
 import type { RoleName } from '../choreo/local-type.ts';
+import { isAuraError } from '../core/errors.ts';
 import type { DeviceId, SessionId } from '../core/identifiers.ts';
 import { ChannelTransport, SESSION_CHANNEL_PREFIX, type DeviceChannel } from '../runtime/channel-transport.ts';
 import type { Transport } from '../runtime/transport.ts';
@@ -48,7 +49,7 @@ export class SessionGroups {
         channel.onMessage((message) => {
           if (message.channel.startsWith(SESSION_CHANNEL_PREFIX) && !this.known.has(message.channel)) {
             const group = [...this.groups].findLast((g) => [...g.roles.values()].includes(message.from));
-            if (group !== undefined) this.register(group, message.channel as SessionId);
+            if (group !== undefined) this.claim(group, message.channel as SessionId);
           }
           listener(message);
         }),
@@ -89,9 +90,22 @@ export class SessionGroups {
   }
 
   private register(group: Group, session: SessionId): void {
+    this.transport.addSession(session, group.roles);
     this.known.add(session);
     group.sessions.add(session);
-    this.transport.addSession(session, group.roles);
+  }
+
+  /**
+   * Registers `session` with `group` on its first frame, unless a service registered it itself
+   * (a sync session with a device of the group): then it is not the group's.
+   */
+  private claim(group: Group, session: SessionId): void {
+    try {
+      this.register(group, session);
+    } catch (error) {
+      if (!isAuraError(error, 'session.already-registered')) throw error;
+      this.known.add(session);
+    }
   }
 }
 

@@ -2,15 +2,15 @@
  * `npm run demo`: the account story of issue 11 (item 3), told with the `aura` command run as
  * separate processes on loopback in a fresh temporary directory: create a 2-of-3 account by DKG,
  * start its three devices as nodes, sign a message and verify it with `node:crypto` against the
- * group key, derive a context key by DKD, sync the journals, lose a device and sign again with the
- * two left, lose a second one and see signing refused naming who is missing, and check that every
- * journal holds the same facts. Each step is timed; a summary table ends the run; the exit code is
- * 0 only if every check passed.
+ * group key, derive a context key by DKD, sync the journals, add a 4th device by resharing (same
+ * group key, epoch bumped) and sign from it, lose a device and sign again with the devices left,
+ * lose a second one and see signing refused naming who is missing, and check that every journal
+ * holds the same facts. Each step is timed; a summary table ends the run; the exit code is 0 only
+ * if every check passed.
  *
- * Adding a device by resharing, guardians and recovery exist as protocols (`src/protocols/`) but
- * not yet as commands (`aura device`, `aura guardian`, `aura recovery`); until they do the demo
- * says so instead of pretending. The earlier tour of the lower layers is
- * `npm run tour` (`tour.ts`).
+ * Guardians and recovery exist as protocols (`src/protocols/`) but not yet as commands
+ * (`aura guardian`, `aura recovery`); until they do the demo says so instead of pretending. The
+ * earlier tour of the lower layers is `npm run tour` (`tour.ts`).
  *
  * @module
  */
@@ -89,7 +89,7 @@ try {
   for (const device of init.devices) nodes.set(device.name, spawnAura(['node', '--dir', device.dir, '--passphrase-file', passFile, '--json']));
   await Promise.all([...nodes.values()].map((n) => n.waitFor((line) => line.event === 'ready')));
   await Promise.all([...nodes.values()].map((n) => n.waitFor((line) => line.event === 'peer-online')));
-  const status = json(await runAura(['status', '--dir', dirOf('device-1'), '--json'])) as { members: { name: string; online: boolean }[] } | undefined;
+  const status = json(await runAura(['status', '--dir', dirOf('device-1'), '--json'])) as { epoch: number; members: { name: string; online: boolean }[] } | undefined;
   say(`online: ${status?.members.filter((m) => m.online).map((m) => m.name).join(', ') ?? '?'}`);
   check('every device is up and sees the others', status?.members.every((m) => m.online) === true);
 
@@ -115,9 +115,24 @@ try {
   say(`${synced?.results.map((r) => `${r.name} ${r.outcome}`).join(', ') ?? '?'}; facts sent ${synced?.sent ?? '?'}, received ${synced?.received ?? '?'}`);
   check('device-1 converged with every other device', synced !== undefined && synced.results.length === 2 && synced.results.every((r) => r.outcome === 'converged'));
 
-  say('adding a 4th device by resharing (aura device add), guardians and recovery (aura guardian add, aura recovery …) are not commands yet: not run');
+  begin('5b. Add a 4th device: aura device add --dir device-1 --new-dir device-4 (resharing onto four devices)');
+  const added = json(await runAura(['device', 'add', '--dir', dirOf('device-1'), '--new-dir', dirOf('device-4'), '--passphrase-file', passFile, '--kdf-log-n', '14', '--json'])) as
+    | { members: string[]; epoch: number; groupKey: string; ms: number }
+    | undefined;
+  say(`members ${added?.members.join(', ') ?? '?'}; epoch ${status?.epoch ?? '?'} -> ${added?.epoch ?? '?'} (resharing and signing the change: ${added?.ms ?? '?'} ms)`);
+  const fourthStatus = json(await runAura(['status', '--dir', dirOf('device-4'), '--json'])) as { groupKey: string; epoch: number; members: unknown[] } | undefined;
+  check('aura status of device-4: the group key is unchanged and the epoch bumped', fourthStatus?.groupKey === init.groupKey && status !== undefined && fourthStatus.epoch === status.epoch + 1 && fourthStatus.members.length === 4);
+  const fourth = spawnAura(['node', '--dir', dirOf('device-4'), '--passphrase-file', passFile, '--json']);
+  await fourth.waitFor((line) => line.event === 'peer-online');
+  const fromFourth = json(await runAura(['sign', '--dir', dirOf('device-4'), '--message', message, '--json'])) as Signed | undefined;
+  say(`signed by ${fromFourth?.signers.join(', ') ?? '?'}`);
+  check('device-4 signs with the others under the same group key', fromFourth !== undefined && fromFourth.signers.includes('device-4') && verifiesWithNodeCrypto(init.groupKey, message, fromFourth.signature));
+  fourth.child.kill('SIGINT');
+  check('device-4 stops cleanly on Ctrl-C', (await fourth.exited) === 0);
 
-  begin('6. Lose device-3 (killed): device-1 and device-2 still sign, 2 of 3');
+  say('guardians and recovery (aura guardian add, aura recovery …) are not commands yet: not run');
+
+  begin('6. Lose device-3 (killed): device-1 and device-2 still sign, 2 of the devices');
   const third = nodes.get('device-3');
   third?.child.kill('SIGKILL');
   await third?.exited;

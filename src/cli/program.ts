@@ -15,6 +15,7 @@ import { registerJournalCommand } from './commands/journal.ts';
 import { registerNodeCommand } from './commands/node.ts';
 import { registerSignCommand } from './commands/sign.ts';
 import { registerDeriveCommand } from './commands/derive.ts';
+import { registerDeviceCommands } from './commands/device.ts';
 import { registerSyncCommand } from './commands/sync.ts';
 import { registerSimCommands } from './commands/sim.ts';
 import { registerStatusCommand } from './commands/status.ts';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerSignCommand(program);
   registerDeriveCommand(program);
   registerSyncCommand(program);
+  registerDeviceCommands(program);
   registerVerifyCommand(program);
   registerJournalCommand(program);
   registerIdCommands(program);

@@ -108,6 +108,16 @@ function parseHeader(bytes: Uint8Array): Header & { readonly ciphertext: Uint8Ar
 }
 
 /**
+ * The scrypt parameters a key store was sealed with (read from its header, no passphrase needed),
+ * so that rewriting it keeps its cost. Errors: `keystore.corrupt`, `keystore.unsupported-version`,
+ * `keystore.bad-kdf-params`.
+ */
+export function keyStoreParams(bytes: Uint8Array): ScryptParams {
+  const { kdf } = parseHeader(bytes);
+  return { logN: kdf.logN, r: kdf.r, p: kdf.p };
+}
+
+/**
  * Decrypts a key store. Errors: `keystore.wrong-passphrase`, `keystore.corrupt`,
  * `keystore.unsupported-version`, `keystore.bad-kdf-params`.
  */

@@ -2,8 +2,10 @@
  * Guardian recovery as a choreography (`recovery.choreo`, issue 9 item 5): a user who lost
  * devices gets a new device into the authority with the approval of its guardians, after a
  * cooldown during which the legitimate owner can dispute (cancel) the request. The group key
- * survives: the approving guardians reshare their recovery shares (`reshare.ts`) onto the new
- * device and the guardians.
+ * survives: the owner's surviving devices that take part and the approving guardians reshare
+ * their shares (`reshare.ts`) onto the surviving devices, the new device and the guardians; the
+ * lost devices, which do not take part, drop out (the outcome's {@link RecoveryOutcome.change}
+ * removes them from the commitment tree and bumps the epoch).
  *
  * `Initiate -> CollectGuardianApproval* (threshold) -> Cooldown -> Reshare -> Complete`:
  * - the new device's request is signed with its device key: the `recovery.requested` fact;
@@ -12,8 +14,12 @@
  *   control it); then each guardian looks for a `recovery.disputed` fact ({@link DisputeWatch})
  *   and says whether it saw one, so every participant decides alike;
  * - a disputed request never completes (`protocols.recovery.disputed`); with enough approvals,
- *   the approvers reshare, and the recovery ends with a `recovery.completed` draft for the
- *   recovered authority to attest.
+ *   the surviving devices and the approvers reshare, and the recovery ends with a
+ *   `recovery.completed` draft for the recovered authority to attest.
+ *
+ * The roles are `Device[D], Guardian[K]`: `Device[0]` is the new device and `Device[1..]` the
+ * surviving devices, so the device family always has a member and one choreography serves every
+ * number of survivors, none included.
  *
  * The facts live in the authority's recovery context (a relational context with its guardians,
  * {@link recoveryContext}): a guardian's approval is a threshold signature of the guardian's own
@@ -41,7 +47,7 @@ import { guardianRecipient, type Guardian } from './guardian-setup.ts';
 import { recoveryRequestSchema, type RecoveryReleasePayload, type RecoveryRequestPayload } from './payload-types.ts';
 import { epochSession } from './epoch.ts';
 import { projectedProtocol } from './protocol-source.ts';
-import { runReshareDevice, type ReshareOutcome, type ReshareRunOptions } from './reshare.ts';
+import { runReshareDevice, type MembershipChange, type ReshareOutcome, type ReshareRecipient, type ReshareRunOptions } from './reshare.ts';
 
 /** A new device's request to join an authority. */
 export type RecoveryRequest = RecoveryRequestPayload;
@@ -52,9 +58,19 @@ export interface RecoveryPlan {
   readonly publicKeyPackage: PublicKeyPackage;
   /** The guardians, in role order (`Guardian[k]`). */
   readonly guardians: readonly Guardian[];
-  /** The request (`New` makes it, every guardian is told it out of band: the user calls them). */
+  /**
+   * The owner's surviving devices that take part (`Device[1..]`, in order; default none): they
+   * deal with the approving guardians and keep a (fresh) share.
+   */
+  readonly devices?: readonly ReshareRecipient[];
+  /** The owner's devices that do not take part (lost): they drop out of the tree ({@link RecoveryOutcome.change}). */
+  readonly lost?: readonly DeviceId[];
+  /** The request (the new device, `Device[0]`, makes it; every guardian is told it out of band: the user calls them). */
   readonly request: RecoveryRequest;
-  /** Guardian approvals needed: at least the group's threshold (the approvers deal the shares). */
+  /**
+   * Guardian approvals needed: at least 1, and with the surviving devices at least the group's
+   * threshold (the approvers and the surviving devices deal the shares).
+   */
   readonly approvals: number;
   /** The cooldown, in ms, during which the owner can dispute. */
   readonly cooldownMs: number;
@@ -72,7 +88,7 @@ export interface DisputeWatch {
   disputed(requestId: Uint8Array): boolean | Promise<boolean>;
 }
 
-/** One participant's own inputs: the new device or a guardian's device. */
+/** One participant's own inputs: the new device, a surviving device, or a guardian's device. */
 export interface RecoveryParticipant {
   /** Which device this is. */
   readonly device: DeviceId;
@@ -86,7 +102,7 @@ export interface RecoveryParticipant {
   readonly time: PhysicalTimeEffects;
   /** The new device's secret device key (it signs the request). */
   readonly deviceSecretKey?: Uint8Array;
-  /** A guardian's recovery share. */
+  /** A guardian's recovery share, or a surviving device's share. */
   readonly keyShare?: KeyShare;
   /** A guardian's authority secret key (it signs its approval). */
   readonly guardianSecretKey?: Uint8Array;
@@ -108,11 +124,17 @@ export interface RecoveryOutcome extends ReshareOutcome {
   readonly completed: FactDraft;
   /** The new device's leaf for the commitment tree. */
   readonly leaf: Leaf;
+  /**
+   * The change the commitment tree gets: the new device's leaf added, the lost devices removed,
+   * the new threshold. Sign `membershipOps(change)` with the new group (`attestMembershipChange`
+   * in `authority.ts`, which ends it with `rotateEpoch`: the epoch is bumped).
+   */
+  readonly change: MembershipChange;
 }
 
-/** The `Recovery(K)` projection for `guardians` guardians. */
-export function recoveryProtocol(guardians: number) {
-  return projectedProtocol('recovery.choreo', 'Recovery', { K: guardians });
+/** The `Recovery(D, K)` projection for `guardians` guardians and `devices` devices (the new one and the surviving ones that take part). */
+export function recoveryProtocol(guardians: number, devices = 1) {
+  return projectedProtocol('recovery.choreo', 'Recovery', { D: devices, K: guardians });
 }
 
 /** The recovery context of `authority`: the namespace of its recovery facts. */
@@ -183,7 +205,8 @@ interface RecoveryVerdict {
 }
 
 /**
- * The honest logic of `participant` as the new device (`New`) or a guardian (`Guardian[k]`). A
+ * The honest logic of `participant` as a device (`Device[0]` the new one, `Device[j]` a surviving
+ * one) or a guardian (`Guardian[k]`). A
  * guardian approves only a request that is the one it was told, signed by the new device's key,
  * and that its `approve` accepts. At `Decide` every participant counts the approvals that verify
  * and whether any guardian saw a dispute.
@@ -253,33 +276,49 @@ export function recoveryRoleImpl(plan: RecoveryPlan, participant: RecoveryPartic
   };
 }
 
+/** Checks `plan` before anyone runs it: the approvals asked for, and who takes part. */
+function checkPlan(plan: RecoveryPlan): void {
+  const t = plan.publicKeyPackage.threshold;
+  const survivors = (plan.devices ?? []).map((d) => d.device);
+  const guardianDevices = plan.guardians.map((g) => g.device);
+  const { newDevice } = plan.request;
+  const bad = (message: string) => permanentError('protocols.recovery.bad-plan', message);
+  if (plan.approvals < 1 || plan.approvals > plan.guardians.length) throw bad(`a recovery needs between 1 and ${plan.guardians.length} (the guardians) approvals, got ${plan.approvals}`);
+  if (plan.approvals + survivors.length < t) {
+    throw bad(`${plan.approvals} guardian approvals and ${survivors.length} surviving devices are fewer than the group's threshold ${t}: they deal the new shares`);
+  }
+  const everyone = [newDevice, ...survivors, ...guardianDevices];
+  if (new Set(everyone).size !== everyone.length) throw bad(`the new device, the surviving devices and the guardians' devices must all differ`);
+  const lost = plan.lost ?? [];
+  if (lost.some((d) => everyone.includes(d))) throw bad(`a lost device takes part in the recovery: ${lost.filter((d) => everyone.includes(d)).join(', ')}`);
+}
+
 /**
- * Runs a recovery as `participant` (the new device, or a guardian's device): request,
- * approvals, cooldown and releases (`Recovery`), then, when no guardian saw a dispute and at
- * least `plan.approvals` approvals verify, the resharing by the approvers onto the new device
- * and the guardians. Errors: `protocols.recovery.disputed` (the owner cancelled: nothing
- * changes), `protocols.recovery.not-approved`, `protocols.recovery.bad-plan`,
+ * Runs a recovery as `participant` (the new device, a surviving device of the owner, or a
+ * guardian's device): request, approvals, cooldown and releases (`Recovery`), then, when no
+ * guardian saw a dispute and at least `plan.approvals` approvals verify, the resharing by the
+ * surviving devices and the approvers onto the surviving devices, the new device and the
+ * guardians (the lost devices drop out). Errors: `protocols.recovery.disputed` (the owner
+ * cancelled: nothing changes), `protocols.recovery.not-approved`, `protocols.recovery.bad-plan`,
  * `protocols.recovery.aborted`, `protocols.recovery.not-a-member`, and the resharing's.
  */
 export async function runRecovery(plan: RecoveryPlan, participant: RecoveryParticipant, transport: Transport, options: ReshareRunOptions = {}): Promise<RecoveryOutcome> {
-  const t = plan.publicKeyPackage.threshold;
-  if (plan.approvals < t || plan.approvals > plan.guardians.length) {
-    throw permanentError('protocols.recovery.bad-plan', `a recovery needs between ${t} (the group's threshold: the approvers deal) and ${plan.guardians.length} (the guardians) approvals, got ${plan.approvals}`);
-  }
+  checkPlan(plan);
+  const survivors = plan.devices ?? [];
   const guardianDevices = plan.guardians.map((g) => g.device);
   const { newDevice } = plan.request;
-  const isNew = participant.device === newDevice;
+  const devices = [newDevice, ...survivors.map((d) => d.device)];
+  const isGuardian = guardianDevices.includes(participant.device);
   const place = {
     protocol: 'recovery',
-    projected: recoveryProtocol(plan.guardians.length),
-    family: 'Guardian',
-    members: isNew ? [newDevice] : guardianDevices,
-    ...(isNew ? { role: 'New' } : {}),
+    projected: recoveryProtocol(plan.guardians.length, devices.length),
+    family: isGuardian ? 'Guardian' : 'Device',
+    members: isGuardian ? guardianDevices : devices,
     self: participant.device,
     session: epochSession(plan.session, plan.epoch),
     attempt: 0,
     epoch: plan.epoch,
-    roleDevice: (role: string) => (role === 'New' ? newDevice : guardianDevices[memberIndex(role)]),
+    roleDevice: (role: string) => (role.startsWith('Device[') ? devices : guardianDevices)[memberIndex(role)],
   };
   const verdict = await runAttemptRole<RecoveryVerdict>(place, (decide) => recoveryRoleImpl(plan, participant, decide), transport, options);
   // The role decides with what it heard and names no one; the judgement is here.
@@ -291,21 +330,25 @@ export async function runRecovery(plan: RecoveryPlan, participant: RecoveryParti
     throw permanentError('protocols.recovery.not-approved', `recovery of ${newDevice}: ${approvals.size} guardian approvals, ${plan.approvals} needed`, { context: { approvals: approvals.size } });
   }
   const approvers = [...approvals.keys()].sort((a, b) => a - b);
+  const threshold = plan.threshold ?? plan.publicKeyPackage.threshold;
   const reshare = {
     old: plan.publicKeyPackage,
-    oldMembers: approvers.map((k) => guardianDevices[k]!),
-    recipients: [{ device: newDevice, hpkePublicKey: plan.request.hpkeKey }, ...plan.guardians.map(guardianRecipient)],
-    threshold: plan.threshold ?? t,
+    // Any threshold of shareholders can deal: the surviving devices first, then the approvers.
+    oldMembers: [...survivors.map((d) => d.device), ...approvers.map((k) => guardianDevices[k]!)], // approvers index the guardians
+    recipients: [...survivors, { device: newDevice, hpkePublicKey: plan.request.hpkeKey }, ...plan.guardians.map(guardianRecipient)],
+    threshold,
     session: deriveIdentifier('session', { base: plan.session, step: 'reshare' }),
     epoch: plan.epoch,
   };
   const reshared = await runReshareDevice(reshare, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options);
+  const leaf: Leaf = { id: newDevice, role: 'device', publicKey: plan.request.deviceKey };
   return {
     ...reshared,
     requestId,
     requested: sealFact(requestedDraft(plan.request), { kind: 'device', device: newDevice, signature: requestSignature }),
     approved: approvers.map((k) => sealFact(approvedDraft(plan.request), thresholdAttestation(plan.guardians[k]!.authority, approvals.get(k)!))), // approvers are keys of approvals
     completed: completedDraft(plan.request),
-    leaf: { id: newDevice, role: 'device', publicKey: plan.request.deviceKey },
+    leaf,
+    change: { add: [leaf], remove: plan.lost ?? [], threshold },
   };
 }

@@ -2,7 +2,8 @@
  * `aura node --dir DEVICE_DIR`: the device agent as a long-lived process. It opens the device
  * directory (passphrase, lock), starts the device on its configured address, keeps the other
  * members connected, serves the sessions they start under the configured approval policy, and
- * answers local commands on its control socket (`status`, `journal`, `sign`, `derive`, `sync`);
+ * answers local commands on its control socket (`status`, `journal`, `sign`, `derive`, `sync`,
+ * `device-add`, `device-remove`);
  * it syncs its journal with the other members every `--sync-interval-ms` (default 10 s). It stops cleanly on
  * SIGINT or SIGTERM: sessions under way fail at their peers (peer gone), the journal is closed
  * and the lock released.
@@ -20,10 +21,11 @@ import { BackgroundClock } from '../../agent/background-clock.ts';
 import { NodeRandom } from '../../handlers/random.ts';
 import { serveControl, type ControlHandler } from '../../agent/control-socket.ts';
 import { DeviceAgent, type AgentEvent } from '../../agent/device-agent.ts';
-import { openDeviceDir, type OpenDevice } from '../../agent/device-dir.ts';
+import { openDeviceDir } from '../../agent/device-dir.ts';
 import { deviceStatus, journalEntries } from '../../agent/device-report.ts';
 import { formatAgentEvent } from '../device-access.ts';
 import { deriveResult } from './derive.ts';
+import { changeOfControl, changeResultJson } from './device.ts';
 import { openOptions, passphraseFor, positiveInteger, TraceFile, untilInterrupted, type DeviceCommandOptions } from '../device-options.ts';
 
 /** Options of `aura node --dir`. */
@@ -63,7 +65,7 @@ export async function runDeviceNode(options: DeviceNodeOptions): Promise<void> {
       syncIntervalMs,
       ...(trace.observer === undefined ? {} : { observer: trace.observer }),
     });
-    const control = await serveControl(options.dir, controlHandler(device, agent));
+    const control = await serveControl(options.dir, controlHandler(agent));
     if (options.json !== true) console.log(`device ${device.config.device} of authority ${device.config.authority} is up; Ctrl-C stops it`);
     agent.keepConnected();
     await untilInterrupted();
@@ -77,8 +79,10 @@ export async function runDeviceNode(options: DeviceNodeOptions): Promise<void> {
 }
 
 /** What the node answers on its control socket. */
-function controlHandler(device: OpenDevice, agent: DeviceAgent): ControlHandler {
+function controlHandler(agent: DeviceAgent): ControlHandler {
   return async (request, event) => {
+    // The agent's device changes with the membership (config, share): read it at each request.
+    const device = agent.device;
     switch (request.op) {
       case 'status':
         return { ...(await deviceStatus(device.config, device.journal, new Set(agent.onlineMembers().map((m) => m.device)))), lastSync: agent.lastSync === null ? null : new Date(agent.lastSync).toISOString() };
@@ -110,6 +114,16 @@ function controlHandler(device: OpenDevice, agent: DeviceAgent): ControlHandler 
         const stop = agent.subscribe(event);
         try {
           return deriveResult(await agent.derive(request.context, request.app));
+        } finally {
+          stop();
+        }
+      }
+      case 'device-add':
+      case 'device-remove': {
+        const change = changeOfControl(request);
+        const stop = agent.subscribe(event);
+        try {
+          return { ...changeResultJson(await agent.changeMembership(change)) };
         } finally {
           stop();
         }

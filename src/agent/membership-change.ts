@@ -1,0 +1,246 @@
+/**
+ * A membership change of an authority as its devices run it (`aura device add|remove`, issue 11
+ * item 2): the group key is reshared onto the new member set (`runReshareDevice` of
+ * `src/protocols/reshare.ts`: the current members deal, every member after the change receives
+ * a fresh share, the group key stays), then the new group signs the change of its tree
+ * (`membershipOps` + `attestMembershipChange` of `src/protocols/authority.ts`: the leaves added
+ * and removed, the root policy, and `rotateEpoch`, so the epoch bumps and every session of the
+ * old epoch is stale). That signature is the confirmation that the new shares work together.
+ *
+ * Who takes part: every member that stays (each must replace its share, so each must be online)
+ * and every device that joins. The member that asks proposes the change ({@link proposeChange});
+ * every other member rebuilds the proposal from its own config and accepts only the same one
+ * ({@link checkChangeRequest}).
+ *
+ * Crash safety. Until the change is confirmed nothing is written: a crash or Ctrl-C during the
+ * protocols leaves every device with its old share, config and journal. Once confirmed, a member
+ * commits in one atomic step, the rewrite of its key store ({@link commitChange}): the new share
+ * replaces the old one, and beside it a *pending change* entry holds the new config and the
+ * signed facts. Then the facts go into the journal (one transaction), the config is replaced
+ * (atomically), and the pending entry is dropped. Opening a device directory finishes a pending
+ * change first ({@link settlePendingChange}), so a crash between those steps is completed on the
+ * next open and no store disagrees with another for longer than that.
+ *
+ * @module
+ */
+import { join } from 'node:path';
+import { bytesEqual, utf8 } from '../core/bytes.ts';
+import { decodeCanonical, encodeCanonical, isCanonicalMap } from '../core/canonical.ts';
+import type { RandomEffects } from '../core/effects.ts';
+import { permanentError } from '../core/errors.ts';
+import { deriveIdentifier, type AuthorityId, type DeviceId } from '../core/identifiers.ts';
+import { withEncodedKeyShare, type KeyShare, type PublicKeyPackage } from '../crypto/key-share.ts';
+import type { KeyStoreEntries } from '../crypto/key-store-format.ts';
+import type { RoleName } from '../choreo/local-type.ts';
+import { decodeFact, type FactRecord } from '../journal/fact.ts';
+import type { FactStore } from '../journal/fact-store.ts';
+import { deviceIdOfPublicKey } from '../handlers/network/peer-identity.ts';
+import type { Transport } from '../runtime/transport.ts';
+import { attestMembershipChange, type AuthorityView } from '../protocols/authority.ts';
+import { keyShareEntry, type UnlockedKeyStore } from '../protocols/authority-key-store.ts';
+import type { RunOptions } from '../protocols/protocol-source.ts';
+import { membershipOps, runReshareDevice, type ReshareSetup } from '../protocols/reshare.ts';
+import type { AgentRequest, MembershipChangeBody, NewMember } from './agent-request.ts';
+import { CONFIG_FILE, decodeConfig, encodeConfig, writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
+import { storeAuthorityFacts } from './authority-journal.ts';
+import { familyRoles } from './session-groups.ts';
+
+/** A change someone asks for. */
+export interface MembershipChange {
+  /** Devices that join. */
+  readonly add?: readonly NewMember[];
+  /** Devices that leave. */
+  readonly remove?: readonly DeviceId[];
+  /** The threshold after the change (default: the current one, lowered to the members left). */
+  readonly threshold?: number;
+}
+
+/** A membership change request as the devices exchange it. */
+export type ChangeRequest = Extract<AgentRequest, { readonly op: 'reshare' }>;
+
+/** A proposed change: the members after it (role order) and the request body. */
+export interface ChangeProposal {
+  /** The members after the change, in role order. */
+  readonly roles: readonly DeviceId[];
+  /** The rest of the request. */
+  readonly body: MembershipChangeBody;
+}
+
+/** What a device brings to a change. */
+export interface ChangeParticipant {
+  /** The device. */
+  readonly device: DeviceId;
+  /** Its share of the current group (a current member); consumed once the resharing is accepted. */
+  readonly keyShare?: KeyShare;
+  /** Its HPKE secret key (its new sub-shares are sealed to it). */
+  readonly hpkeSecretKey: Uint8Array;
+  /** Randomness. */
+  readonly random: RandomEffects;
+}
+
+/** A confirmed change at one device. */
+export interface ChangeOutcome {
+  /** This device's new share. */
+  readonly keyShare: KeyShare;
+  /** The new group: the same key, new verifying shares and threshold. */
+  readonly publicKeyPackage: PublicKeyPackage;
+  /** The tree operations signed by the new group, in order (the last one rotates the epoch). */
+  readonly facts: readonly FactRecord[];
+}
+
+/** The key store entry holding a change confirmed but not yet applied to the journal and config. */
+export function pendingChangeEntry(authority: AuthorityId): string {
+  return `authority/${authority}/pending-change`;
+}
+
+function refuse(code: string, message: string): never {
+  throw permanentError(code, message);
+}
+
+/**
+ * The change `change` of the authority of `config` (its members; group `group`, epoch `epoch`):
+ * the members that stay deal, in config order, and are followed by the devices that join.
+ * Errors: `agent.bad-change` naming what is wrong (a device added twice or already a member, a
+ * device id that is not its key's, a name taken, a device removed that is no member, the asking
+ * device removing itself, no member left, a threshold out of range).
+ */
+export function proposeChange(config: DeviceConfig, group: PublicKeyPackage, epoch: number, change: MembershipChange): ChangeProposal {
+  const add = change.add ?? [];
+  const remove = change.remove ?? [];
+  if (add.length === 0 && remove.length === 0) refuse('agent.bad-change', 'the change adds and removes no device');
+  const names = new Set(config.members.map((m) => m.name));
+  const current = new Set(config.members.map((m) => m.device));
+  for (const member of add) {
+    if (current.has(member.device)) refuse('agent.bad-change', `${member.name} (${member.device}) is already a member`);
+    if (deviceIdOfPublicKey(member.signingPublicKey) !== member.device) refuse('agent.bad-change', `${member.device} is not the device id of the signing key given for ${member.name}`);
+    if (names.has(member.name)) refuse('agent.bad-change', `the name ${member.name} is taken`);
+    names.add(member.name);
+    current.add(member.device);
+  }
+  for (const device of remove) {
+    if (!config.members.some((m) => m.device === device)) refuse('agent.bad-change', `${device} is not a member of authority ${config.authority}`);
+    if (device === config.device) refuse('agent.bad-change', `a device cannot remove itself (${device}); run the command on another member`);
+  }
+  const dealers = config.members.map((m) => m.device).filter((device) => !remove.includes(device));
+  if (new Set(remove).size !== remove.length) refuse('agent.bad-change', 'a device is removed twice');
+  const roles = [...dealers, ...add.map((m) => m.device)];
+  if (dealers.length === 0) refuse('agent.bad-change', 'no member would be left to deal');
+  const threshold = change.threshold ?? Math.min(config.threshold, roles.length);
+  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > roles.length) refuse('agent.bad-change', `the threshold must be between 1 and ${roles.length} (the members after the change), got ${threshold}`);
+  if (dealers.length < group.threshold) refuse('agent.bad-change', `${dealers.length} members would be left to deal, ${group.threshold} needed: the group key cannot be reshared`);
+  return { roles, body: { dealers, add, remove, threshold, epoch, group } };
+}
+
+/**
+ * Why the member of `config` (in epoch `epoch`, holding `group`) refuses `request` from `from`, or
+ * `undefined`: it must be the change this member would propose itself (same members after it,
+ * same dealers, same threshold), in the same epoch, over the same group.
+ */
+export function checkChangeRequest(config: DeviceConfig, group: PublicKeyPackage, epoch: number, request: ChangeRequest, from: DeviceId): string | undefined {
+  if (request.epoch !== epoch) return `the change starts from epoch ${request.epoch}, this device is in epoch ${epoch}`;
+  if (!bytesEqual(encodeCanonical(request.group), encodeCanonical(group))) return 'the change is over another group than this device holds';
+  if (!request.roles.includes(from)) return `the asking device ${from} is not a member after the change`;
+  let expected: ChangeProposal;
+  try {
+    expected = proposeChange(config, group, epoch, { add: request.add, remove: request.remove, threshold: request.threshold });
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, k) => x === b[k]);
+  if (!same(expected.roles, request.roles) || !same(expected.body.dealers, request.dealers)) return 'the members or dealers of the change are not the ones this device expects';
+  return undefined;
+}
+
+/** The role map of a change's sessions: `D[i]` the dealers, `R[k]` and `S[k]` the members after it. */
+export function changeRoles(request: Pick<ChangeRequest, 'roles' | 'dealers'>): Map<RoleName, DeviceId> {
+  return new Map([...familyRoles(['D'], request.dealers), ...familyRoles(['R', 'S'], request.roles)]);
+}
+
+/** The config of a member after the change `request` (members in role order, the new threshold). */
+export function changedConfig(config: DeviceConfig, self: DeviceId, request: ChangeRequest): DeviceConfig {
+  const members = request.roles.map((device): MemberConfig => {
+    const known = config.members.find((m) => m.device === device) ?? request.add.find((m) => m.device === device);
+    // proposeChange built the roles from the members and the added devices.
+    const { name, address, hpkePublicKey } = known!;
+    return { name, device, address, hpkePublicKey };
+  });
+  return { ...config, device: self, threshold: request.threshold, members };
+}
+
+/**
+ * Runs this device's part of `request`: the resharing (dealing when it is a current member,
+ * receiving its new share), then the signing of the tree change by the new group over `view`
+ * (the authority before the change). `hpkeKeyOf` gives each member's HPKE key. Nothing is
+ * written. Errors: those of `runReshareDevice` (`protocols.reshare.*`), of the signing
+ * (`protocols.sign.*`) and `tree.invalid-op`.
+ */
+export async function runChangePart(request: ChangeRequest, participant: ChangeParticipant, view: AuthorityView, hpkeKeyOf: (device: DeviceId) => Uint8Array, transport: Transport, options: RunOptions): Promise<ChangeOutcome> {
+  const setup: ReshareSetup = {
+    old: request.group,
+    oldMembers: request.dealers,
+    recipients: request.roles.map((device) => ({ device, hpkePublicKey: hpkeKeyOf(device) })),
+    threshold: request.threshold,
+    session: request.session,
+    epoch: request.epoch,
+  };
+  const reshared = await runReshareDevice(setup, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options);
+  const keyShare = reshared.keyShare;
+  if (keyShare === undefined) throw permanentError('agent.bad-change', `${participant.device} is not a member after the change`);
+  try {
+    const group = { authority: view.authority, publicKeyPackage: reshared.publicKeyPackage, signers: request.roles, session: deriveIdentifier('session', { base: request.session, change: 'tree' }), epoch: request.epoch };
+    const ops = membershipOps({ add: request.add.map((m) => ({ id: m.device, role: 'device' as const, publicKey: m.signingPublicKey })), remove: request.remove, threshold: request.threshold });
+    const attested = await attestMembershipChange(group, { device: participant.device, keyShare, random: participant.random }, view.tree.tree, ops, transport, options);
+    return { keyShare, publicKeyPackage: reshared.publicKeyPackage, facts: attested.map((a) => a.record) };
+  } catch (error) {
+    keyShare.dispose(); // an unconfirmed share is never kept
+    throw error;
+  }
+}
+
+/** Where a device's stores are. */
+export interface DeviceStores {
+  /** The device directory (its config). */
+  readonly dir: string;
+  /** Its key store. */
+  readonly keys: UnlockedKeyStore;
+  /** Its journal. */
+  readonly journal: FactStore;
+}
+
+/**
+ * Commits a confirmed change at a member (see the module comment): the key store first (new share
+ * and pending change, one atomic rewrite), then journal and config. Returns the new config.
+ */
+export async function commitChange(stores: DeviceStores, config: DeviceConfig, outcome: ChangeOutcome): Promise<DeviceConfig> {
+  const entries = await stores.keys.store.load(stores.keys.passphrase);
+  const pending = encodeCanonical({ config: utf8(encodeConfig(config)), facts: outcome.facts.map((r) => r.bytes) });
+  const share = withEncodedKeyShare(outcome.keyShare, (bytes) => bytes.slice());
+  try {
+    const next = { ...entries, [keyShareEntry(config.authority)]: share, [pendingChangeEntry(config.authority)]: pending };
+    await stores.keys.store.save(next, stores.keys.passphrase);
+    return (await settlePendingChange(stores, config.authority, next)) ?? config;
+  } finally {
+    share.fill(0); // after the last save of the entries that hold it
+  }
+}
+
+/**
+ * Finishes a pending change found in the key store `entries` of `authority`: stores its facts in
+ * the journal, writes its config, and drops the entry. Returns the config it wrote, or
+ * `undefined` when nothing was pending. Errors: `agent.bad-pending-change` when the entry does not
+ * decode, and those of the journal, the config and the key store.
+ */
+export async function settlePendingChange(stores: DeviceStores, authority: AuthorityId, entries: KeyStoreEntries): Promise<DeviceConfig | undefined> {
+  const entry = pendingChangeEntry(authority);
+  const pending = entries[entry];
+  if (pending === undefined) return undefined;
+  const value = decodeCanonical(pending);
+  if (!isCanonicalMap(value) || !(value.config instanceof Uint8Array) || !Array.isArray(value.facts) || !value.facts.every((f) => f instanceof Uint8Array)) {
+    throw permanentError('agent.bad-pending-change', `the key store of ${stores.dir} holds a pending membership change that does not decode`);
+  }
+  const config = decodeConfig(new TextDecoder().decode(value.config), join(stores.dir, CONFIG_FILE));
+  await storeAuthorityFacts(stores.journal, authority, config.groupKey, value.facts.map((bytes) => decodeFact(bytes)));
+  await writeConfig(stores.dir, config);
+  await stores.keys.store.save(Object.fromEntries(Object.entries(entries).filter(([name]) => name !== entry)), stores.keys.passphrase);
+  return config;
+}
