@@ -7,7 +7,7 @@ import { deviceParticipantId } from '../crypto/participant.ts';
 import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import { guardianSetupProtocol, setUpGuardians, type GuardianSetupParticipant, type GuardianSetupPlan } from './guardian-setup.ts';
-import { sharesSign, testGroup, testGuardians, type TestGuardian } from './reshare-fixture.ts';
+import { sharesSign, testGroup, testGuardians, testLocks, type TestGuardian } from './reshare-fixture.ts';
 
 async function fixture(n: number, t: number, k: number, seed: string) {
   const g = await testGroup(n, t, seed);
@@ -25,7 +25,10 @@ async function fixture(n: number, t: number, k: number, seed: string) {
     ...g.devices.map((d) => ({ device: d.device, keyShare: g.shares.get(d.device)!, hpkeSecretKey: d.hpkeSecretKey, random: d.random, crypto })), // every device has a share
     ...guardians.map((x) => guardianParticipant(x, crypto)),
   ];
-  return { ...g, crypto, guardians, plan, participants };
+  const lock = testLocks(g.group.publicKeyPackage.groupPublicKey, g.random);
+  /** Runs `participant`'s setup, with its part in the operation lock. */
+  const run = (participant: GuardianSetupParticipant, transport: MemoryTransport) => setUpGuardians(plan, participant, transport, { lock: lock(participant.device) });
+  return { ...g, crypto, guardians, plan, participants, lock, run };
 }
 
 function guardianParticipant(x: TestGuardian, crypto: Ed25519CryptoEffects, accept?: GuardianSetupParticipant['accept']): GuardianSetupParticipant {
@@ -41,7 +44,7 @@ describe('guardian setup', () => {
     it(`${t}-of-${n} devices + ${k} guardians: every guardian gets a recovery share of the same group key and a guardian leaf`, async () => {
       const f = await fixture(n, t, k, `guardians-${n}`);
       const transport = new MemoryTransport();
-      const outcomes = await Promise.all(f.participants.map((p) => setUpGuardians(f.plan, p, transport)));
+      const outcomes = await Promise.all(f.participants.map((p) => f.run(p, transport)));
       assert.equal(new Set(outcomes.map((o) => toHex(o.publicKeyPackage.groupPublicKey))).size, 1);
       assert.ok(bytesEqual(outcomes[0]!.publicKeyPackage.groupPublicKey, f.group.publicKeyPackage.groupPublicKey));
       const verifying = Object.keys(outcomes[0]!.publicKeyPackage.verifyingShares);
@@ -60,7 +63,7 @@ describe('guardian setup', () => {
     const f = await fixture(3, 2, 2, 'guardian-declines');
     const participants = [...f.participants.slice(0, 3), guardianParticipant(f.guardians[0]!, f.crypto), guardianParticipant(f.guardians[1]!, f.crypto, () => false)];
     const transport = new MemoryTransport();
-    const settled = await Promise.allSettled(participants.map((p) => setUpGuardians(f.plan, p, transport)));
+    const settled = await Promise.allSettled(participants.map((p) => f.run(p, transport)));
     for (const s of settled) {
       assert.ok(s.status === 'rejected' && isAuraError(s.reason, 'protocols.guardian-setup.rejected'), s.status === 'rejected' ? String(s.reason) : 'accepted');
       assert.ok(String(s.reason.context.accused).includes(`${f.guardians[1]!.guardian.device}:disagreement`));
@@ -73,7 +76,7 @@ describe('guardian setup', () => {
     const impostor = { ...guardianParticipant(f.guardians[0]!, f.crypto), guardianSecretKey: f.crypto.generateSigningKey().secretKey };
     const participants = [...f.participants.slice(0, 3), impostor, guardianParticipant(f.guardians[1]!, f.crypto)];
     const transport = new MemoryTransport();
-    const settled = await Promise.allSettled(participants.map((p) => setUpGuardians(f.plan, p, transport)));
+    const settled = await Promise.allSettled(participants.map((p) => f.run(p, transport)));
     for (const s of settled) {
       assert.ok(s.status === 'rejected' && isAuraError(s.reason, 'protocols.guardian-setup.rejected') && String(s.reason.context.accused).includes(`${f.guardians[0]!.guardian.device}:bad-proof`), s.status === 'rejected' ? String(s.reason) : 'accepted');
     }

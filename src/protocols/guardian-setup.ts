@@ -2,7 +2,8 @@
  * Setting up guardians as a choreography (`guardian-setup.choreo`, issue 9 item 5): the devices
  * of an authority invite guardians (each its own authority, typically one device), each guardian
  * accepts by signing the invitation with its authority's key, and every participant checks every
- * acceptance. The devices then reshare the group key onto devices + guardians (`reshare.ts`), so
+ * acceptance. The devices then reshare the group key onto devices + guardians (`reshare.ts`,
+ * under the operation lock), so
  * each guardian receives a recovery share, HPKE-sealed to its device key, under the same group
  * key. The outcome names the `guardian` leaves the commitment tree gets.
  *
@@ -22,7 +23,8 @@ import { memberIndex, runAttemptRole, type Accusation, type AttemptOutcome } fro
 import type { GuardianInvitationPayload, GuardianPayload } from './payload-types.ts';
 import { epochSession } from './epoch.ts';
 import { projectedProtocol } from './protocol-source.ts';
-import { runReshareDevice, type DeviceGroup, type ReshareOutcome, type ReshareRecipient, type ReshareRunOptions } from './reshare.ts';
+import { underLock } from './lock-guard.ts';
+import { groupElectorate, membershipOperation, runReshareDevice, type DeviceGroup, type MembershipRunOptions, type ReshareOutcome, type ReshareRecipient } from './reshare.ts';
 
 /** A guardian: its authority, its device, its authority's Ed25519 key, its device's HPKE key. */
 export type Guardian = GuardianPayload;
@@ -145,12 +147,14 @@ export function guardianLeaf(guardian: Guardian): Leaf {
 
 /**
  * Sets up the guardians of `plan`, run as `participant` (a device of the authority or a
- * guardian's device): the invitation and acceptances (`GuardianSetup`), then the resharing onto
- * devices + guardians. Errors: `protocols.guardian-setup.rejected` (a guardian declined, signed
- * wrongly, or a participant was asked for another invitation; `context.accused`), those of
+ * guardian's device): the invitation and acceptances (`GuardianSetup`), then, under the
+ * membership lock (`options.lock`, `lock-guard.ts`), the resharing onto devices + guardians.
+ * Errors: `protocols.guardian-setup.rejected` (a guardian declined, signed wrongly, or a
+ * participant was asked for another invitation; `context.accused`), `protocols.lock.refused`
+ * (another membership change holds the lock: nothing changed), those of `underLock` and
  * `runReshareDevice`, `protocols.guardian-setup.not-a-member`, `protocols.guardian-setup.aborted`.
  */
-export async function setUpGuardians(plan: GuardianSetupPlan, participant: GuardianSetupParticipant, transport: Transport, options: ReshareRunOptions = {}): Promise<GuardianSetupOutcome> {
+export async function setUpGuardians(plan: GuardianSetupPlan, participant: GuardianSetupParticipant, transport: Transport, options: MembershipRunOptions): Promise<GuardianSetupOutcome> {
   const devices = plan.group.members.map((m) => m.device);
   const guardianDevices = plan.guardians.map((g) => g.device);
   const isGuardian = guardianDevices.includes(participant.device);
@@ -178,6 +182,9 @@ export async function setUpGuardians(plan: GuardianSetupPlan, participant: Guard
     session: deriveIdentifier('session', { base: plan.session, step: 'reshare' }),
     epoch: plan.epoch,
   };
-  const reshared = await runReshareDevice(reshare, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options);
+  const operation = membershipOperation(plan.group.publicKeyPackage.groupPublicKey, groupElectorate(plan.group), [...devices, ...guardianDevices], epochSession(reshare.session, plan.epoch));
+  const reshared = await underLock(operation, participant.device, options.lock, transport, options, () =>
+    runReshareDevice(reshare, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options),
+  );
   return { ...reshared, leaves: plan.guardians.map(guardianLeaf), acceptances: outcome.value };
 }

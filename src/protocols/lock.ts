@@ -25,14 +25,14 @@
  */
 import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
 import { bytesEqual, toHex } from '../core/bytes.ts';
-import { permanentError, transientError } from '../core/errors.ts';
+import { permanentError, transientError, type AuraError } from '../core/errors.ts';
 import type { DeviceId, SessionId } from '../core/identifiers.ts';
 import { physicalTime, timeRange } from '../core/time.ts';
 import { reduce } from '../journal/reducer.ts';
 import { runRole, type RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { abortedError, memberIndex } from './attempts.ts';
-import { LOCK_GRANT, LOCK_PROMISE, LOCK_RELEASE, liveLock, lockReducer, type LockView } from './coordination-facts.ts';
+import { LOCK_GRANT, LOCK_PROMISE, LOCK_RELEASE, liveLock, lockReducer, type Lease, type LockView } from './coordination-facts.ts';
 import type { CoordinationJournal } from './coordination-journal.ts';
 import { PROTOCOL_TYPES } from './payload-types.ts';
 import { familyRole, projectedProtocol, runOptions, type RunOptions } from './protocol-source.ts';
@@ -109,6 +109,11 @@ export function lockAcquireProtocol(n: number, q: number) {
   return projectedProtocol('lock.choreo', 'LockAcquire', { N: n, Q: q });
 }
 
+/** The `LockNotice(N)` projection for `n` participants besides the requester. */
+export function lockNoticeProtocol(n: number) {
+  return projectedProtocol('lock.choreo', 'LockNotice', { N: n });
+}
+
 /** The `LockRelease(N)` projection for `n` other members. */
 export function lockReleaseProtocol(n: number) {
   return projectedProtocol('lock.choreo', 'LockRelease', { N: n });
@@ -127,33 +132,57 @@ async function runLockRole(protocol: 'lock-acquire' | 'lock-release', projected:
   }
 }
 
+function busyError(lock: string, busy: Lease): AuraError {
+  return transientError('protocols.lock.busy', `lock ${lock} has a live lease for ${busy.device} until ${busy.until}`, { context: { holder: busy.device, until: busy.until } });
+}
+
+/** How a request for the lock ended at its requester: the grant, or the refusal with the lease it asked for. */
+export type LockRequestOutcome = { readonly kind: 'granted'; readonly grant: LockGrant } | { readonly kind: 'refused'; readonly lease: Uint8Array; readonly error: AuraError };
+
 /**
  * Asks the other members for the lock and returns the grant. Records the requester's own promise
  * first (so it votes no to anyone else meanwhile), and the grant (or the withdrawal) before telling
- * the members. Errors: `protocols.lock.busy` (transient: this device already sees a live lease),
- * `protocols.lock.refused` (transient: too few yes votes; retry later),
+ * the members. Errors: `protocols.lock.busy` (transient: this device already sees a live lease;
+ * it asks no one), `protocols.lock.refused` (transient: too few yes votes; retry later),
  * `protocols.lock-acquire.aborted` (a member stopped the session).
  */
 export async function acquireLock(setup: LockSetup, requester: LockDevice, transport: Transport, options: LockOptions = {}): Promise<LockGrant> {
+  const now = requester.time.now().ms;
+  const before = lockView(requester.journal, setup.lock, now);
+  const busy = before.holder ?? before.promised[0];
+  if (busy !== undefined) throw busyError(setup.lock, busy);
+  const outcome = await requestLock(setup, requester, transport, options);
+  if (outcome.kind === 'refused') throw outcome.error;
+  return outcome.grant;
+}
+
+/**
+ * Asks the other members for the lock and always runs the session, so every member that serves
+ * the request learns how it ended. A requester that already sees a live lease (its own promise
+ * or a holder) still asks, but withdraws whatever the votes (`protocols.lock.busy` in `error`):
+ * its own vote is promised elsewhere. Errors: `protocols.lock-acquire.aborted` (a member stopped
+ * the session); a refusal is an outcome (`protocols.lock.refused` or `protocols.lock.busy` in `error`).
+ */
+export async function requestLock(setup: LockSetup, requester: LockDevice, transport: Transport, options: LockOptions = {}): Promise<LockRequestOutcome> {
   const policy = options.policy ?? DEFAULT_LOCK_POLICY;
   const others = othersOf(setup.members, requester.device);
   const from = requester.time.now().ms;
   const before = lockView(requester.journal, setup.lock, from);
   const busy = before.holder ?? before.promised[0];
-  if (busy !== undefined) throw transientError('protocols.lock.busy', `lock ${setup.lock} has a live lease for ${busy.device} until ${busy.until}`, { context: { holder: busy.device, until: busy.until } });
   const lease = requester.random.randomBytes(16);
   const until = from + policy.leaseMs;
   const { lock } = setup;
-  requester.journal.record(LOCK_PROMISE.typeId, { lock, lease, requester: requester.device }, timeRange(from, until + policy.maxSkewMs));
+  if (busy === undefined) requester.journal.record(LOCK_PROMISE.typeId, { lock, lease, requester: requester.device }, timeRange(from, until + policy.maxSkewMs));
   const needed = majority(setup.members.length) - 1;
   const yes: DeviceId[] = [];
-  let granted = needed === 0;
+  const voters = () => [requester.device, ...yes];
+  let granted = busy === undefined && needed === 0;
   let grantedAt = from;
-  if (needed > 0) {
+  if (others.length > 0) {
     const impl: RoleImpl = {
       send: {
         Request: () => ({ request: { lock, lease, leaseMs: policy.leaseMs } }),
-        Grant: () => ({ grant: { lease, voters: [requester.device, ...yes] } }),
+        Grant: () => ({ grant: { lease, voters: voters() } }),
         Withdraw: () => ({ withdraw: { lease } }),
       },
       recv: {
@@ -163,11 +192,13 @@ export async function acquireLock(setup: LockSetup, requester: LockDevice, trans
         },
       },
       select: () => {
+        // A busy requester asked only so that the members hear its withdrawal; it promised nothing.
+        if (busy !== undefined) return 'refused';
         granted = yes.length >= needed;
         grantedAt = requester.time.now().ms;
         requester.journal.record(
           granted ? LOCK_GRANT.typeId : LOCK_RELEASE.typeId,
-          granted ? { lock, lease, holder: requester.device, voters: [requester.device, ...yes] } : { lock, lease },
+          granted ? { lock, lease, holder: requester.device, voters: voters() } : { lock, lease },
           granted ? timeRange(grantedAt, until) : physicalTime(grantedAt),
         );
         return granted ? 'granted' : 'refused';
@@ -176,14 +207,18 @@ export async function acquireLock(setup: LockSetup, requester: LockDevice, trans
     try {
       await runLockRole('lock-acquire', lockAcquireProtocol(others.length, needed), 'Requester', impl, others, requester.device, transport, setup.session, options);
     } catch (error) {
-      if (!granted) requester.journal.record(LOCK_RELEASE.typeId, { lock, lease }, physicalTime(requester.time.now().ms));
+      if (!granted && busy === undefined) requester.journal.record(LOCK_RELEASE.typeId, { lock, lease }, physicalTime(requester.time.now().ms));
       throw error;
     }
-  } else {
-    requester.journal.record(LOCK_GRANT.typeId, { lock, lease, holder: requester.device, voters: [requester.device] }, timeRange(from, until));
+  } else if (granted) {
+    requester.journal.record(LOCK_GRANT.typeId, { lock, lease, holder: requester.device, voters: voters() }, timeRange(from, until));
   }
-  if (!granted) throw transientError('protocols.lock.refused', `lock ${lock}: ${yes.length + 1} of ${setup.members.length} members voted yes, ${majority(setup.members.length)} needed`, { context: { yes: yes.length + 1 } });
-  return { lock, lease, holder: requester.device, voters: [requester.device, ...yes], from: grantedAt, until };
+  if (busy !== undefined) return { kind: 'refused', lease, error: busyError(lock, busy) };
+  if (!granted) {
+    const error = transientError('protocols.lock.refused', `lock ${lock}: ${voters().length} of ${setup.members.length} members voted yes, ${majority(setup.members.length)} needed`, { context: { yes: voters().length } });
+    return { kind: 'refused', lease, error };
+  }
+  return { kind: 'granted', grant: { lock, lease, holder: requester.device, voters: voters(), from: grantedAt, until } };
 }
 
 /** How a member's part in one acquire ended. */
@@ -247,11 +282,20 @@ export async function serveLockRelease(setup: LockSetup, member: LockDevice, hol
   const impl: RoleImpl = {
     recv: {
       Release: (payload) => {
-        const { release } = payload as { release: { lease: Uint8Array } };
-        const promised = lockView(member.journal, setup.lock, member.time.now().ms).promised;
-        if (promised.some((p) => p.lease === toHex(release.lease))) member.journal.record(LOCK_RELEASE.typeId, { lock: setup.lock, lease: release.lease }, physicalTime(member.time.now().ms));
+        endLease(member, setup.lock, (payload as { release: { lease: Uint8Array } }).release.lease);
       },
     },
   };
   await runLockRole('lock-release', lockReleaseProtocol(others.length), familyRole('M', index), impl, others, member.device, transport, setup.session, options);
+}
+
+/**
+ * Ends `lease` of `lock` in `member`'s journal (a `coord.lock-release` fact) when the journal
+ * holds the live grant of that lease or a live promise for it; otherwise records nothing.
+ */
+export function endLease(member: LockDevice, lock: string, lease: Uint8Array): void {
+  const now = member.time.now().ms;
+  const view = lockView(member.journal, lock, now);
+  const id = toHex(lease);
+  if (view.holder?.lease === id || view.promised.some((p) => p.lease === id)) member.journal.record(LOCK_RELEASE.typeId, { lock, lease }, physicalTime(now));
 }

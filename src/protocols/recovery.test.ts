@@ -17,8 +17,10 @@ import type { RoleImpl } from '../runtime/run-role.ts';
 import { admitAuthorityFacts, attestMembershipChange, authorityView, establishAuthority } from './authority.ts';
 import { setUpGuardians } from './guardian-setup.ts';
 import { RECOVERY_FACT_TYPES, disputedDraft, journalDisputeWatch, recoveryContext, recoveryProtocol, runRecovery, type DisputeWatch, type RecoveryOutcome, type RecoveryParticipant, type RecoveryPlan } from './recovery.ts';
+import { membershipLockName } from './lock-guard.ts';
+import { DEFAULT_LOCK_POLICY, acquireLock, serveLockRequest } from './lock.ts';
 import { membershipOps } from './reshare.ts';
-import { sharesSign, testDevices, testGroup, testGuardians } from './reshare-fixture.ts';
+import { sharesSign, testDevices, testGroup, testGuardians, testLocks } from './reshare-fixture.ts';
 import { runSigningDevice } from './sign.ts';
 
 const COOLDOWN = 60_000;
@@ -43,9 +45,11 @@ async function fixture(shape: Shape, seed: string) {
   const authority = deriveIdentifier('authority', { groupKey: g.group.publicKeyPackage.groupPublicKey });
   const plan = { authority, group: g.group, guardians: guardians.map((x) => x.guardian), threshold: t, session: randomIdentifier('session', g.random), epoch: 0 };
   const transport = new MemoryTransport();
+  const clock = new ManualClock();
+  const lock = testLocks(g.group.publicKeyPackage.groupPublicKey, g.random, clock);
   const setup = await Promise.all([
-    ...g.devices.map((d) => setUpGuardians(plan, { device: d.device, keyShare: g.shares.get(d.device)!, hpkeSecretKey: d.hpkeSecretKey, random: d.random, crypto }, transport)), // every device has a share
-    ...guardians.map((x) => setUpGuardians(plan, { device: x.guardian.device, hpkeSecretKey: x.hpkeSecretKey, random: x.random, crypto, guardianSecretKey: x.secretKey }, transport)),
+    ...g.devices.map((d) => setUpGuardians(plan, { device: d.device, keyShare: g.shares.get(d.device)!, hpkeSecretKey: d.hpkeSecretKey, random: d.random, crypto }, transport, { lock: lock(d.device) })), // every device has a share
+    ...guardians.map((x) => setUpGuardians(plan, { device: x.guardian.device, hpkeSecretKey: x.hpkeSecretKey, random: x.random, crypto, guardianSecretKey: x.secretKey }, transport, { lock: lock(x.guardian.device) })),
   ]);
   const shares = setup.map((o) => o.keyShare!); // devices and guardians are new members of the setup
   const guardianShares = shares.slice(n);
@@ -64,7 +68,6 @@ async function fixture(shape: Shape, seed: string) {
     session: randomIdentifier('session', g.random),
     epoch: 1,
   };
-  const clock = new ManualClock();
   const newParticipant: RecoveryParticipant = { device: newDevice, hpkeSecretKey: newKeys.hpke.secretKey, deviceSecretKey: newKeys.signing.secretKey, random: g.random.fork('new'), crypto, time: clock };
   const survivorParticipants: RecoveryParticipant[] = g.devices.slice(0, survivors).map((d, i) => ({ device: d.device, hpkeSecretKey: d.hpkeSecretKey, keyShare: survivorShares[i]!, random: g.random.fork(`survivor-${i}`), crypto, time: clock }));
   const guardianParticipant = (i: number, extra: Partial<RecoveryParticipant> = {}): RecoveryParticipant => {
@@ -73,17 +76,17 @@ async function fixture(shape: Shape, seed: string) {
   };
   /** Every participant, honest: the new device, the surviving devices, then the guardians. */
   const everyone = () => [newParticipant, ...survivorParticipants, ...guardians.map((_, i) => guardianParticipant(i))];
-  return { ...g, crypto, guardians, authority, guardianShares, survivorShares, lostShares, recoveryPlan, clock, newParticipant, survivorParticipants, guardianParticipant, everyone };
+  return { ...g, crypto, guardians, authority, guardianShares, survivorShares, lostShares, recoveryPlan, clock, lock, newParticipant, survivorParticipants, guardianParticipant, everyone };
 }
 
 type Fixture = Awaited<ReturnType<typeof fixture>>;
 
 /** Runs every participant, moving the clock on while any sleeps; returns the settled outcomes and how far the clock moved. */
-async function drive(f: Pick<Fixture, 'clock' | 'recoveryPlan'>, participants: readonly RecoveryParticipant[], options: { readonly roleImpl?: (honest: RoleImpl) => RoleImpl; readonly byzantine?: number } = {}) {
+async function drive(f: Pick<Fixture, 'clock' | 'recoveryPlan' | 'lock'>, participants: readonly RecoveryParticipant[], options: { readonly roleImpl?: (honest: RoleImpl) => RoleImpl; readonly byzantine?: number } = {}) {
   const transport = new MemoryTransport();
   let settled = false;
   const run = Promise.allSettled(
-    participants.map((p, k) => runRecovery(f.recoveryPlan, p, transport, k === options.byzantine && options.roleImpl !== undefined ? { roleImpl: options.roleImpl } : {})),
+    participants.map((p, k) => runRecovery(f.recoveryPlan, p, transport, { lock: f.lock(p.device), ...(k === options.byzantine && options.roleImpl !== undefined ? { roleImpl: options.roleImpl } : {}) })),
   ).finally(() => {
     settled = true;
   });
@@ -154,6 +157,8 @@ describe('guardian recovery', () => {
     const created = await Promise.all(devices.map((d) => establishAuthority(genesisSetup, { device: d.device, hpkeSecretKey: d.hpkeSecretKey, random: d.random, crypto }, transport)));
     const genesis = authorityView(created[0]!.journal);
     const guardians = await testGuardians(3, random, crypto);
+    const clock = new ManualClock();
+    const lock = testLocks(genesis.groupKey, random, clock);
     /** Signs `ops` with `signers` of `pkg` at the epoch of `journal`, and admits the facts to it. */
     const change = async (journal: Journal, pkg: RecoveryOutcome['publicKeyPackage'], signers: readonly { device: DeviceId; keyShare: RecoveryOutcome['keyShare'] }[], ops: Parameters<typeof attestMembershipChange>[3]) => {
       const view = authorityView(journal);
@@ -164,8 +169,8 @@ describe('guardian recovery', () => {
     // Guardian setup: devices + guardians, 3 of 7; the tree gets the guardians (epoch 1).
     const setupPlan = { authority: genesis.authority, group: { publicKeyPackage: created[0]!.publicKeyPackage, members: devices, epoch: genesis.epoch }, guardians: guardians.map((x) => x.guardian), threshold: 3, session: randomIdentifier('session', random), epoch: genesis.epoch };
     const setup = await Promise.all([
-      ...devices.map((d, k) => setUpGuardians(setupPlan, { device: d.device, keyShare: created[k]!.keyShare, hpkeSecretKey: d.hpkeSecretKey, random: d.random, crypto }, transport)),
-      ...guardians.map((x) => setUpGuardians(setupPlan, { device: x.guardian.device, hpkeSecretKey: x.hpkeSecretKey, random: x.random, crypto, guardianSecretKey: x.secretKey }, transport)),
+      ...devices.map((d, k) => setUpGuardians(setupPlan, { device: d.device, keyShare: created[k]!.keyShare, hpkeSecretKey: d.hpkeSecretKey, random: d.random, crypto }, transport, { lock: lock(d.device) })),
+      ...guardians.map((x) => setUpGuardians(setupPlan, { device: x.guardian.device, hpkeSecretKey: x.hpkeSecretKey, random: x.random, crypto, guardianSecretKey: x.secretKey }, transport, { lock: lock(x.guardian.device) })),
     ]);
     const guarded = await change(created[0]!.journal, setup[0]!.publicKeyPackage, devices.slice(0, 3).map((d, k) => ({ device: d.device, keyShare: setup[k]!.keyShare })), membershipOps({ add: setup[0]!.leaves, threshold: 3 }));
     const before = authorityView(guarded);
@@ -173,7 +178,6 @@ describe('guardian recovery', () => {
     // Devices 2 and 3 are lost; a new device recovers with devices 0 and 1 and two of the three guardians.
     const newKeys = { signing: crypto.generateSigningKey(), hpke: await generateHpkeKeyPair(random) };
     const newDevice = randomIdentifier('device', random);
-    const clock = new ManualClock();
     const recoveryPlan: RecoveryPlan = {
       publicKeyPackage: setup[0]!.publicKeyPackage,
       guardians: guardians.map((x) => x.guardian),
@@ -190,7 +194,7 @@ describe('guardian recovery', () => {
       ...devices.slice(0, 2).map((d, k) => ({ device: d.device, hpkeSecretKey: d.hpkeSecretKey, keyShare: setup[k]!.keyShare!, random: random.fork(`survivor-${k}`), crypto, time: clock })),
       ...guardians.map((x, k) => ({ device: x.guardian.device, hpkeSecretKey: x.hpkeSecretKey, keyShare: setup[4 + k]!.keyShare!, guardianSecretKey: x.secretKey, random: random.fork(`guardian-${k}`), crypto, time: clock, approve: () => k < 2 })),
     ];
-    const recovered = fulfilled((await drive({ clock, recoveryPlan }, participants)).outcomes);
+    const recovered = fulfilled((await drive({ clock, recoveryPlan, lock }, participants)).outcomes);
     assert.equal(recovered[0]!.approved.length, 2);
     // The new device and the two survivors sign the change: the lost leave, the new device joins, the epoch moves on.
     const after = authorityView(await change(guarded, recovered[0]!.publicKeyPackage, recovered.slice(0, 3).map((r, k) => ({ device: participants[k]!.device, keyShare: r.keyShare })), membershipOps(recovered[0]!.change)));
@@ -235,6 +239,31 @@ describe('guardian recovery', () => {
     for (const share of [...f.guardianShares, ...f.survivorShares, ...f.lostShares]) assert.ok(share.alive, 'a disputed recovery reshares nothing');
   });
 
+  it('recovery takes the membership lock, voted by the guardians: the first guardian holds it, the others promise, all release after', async () => {
+    const f = await fixture(SMALL, 'recovery-lock');
+    fulfilled((await drive(f, f.everyone())).outcomes);
+    const facts = (device: DeviceId) => [...f.lock(device).journal.facts()].map((r) => r.fact.typeId);
+    const [first, ...rest] = f.guardians.map((x) => x.guardian.device);
+    assert.deepEqual(facts(first!).filter((t) => t.startsWith('coord.lock')), ['coord.lock-promise', 'coord.lock-grant', 'coord.lock-release']);
+    for (const g of rest) assert.deepEqual(facts(g).filter((t) => t.startsWith('coord.lock')), ['coord.lock-promise', 'coord.lock-release']);
+    assert.deepEqual(facts(f.recoveryPlan.request.newDevice), [], 'the new device does not vote');
+  });
+
+  it('while another membership change holds the lock, an approved recovery is refused everywhere after the cooldown and changes nothing', async () => {
+    const f = await fixture(SMALL, 'recovery-lock-held');
+    const guardianDevices = f.guardians.map((x) => x.guardian.device);
+    const setup = { lock: membershipLockName(f.authority), members: guardianDevices, session: randomIdentifier('session', f.random) };
+    const policy = { ...DEFAULT_LOCK_POLICY, leaseMs: 10 * COOLDOWN };
+    const as = (device: DeviceId) => ({ device, journal: f.lock(device).journal, time: f.clock, random: f.random.fork(device) });
+    const transport = new MemoryTransport();
+    // Guardian 1 holds the lock for another change (its lease outlasts the cooldown), with guardian 0's vote.
+    const [grant] = await Promise.all([acquireLock(setup, as(guardianDevices[1]!), transport, { policy }), serveLockRequest(setup, as(guardianDevices[0]!), guardianDevices[1]!, transport, { policy })]);
+    assert.equal(grant.holder, guardianDevices[1]);
+    const { outcomes } = await drive(f, f.everyone());
+    for (const o of outcomes) assert.ok(o.status === 'rejected' && isAuraError(o.reason, 'protocols.lock.refused'), o.status === 'rejected' ? String(o.reason) : 'completed');
+    for (const share of f.guardianShares) assert.ok(share.alive, 'a refused recovery reshares nothing');
+  });
+
   it('too few guardians approve: not approved everywhere', async () => {
     const f = await fixture(SMALL, 'recovery-declined');
     const { outcomes } = await drive(f, [f.newParticipant, f.guardianParticipant(0), f.guardianParticipant(1, { approve: () => false })]);
@@ -266,6 +295,6 @@ describe('guardian recovery', () => {
   it('a plan whose approvals and surviving devices are fewer than the threshold, that asks no approval, or where a lost device takes part is refused', async () => {
     const f = await fixture({ n: 4, t: 3, k: 3, survivors: 1, approvals: 2 }, 'recovery-bad-plan');
     const plans = [{ ...f.recoveryPlan, approvals: 1 }, { ...f.recoveryPlan, devices: [], approvals: 2 }, { ...f.recoveryPlan, approvals: 0 }, { ...f.recoveryPlan, lost: [f.devices[0]!.device] }];
-    for (const plan of plans) await assert.rejects(runRecovery(plan, f.newParticipant, new MemoryTransport()), (e) => isAuraError(e, 'protocols.recovery.bad-plan'));
+    for (const plan of plans) await assert.rejects(runRecovery(plan, f.newParticipant, new MemoryTransport(), { lock: f.lock(f.newParticipant.device) }), (e) => isAuraError(e, 'protocols.recovery.bad-plan'));
   });
 });

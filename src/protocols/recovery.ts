@@ -47,7 +47,8 @@ import { guardianRecipient, type Guardian } from './guardian-setup.ts';
 import { recoveryRequestSchema, type RecoveryReleasePayload, type RecoveryRequestPayload } from './payload-types.ts';
 import { epochSession } from './epoch.ts';
 import { projectedProtocol } from './protocol-source.ts';
-import { runReshareDevice, type MembershipChange, type ReshareOutcome, type ReshareRecipient, type ReshareRunOptions } from './reshare.ts';
+import { membershipElectorate, underLock } from './lock-guard.ts';
+import { membershipOperation, runReshareDevice, type MembershipChange, type MembershipRunOptions, type ReshareOutcome, type ReshareRecipient } from './reshare.ts';
 
 /** A new device's request to join an authority. */
 export type RecoveryRequest = RecoveryRequestPayload;
@@ -296,13 +297,16 @@ function checkPlan(plan: RecoveryPlan): void {
 /**
  * Runs a recovery as `participant` (the new device, a surviving device of the owner, or a
  * guardian's device): request, approvals, cooldown and releases (`Recovery`), then, when no
- * guardian saw a dispute and at least `plan.approvals` approvals verify, the resharing by the
- * surviving devices and the approvers onto the surviving devices, the new device and the
- * guardians (the lost devices drop out). Errors: `protocols.recovery.disputed` (the owner
- * cancelled: nothing changes), `protocols.recovery.not-approved`, `protocols.recovery.bad-plan`,
- * `protocols.recovery.aborted`, `protocols.recovery.not-a-member`, and the resharing's.
+ * guardian saw a dispute and at least `plan.approvals` approvals verify, under the membership
+ * lock (`options.lock`; the guardians vote, see `lock-guard.ts`), the resharing by the surviving
+ * devices and the approvers onto the surviving devices, the new device and the guardians (the
+ * lost devices drop out). Errors: `protocols.recovery.disputed` (the owner cancelled: nothing
+ * changes), `protocols.recovery.not-approved`, `protocols.recovery.bad-plan`,
+ * `protocols.lock.refused` (another membership change holds the lock: nothing changes),
+ * `protocols.recovery.aborted`, `protocols.recovery.not-a-member`, and those of `underLock` and
+ * the resharing.
  */
-export async function runRecovery(plan: RecoveryPlan, participant: RecoveryParticipant, transport: Transport, options: ReshareRunOptions = {}): Promise<RecoveryOutcome> {
+export async function runRecovery(plan: RecoveryPlan, participant: RecoveryParticipant, transport: Transport, options: MembershipRunOptions): Promise<RecoveryOutcome> {
   checkPlan(plan);
   const survivors = plan.devices ?? [];
   const guardianDevices = plan.guardians.map((g) => g.device);
@@ -340,7 +344,12 @@ export async function runRecovery(plan: RecoveryPlan, participant: RecoveryParti
     session: deriveIdentifier('session', { base: plan.session, step: 'reshare' }),
     epoch: plan.epoch,
   };
-  const reshared = await runReshareDevice(reshare, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options);
+  // The lock is taken after the cooldown: it guards the resharing, not the days a dispute may take.
+  const participants = [...devices, ...guardianDevices];
+  const operation = membershipOperation(plan.publicKeyPackage.groupPublicKey, membershipElectorate(survivors.map((d) => d.device), guardianDevices), participants, epochSession(reshare.session, plan.epoch));
+  const reshared = await underLock(operation, participant.device, options.lock, transport, options, () =>
+    runReshareDevice(reshare, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options),
+  );
   const leaf: Leaf = { id: newDevice, role: 'device', publicKey: plan.request.deviceKey };
   return {
     ...reshared,

@@ -1,13 +1,13 @@
 /**
  * Test support for the key-management protocols (resharing, guardian recovery): a group of
- * devices with dealt shares and HPKE keys, runs of every participant over one in-memory
+ * devices with dealt shares and HPKE keys, each device's part in the operation lock, runs of every participant over one in-memory
  * transport, and the check that shares still sign under the group key (FROST, RFC 9591, called
  * directly). Used by the tests and benchmarks of this folder, never by the protocols.
  *
  * @module
  */
 import { deriveIdentifier, randomIdentifier, type DeviceId } from '../core/identifiers.ts';
-import type { CryptoEffects, RandomEffects } from '../core/effects.ts';
+import type { CryptoEffects, PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
 import { utf8 } from '../core/bytes.ts';
 import { trustedDealerKeygen } from '../crypto/dealer.ts';
 import { aggregate, commit, signShare } from '../crypto/frost.ts';
@@ -15,10 +15,21 @@ import { generateHpkeKeyPair } from '../crypto/hpke.ts';
 import type { KeyShare, PublicKeyPackage } from '../crypto/key-share.ts';
 import { deviceParticipantId } from '../crypto/participant.ts';
 import { verifyStrict } from '../crypto/signature.ts';
+import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
+import { ManualClock } from '../handlers/physical-time.ts';
 import { SeededRandom } from '../handlers/random.ts';
+import { staticSignerKeys } from '../journal/attestation.ts';
+import { sealFact } from '../journal/fact.ts';
+import { FactRegistry } from '../journal/fact-registry.ts';
+import { emptyJournal } from '../journal/journal.ts';
 import { permanentError } from '../core/errors.ts';
 import type { KeyStoreEntries } from '../crypto/key-store-format.ts';
+import { authorityIdOf } from './authority.ts';
 import type { UnlockedKeyStore } from './authority-key-store.ts';
+import { COORDINATION_FACT_TYPES } from './coordination-facts.ts';
+import { DeviceJournal } from './coordination-journal.ts';
+import type { LockParticipant } from './lock-guard.ts';
+import type { LockPolicy } from './lock.ts';
 import { GENESIS_EPOCH } from './epoch.ts';
 import type { Guardian } from './guardian-setup.ts';
 import type { DeviceGroup, ReshareDevice, ReshareRecipient } from './reshare.ts';
@@ -115,5 +126,25 @@ export function memoryKeyStore(): UnlockedKeyStore {
         return Promise.resolve();
       },
     },
+  };
+}
+
+/**
+ * Each device's part in the operation lock of the authority with `groupKey`: a local replica of
+ * its coordination journal (local-only facts), made on first use and kept, so a device's promises
+ * and grants outlive one operation; every device reads `time`.
+ */
+export function testLocks(groupKey: Uint8Array, random: SeededRandom, time: PhysicalTimeEffects = new ManualClock(), policy?: LockPolicy): (device: DeviceId) => LockParticipant {
+  const context = { registry: new FactRegistry(COORDINATION_FACT_TYPES), crypto: new Ed25519CryptoEffects(random.fork('lock-crypto')), keys: staticSignerKeys(new Map(), new Map()), local: true };
+  const locks = new Map<DeviceId, LockParticipant>();
+  return (device) => {
+    let lock = locks.get(device);
+    if (lock === undefined) {
+      const own = random.fork(`lock-${device}`);
+      const journal = new DeviceJournal(emptyJournal(authorityIdOf(groupKey)), context, (draft) => sealFact(draft, { kind: 'none' }), own);
+      lock = { journal, time, random: own, ...(policy === undefined ? {} : { policy }) };
+      locks.set(device, lock);
+    }
+    return lock;
   };
 }

@@ -9,7 +9,7 @@ import { deviceParticipantId } from '../crypto/participant.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import type { ReshareAckPayload, ReshareSubSharePayload } from './payload-types.ts';
-import { memoryKeyStore, reshareDevice, sharesSign, testDevices, testGroup, type TestDevice } from './reshare-fixture.ts';
+import { memoryKeyStore, reshareDevice, sharesSign, testDevices, testGroup, testLocks, type TestDevice } from './reshare-fixture.ts';
 import { addDevice, membershipOps, removeDevice, reshareProtocol, runReshareDevice, type ReshareOutcome, type ReshareSetup } from './reshare.ts';
 import { admitAuthorityFacts, attestMembershipChange, authorityIdOf, authorityView, establishAuthority } from './authority.ts';
 import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
@@ -65,7 +65,8 @@ describe('resharing recorded in the authority journal', () => {
     const group = { publicKeyPackage: created[0]!.publicKeyPackage, members: founders, epoch: view.epoch };
     const shares = new Map(founders.map((d, k) => [d.device, created[k]!.keyShare] as const));
     const session = randomIdentifier('session', random);
-    const added = await Promise.all(devices.map((d) => addDevice(group, devices[3]!, session, reshareDevice(d, shares), transport, { threshold: 3 })));
+    const lock = testLocks(view.groupKey, random);
+    const added = await Promise.all(devices.map((d) => addDevice(group, devices[3]!, session, reshareDevice(d, shares), transport, { threshold: 3, lock: lock(d.device) })));
     const signers = devices.slice(0, 3).map((d) => d.device);
     const signingGroup = { authority: view.authority, publicKeyPackage: added[0]!.publicKeyPackage, signers, session: randomIdentifier('session', random), epoch: view.epoch };
     const ops = membershipOps({ add: [{ id: devices[3]!.device, role: 'device', publicKey: signing[3]!.publicKey }], threshold: 3 });
@@ -106,14 +107,15 @@ describe('resharing choreography', () => {
     const stores = new Map([...g.devices, phone!].map((d) => [d.device, memoryKeyStore()]));
     for (const [device, share] of g.shares) await storeKeyShare(stores.get(device)!, authority, share);
     const session = randomIdentifier('session', g.random);
-    const added = await Promise.all([...g.devices, phone!].map((d) => addDevice(g.group, phone!, session, reshareDevice(d, g.shares), transport, { keyStore: stores.get(d.device)! })));
+    const lock = testLocks(g.group.publicKeyPackage.groupPublicKey, g.random);
+    const added = await Promise.all([...g.devices, phone!].map((d) => addDevice(g.group, phone!, session, reshareDevice(d, g.shares), transport, { keyStore: stores.get(d.device)!, lock: lock(d.device) })));
     assertReshared(added, g.group.publicKeyPackage.groupPublicKey, 2, [...g.devices, phone!].map((d) => d.device), g.random);
     const group = { publicKeyPackage: added[0]!.publicKeyPackage, members: [...g.devices, phone!], epoch: 1 };
     const shares = new Map(added.map((o) => [[...g.devices, phone!].find((d) => deviceParticipantId(d.device) === o.keyShare!.participant)!.device, o.keyShare!] as const)); // every participant is a new member here
     const lost = g.devices[0]!;
     const stay = group.members.filter((d) => d.device !== lost.device);
     const removeSession = randomIdentifier('session', g.random);
-    const removed = await Promise.all(stay.map((d) => removeDevice(group, lost.device, removeSession, reshareDevice(d, shares), transport, { keyStore: stores.get(d.device)! })));
+    const removed = await Promise.all(stay.map((d) => removeDevice(group, lost.device, removeSession, reshareDevice(d, shares), transport, { keyStore: stores.get(d.device)!, lock: lock(d.device) })));
     assertReshared(removed, g.group.publicKeyPackage.groupPublicKey, 2, stay.map((d) => d.device), g.random);
     for (const d of stay) {
       const stored = await loadKeyShare(stores.get(d.device)!, authority);

@@ -11,7 +11,8 @@
  * session. A dealer named for a fault is excluded and the next old member deals in its place
  * ({@link runReshareDevice}); once the resharing is accepted, the old share is destroyed (zeroed
  * in memory, replaced or removed in the device's key store). Adding and removing a device are
- * resharings onto the member set with or without it ({@link addDevice}, {@link removeDevice}).
+ * resharings onto the member set with or without it ({@link addDevice}, {@link removeDevice}),
+ * run under the operation lock (`lock-guard.ts`), so two membership changes never run at once.
  *
  * @module
  */
@@ -33,6 +34,7 @@ import type { AccusationPayload, ReshareAckPayload, ReshareProposalPayload, Resh
 import { authorityIdOf } from './authority.ts';
 import { removeKeyShare, storeKeyShare, type UnlockedKeyStore } from './authority-key-store.ts';
 import { epochSession } from './epoch.ts';
+import { membershipElectorate, membershipLockName, underLock, type GuardedOperation, type LockParticipant } from './lock-guard.ts';
 import { projectedProtocol, type RunOptions } from './protocol-source.ts';
 
 /** A new member: its device and the HPKE public key its sub-shares are sealed to. */
@@ -409,10 +411,36 @@ async function replaceStoredShare(keyStore: UnlockedKeyStore | undefined, groupK
 export interface DeviceGroup {
   /** The group's key package. */
   readonly publicKeyPackage: PublicKeyPackage;
-  /** The members, each with its HPKE key, in the order they deal. */
+  /** The members, each with its HPKE key, in the order they deal (the guardians' devices among them). */
   readonly members: readonly ReshareRecipient[];
+  /** The members that are guardians' devices (default none): they vote for the operation lock. */
+  readonly guardians?: readonly DeviceId[];
   /** The authority's current epoch (its tree's). */
   readonly epoch: number;
+}
+
+/** Options of a membership change: the resharing's, and this device's part in the operation lock. */
+export interface MembershipRunOptions extends ReshareRunOptions {
+  /** This device's part in the operation lock: a membership change runs only under it (`lock-guard.ts`). */
+  readonly lock: LockParticipant;
+}
+
+/** Who votes for `group`'s operation lock: its guardians' devices when it has guardians, else its devices. */
+export function groupElectorate(group: DeviceGroup): readonly DeviceId[] {
+  const guardians = group.guardians ?? [];
+  return membershipElectorate(group.members.map((m) => m.device).filter((d) => !guardians.includes(d)), guardians);
+}
+
+/** The membership lock of the authority with `groupKey`: its name, among `electorate`, for the operation `participants` run in `session` (bound to its epoch). */
+export function membershipOperation(groupKey: Uint8Array, electorate: readonly DeviceId[], participants: readonly DeviceId[], session: SessionId): GuardedOperation {
+  return { lock: membershipLockName(authorityIdOf(groupKey)), electorate, participants, session };
+}
+
+/** Runs the resharing `setup` of `group` as `device` under the membership lock (every old and new member takes part). */
+function lockedReshare(group: DeviceGroup, setup: ReshareSetup, device: ReshareDevice, transport: Transport, options: MembershipRunOptions): Promise<ReshareOutcome> {
+  const participants = [...new Set([...setup.oldMembers, ...setup.recipients.map((r) => r.device)])];
+  const operation = membershipOperation(group.publicKeyPackage.groupPublicKey, groupElectorate(group), participants, epochSession(setup.session, setup.epoch));
+  return underLock(operation, device.device, options.lock, transport, options, () => runReshareDevice(setup, device, transport, options));
 }
 
 /** The resharing that adds `newDevice` to `group` (threshold unchanged unless `threshold` is given). */
@@ -430,14 +458,21 @@ export function removeDeviceSetup(group: DeviceGroup, removed: DeviceId, session
   return { old: group.publicKeyPackage, oldMembers: members.map((m) => m.device), recipients: members, threshold: threshold ?? Math.min(group.publicKeyPackage.threshold, members.length), session, epoch: group.epoch };
 }
 
-/** Adds `newDevice` to `group`, run as `device` (a member, or the new device). See {@link runReshareDevice}. */
-export function addDevice(group: DeviceGroup, newDevice: ReshareRecipient, session: SessionId, device: ReshareDevice, transport: Transport, options: ReshareRunOptions & { readonly threshold?: number } = {}): Promise<ReshareOutcome> {
-  return runReshareDevice(addDeviceSetup(group, newDevice, session, options.threshold), device, transport, options);
+/**
+ * Adds `newDevice` to `group`, run as `device` (a member, or the new device), under the
+ * membership lock (`underLock` in `lock-guard.ts`). Errors: `protocols.lock.refused` (another
+ * membership change holds the lock: nothing changed), those of `underLock` and {@link runReshareDevice}.
+ */
+export function addDevice(group: DeviceGroup, newDevice: ReshareRecipient, session: SessionId, device: ReshareDevice, transport: Transport, options: MembershipRunOptions & { readonly threshold?: number }): Promise<ReshareOutcome> {
+  return lockedReshare(group, addDeviceSetup(group, newDevice, session, options.threshold), device, transport, options);
 }
 
-/** Removes `removed` from `group`, run as `device` (one of the members that stay). See {@link runReshareDevice}. */
-export function removeDevice(group: DeviceGroup, removed: DeviceId, session: SessionId, device: ReshareDevice, transport: Transport, options: ReshareRunOptions & { readonly threshold?: number } = {}): Promise<ReshareOutcome> {
-  return runReshareDevice(removeDeviceSetup(group, removed, session, options.threshold), device, transport, options);
+/**
+ * Removes `removed` from `group`, run as `device` (one of the members that stay), under the
+ * membership lock. Errors: as {@link addDevice}.
+ */
+export function removeDevice(group: DeviceGroup, removed: DeviceId, session: SessionId, device: ReshareDevice, transport: Transport, options: MembershipRunOptions & { readonly threshold?: number }): Promise<ReshareOutcome> {
+  return lockedReshare(group, removeDeviceSetup(group, removed, session, options.threshold), device, transport, options);
 }
 
 /** A membership change as the commitment tree sees it. */
