@@ -3,7 +3,8 @@
 // a 4th device added from device-1's directory (reshared onto four, same group key, epoch bumped;
 // the running nodes switch to the new members without a restart), the new device signing in its
 // own process with another one, then device-3 removed while its node runs: its node learns it from
-// its journal and destroys its share, so signing from it is refused. Every process talks only to
+// its journal and destroys its share, so signing from it is refused. The change's operation lock
+// is in the journal (`aura journal --type coord.lock-grant`). Every process talks only to
 // 127.0.0.1 and is stopped by the test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,6 +44,19 @@ test('a 4th device is added by resharing (same group key, epoch bumped) and sign
   }
   // Through device-2's running node: it switched to the four members without a restart.
   assert.equal((await statusOf(cli.dirOf(1))).members.length, 4);
+
+  // The change ran under the operation lock: device-1 (the first dealer) holds the grant and released it.
+  const lockFacts = async (type: string) => {
+    const listed = await aura('journal', '--dir', cli.dirOf(0), '--type', type, '--json', '--passphrase-file', cli.passFile);
+    assert.equal(listed.status, 0, listed.stderr);
+    return JSON.parse(listed.stdout) as { type: string; attestation: string; summary: string }[];
+  };
+  const grants = await lockFacts('coord.lock-grant');
+  assert.equal(grants.length, 1);
+  const [, holder, lease] = /^lock membership\/authority-\S+ granted to (\S+) \(lease ([0-9a-f]+),/.exec(grants[0]?.summary ?? '') ?? [];
+  assert.ok(holder !== undefined && lease !== undefined, `a grant summary: ${grants[0]?.summary}`);
+  assert.equal(grants[0]?.attestation, `device ${holder}`);
+  assert.ok((await lockFacts('coord.lock-release')).some((r) => r.summary.includes(lease)), 'the grant was released');
 
   // The new device, in its own process, signs with the others (the nodes know it now).
   const signed = await runAura('sign', '--dir', newDir, '--message', 'from the new device', '--passphrase-file', cli.passFile, '--wait-ms', '5000', '--json');
