@@ -189,6 +189,8 @@ export class DeviceAgent {
   private readonly unsubscribe: (() => void)[];
   private readonly listeners = new Set<(event: AgentEvent) => void>();
   private stopped = false;
+  /** This device's part in the operation lock, one for every operation (opened on first use). */
+  private lockJournal?: Promise<StoredLockJournal>;
 
   private constructor(
     private readonly options: AgentOptions,
@@ -482,7 +484,9 @@ export class DeviceAgent {
       return member.hpkePublicKey;
     };
     const { random, time } = this.options;
-    const lockJournal = await StoredLockJournal.open(journal, { authority: config.authority, groupKey: config.groupKey, device: config.device, deviceKey: secrets.deviceKey }, random);
+    this.lockJournal ??= StoredLockJournal.open(journal, { authority: config.authority, groupKey: config.groupKey, device: config.device, deviceKey: secrets.deviceKey }, random);
+    const lockJournal = await this.lockJournal;
+    await lockJournal.refresh();
     let outcome: ChangeOutcome;
     try {
       outcome = await runChangePart(request, { device: config.device, keyShare: secrets.keyShare, hpkeSecretKey: hpke.secretKey, random, lock: { journal: lockJournal, time, random } }, view, hpkeKeyOf, group.transport, this.runOptions(request, observer));

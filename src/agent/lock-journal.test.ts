@@ -96,6 +96,15 @@ test('a lock fact signed by the device is admitted by the authority journal and 
   const fact = lock.record('coord.lock-release', { lock: membershipLockName(device.config.authority), lease: new Uint8Array(16) }, { kind: 'physical', ms: time.now().ms });
   await lock.flush();
   assert.ok((await loadJournal(device.journal, device.config.authority)).facts.has(fact.key));
+  // Another journal over the same store sees it once refreshed, and keeps what it recorded meanwhile.
+  const other = await StoredLockJournal.open(device.journal, { ...device.config, deviceKey: device.secrets.deviceKey }, random);
+  const own = other.record('coord.lock-release', { lock: membershipLockName(device.config.authority), lease: new Uint8Array(16).fill(1) }, { kind: 'physical', ms: time.now().ms });
+  const later = lock.record('coord.lock-release', { lock: membershipLockName(device.config.authority), lease: new Uint8Array(16).fill(2) }, { kind: 'physical', ms: time.now().ms });
+  await lock.flush();
+  await other.refresh();
+  const keys = new Set([...other.facts()].map((r) => r.key));
+  assert.ok(keys.has(fact.key) && keys.has(own.key) && keys.has(later.key));
+  await other.flush();
   // A fact whose signature is not its device's is refused before anything is written.
   const count = await device.journal.count(device.config.authority);
   const forged = await StoredLockJournal.open(device.journal, { ...device.config, device: devices[1]!.config.device, deviceKey: device.secrets.deviceKey }, random);

@@ -20,6 +20,7 @@ import type { TimeStamp } from '../core/time.ts';
 import { deviceAttestation } from '../journal/attestation.ts';
 import { sealFact, unsignedPart, type FactRecord } from '../journal/fact.ts';
 import type { FactStore } from '../journal/fact-store.ts';
+import type { Journal } from '../journal/journal.ts';
 import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { authorityAdmission } from '../protocols/authority.ts';
 import { DeviceJournal, type CoordinationJournal } from '../protocols/coordination-journal.ts';
@@ -37,22 +38,31 @@ export interface LockJournalOwner {
   readonly deviceKey: Uint8Array;
 }
 
-/** The lock's journal over a device's fact store. */
+/**
+ * The lock's journal over a device's fact store. A device keeps one for all its operations, so
+ * two operations running at once read each other's promises (a voter votes for one lease at a
+ * time); {@link StoredLockJournal.refresh} adds what reached the store by other paths (the
+ * journal sync, a membership change's tree facts).
+ */
 export class StoredLockJournal implements CoordinationJournal {
   private written: Promise<void> = Promise.resolve();
   private failure: AuraError | undefined;
+  private journal: DeviceJournal;
+  private readonly crypto: Ed25519CryptoEffects;
 
   private constructor(
-    private readonly journal: DeviceJournal,
+    current: Journal,
     private readonly store: FactStore,
-  ) {}
+    private readonly owner: LockJournalOwner,
+    private readonly random: RandomEffects,
+  ) {
+    this.crypto = new Ed25519CryptoEffects(random);
+    this.journal = this.over(current);
+  }
 
   /** Opens the lock journal of `owner` over `store` (read now; written through on each fact). */
   static async open(store: FactStore, owner: LockJournalOwner, random: RandomEffects): Promise<StoredLockJournal> {
-    const crypto = new Ed25519CryptoEffects(random);
-    const current = await loadJournal(store, owner.authority);
-    const journal = new DeviceJournal(current, authorityAdmission(current, owner.groupKey, crypto), (draft) => sealFact(draft, deviceAttestation(crypto, owner.device, owner.deviceKey, unsignedPart(draft))), random);
-    return new StoredLockJournal(journal, store);
+    return new StoredLockJournal(await loadJournal(store, owner.authority), store, owner, random);
   }
 
   facts(): Iterable<FactRecord> {
@@ -70,9 +80,23 @@ export class StoredLockJournal implements CoordinationJournal {
     return fact;
   }
 
+  /**
+   * Reads the store again and keeps every fact of both: what the store holds now and what was
+   * recorded here meanwhile (both were admitted already).
+   */
+  async refresh(): Promise<void> {
+    const stored = await loadJournal(this.store, this.owner.authority);
+    this.journal = this.over({ ...stored, facts: new Map([...stored.facts, ...this.journal.current.facts]) });
+  }
+
   /** Waits until every fact recorded is in the store. Errors: the store's first write error. */
   async flush(): Promise<void> {
     await this.written;
     if (this.failure !== undefined) throw this.failure;
+  }
+
+  private over(journal: Journal): DeviceJournal {
+    const { device, deviceKey, groupKey } = this.owner;
+    return new DeviceJournal(journal, authorityAdmission(journal, groupKey, this.crypto), (draft) => sealFact(draft, deviceAttestation(this.crypto, device, deviceKey, unsignedPart(draft))), this.random);
   }
 }

@@ -160,7 +160,8 @@ export async function acquireLock(setup: LockSetup, requester: LockDevice, trans
  * Asks the other members for the lock and always runs the session, so every member that serves
  * the request learns how it ended. A requester that already sees a live lease (its own promise
  * or a holder) still asks, but withdraws whatever the votes (`protocols.lock.busy` in `error`):
- * its own vote is promised elsewhere. Errors: `protocols.lock-acquire.aborted` (a member stopped
+ * its own vote is promised elsewhere; it asks for a lease no member grants, so no member's vote
+ * is held by it meanwhile. Errors: `protocols.lock-acquire.aborted` (a member stopped
  * the session); a refusal is an outcome (`protocols.lock.refused` or `protocols.lock.busy` in `error`).
  */
 export async function requestLock(setup: LockSetup, requester: LockDevice, transport: Transport, options: LockOptions = {}): Promise<LockRequestOutcome> {
@@ -181,7 +182,8 @@ export async function requestLock(setup: LockSetup, requester: LockDevice, trans
   if (others.length > 0) {
     const impl: RoleImpl = {
       send: {
-        Request: () => ({ request: { lock, lease, leaseMs: policy.leaseMs } }),
+        // A busy requester asks for a lease longer than any member grants, so no member promises its vote to a lease that is withdrawn anyway (it would refuse a concurrent request meanwhile).
+        Request: () => ({ request: { lock, lease, leaseMs: busy === undefined ? policy.leaseMs : policy.maxLeaseMs + 1 } }),
         Grant: () => ({ grant: { lease, voters: voters() } }),
         Withdraw: () => ({ withdraw: { lease } }),
       },
