@@ -127,10 +127,30 @@ describe('DKD under faults', () => {
     });
   }
 
-  it('a bad reveal sent to one member only still stops every member (its complaint is broadcast)', async () => {
+  it('a bad reveal sent to one member only still stops every member (its complaint is broadcast); only the member that saw it names the cheater', async () => {
     const f = fixture(5, 'dkd-equivocating-reveal');
     const settled = await runAll(f, new Map([[2, badReveal((role) => role === 'P[0]')]]));
-    assertRejected(settled, [0, 1, 3, 4], f.members[2]!, 'bad-reveal');
+    assertRejected(settled, [0], f.members[2]!, 'bad-reveal');
+    for (const k of [1, 3, 4]) {
+      const s = settled[k]!;
+      assert.ok(s.status === 'rejected' && isAuraError(s.reason, 'protocols.dkd.rejected'), `member ${k} accepted a key`);
+      assert.equal(s.reason.context.accused, '', 'one complaint, which may be false, names no one');
+    }
+  });
+
+  it('a member complaining about every other member aborts the session but names no honest member (found by the fault sweep)', async () => {
+    const f = fixture(5, 'dkd-false-complaints');
+    const liar: Wrap = (honest) => ({ ...honest, send: { ...honest.send, Aggregate: async (to) => {
+      const { aggregate } = (await honest.send!['Aggregate']!(to)) as { aggregate: { confirmation: Uint8Array; complaints: readonly unknown[] } };
+      const complaints = f.members.filter((_, k) => k !== 1).map((device) => ({ accused: deviceParticipantId(device), reason: 'bad-reveal', evidence: new Uint8Array(0) }));
+      return { aggregate: { ...aggregate, complaints } };
+    } } });
+    const settled = await runAll(f, new Map([[1, liar]]));
+    for (const k of [0, 2, 3, 4]) {
+      const s = settled[k]!;
+      assert.ok(s.status === 'rejected' && isAuraError(s.reason, 'protocols.dkd.rejected'), `member ${k} accepted a key`);
+      assert.equal(s.reason.context.accused, '', `member ${k} named ${String(s.reason.context.accused)}`);
+    }
   });
 
   it('a member asked for another request is named and no key is accepted', async () => {

@@ -236,25 +236,40 @@ export function dkdRoleImpl(setup: DkdSetup, member: DkdMember, decide: (outcome
 
 /**
  * The decision at `Finalize`: the key when no member complained and every member confirmed the
- * same key; otherwise every accusation heard (this member's and the others'), and, when
- * no one complained, the members that name another key (`disagreement`).
+ * same key; otherwise no key. Any complaint aborts the session, but a member names only what it
+ * can stand behind: its own complaints, and a complaint raised by more than f members (f =
+ * ⌈n/3⌉ − 1, the byzantine members the protocol tolerates), at least one of them honest. Without
+ * signed messages a complaint cannot be checked by others, so one byzantine member's complaints
+ * alone name no one: they would otherwise frame honest members. With no complaint at all, the
+ * members that confirm another key are named (`disagreement`).
  */
 function finalize(setup: DkdSetup, member: DkdMember, self: number, own: DkdAggregatePayload, aggregates: ReadonlyMap<number, DkdAggregatePayload>, contextKey: Uint8Array | undefined): AttemptOutcome<DkdOutcome> {
   const { device } = member;
   const ids = setup.members.map(deviceParticipantId);
   const deviceOf = (id: string) => setup.members[ids.indexOf(id as ParticipantId)];
+  const tolerated = Math.ceil(setup.members.length / 3) - 1;
   const accused: Accusation[] = [];
+  const raisers = new Map<string, Set<number>>();
+  let complained = false;
   for (const [k, aggregate] of [[self, own] as const, ...aggregates]) {
     for (const c of aggregate.complaints) {
+      complained = true;
       const target = deviceOf(c.accused);
       // A complaint naming a non-member is itself the fault.
-      accused.push(target === undefined ? { device: setup.members[k]!, reason: 'false-accusation', by: device } : { device: target, reason: c.reason, by: setup.members[k]! });
+      if (target === undefined) accused.push({ device: setup.members[k]!, reason: 'false-accusation', by: device });
+      else if (k === self) accused.push({ device: target, reason: c.reason, by: device });
+      else raisers.set(`${target} ${c.reason}`, (raisers.get(`${target} ${c.reason}`) ?? new Set()).add(k));
     }
   }
-  if (accused.length === 0) {
+  for (const [key, by] of raisers) {
+    const [target, reason] = key.split(' ') as [DeviceId, AccusationPayload['reason']];
+    // `by` holds member indices.
+    if (by.size > tolerated && !accused.some((a) => a.device === target)) accused.push({ device: target, reason, by: setup.members[Math.min(...by)]! });
+  }
+  if (!complained) {
     for (const [k, aggregate] of aggregates) if (!bytesEqual(aggregate.confirmation, own.confirmation)) accused.push({ device: setup.members[k]!, reason: 'disagreement', by: device });
   }
-  if (accused.length > 0 || contextKey === undefined) return { kind: 'exclude', accused };
+  if (complained || accused.length > 0 || contextKey === undefined) return { kind: 'exclude', accused };
   return { kind: 'ok', value: new DerivedContextKey(member.request, contextKey) };
 }
 

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { drawCase, sweepRun, type SweepRun } from './fault-sweep.ts';
+import { SWEPT_PROTOCOLS, drawCase } from './fault-sweep-case.ts';
+import { runCase, sweepRun, type SweepRun } from './fault-sweep.ts';
 
 /** Runs `count` seeds from `start` and fails with every seed that broke safety or liveness. */
 export async function sweep(start: number, count: number): Promise<SweepRun[]> {
@@ -15,21 +16,62 @@ export async function sweep(start: number, count: number): Promise<SweepRun[]> {
   return runs;
 }
 
+/** The first seed from 0 whose case `matches`. */
+function firstSeed(matches: (c: ReturnType<typeof drawCase>) => boolean): number {
+  for (let seed = 0; ; seed++) if (matches(drawCase(seed))) return seed;
+}
+
 describe('fault sweep of the threshold protocols', () => {
   it('draws every protocol, size and kind of fault from the seed alone', () => {
-    const cases = Array.from({ length: 300 }, (_, seed) => drawCase(seed));
+    const cases = Array.from({ length: 400 }, (_, seed) => drawCase(seed));
     assert.deepEqual(drawCase(17), drawCase(17));
-    assert.deepEqual(new Set(cases.map((c) => c.protocol)), new Set(['authority', 'sign', 'quorum']));
+    assert.deepEqual(new Set(cases.map((c) => c.protocol)), new Set(SWEPT_PROTOCOLS));
     assert.deepEqual(new Set(cases.map((c) => c.n)), new Set([3, 5, 7]));
     assert.deepEqual(new Set(cases.flatMap((c) => c.faults.map((f) => f.kind))), new Set(['byzantine', 'crash', 'silent']));
     for (const c of cases) assert.ok(c.faults.filter((f) => f.kind === 'byzantine').length * 3 < c.n, 'f < n/3');
   });
 
+  it('a run with HPKE (authority creation, resharing) replays from its seed: byte-identical simulator traces', async () => {
+    for (const protocol of ['authority', 'add-device'] as const) {
+      const seed = firstSeed((c) => c.protocol === protocol && c.faults.length > 0 && c.faults.every((f) => f.kind === 'byzantine'));
+      const first = await sweepRun(seed, { trace: true });
+      assert.ok(first.ends.some((e) => e.ok), `${protocol} seed ${seed} finished somewhere`);
+      assert.match(first.trace ?? '', /"label":"(Share|DistributeSubShare)"/);
+      assert.equal((await sweepRun(seed, { trace: true })).trace, first.trace);
+    }
+  });
+
   it('a short seeded sweep finds no safety or liveness violation', async () => {
-    const runs = await sweep(0, 100);
+    const runs = await sweep(0, 80);
     // The sweep exercised what it claims: honest runs that finish, faults that are named, clean aborts.
     assert.ok(runs.some((r) => r.case.faults.length === 0 && r.ends.every((e) => e.ok)));
     assert.ok(runs.some((r) => r.ends.some((e) => e.ok && e.excluded.length > 0)));
     assert.ok(runs.some((r) => r.ends.some((e) => !e.ok && e.code.endsWith('.aborted'))));
+    assert.ok(runs.some((r) => r.ends.some((e) => !e.ok && e.code === 'protocols.dkd.rejected' && e.accused.length > 0)));
+    assert.ok(runs.some((r) => r.case.protocol === 'recovery' && r.ends.some((e) => e.ok)));
+    assert.ok(runs.some((r) => r.ends.some((e) => !e.ok && e.code === 'protocols.recovery.disputed')));
+  });
+
+  it('one member serving another DKD request names no honest member (found by the sweep, then seed 5)', async () => {
+    const run = await runCase({ seed: 5, protocol: 'dkd', n: 5, t: 3, faults: [{ kind: 'byzantine', member: 1, behaviour: 'other-message' }] });
+    assert.deepEqual([...run.safety, ...run.liveness], []);
+    assert.ok(run.ends.every((e) => !e.ok && e.code === 'protocols.dkd.rejected'));
+  });
+
+  // Found by the sweep: `judgeAcks` assumes every participant receives the same acknowledgements,
+  // but nothing makes the broadcast consistent. A new member that sends a (false) complaint to one
+  // participant only gets that one to reject while the others finish and destroy their old shares.
+  it('a new member equivocating its acknowledgement does not split the participants', { todo: 'resharing needs a consistent broadcast of acknowledgements (an echo round in reshare.choreo)' }, async () => {
+    const run = await runCase({ seed: 469, protocol: 'add-device', n: 5, t: 3, faults: [{ kind: 'byzantine', member: 3, behaviour: 'ack-equivocation' }] });
+    assert.deepEqual([...run.safety, ...run.liveness], []);
+  });
+
+  // Found by the long sweep: a guardian whose approval does not verify still counts it itself, so
+  // it proposes other dealers; as a new member it then complains that dealer D[0]'s proposal
+  // differs, a complaint no one else can check, which names the honest D[0]. Resharing adopts
+  // every unverifiable complaint against a dealer: one byzantine new member can frame any dealer.
+  it('a byzantine guardian cannot get an honest dealer named (seed 4262)', { todo: 'resharing names a dealer on one new member\'s unverifiable complaint (disagreement, missing-message)' }, async () => {
+    const run = await sweepRun(4262);
+    assert.deepEqual([...run.safety, ...run.liveness], []);
   });
 });

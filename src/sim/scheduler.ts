@@ -8,12 +8,20 @@
  * yields to the microtask queue while any thread is running. That makes the interleaving of
  * asynchronous node code a function of the event order alone, hence of the seed.
  *
+ * Code may also await host work: the platform's asynchronous crypto (WebCrypto HPKE), which
+ * completes on the real event loop after a real delay. While any such request is in flight the
+ * scheduler neither fires an event nor declares the run idle: it waits for the request to settle
+ * and for the code awaiting it to reach its next wait (`host-work.ts`). An event that wakes one
+ * role therefore sees that role through all its crypto before virtual time moves, and the run
+ * stays a function of the seed.
+ *
  * In the spirit of FoundationDB's deterministic simulation and TigerBeetle's VOPR.
  *
  * @module
  */
 import { systemError } from '../core/errors.ts';
 import { EventQueue } from './event-queue.ts';
+import { hostWorkInFlight, releaseHostWork, watchHostWork } from './host-work.ts';
 
 /** Why a run stopped. */
 export type StopReason = 'idle' | 'time-limit' | 'event-limit' | 'stopped';
@@ -85,12 +93,26 @@ export class Scheduler {
 
   /** Fires events until none is left or a limit is reached. */
   async run(limits: RunLimits): Promise<StopReason> {
+    watchHostWork();
+    try {
+      return await this.loop(limits);
+    } finally {
+      releaseHostWork();
+    }
+  }
+
+  private async loop(limits: RunLimits): Promise<StopReason> {
     for (;;) {
       if (this.running > 0) await this.settle();
+      if (hostWorkInFlight() > 0) {
+        // The request completes in some later macrotask turn; what awaits it runs right after.
+        this.drainRequested = true;
+        await nextTurn();
+        continue;
+      }
       if (this.drainRequested) {
         this.drainRequested = false;
-        // A macrotask turn runs only once every queued microtask (and those they queue) has run.
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         continue;
       }
       if (limits.between?.() === true) return 'stopped';
@@ -113,11 +135,20 @@ export class Scheduler {
   private async settle(): Promise<void> {
     for (let spins = 0; this.running > 0; spins++) {
       if (spins < MICROTASK_SPINS) await Promise.resolve();
-      else if (spins < MICROTASK_SPINS + MACROTASK_SPINS) await new Promise((resolve) => setImmediate(resolve));
+      // A thread awaiting host work is not stuck: wait for the work however long it takes.
+      else if (hostWorkInFlight() > 0) {
+        spins = MICROTASK_SPINS;
+        await nextTurn();
+      } else if (spins < MICROTASK_SPINS + MACROTASK_SPINS) await nextTurn();
       else {
         const names = [...this.runningNames.keys()].join(', ');
         throw systemError('sim.foreign-await', `node ${names} awaits something outside the simulator (only node waits, sleeps and receives may block)`, { context: { nodes: names } });
       }
     }
   }
+}
+
+/** One macrotask turn: every queued microtask (and those they queue) has run by then. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
