@@ -4,7 +4,9 @@
  * (sealed sub-shares, acknowledgements, every check). Each is printed beside its pure-crypto
  * baseline (the same operation with the crypto layer called directly, no runtime, no sealing):
  * the resharing's from `crypto.bench.ts`, the DKD's here (crypto.bench.ts measures only the local
- * derivation), so the ratio is the protocol's overhead. A third figure is what a member pays
+ * derivation), so the ratio is the protocol's overhead. A second figure is the runtime's share
+ * of the floor: the same choreography, epoch binding, message checks and payload types with
+ * role logic that only returns constant payloads (no hashing). A third is what a member pays
  * when it asks for the derived key's Ed25519 public half (not part of the protocol, which compares
  * key confirmations): three key pairs, one per member (see docs/protocols.md, Performance).
  *
@@ -14,10 +16,13 @@ import { randomIdentifier } from '../src/core/identifiers.ts';
 import { dkdCombine, dkdCommit, dkdReveal, deriveContextKey, deriveContextSigningKey } from '../src/crypto/dkd.ts';
 import { deviceParticipantId } from '../src/crypto/participant.ts';
 import { SeededRandom } from '../src/handlers/random.ts';
-import { runDkd, type DkdRequest } from '../src/protocols/dkd.ts';
+import { runAttemptRole } from '../src/protocols/attempts.ts';
+import { dkdProtocol, runDkd, type DkdRequest } from '../src/protocols/dkd.ts';
+import { epochSession } from '../src/protocols/epoch.ts';
 import { reshareDevice, testDevices, testGroup } from '../src/protocols/reshare-fixture.ts';
 import { runReshareDevice, type ReshareSetup } from '../src/protocols/reshare.ts';
 import { MemoryTransport } from '../src/runtime/memory-transport.ts';
+import type { RoleImpl } from '../src/runtime/run-role.ts';
 import { reshareTwoOfThreeToThreeOfFive } from './crypto.bench.ts';
 import { microsPerOp, microsPerOpSync, millisOf, type Benchmark } from './harness.ts';
 
@@ -49,6 +54,24 @@ function dkdThreePartiesCrypto(): void {
   }
 }
 
+const digest = new Uint8Array(32).fill(1);
+const constantPayloads: RoleImpl = {
+  send: {
+    Initiate: () => ({ request }),
+    Commit: () => ({ commit: { request: digest, commitment: digest } }),
+    Reveal: () => ({ contribution: digest }),
+    Aggregate: () => ({ aggregate: { confirmation: digest, complaints: [] } }),
+  },
+};
+
+/** The runtime alone: the DKD session of three members whose role logic returns constant payloads. */
+async function dkdRuntimeAlone(): Promise<void> {
+  const session = epochSession(randomIdentifier('session', random), request.epoch);
+  const transport = new MemoryTransport();
+  const place = { protocol: 'dkd', projected: dkdProtocol(members.length), family: 'P', members, session, attempt: 0, epoch: request.epoch };
+  await Promise.all(members.map((self) => runAttemptRole({ ...place, self }, (decide) => ({ ...constantPayloads, local: { Finalize: () => { decide({ kind: 'ok', value: undefined }); } } }), transport, {})));
+}
+
 const floorRoot = random.randomBytes(32);
 
 /**
@@ -78,6 +101,12 @@ export const benchmarks: Benchmark[] = [
     samples: 15,
     measure: () => microsPerOp(50, dkdThreeParties),
     baseline: { name: 'crypto layer alone (commit, reveal, combine, derive x3)', measure: () => microsPerOpSync(500, dkdThreePartiesCrypto) },
+  },
+  {
+    name: 'keys/DKD floor: the runtime alone (same session and checks, constant payloads)',
+    unit: 'µs',
+    samples: 15,
+    measure: () => microsPerOp(50, dkdRuntimeAlone),
   },
   {
     name: 'keys/DKD public halves, when asked: three Ed25519 key pairs from derived keys',

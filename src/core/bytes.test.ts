@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { concat, lengthPrefixed } from './bytes.ts';
+import { isAuraError } from './errors.ts';
+import { concat, lengthPrefixed, u64be } from './bytes.ts';
 
 test('length-prefixed fields join unambiguously: u32be length, then the bytes', () => {
   assert.deepEqual(lengthPrefixed(new Uint8Array([7, 8])), new Uint8Array([0, 0, 0, 2, 7, 8]));
@@ -12,4 +13,14 @@ test('length-prefixed fields join unambiguously: u32be length, then the bytes', 
       assert.equal(same, a.join() === c.join() && b.join() === d.join());
     }),
   );
+});
+
+test('u64be is the big-endian form of a safe integer; others are refused', () => {
+  fc.assert(
+    fc.property(fc.maxSafeNat(), (n) => {
+      const bytes = u64be(n);
+      assert.equal(new DataView(bytes.buffer).getBigUint64(0), BigInt(n));
+    }),
+  );
+  for (const bad of [-1, 0.5, 2 ** 53, Number.NaN]) assert.throws(() => u64be(bad), (e) => isAuraError(e, 'bytes.bad-integer'));
 });

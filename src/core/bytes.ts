@@ -33,8 +33,25 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 /** `u32be(len(bytes)) ‖ bytes`: the length prefix that keeps joined fields unambiguous. */
 export function lengthPrefixed(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + bytes.length);
-  new DataView(out.buffer).setUint32(0, bytes.length);
+  const length = bytes.length;
+  out[0] = length >>> 24;
+  out[1] = length >>> 16;
+  out[2] = length >>> 8;
+  out[3] = length;
   out.set(bytes, 4);
+  return out;
+}
+
+/** The 8-byte big-endian form of a non-negative safe integer; anything else is `bytes.bad-integer`. */
+export function u64be(value: number): Uint8Array {
+  if (!Number.isSafeInteger(value) || value < 0) throw permanentError('bytes.bad-integer', `expected a non-negative safe integer, got ${value}`);
+  const out = new Uint8Array(8);
+  const high = Math.floor(value / 2 ** 32);
+  const low = value >>> 0;
+  for (let i = 0; i < 4; i++) {
+    out[3 - i] = high >>> (8 * i);
+    out[7 - i] = low >>> (8 * i);
+  }
   return out;
 }
 

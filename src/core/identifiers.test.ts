@@ -57,3 +57,12 @@ test('only the canonical spelling of the last base32 character is accepted', () 
 test('identifiers of the wrong length of bytes are refused', () => {
   assert.throws(() => identifierFromBytes('device', new Uint8Array(31)), (error: unknown) => isAuraError(error, 'id.malformed'));
 });
+
+test('an identifier accepted once is still refused as another kind, and malformed text is refused every time', () => {
+  const device = randomIdentifier('device', new SeededRandom('parse-twice'));
+  for (let i = 0; i < 2; i++) {
+    assert.equal(parseIdentifier('device', device), device);
+    assert.throws(() => parseIdentifier('authority', device), (e) => isAuraError(e, 'id.malformed'));
+    assert.throws(() => parseIdentifier('device', `${device.slice(0, -1)}1`), (e) => isAuraError(e, 'id.malformed'));
+  }
+});

@@ -60,6 +60,14 @@ export function deriveIdentifier<K extends IdentifierKind>(kind: K, value: unkno
 }
 
 /**
+ * Texts {@link parseIdentifier} accepted: every message of a session carries the same few
+ * identifiers, checked again on each receipt, and a text that was a canonical identifier stays
+ * one. The prefix is checked before the cache is asked, so a text is only ever accepted as its own kind.
+ */
+const PARSED_LIMIT = 4096;
+const parsed = new Set<string>();
+
+/**
  * Parses the text form of an identifier of kind `kind`. Error `id.malformed` says what is wrong:
  * the wrong prefix (naming the kind found), the wrong length, or a character outside base32.
  */
@@ -70,6 +78,7 @@ export function parseIdentifier<K extends IdentifierKind>(kind: K, text: string)
     const found = (KINDS as readonly string[]).includes(prefix) ? `${article(prefix)} ${prefix} identifier` : `no known prefix`;
     throw permanentError('id.malformed', `expected ${article(kind)} ${kind} identifier (${kind}-…), got "${shorten(text)}" with ${found}`, { context: { kind } });
   }
+  if (parsed.has(text)) return text as Identifier<K>;
   const body = text.slice(dash + 1);
   if (body.length !== ENCODED_LENGTH || !/^[a-z2-7]+$/.test(body)) {
     throw permanentError('id.malformed', `"${shorten(text)}" is not ${article(kind)} ${kind} identifier: expected ${ENCODED_LENGTH} characters of a-z and 2-7 after "${kind}-"`, {
@@ -80,6 +89,8 @@ export function parseIdentifier<K extends IdentifierKind>(kind: K, text: string)
   if (!decodesCanonically(body)) {
     throw permanentError('id.malformed', `"${shorten(text)}" is not the canonical spelling of a ${kind} identifier`, { context: { kind } });
   }
+  if (parsed.size >= PARSED_LIMIT) parsed.clear();
+  parsed.add(text);
   return text as Identifier<K>;
 }
 

@@ -33,6 +33,8 @@ test('each schema accepts what it describes and names the path of what it refuse
     [{ ...good, shape: { kind: 'circle' } }, 'p.shape.kind: expected one of "dot", "line", got "circle"'],
     [{ ...good, shape: { kind: 'line' } }, 'p.shape: missing field "length"'],
     [{ ...good, extra: 1 }, 'p: unexpected field "extra"'],
+    [{ ...good, constructor: 1 }, 'p: unexpected field "constructor"'],
+    [{ ...good, toString: 'x' }, 'p: unexpected field "toString"'],
     [[], 'p: expected a map, got a list'],
   ];
   for (const [value, reason] of cases) assert.equal(schema(value, 'p'), reason);

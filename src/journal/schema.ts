@@ -116,13 +116,15 @@ export type RecordOf<F extends Fields> = { readonly [K in RequiredKeys<F>]: Infe
 
 /** A map with exactly the given fields (no others), each conforming to its schema. */
 export function record<F extends Fields>(fields: F): Schema<RecordOf<F>> {
+  // Listed once here rather than per check: records are checked on every message and fact.
+  const checks = Object.entries(fields).map(([key, check]) => ({ key, check, optional: OPTIONAL in check }));
   return schema((value, path) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return `${path}: expected a map, got ${describe(value)}`;
     const entries = value as Record<string, unknown>;
-    for (const key of Object.keys(entries)) if (!(key in fields)) return `${path}: unexpected field "${key}"`;
-    for (const [key, check] of Object.entries(fields)) {
+    for (const key of Object.keys(entries)) if (!Object.hasOwn(fields, key)) return `${path}: unexpected field "${key}"`;
+    for (const { key, check, optional } of checks) {
       if (!(key in entries)) {
-        if (OPTIONAL in check) continue;
+        if (optional) continue;
         return `${path}: missing field "${key}"`;
       }
       const reason = check(entries[key], `${path}.${key}`);

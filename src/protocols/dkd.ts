@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { bytesEqual, concat, lengthPrefixed, toHex, utf8 } from '../core/bytes.ts';
+import { bytesEqual, concat, lengthPrefixed, toHex, u64be, utf8 } from '../core/bytes.ts';
 import type { RandomEffects, SigningKeyPair } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
 import { taggedHasher } from '../core/hash.ts';
@@ -100,11 +100,7 @@ export function dkdProtocol(n: number) {
  * u64be(epoch)` (the authority is bound by the group key).
  */
 function contextBytes(request: DkdRequest): Uint8Array {
-  const epoch = new Uint8Array(8);
-  const view = new DataView(epoch.buffer);
-  view.setUint32(0, Math.floor(request.epoch / 2 ** 32));
-  view.setUint32(4, request.epoch >>> 0);
-  return concat(lengthPrefixed(utf8(request.app)), lengthPrefixed(utf8(request.context)), epoch);
+  return concat(lengthPrefixed(utf8(request.app)), lengthPrefixed(utf8(request.context)), u64be(request.epoch));
 }
 
 /** The digest by which members check they serve the same request: `taggedDigest("aura.protocols.dkd.v1.request", lp(utf8(authority)) ‖ context string)`. */

@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { utf8 } from '../core/bytes.ts';
+import { concat, utf8 } from '../core/bytes.ts';
+import { taggedDigest } from '../core/hash.ts';
 import { isAuraError, type AuraError } from '../core/errors.ts';
-import { randomIdentifier } from '../core/identifiers.ts';
+import { identifierFromBytes, randomIdentifier } from '../core/identifiers.ts';
 import { verifyStrict } from '../crypto/signature.ts';
 import { SeededRandom } from '../handlers/random.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
@@ -23,6 +24,8 @@ describe('session epochs', () => {
     const base = randomIdentifier('session', new SeededRandom('epoch-session'));
     assert.equal(epochSession(base, 3), epochSession(base, 3));
     assert.notEqual(epochSession(base, 3), epochSession(base, 4));
+    const framed = concat(new Uint8Array([0, 0, 0, base.length]), utf8(base), new Uint8Array([0, 0, 0, 0, 0, 0, 0, 3]));
+    assert.equal(epochSession(base, 3), identifierFromBytes('session', taggedDigest('aura.protocols.epoch.v1.session', framed)));
   });
 
   it('a bound role stamps its epoch on every send and checks it on every receipt', async () => {

@@ -2,9 +2,10 @@
  * Session epochs (issue 9 item 6): every threshold-protocol session is bound to the authority's
  * epoch, the epoch of its commitment tree (`tree.op` facts, `src/journal/tree-reduce.ts`).
  *
- * - The session id is derived from the agreed session and the epoch ({@link epochSession}:
- *   `deriveIdentifier("session", { base, epoch })`), so devices at different epochs never share a
- *   session.
+ * - The session id is derived from the agreed session and the epoch ({@link epochSession}: the
+ *   session identifier of `taggedDigest("aura.protocols.epoch.v1.session", lp(utf8(base)) ‖
+ *   u64be(epoch))`), so devices at different epochs never share a session. Every protocol run
+ *   derives one, so it is framed bytes rather than DAG-CBOR (several times as costly to encode).
  * - Every message of the protocols of this folder carries `epoch: u64` (it is in each
  *   `.choreo` message), stamped on send and checked on receipt by {@link bindEpoch}: a message of
  *   an older epoch is `protocols.stale-epoch`, one of a newer epoch `protocols.newer-epoch` (this
@@ -16,7 +17,9 @@
  * @module
  */
 import { permanentError } from '../core/errors.ts';
-import { deriveIdentifier, type SessionId } from '../core/identifiers.ts';
+import { lengthPrefixed, u64be, utf8 } from '../core/bytes.ts';
+import { taggedHasher } from '../core/hash.ts';
+import { identifierFromBytes, type SessionId } from '../core/identifiers.ts';
 import type { RoleName } from '../choreo/local-type.ts';
 import type { TreeOp } from '../journal/commitment-tree.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
@@ -27,10 +30,13 @@ export const GENESIS_EPOCH = 0;
 /** The tree operation that ends a membership change: the next epoch begins. */
 export const ROTATE_EPOCH: TreeOp = { kind: 'rotateEpoch' };
 
+const EPOCH_SESSION = taggedHasher('aura.protocols.epoch.v1.session');
+
 /** The session bound to `epoch` for an agreed session `base`. */
 export function epochSession(base: SessionId, epoch: number): SessionId {
-  return deriveIdentifier('session', { base, epoch });
+  return identifierFromBytes('session', EPOCH_SESSION.digest(lengthPrefixed(utf8(base)), u64be(epoch)));
 }
+
 
 /**
  * Checks the epoch a message carries against the session's. Errors: `protocols.stale-epoch`

@@ -105,8 +105,9 @@ export async function runDevices(c: SweepCase, options: { readonly trace?: boole
   const acted = new Set<number>();
   const sim = new Simulation({ seed: c.seed, trace: options.trace === true, network: { defaults: { ...PERFECT_LINK, latency: { kind: 'uniform', min: 1, max: 20 } }, links: [] } });
   const transport = new SimTransport(sim);
-  // Every role a protocol of the sweep has is a node: `R` (a quorum's requester), `Requester` and `Holder` (the operation lock's), `P[k]`, `S[k]`, `D[k]`, `R[k]`, `M[k]`, `Device[k]`, `Guardian[k]`.
-  const roles = ['R', 'Requester', 'Holder', ...Array.from({ length: c.n + 1 }, (_, k) => ['P', 'S', 'D', 'R', 'M', 'Device', 'Guardian'].map((family) => `${family}[${k}]`)).flat()];
+  // Every role a protocol of the sweep has is a node: `R` (a quorum's requester), `Requester` (the
+  // operation lock's), `P[k]`, `S[k]`, `D[k]`, `R[k]`, `M[k]`, `Device[k]`, `Guardian[k]`.
+  const roles = ['R', 'Requester', ...Array.from({ length: c.n + 1 }, (_, k) => ['P', 'S', 'D', 'R', 'M', 'Device', 'Guardian'].map((family) => `${family}[${k}]`)).flat()];
   for (const role of roles) {
     sim.addNode(role, (node) => {
       transport.listen(node);
@@ -350,8 +351,7 @@ const prepareRecovery: Prepare = async (c, random, safety) => {
     },
     run: async (k, transport, options) => {
       if (options.time === undefined) throw new Error('the sweep gives every device a clock');
-      // Each device's part in the operation lock, on its own clock (the lock guards the resharing).
-      const lock = testLocks(publicKeyPackage.groupPublicKey, random.fork(`locks-${k}`), options.time)(at(devices, k));
+      const lock = testLocks(publicKeyPackage.groupPublicKey, random.fork(`lock-${k}`), options.time)(at(devices, k));
       const outcome = await runRecovery(plan, participant(k, options.time), transport, { ...options, lock });
       if (c.disputed === true) safety.push(`member ${k} completed a disputed recovery`);
       reshared.record(k, outcome);
