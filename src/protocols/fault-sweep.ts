@@ -90,8 +90,8 @@ function safetyOf(c: SweepCase, ends: readonly DeviceEnd[], devices: readonly De
  */
 const MASKED: ReadonlySet<Behaviour> = new Set(['bad-approval', 'hide-dispute']);
 
-/** A clean stop: an abort, or too few members left. */
-const CLEAN_STOP = /^protocols\.[a-z]+\.(aborted|too-few)$/;
+/** A clean stop: an abort (the operation lock's `lock-acquire` and `lock-notice` included), or too few members left. */
+const CLEAN_STOP = /^protocols\.[a-z-]+\.(aborted|too-few)$/;
 
 function livenessOf(c: SweepCase, ends: readonly DeviceEnd[], acted: ReadonlySet<number>, devices: readonly DeviceId[]): string[] {
   const problems: string[] = [];
