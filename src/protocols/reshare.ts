@@ -121,14 +121,29 @@ interface ReshareAttempt {
   readonly packages: Map<string, PublicKeyPackage>;
 }
 
-function reshareAttempt(setup: ReshareSetup, dealers: readonly DeviceId[], session: SessionId): ReshareAttempt {
+/** What names a resharing attempt: the setup's group, threshold, session and epoch, and its recipients' devices. */
+export type ReshareSessionInputs = Pick<ReshareSetup, 'old' | 'threshold' | 'session' | 'epoch'> & { readonly recipients: readonly { readonly device: DeviceId }[] };
+
+function reshareProposal(setup: ReshareSessionInputs, dealers: readonly DeviceId[]) {
+  return { groupKey: setup.old.groupPublicKey, dealers, recipients: setup.recipients.map((r) => r.device), threshold: setup.threshold };
+}
+
+/**
+ * The session of resharing attempt `attempt` dealt by `dealers` (callers that route sessions, like
+ * the device agent, register it ahead). It names the proposal: a participant asked to take part in
+ * another resharing (other dealers, say) runs it apart and cannot take a role of this one, even in
+ * the first attempt.
+ */
+export function reshareSession(setup: ReshareSessionInputs, dealers: readonly DeviceId[], attempt: number): SessionId {
+  const base = attemptSession(epochSession(setup.session, setup.epoch), attempt, [...dealers, ...setup.recipients.map((r) => r.device)]);
+  return deriveIdentifier('session', { base, proposal: reshareProposal(setup, dealers) });
+}
+
+function reshareAttempt(setup: ReshareSetup, dealers: readonly DeviceId[], attempt: number): ReshareAttempt {
   const dealerIds = dealers.map(deviceParticipantId);
   const recipientIds = setup.recipients.map((r) => deviceParticipantId(r.device));
   const config: ReshareConfig = { old: setup.old, dealers: dealerIds, recipients: recipientIds, threshold: setup.threshold };
-  const proposal = { groupKey: setup.old.groupPublicKey, dealers, recipients: setup.recipients.map((r) => r.device), threshold: setup.threshold };
-  // The session names the proposal: a participant asked to take part in another resharing (other
-  // dealers, say) runs it apart and cannot take a role of this one, even in the first attempt.
-  return { setup, dealers, session: deriveIdentifier('session', { base: session, proposal }), config, dealerIds, recipientIds, proposal, packages: new Map() };
+  return { setup, dealers, session: reshareSession(setup, dealers, attempt), config, dealerIds, recipientIds, proposal: reshareProposal(setup, dealers), packages: new Map() };
 }
 
 /** The key of `dealings` (each dealer's commitments, in dealer order) in {@link ReshareAttempt.packages}. */
@@ -450,8 +465,7 @@ export async function runReshareDevice(setup: ReshareSetup, device: ReshareDevic
       throw permanentError('protocols.reshare.too-few', `resharing aborted: ${pool.length} old members remain to deal, ${t} needed (excluded: ${excluded.map((a) => `${a.device} (${a.reason})`).join(', ')})`, { context: { excluded: excluded.map((a) => a.device).join(',') } });
     }
     const dealers = pool.slice(0, t);
-    const session = attemptSession(epochSession(setup.session, setup.epoch), n, [...dealers, ...setup.recipients.map((r) => r.device)]);
-    const outcome = await runReshareAttempt(reshareAttempt(setup, dealers, session), device, transport, options, n);
+    const outcome = await runReshareAttempt(reshareAttempt(setup, dealers, n), device, transport, options, n);
     if (outcome.kind === 'ok') {
       await replaceStoredShare(options.keyStore, setup.old.groupPublicKey, outcome.value.keyShare);
       device.keyShare?.dispose();
