@@ -47,7 +47,7 @@ import { keyShareEntry, type UnlockedKeyStore } from '../protocols/authority-key
 import type { RunOptions } from '../protocols/protocol-source.ts';
 import { epochSession } from '../protocols/epoch.ts';
 import { lockSessions, underLock, type GuardedOperation, type LockParticipant } from '../protocols/lock-guard.ts';
-import { membershipOperation, membershipOps, runReshareDevice, type ReshareSetup } from '../protocols/reshare.ts';
+import { membershipOperation, membershipOps, reshareSession, runReshareDevice, type ReshareSetup } from '../protocols/reshare.ts';
 import type { AgentRequest, MembershipChangeBody, NewMember } from './agent-request.ts';
 import { CONFIG_FILE, decodeConfig, encodeConfig, writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import { storeAuthorityFacts } from './authority-journal.ts';
@@ -193,7 +193,8 @@ function changeOps(request: ChangeRequest): TreeOp[] {
  */
 export function changeSessions(request: ChangeRequest): Map<SessionId, Map<RoleName, DeviceId>> {
   const sessions = lockSessions(changeOperation(request));
-  sessions.set(epochSession(request.session, request.epoch), changeRoles(request));
+  const reshare = { old: request.group, threshold: request.threshold, session: request.session, epoch: request.epoch, recipients: request.roles.map((device) => ({ device })) };
+  sessions.set(reshareSession(reshare, request.dealers.slice(0, request.group.threshold), 0), changeRoles(request)); // the first attempt's dealers, as runReshareDevice picks them
   const facts = changeOps(request).length + 1; // the operations, then the epoch rotation
   for (let k = 0; k < facts; k++) {
     for (const [session, roles] of exclusionSessions(epochSession(factSession(treeSession(request), k), request.epoch), request.roles, request.threshold)) sessions.set(session, roles);

@@ -61,17 +61,20 @@ describe('fault sweep of the threshold protocols', () => {
   // Found by the sweep: `judgeAcks` assumes every participant receives the same acknowledgements,
   // but nothing makes the broadcast consistent. A new member that sends a (false) complaint to one
   // participant only gets that one to reject while the others finish and destroy their old shares.
-  it('a new member equivocating its acknowledgement does not split the participants', { todo: 'resharing needs a consistent broadcast of acknowledgements (an echo round in reshare.choreo)' }, async () => {
+  it('a new member equivocating its acknowledgement does not split the participants', { todo: 'resharing needs a consistent broadcast of acknowledgements (an echo of the acknowledgements, e.g. in Justify)' }, async () => {
     const run = await runCase({ seed: 469, protocol: 'add-device', n: 5, t: 3, faults: [{ kind: 'byzantine', member: 3, behaviour: 'ack-equivocation' }] });
     assert.deepEqual([...run.safety, ...run.liveness], []);
   });
 
   // Found by the long sweep: a guardian whose approval does not verify still counts it itself, so
-  // it proposes other dealers; as a new member it then complains that dealer D[0]'s proposal
-  // differs, a complaint no one else can check, which names the honest D[0]. Resharing adopts
-  // every unverifiable complaint against a dealer: one byzantine new member can frame any dealer.
-  it('a byzantine guardian cannot get an honest dealer named (seed 4262)', { todo: 'resharing names a dealer on one new member\'s unverifiable complaint (disagreement, missing-message)' }, async () => {
+  // it proposes other dealers, took a dealer's role in the first attempt and, as a new member,
+  // complained that D[0]'s proposal differed, which named honest dealers. Now the session names the
+  // proposal (the guardian runs its own resharing apart and is silent in this one, a clean abort),
+  // a disagreeing new member names itself, and a dealer answers a complaint only its maker can
+  // check by revealing that sub-share (Justify).
+  it('a byzantine guardian cannot get an honest dealer named (seed 4262)', async () => {
     const run = await sweepRun(4262);
     assert.deepEqual([...run.safety, ...run.liveness], []);
+    assert.ok(run.ends.every((e) => !e.ok && e.code === 'protocols.reshare.aborted' && e.accused.length === 0), 'every member stops cleanly, naming no one');
   });
 });

@@ -184,9 +184,19 @@ export const reshareAckSchema = record({ complaints: list(accusationSchema, MAX_
 /** A value of `reshare.Ack`. */
 export type ReshareAckPayload = Infer<typeof reshareAckSchema>;
 
+/**
+ * `reshare.Justification`: a dealer's answer to the complaints against it that only their makers
+ * could check: the sub-share of each complaining new member (by role index `R[to]`), in the clear.
+ * Empty when no one complained (every dealer sends one, so the session type stays static).
+ */
+export const reshareJustificationSchema = record({ reveals: list(record({ to: uint(MAX_MEMBERS), share: bytes(32) }), MAX_MEMBERS) });
+/** A value of `reshare.Justification`. */
+export type ReshareJustificationPayload = Infer<typeof reshareJustificationSchema>;
+
 PROTOCOL_TYPES.register('reshare.Proposal', schemaCodec('reshare.Proposal', reshareProposalSchema))
   .register('reshare.SubShare', schemaCodec('reshare.SubShare', reshareSubShareSchema))
-  .register('reshare.Ack', schemaCodec('reshare.Ack', reshareAckSchema));
+  .register('reshare.Ack', schemaCodec('reshare.Ack', reshareAckSchema))
+  .register('reshare.Justification', schemaCodec('reshare.Justification', reshareJustificationSchema));
 
 /** A guardian as the protocols name it: its authority, its device, its authority's key and its device's HPKE key. */
 export const guardianSchema = record({ authority: identifier('authority'), device: identifier('device'), signingKey: bytes(32), hpkeKey: bytes(32) });

@@ -8,7 +8,7 @@ import type { KeyShare } from '../crypto/key-share.ts';
 import { deviceParticipantId } from '../crypto/participant.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
-import type { ReshareAckPayload, ReshareSubSharePayload } from './payload-types.ts';
+import type { ReshareAckPayload, ReshareJustificationPayload, ReshareSubSharePayload } from './payload-types.ts';
 import { memoryKeyStore, reshareDevice, sharesSign, testDevices, testGroup, testLocks, type TestDevice } from './reshare-fixture.ts';
 import { addDevice, membershipOps, removeDevice, reshareProtocol, runReshareDevice, type ReshareOutcome, type ReshareSetup } from './reshare.ts';
 import { admitAuthorityFacts, attestMembershipChange, authorityIdOf, authorityView, establishAuthority } from './authority.ts';
@@ -209,6 +209,78 @@ describe('resharing under faults', () => {
     for (const s of settled.slice(0, 3)) {
       assert.ok(s.status === 'rejected' && isAuraError(s.reason, 'protocols.reshare.rejected'), s.status === 'rejected' ? String(s.reason) : 'accepted');
       assert.ok(String(s.reason.context.accused).includes(`${extra!.device}:false-accusation`));
+    }
+    for (const share of g.shares.values()) assert.ok(share.alive, 'a rejected resharing destroys no share');
+  });
+
+  /** A wrap that makes the new member's acknowledgement carry `complaints` instead of its own. */
+  function complaining(complaints: (ack: ReshareAckPayload) => ReshareAckPayload['complaints']): Wrap {
+    return (honest) => (honest.send?.['Acknowledge'] === undefined ? honest : { ...honest, send: { ...honest.send, Acknowledge: async (to) => {
+      const { ack } = (await honest.send!['Acknowledge']!(to)) as { ack: ReshareAckPayload };
+      return { ack: { ...ack, complaints: complaints(ack), groupKey: new Uint8Array(0) } };
+    } } });
+  }
+
+  /** A wrap that records what a dealer sends in `Justify`. */
+  function recordingJustify(sent: ReshareJustificationPayload[]): Wrap {
+    return (honest) => (honest.send?.['Justify'] === undefined ? honest : { ...honest, send: { ...honest.send, Justify: async (to) => {
+      const payload = (await honest.send!['Justify']!(to)) as { justification: ReshareJustificationPayload };
+      sent.push(payload.justification);
+      return payload;
+    } } });
+  }
+
+  for (const reason of ['missing-message', 'bad-share'] as const) {
+    it(`a new member claiming an honest dealer's sub-share was ${reason === 'bad-share' ? 'unopenable' : 'withheld'} clears the dealer: it reveals that sub-share, the complainer uses it`, async () => {
+      const g = await testGroup(3, 2, `reshare-justify-${reason}`);
+      const [extra] = await testDevices(1, g.random);
+      const recipients = [...g.devices, extra!];
+      const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.map((d) => d.device), recipients, threshold: 3, session: randomIdentifier('session', g.random), epoch: 0 };
+      const dealer = g.devices[1]!.device; // D[1]
+      const liar = complaining(() => [{ accused: deviceParticipantId(dealer), reason, evidence: new Uint8Array(0) }]);
+      const revealed: ReshareJustificationPayload[] = [];
+      const quiet: ReshareJustificationPayload[] = [];
+      const settled = await runAll(setup, recipients, g.shares, new Map([[extra!.device, liar], [dealer, recordingJustify(revealed)], [g.devices[0]!.device, recordingJustify(quiet)]]));
+      const outcomes = fulfilled(settled);
+      for (const o of outcomes) {
+        assert.deepEqual(o.excluded, [], 'no one is named');
+        assert.deepEqual(o.dealers, setup.oldMembers.slice(0, 2), 'the accused dealer still deals');
+      }
+      // The complainer's share, built with the revealed sub-share, signs with the others.
+      assertReshared(outcomes, g.group.publicKeyPackage.groupPublicKey, 3, recipients.map((r) => r.device), g.random);
+      // Only the complained-of sub-share is revealed, and only by the accused dealer.
+      assert.ok(revealed.length > 0 && revealed.every((j) => j.reveals.length === 1 && j.reveals[0]!.to === 3));
+      assert.ok(quiet.length > 0 && quiet.every((j) => j.reveals.length === 0));
+    });
+  }
+
+  it('a dealer whose sub-share does not open and whose reveal does not match its dealing is named bad-share', async () => {
+    const g = await testGroup(3, 2, 'reshare-justify-bad');
+    const recipients = g.devices;
+    const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.map((d) => d.device), recipients, threshold: 2, session: randomIdentifier('session', g.random), epoch: 0 };
+    const cheater = g.devices[0]!.device;
+    const garbled = alterSubShare((p, to) => (to === 'R[2]' ? { ...p, sealed: { ...p.sealed, ciphertext: p.sealed.ciphertext.map((b) => b ^ 1) } } : p));
+    const falseReveal: Wrap = (honest) => (honest.send?.['Justify'] === undefined ? honest : { ...honest, send: { ...honest.send, Justify: async (to) => {
+      const { justification } = (await honest.send!['Justify']!(to)) as { justification: ReshareJustificationPayload };
+      return { justification: { reveals: justification.reveals.map((r) => ({ ...r, share: new Uint8Array(32).fill(9) })) } };
+    } } });
+    const settled = await runAll(setup, recipients, g.shares, new Map([[cheater, (honest) => falseReveal(garbled(honest))]]));
+    const outcomes = fulfilled(settled);
+    for (const o of outcomes) assert.ok(o.excluded.some((a) => a.device === cheater && a.reason === 'bad-share'), JSON.stringify(o.excluded));
+    for (const o of outcomes) assert.ok(!o.dealers.includes(cheater));
+    assertReshared(outcomes, g.group.publicKeyPackage.groupPublicKey, 2, recipients.map((r) => r.device), g.random);
+  });
+
+  it('a new member saying it was asked another resharing is named disagreement, not the proposing dealer', async () => {
+    const g = await testGroup(3, 2, 'reshare-disagreement');
+    const [extra] = await testDevices(1, g.random);
+    const recipients = [...g.devices, extra!];
+    const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.map((d) => d.device), recipients, threshold: 3, session: randomIdentifier('session', g.random), epoch: 0 };
+    const settled = await runAll(setup, recipients, g.shares, new Map([[extra!.device, complaining(() => [{ accused: deviceParticipantId(g.devices[0]!.device), reason: 'disagreement', evidence: new Uint8Array(0) }])]]));
+    for (const s of settled.slice(0, 3)) {
+      assert.ok(s.status === 'rejected' && isAuraError(s.reason, 'protocols.reshare.rejected'), s.status === 'rejected' ? String(s.reason) : 'accepted');
+      // Each role of the device (dealer and new member) judged alike.
+      assert.deepEqual(new Set(String(s.reason.context.accused).split(',')), new Set([`${extra!.device}:disagreement`]));
     }
     for (const share of g.shares.values()) assert.ok(share.alive, 'a rejected resharing destroys no share');
   });

@@ -20,17 +20,18 @@ import { bytesEqual, toHex } from '../core/bytes.ts';
 import { encodeCanonical } from '../core/canonical.ts';
 import type { RandomEffects } from '../core/effects.ts';
 import { isAuraError, permanentError } from '../core/errors.ts';
-import type { AuthorityId, DeviceId, SessionId } from '../core/identifiers.ts';
+import { deriveIdentifier, type AuthorityId, type DeviceId, type SessionId } from '../core/identifiers.ts';
+import type { StepOutcome } from '../crypto/complaint.ts';
 import { decodeCommitments, sumCommitments } from '../crypto/dkg.ts';
 import { HPKE_INFO, hpkeOpenValue, hpkeSealValue } from '../crypto/hpke.ts';
 import { packageFromCommitments, type KeyShare, type PublicKeyPackage } from '../crypto/key-share.ts';
 import { deviceParticipantId, participantSet, type ParticipantId } from '../crypto/participant.ts';
-import { reshareDeal, reshareReceive, type ReshareConfig, type ReshareSubShare } from '../crypto/reshare.ts';
+import { reshareDeal, reshareReceive, type ReshareConfig, type ReshareDealing, type ReshareSubShare } from '../crypto/reshare.ts';
 import { ROOT_BRANCH, type Leaf, type TreeOp } from '../journal/commitment-tree.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { attemptSession, memberIndex, runAttemptRole, type Accusation, type AttemptOutcome } from './attempts.ts';
-import type { AccusationPayload, ReshareAckPayload, ReshareProposalPayload, ReshareSubSharePayload } from './payload-types.ts';
+import type { AccusationPayload, ReshareAckPayload, ReshareJustificationPayload, ReshareProposalPayload, ReshareSubSharePayload } from './payload-types.ts';
 import { authorityIdOf } from './authority.ts';
 import { removeKeyShare, storeKeyShare, type UnlockedKeyStore } from './authority-key-store.ts';
 import { epochSession } from './epoch.ts';
@@ -120,12 +121,29 @@ interface ReshareAttempt {
   readonly packages: Map<string, PublicKeyPackage>;
 }
 
-function reshareAttempt(setup: ReshareSetup, dealers: readonly DeviceId[], session: SessionId): ReshareAttempt {
+/** What names a resharing attempt: the setup's group, threshold, session and epoch, and its recipients' devices. */
+export type ReshareSessionInputs = Pick<ReshareSetup, 'old' | 'threshold' | 'session' | 'epoch'> & { readonly recipients: readonly { readonly device: DeviceId }[] };
+
+function reshareProposal(setup: ReshareSessionInputs, dealers: readonly DeviceId[]) {
+  return { groupKey: setup.old.groupPublicKey, dealers, recipients: setup.recipients.map((r) => r.device), threshold: setup.threshold };
+}
+
+/**
+ * The session of resharing attempt `attempt` dealt by `dealers` (callers that route sessions, like
+ * the device agent, register it ahead). It names the proposal: a participant asked to take part in
+ * another resharing (other dealers, say) runs it apart and cannot take a role of this one, even in
+ * the first attempt.
+ */
+export function reshareSession(setup: ReshareSessionInputs, dealers: readonly DeviceId[], attempt: number): SessionId {
+  const base = attemptSession(epochSession(setup.session, setup.epoch), attempt, [...dealers, ...setup.recipients.map((r) => r.device)]);
+  return deriveIdentifier('session', { base, proposal: reshareProposal(setup, dealers) });
+}
+
+function reshareAttempt(setup: ReshareSetup, dealers: readonly DeviceId[], attempt: number): ReshareAttempt {
   const dealerIds = dealers.map(deviceParticipantId);
   const recipientIds = setup.recipients.map((r) => deviceParticipantId(r.device));
   const config: ReshareConfig = { old: setup.old, dealers: dealerIds, recipients: recipientIds, threshold: setup.threshold };
-  const proposal = { groupKey: setup.old.groupPublicKey, dealers, recipients: setup.recipients.map((r) => r.device), threshold: setup.threshold };
-  return { setup, dealers, session, config, dealerIds, recipientIds, proposal, packages: new Map() };
+  return { setup, dealers, session: reshareSession(setup, dealers, attempt), config, dealerIds, recipientIds, proposal: reshareProposal(setup, dealers), packages: new Map() };
 }
 
 /** The key of `dealings` (each dealer's commitments, in dealer order) in {@link ReshareAttempt.packages}. */
@@ -148,10 +166,21 @@ function sameProposal(a: ReshareProposalPayload, b: ReshareProposalPayload): boo
 export function dealerRoleImpl(attempt: ReshareAttempt, device: ReshareDevice, decide: (outcome: AttemptOutcome<PublicKeyPackage>) => void): RoleImpl {
   const { keyShare } = device;
   if (keyShare === undefined) throw permanentError('protocols.reshare.no-share', `dealer ${device.device} has no share of the old group`);
+  const self = attempt.dealers.indexOf(device.device);
   const own: Accusation[] = [];
   const acks = new Map<number, ReshareAckPayload>();
+  const justifications = new Map<number, ReshareJustificationPayload>();
   let dealt: ReturnType<typeof reshareDeal> | undefined;
   let verdict: AttemptOutcome<PublicKeyPackage> | undefined;
+  // Every acknowledgement is in before the dealer justifies (the choreography orders them).
+  const justification = (): ReshareJustificationPayload => {
+    let mine = justifications.get(self);
+    if (mine === undefined) {
+      mine = { reveals: dealt === undefined ? [] : reveals(attempt, acks, self, dealt.send) };
+      justifications.set(self, mine);
+    }
+    return mine;
+  };
   return {
     send: {
       Propose: () => ({ proposal: attempt.proposal }),
@@ -163,6 +192,7 @@ export function dealerRoleImpl(attempt: ReshareAttempt, device: ReshareDevice, d
         const box = await hpkeSealValue(recipient.hpkePublicKey, message, HPKE_INFO.reshareSubShare, device.random);
         return { subShare: { commitments: dealt.broadcast.commitments, sealed: { enc: box.enc, ciphertext: box.ciphertext } } };
       },
+      Justify: () => ({ justification: justification() }),
     },
     recv: {
       Propose: (payload) => {
@@ -171,10 +201,14 @@ export function dealerRoleImpl(attempt: ReshareAttempt, device: ReshareDevice, d
       Acknowledge: (payload, from) => {
         acks.set(memberIndex(from), (payload as { ack: ReshareAckPayload }).ack);
       },
+      Justify: (payload, from) => {
+        justifications.set(memberIndex(from), (payload as { justification: ReshareJustificationPayload }).justification);
+      },
     },
     local: {
       Verify: () => {
-        verdict = judgeAcks(attempt, acks, own, device.device);
+        justification();
+        verdict = judgeAcks(attempt, acks, justifications, own, device.device);
       },
       Finalize: () => {
         // Verify runs before Finalize (the choreography orders them).
@@ -198,34 +232,36 @@ export function recipientRoleImpl(attempt: ReshareAttempt, device: ReshareDevice
   const selfId = attempt.recipientIds[self]!; // runAttemptRole checked membership
   const own: Accusation[] = [];
   const subShares = new Map<number, ReshareSubSharePayload | null>();
+  const opened: ReshareSubShare[] = [];
   const acks = new Map<number, ReshareAckPayload>();
+  const justifications = new Map<number, ReshareJustificationPayload>();
   let result: RecipientResult | undefined;
   let ack: Promise<ReshareAckPayload> | undefined;
   let verdict: AttemptOutcome<RecipientResult> | undefined;
+  const dealings = (): ReshareDealing[] => attempt.dealerIds.map((from, i) => ({ from, commitments: subShares.get(i)?.commitments ?? [] }));
+  const accept = (received: readonly ReshareSubShare[]): StepOutcome<RecipientResult> => {
+    const all = dealings();
+    const outcome = reshareReceive(attempt.config, selfId, all, received);
+    if (outcome.kind === 'ok') attempt.packages.set(dealingsKey(all.map((d) => d.commitments)), outcome.value.publicKeyPackage);
+    return outcome;
+  };
   // Every sub-share is in before the first acknowledgement is sent (the choreography orders them).
   const ownAck = async (): Promise<ReshareAckPayload> => {
-    const complaints: AccusationPayload[] = own.map((a) => ({ accused: deviceParticipantId(a.device), reason: a.reason, evidence: EMPTY }));
-    const dealings = attempt.dealerIds.map((from, i) => ({ from, commitments: subShares.get(i)?.commitments ?? [] }));
-    const opened: ReshareSubShare[] = [];
+    const reported = dealings().map((d) => d.commitments);
+    // A new member asked to take part in another resharing only says so: it is named, not D[0].
+    if (own.length > 0) return { complaints: own.map((a) => ({ accused: deviceParticipantId(a.device), reason: a.reason, evidence: EMPTY })), dealings: reported, groupKey: EMPTY };
+    const unanswered: AccusationPayload[] = [];
     for (const [i, from] of attempt.dealerIds.entries()) {
       const subShare = subShares.get(i);
-      if (subShare === null || subShare === undefined) {
-        if (own.length === 0) complaints.push({ accused: from, reason: 'missing-message', evidence: EMPTY });
-        continue;
-      }
-      const message = await openSubShare(hpkeSecretKey, subShare, from, selfId);
-      if (message === undefined) complaints.push({ accused: from, reason: 'bad-share', evidence: EMPTY });
-      else opened.push(message);
+      const message = subShare === null || subShare === undefined ? undefined : await openSubShare(hpkeSecretKey, subShare, from, selfId);
+      if (message !== undefined) opened.push(message);
+      else unanswered.push({ accused: from, reason: subShare === null || subShare === undefined ? 'missing-message' : 'bad-share', evidence: EMPTY });
     }
-    if (complaints.length === 0) {
-      const outcome = reshareReceive(attempt.config, selfId, dealings, opened);
-      if (outcome.kind === 'ok') {
-        result = outcome.value;
-        attempt.packages.set(dealingsKey(dealings.map((d) => d.commitments)), result.publicKeyPackage);
-      }
-      else complaints.push(...outcome.complaints.map((c) => ({ accused: c.accused, reason: c.reason, evidence: c.evidence ?? EMPTY })));
-    }
-    return { complaints, dealings: dealings.map((d) => d.commitments), groupKey: result?.publicKeyPackage.groupPublicKey ?? EMPTY };
+    // Every sub-share that opened is checked now, so that its dealer's justification is the only thing left to wait for.
+    const outcome = accept(opened);
+    if (outcome.kind === 'ok') result = outcome.value;
+    const complaints = [...unanswered, ...(outcome.kind === 'ok' ? [] : outcome.complaints.filter((c) => !unanswered.some((u) => u.accused === c.accused)).map((c) => ({ accused: c.accused, reason: c.reason, evidence: c.evidence ?? EMPTY })))];
+    return { complaints, dealings: reported, groupKey: result?.publicKeyPackage.groupPublicKey ?? EMPTY };
   };
   return {
     send: {
@@ -241,11 +277,20 @@ export function recipientRoleImpl(attempt: ReshareAttempt, device: ReshareDevice
       Acknowledge: (payload, from) => {
         acks.set(memberIndex(from), (payload as { ack: ReshareAckPayload }).ack);
       },
+      Justify: (payload, from) => {
+        justifications.set(memberIndex(from), (payload as { justification: ReshareJustificationPayload }).justification);
+      },
     },
     local: {
       Verify: async () => {
         acks.set(self, await (ack ??= ownAck()));
-        const judged = judgeAcks(attempt, acks, [], device.device);
+        const judged = judgeAcks(attempt, acks, justifications, [], device.device);
+        if (judged.kind === 'ok' && result === undefined) {
+          // Every complaint of this member was answered by a reveal that checks: it uses them.
+          const revealed = revealedTo(attempt, self, justifications).filter((r) => !opened.some((o) => o.from === r.from));
+          const outcome = accept([...opened, ...revealed]);
+          if (outcome.kind === 'ok') result = outcome.value;
+        }
         verdict = judged.kind === 'ok' && result !== undefined ? { kind: 'ok', value: result } : { kind: 'exclude', accused: judged.kind === 'exclude' ? judged.accused : [] };
       },
       Finalize: () => {
@@ -275,6 +320,39 @@ function complaintHolds(config: ReshareConfig, by: ParticipantId, dealer: Partic
   return outcome.kind === 'complaints' && outcome.complaints.some((c) => c.accused === dealer && (c.reason === 'bad-commitment' || c.reason === 'bad-share'));
 }
 
+/** Whether every participant can re-check `complaint` from the acknowledgement alone (it carries its evidence). */
+function checkable(complaint: AccusationPayload): boolean {
+  return complaint.reason === 'bad-commitment' || (complaint.reason === 'bad-share' && complaint.evidence.length > 0);
+}
+
+/** Whether dealer `D[i]` must answer `complaint` in `Justify`: one only its maker could check, and about its sub-share. */
+function answerable(complaint: AccusationPayload, dealerId: ParticipantId): boolean {
+  return complaint.accused === dealerId && !checkable(complaint) && complaint.reason !== 'disagreement';
+}
+
+/** Dealer `D[i]`'s justification: the sub-share of every new member whose acknowledgement complains against it unverifiably. */
+function reveals(attempt: ReshareAttempt, acks: ReadonlyMap<number, ReshareAckPayload>, i: number, sent: readonly ReshareSubShare[]): ReshareJustificationPayload['reveals'] {
+  const dealerId = attempt.dealerIds[i];
+  const complainers = [...acks].filter(([, ack]) => ack.complaints.some((c) => dealerId !== undefined && answerable(c, dealerId))).map(([j]) => j).sort((a, b) => a - b);
+  return complainers.flatMap((to) => sent.filter((s) => s.to === attempt.recipientIds[to]).map((s) => ({ to, share: s.share })));
+}
+
+/** The sub-shares the dealers revealed to new member `R[j]`. */
+function revealedTo(attempt: ReshareAttempt, j: number, justifications: ReadonlyMap<number, ReshareJustificationPayload>): ReshareSubShare[] {
+  const to = attempt.recipientIds[j];
+  if (to === undefined) return [];
+  return attempt.dealerIds.flatMap((from, i) => (justifications.get(i)?.reveals ?? []).filter((r) => r.to === j).map((r) => ({ from, to, share: r.share })));
+}
+
+/** Whether dealer `D[i]` answered new member `R[j]`'s complaint with a sub-share that matches the dealing `R[j]` reported. */
+function answered(attempt: ReshareAttempt, i: number, j: number, commitments: readonly Uint8Array[], justification: ReshareJustificationPayload | undefined): boolean {
+  const dealer = attempt.dealerIds[i];
+  const by = attempt.recipientIds[j];
+  const share = justification?.reveals.find((r) => r.to === j)?.share;
+  if (dealer === undefined || by === undefined || share === undefined) return false;
+  return !complaintHolds(attempt.config, by, dealer, commitments, { accused: dealer, reason: 'bad-share', evidence: share });
+}
+
 /** The new package from the dealings every acknowledgement reported alike. */
 function newPackage(attempt: ReshareAttempt, dealings: readonly (readonly Uint8Array[])[]): PublicKeyPackage {
   const key = dealingsKey(dealings);
@@ -288,14 +366,18 @@ function newPackage(attempt: ReshareAttempt, dealings: readonly (readonly Uint8A
 }
 
 /**
- * Judges an attempt from the acknowledgements alone, so every participant judges alike. A dealer
- * whose commitments two new members report differently equivocated. A complaint that carries its
- * evidence (`bad-commitment`, `bad-share` with the sub-share) is re-checked against the dealing
- * the complainer reported: it names the dealer, or the complainer (`false-accusation`). A
- * complaint only its maker can check (a withheld or unopenable sub-share, another proposal) names
- * the dealer. With no one named, every new member must report the old group key.
+ * Judges an attempt from the acknowledgements and the dealers' justifications alone, so every
+ * participant judges alike. A dealer whose commitments two new members report differently
+ * equivocated. A complaint that carries its evidence (`bad-commitment`, `bad-share` with the
+ * sub-share) is re-checked against the dealing the complainer reported: it names the dealer, or
+ * the complainer (`false-accusation`). A complaint only its maker can check (a withheld or
+ * unopenable sub-share) names the dealer unless the dealer's justification reveals that sub-share
+ * and it matches the dealing (then the complainer uses it). A new member that disagrees with the
+ * proposal is named itself (`disagreement`): no other dealers can cure it, and no one else can
+ * check it, so it must not cost a dealer. With no one named, every new member that complained of
+ * nothing must report the old group key.
  */
-export function judgeAcks(attempt: ReshareAttempt, acks: ReadonlyMap<number, ReshareAckPayload>, own: readonly Accusation[], self: DeviceId): AttemptOutcome<PublicKeyPackage> {
+export function judgeAcks(attempt: ReshareAttempt, acks: ReadonlyMap<number, ReshareAckPayload>, justifications: ReadonlyMap<number, ReshareJustificationPayload>, own: readonly Accusation[], self: DeviceId): AttemptOutcome<PublicKeyPackage> {
   const accused = new Map<DeviceId, Accusation>();
   const name = (device: DeviceId, reason: AccusationPayload['reason'], by: DeviceId) => {
     if (!accused.has(device)) accused.set(device, { device, reason, by });
@@ -313,18 +395,20 @@ export function judgeAcks(attempt: ReshareAttempt, acks: ReadonlyMap<number, Res
       const i = attempt.dealerIds.indexOf(complaint.accused as ParticipantId);
       const dealer = attempt.dealers[i];
       if (dealer === undefined) name(recipient(j), 'false-accusation', self);
+      else if (complaint.reason === 'disagreement') name(recipient(j), 'disagreement', self);
       else if (accused.has(dealer)) continue;
-      else if (complaint.reason === 'bad-commitment' || (complaint.reason === 'bad-share' && complaint.evidence.length > 0)) {
+      else if (checkable(complaint)) {
         const holds = complaintHolds(attempt.config, attempt.recipientIds[j]!, complaint.accused as ParticipantId, ack.dealings[i] ?? [], complaint);
         if (holds) name(dealer, complaint.reason, recipient(j));
         else name(recipient(j), 'false-accusation', self);
-      } else name(dealer, complaint.reason, recipient(j));
+      } else if (!answered(attempt, i, j, ack.dealings[i] ?? [], justifications.get(i))) name(dealer, complaint.reason, recipient(j));
     }
   }
   if (accused.size > 0) return { kind: 'exclude', accused: [...accused.values()] };
   const pkg = newPackage(attempt, sorted[0]![1].dealings); // at least one new member
   if (!bytesEqual(pkg.groupPublicKey, attempt.setup.old.groupPublicKey)) return { kind: 'exclude', accused: attempt.dealers.map((device) => ({ device, reason: 'disagreement', by: self })) };
-  for (const [j, ack] of sorted) if (!bytesEqual(ack.groupKey, pkg.groupPublicKey)) name(recipient(j), 'disagreement', self);
+  // A new member whose complaints were all answered computed no key yet: the reveals it uses match the dealings.
+  for (const [j, ack] of sorted) if (ack.complaints.length === 0 && !bytesEqual(ack.groupKey, pkg.groupPublicKey)) name(recipient(j), 'disagreement', self);
   return accused.size > 0 ? { kind: 'exclude', accused: [...accused.values()] } : { kind: 'ok', value: pkg };
 }
 
@@ -381,8 +465,7 @@ export async function runReshareDevice(setup: ReshareSetup, device: ReshareDevic
       throw permanentError('protocols.reshare.too-few', `resharing aborted: ${pool.length} old members remain to deal, ${t} needed (excluded: ${excluded.map((a) => `${a.device} (${a.reason})`).join(', ')})`, { context: { excluded: excluded.map((a) => a.device).join(',') } });
     }
     const dealers = pool.slice(0, t);
-    const session = attemptSession(epochSession(setup.session, setup.epoch), n, [...dealers, ...setup.recipients.map((r) => r.device)]);
-    const outcome = await runReshareAttempt(reshareAttempt(setup, dealers, session), device, transport, options, n);
+    const outcome = await runReshareAttempt(reshareAttempt(setup, dealers, n), device, transport, options, n);
     if (outcome.kind === 'ok') {
       await replaceStoredShare(options.keyStore, setup.old.groupPublicKey, outcome.value.keyShare);
       device.keyShare?.dispose();
