@@ -143,7 +143,9 @@ try {
     | { guardians: string[]; devices: string[]; groupKey: string; ms: number }
     | undefined;
   say(`guardians ${setup?.guardians.join(', ') ?? '?'} of devices ${setup?.devices.join(', ') ?? '?'}, recovery cooldown 2 s (guardian setup and resharing: ${setup?.ms ?? '?'} ms)`);
-  check('every guardian holds a recovery share of the unchanged group key', setup?.guardians.length === 3 && setup.groupKey === init.groupKey);
+  // The owners finish when the guardians acknowledged their shares; each guardian's node then records the guardianship.
+  const joined = await Promise.all(guardianNodes.map((node) => node.waitFor((line) => line.event === 'guardian-joined')));
+  check('every guardian holds a recovery share of the unchanged group key', setup?.guardians.length === 3 && setup.groupKey === init.groupKey && joined.every((line) => line.authority === init.authority));
 
   begin('7. Lose device-2 and device-3: their nodes killed, their directories deleted');
   for (const name of ['device-2', 'device-3']) {

@@ -153,21 +153,13 @@ export function treeEpoch(view: TreeView): number {
   return view.tree.epoch;
 }
 
-/**
- * Signer keys from the tree: device keys of its device leaves, and the authority's group key. A
- * device removed since (a lost device after a recovery, `aura device remove`) keeps its key here:
- * the facts it attested while a member (lock promises and grants) travel on by sync, and a journal
- * started after its removal must admit them like the journals that saw them arrive.
- */
+/** Signer keys from the tree: device keys of its device leaves, and the authority's group key. */
 export function treeSignerKeys(view: TreeView, authority: AuthorityId, groupKey: Uint8Array): SignerKeys {
   return {
     groupKey: (who) => (who === authority ? groupKey : undefined),
     deviceKey: (device: DeviceId) => {
-      for (const tree of [view.tree, ...[...view.chain].reverse().map((c) => c.tree)]) {
-        const leaf = tree.leaves.get(device);
-        if (leaf !== undefined) return leaf.role === 'device' ? leaf.publicKey : undefined;
-      }
-      return undefined;
+      const leaf = view.tree.leaves.get(device);
+      return leaf?.role === 'device' ? leaf.publicKey : undefined;
     },
   };
 }
