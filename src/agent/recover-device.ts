@@ -3,8 +3,9 @@
  * new device makes its keys, signs its request (the `recovery.requested` fact) and submits it to
  * one guardian, which answers with the guardianship (the other guardians, the cooldown, the
  * epoch) and the group's key package; it submits the request to every guardian and waits, polling
- * them, until enough approved (each guardian's person runs `aura recovery approve`); it asks the
- * owner's devices named by the guardianship which of them survive (those that answer); then it
+ * them, until enough approved (each guardian's person runs `aura recovery approve`); meanwhile it
+ * submits the request to the owner's devices named by the guardianship, so the owner learns of it
+ * at once, and those that answer are the survivors; then it
  * starts the `Recovery` session with every guardian and the survivors (`runRecovery`): after the
  * cooldown, unless the owner disputed, the survivors and the approving guardians reshare onto the
  * survivors, the new device and the guardians (the lost devices drop out), and the new device's
@@ -123,8 +124,10 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
     const id = toHex(recoveryRequestId(request));
     const needed = state.publicKeyPackage.threshold;
     spec.events?.({ event: 'requested', request: id, newDevice: network.device, guardians: g.guardians.map((x) => x.name), needed, cooldownMs: g.cooldownMs });
+    // The owners hear of the request while the guardians decide (a lost device's silence takes SURVIVOR_ANSWER_MS).
+    const surviving = survivingOwners(link, g, requested.bytes);
     const approvers = await awaitApprovals(spec, link, g, requested.bytes, id, needed);
-    const survivors = await survivingOwners(link, g, requested.bytes);
+    const survivors = await surviving;
     spec.events?.({ event: 'survivors', request: id, devices: g.owners.filter((o) => survivors.includes(o.device)).map((o) => o.name) });
     const session = randomIdentifier('session', random);
     const plan = recoveryPlan(g, state.publicKeyPackage, request, session, survivors);

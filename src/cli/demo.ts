@@ -65,6 +65,23 @@ function verifiesWithNodeCrypto(groupKeyHex: string, message: string, signatureH
   return verify(null, Buffer.from(message), key, Buffer.from(signatureHex, 'hex'));
 }
 
+/**
+ * Creates the one-device authorities of `names` (in parallel, passphrase in `passFile`) and starts
+ * their nodes, each put in `nodes` as it starts (so the demo's end stops it); resolves when every
+ * node is ready.
+ */
+async function startGuardians(names: readonly string[], dirOf: (name: string) => string, passFile: string, nodes: Map<string, AuraProcess>): Promise<{ made: AuraRun[]; guardianNodes: AuraProcess[] }> {
+  const made = await Promise.all(names.map((name) => runAura(['init', '--devices', '1', '--threshold', '1', '--dir', `${dirOf(name)}-account`, '--passphrase-file', passFile, '--kdf-log-n', '14', '--json'])));
+  for (const name of names) renameSync(join(`${dirOf(name)}-account`, 'device-1'), dirOf(name));
+  const guardianNodes = names.map((name) => {
+    const node = spawnAura(['node', '--dir', dirOf(name), '--passphrase-file', passFile, '--json']);
+    nodes.set(name, node);
+    return node;
+  });
+  await Promise.all(guardianNodes.map((node) => node.waitFor((line) => line.event === 'ready')));
+  return { made, guardianNodes };
+}
+
 const root = mkdtempSync(join(tmpdir(), 'aura-demo-'));
 const passFile = join(root, 'passphrase');
 writeFileSync(passFile, 'demo passphrase, not for real accounts\n', { mode: 0o600 });
@@ -83,6 +100,8 @@ try {
   say(`authority ${init.authority}`);
   say(`group key ${init.groupKey}`);
   const dirOf = (name: string): string => join(accountDir, name);
+  const guardians = ['guardian-1', 'guardian-2', 'guardian-3'];
+  const guardianDir = (name: string): string => join(root, name);
 
   begin('2. Start the three devices: aura node --dir … (separate processes on 127.0.0.1)');
   for (const device of init.devices) nodes.set(device.name, spawnAura(['node', '--dir', device.dir, '--passphrase-file', passFile, '--json']));
@@ -91,6 +110,10 @@ try {
   const status = json(await runAura(['status', '--dir', dirOf('device-1'), '--json'])) as { epoch: number; members: { name: string; online: boolean }[] } | undefined;
   say(`online: ${status?.members.filter((m) => m.online).map((m) => m.name).join(', ') ?? '?'}`);
   check('every device is up and sees the others', status?.members.every((m) => m.online) === true);
+  // The guardians are other people's accounts, independent of this one: they are created and started
+  // while steps 3 to 5b run (step 6 reports them), so their processes' start-up overlaps the protocol runs.
+  const guardianAccounts = startGuardians(guardians, guardianDir, passFile, nodes);
+  guardianAccounts.catch(() => undefined); // awaited in step 6; a failure before then is reported there
 
   begin('3. Sign with the account: aura sign --dir device-1 (FROST among the online devices)');
   const message = 'Aura demo: pay 10 to Bob';
@@ -121,24 +144,17 @@ try {
   say(`members ${added?.members.join(', ') ?? '?'}; epoch ${status?.epoch ?? '?'} -> ${added?.epoch ?? '?'} (resharing and signing the change: ${added?.ms ?? '?'} ms)`);
   const fourthStatus = json(await runAura(['status', '--dir', dirOf('device-4'), '--json'])) as { groupKey: string; epoch: number; members: unknown[] } | undefined;
   check('aura status of device-4: the group key is unchanged and the epoch bumped', fourthStatus?.groupKey === init.groupKey && status !== undefined && fourthStatus.epoch === status.epoch + 1 && fourthStatus.members.length === 4);
-  // device-4 runs in the command's own process and signs with the first device that answers.
-  const fromFourth = json(await runAura(['sign', '--dir', dirOf('device-4'), '--message', message, '--passphrase-file', passFile, '--json'])) as Signed | undefined;
-  say(`signed by ${fromFourth?.signers.join(', ') ?? '?'}`);
-  check('device-4 signs with one other under the same group key', fromFourth !== undefined && fromFourth.signers.length === 2 && fromFourth.signers.includes('device-4') && verifiesWithNodeCrypto(init.groupKey, message, fromFourth.signature));
-  // Guardian setup reshares every device's share, so device-4 runs as a node from here on.
+  // device-4 runs as a node from here on (guardian setup reshares every device's share); it signs through it.
   const fourth = spawnAura(['node', '--dir', dirOf('device-4'), '--passphrase-file', passFile, '--json']);
   nodes.set('device-4', fourth);
   await fourth.waitFor((line) => line.event === 'peer-online');
+  const fromFourth = json(await runAura(['sign', '--dir', dirOf('device-4'), '--message', message, '--json'])) as Signed | undefined;
+  say(`signed by ${fromFourth?.signers.join(', ') ?? '?'}`);
+  check('device-4 signs with one other under the same group key', fromFourth !== undefined && fromFourth.signers.length === 2 && fromFourth.signers.includes('device-4') && verifiesWithNodeCrypto(init.groupKey, message, fromFourth.signature));
 
-  begin('6. Three guardians, each its own one-device authority: aura init --devices 1 --threshold 1, aura node, aura guardian add');
-  const guardians = ['guardian-1', 'guardian-2', 'guardian-3'];
-  const guardianDir = (name: string): string => join(root, name);
-  const made = await Promise.all(guardians.map((name) => runAura(['init', '--devices', '1', '--threshold', '1', '--dir', join(root, `${name}-account`), '--passphrase-file', passFile, '--kdf-log-n', '14', '--json'])));
-  for (const name of guardians) renameSync(join(root, `${name}-account`, 'device-1'), guardianDir(name));
-  check('three guardian authorities were created', made.every((r) => r.status === 0));
-  const guardianNodes = guardians.map((name) => spawnAura(['node', '--dir', guardianDir(name), '--passphrase-file', passFile, '--json']));
-  guardianNodes.forEach((node, k) => nodes.set(guardians[k] ?? '', node));
-  await Promise.all(guardianNodes.map((node) => node.waitFor((line) => line.event === 'ready')));
+  begin('6. Three guardians, each its own one-device authority (aura init --devices 1 --threshold 1, aura node, alongside steps 3-5b), then aura guardian add');
+  const { made, guardianNodes } = await guardianAccounts;
+  check('three guardian authorities were created and their nodes started', made.every((r) => r.status === 0));
   const setup = json(await runAura(['guardian', 'add', '--dir', dirOf('device-1'), ...guardians.flatMap((name) => ['--guardian-dir', guardianDir(name)]), '--cooldown', '2s', '--json'])) as
     | { guardians: string[]; devices: string[]; groupKey: string; ms: number }
     | undefined;
