@@ -41,13 +41,15 @@ import type { KeyShare, PublicKeyPackage } from '../crypto/key-share.ts';
 import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { TREE_OP, type TreeOpPayload } from '../journal/tree-op.ts';
 import type { Journal } from '../journal/journal.ts';
+import type { FactRecord } from '../journal/fact.ts';
 import { runQuorumSigning } from '../protocols/sign-quorum.ts';
 import { epochSession } from '../protocols/epoch.ts';
 import type { SyncEvent } from '../protocols/sync-service.ts';
 import { AuthoritySync } from './authority-sync.ts';
 import { AGENT_CHANNEL, decodeAgentMessage, deviceOfRole, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest, type NewMember } from './agent-request.ts';
 import { approverOf, askerOf, type Approver } from './approval.ts';
-import { GuardianDesk, guardianSetupPlan, guardianSetupRoles, knowGuardianship, POLICY_ANSWER_MS, type DeskEvent } from './guardian-desk.ts';
+import { afterTreeChange, GuardianDesk, guardianSetupPlan, guardianSetupRoles, guardianSetupTreeChange, knowGuardianship, POLICY_ANSWER_MS, type DeskEvent } from './guardian-desk.ts';
+import { signTreeChange, treeChangeSessions } from './tree-change.ts';
 import type { GuardianContact, Guardianship } from './guardianship.ts';
 import { writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
@@ -282,7 +284,7 @@ export class DeviceAgent {
       ask: askerOf(config.policy),
       runOptions: () => emit.agent?.protocolOptions() ?? { time: options.time },
       events: (event) => emit.agent?.emit(event),
-      survived: async (next, keyShare) => emit.agent?.survived(next, keyShare),
+      survived: async (next, keyShare, facts) => emit.agent?.survived(next, keyShare, facts),
     });
     const agent = new DeviceAgent(options, network, sessions, journalSync, desk);
     emit.agent = agent;
@@ -444,7 +446,7 @@ export class DeviceAgent {
 
   /** This device's role in guardian setup: its share is reshared onto the devices and the guardians, stored, and the guardianship recorded. */
   private async guardianSetupPart(request: RequestOf<Extract<AgentOperation, { op: 'guardian-setup' }>>, group: SessionGroup, observer?: RoleObserver): Promise<PublicKeyPackage> {
-    const { config, secrets, hpke, keys } = this.dev;
+    const { config, secrets, hpke, keys, journal } = this.dev;
     const { random, time } = this.options;
     const participant = { device: config.device, keyShare: secrets.keyShare, hpkeSecretKey: hpke.secretKey, random, crypto: new Ed25519CryptoEffects(random) };
     const lockJournal = await this.ownLockJournal();
@@ -452,7 +454,12 @@ export class DeviceAgent {
       const outcome = await setUpGuardians(this.guardianSetupPlanOf(request), participant, group.transport, { ...this.runOptions(request, observer), keyStore: keys, lock: { journal: lockJournal, time, random } });
       if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'guardian setup ended without a new share for this device');
       this.dev = { ...this.dev, secrets: { ...secrets, keyShare: outcome.keyShare } };
-      await this.desk.recordOwn(request.guardianship);
+      const change = guardianSetupTreeChange(request.guardianship, request.session);
+      const view = authorityView(await loadJournal(journal, config.authority));
+      const facts = await signTreeChange(change, outcome.publicKeyPackage, { device: config.device, keyShare: outcome.keyShare, random }, view.tree.tree, group.transport, this.runOptions(request, observer));
+      await storeAuthorityFacts(journal, config.authority, config.groupKey, facts);
+      await this.journalSync.written();
+      await this.desk.recordOwn(afterTreeChange(request.guardianship, change));
       return outcome.publicKeyPackage;
     } catch (error) {
       // The resharing consumed the share in memory; the key store still holds the old one.
@@ -478,8 +485,13 @@ export class DeviceAgent {
     return lockJournal;
   }
 
-  /** After a recovery this device survived: its new share (stored by the resharing), its members (the survivors and the new device) written to its config. */
-  private async survived(config: DeviceConfig, keyShare: KeyShare): Promise<void> {
+  /**
+   * After a recovery this device survived: its new share (stored by the resharing), the tree
+   * change's facts in its journal, its members (the survivors and the new device) written to its config.
+   */
+  private async survived(config: DeviceConfig, keyShare: KeyShare, facts: readonly FactRecord[]): Promise<void> {
+    await storeAuthorityFacts(this.dev.journal, config.authority, config.groupKey, facts);
+    await this.journalSync.written();
     await writeConfig(this.dev.dir, config);
     this.dev = { ...this.dev, config, secrets: { ...this.dev.secrets, keyShare } };
     this.setMembers(config);
@@ -690,7 +702,7 @@ export class DeviceAgent {
    */
   private async knownSessions(request: AgentRequest, requester: DeviceId): Promise<Map<SessionId, Map<string, DeviceId>>> {
     if (request.op === 'reshare') return changeSessions(request);
-    if (request.op === 'guardian-setup') return lockSessions(guardianSetupOperation(this.guardianSetupPlanOf(request)));
+    if (request.op === 'guardian-setup') return new Map([...lockSessions(guardianSetupOperation(this.guardianSetupPlanOf(request))), ...treeChangeSessions(guardianSetupTreeChange(request.guardianship, request.session))]);
     const epoch = await this.epoch();
     const { threshold } = this.dev.config;
     if (request.op === 'sign') return quorumSignSessions(request.session, epoch, request.roles, requester, threshold);

@@ -192,6 +192,10 @@ try {
   const fifth = spawnAura(['node', '--dir', newDir, '--passphrase-file', passFile, '--json']);
   nodes.set('device-5', fifth);
   await fifth.waitFor((line) => line.event === 'peer-online');
+  const fifthStatus = json(await runAura(['status', '--dir', newDir, '--json'])) as { epoch: number; members: { name: string; inTree: boolean }[]; guardians: string[] } | undefined;
+  say(`epoch ${fifthStatus?.epoch ?? '?'}; in the tree: ${fifthStatus?.members.filter((m) => m.inTree).map((m) => m.name).join(', ') ?? '?'} and ${fifthStatus?.guardians.length ?? '?'} guardians`);
+  // Epochs: 0 at creation, 1 after the device add, 2 after guardian setup (the guardians' leaves), 3 after the recovery.
+  check('aura status of device-5: the tree holds device-1, device-4 and device-5 and the guardians, the epoch bumped by guardian setup and recovery', fifthStatus?.epoch === 3 && fifthStatus.members.map((m) => `${m.name}:${m.inTree}`).join(',') === 'device-1:true,device-4:true,device-5:true' && fifthStatus.guardians.length === 3);
   const recoveredMessage = 'Aura demo: recovered, pay 5 to Carol';
   const fromFifth = json(await runAura(['sign', '--dir', newDir, '--message', recoveredMessage, '--json'])) as Signed | undefined;
   say(`signature ${fromFifth?.signature ?? '(none)'} by ${fromFifth?.signers.join(', ') ?? '?'}`);
