@@ -178,7 +178,13 @@ try {
   nodes.set('recovery', recovering);
   const request = String((await recovering.waitFor((line) => line.event === 'requested')).request);
   say(`request ${request}`);
-  const approvals = await Promise.all(['guardian-1', 'guardian-2'].map((name) => runAura(['recovery', 'approve', '--dir', guardianDir(name), '--request', request, '--json'])));
+  // Each guardian's person approves the request its node shows.
+  const approvals = await Promise.all(
+    ['guardian-1', 'guardian-2'].map(async (name) => {
+      await nodes.get(name)?.waitFor((line) => line.event === 'recovery-requested' && line.request === request);
+      return runAura(['recovery', 'approve', '--dir', guardianDir(name), '--request', request, '--json']);
+    }),
+  );
   check('guardian-1 and guardian-2 approve the request', approvals.every((r) => r.status === 0));
   const cooling = await recovering.waitFor((line) => line.event === 'cooldown' || line.event === 'recovered');
   say(cooling.event === 'cooldown' ? `cooldown until ${String(cooling.endsAt)}: the owner could still dispute (aura recovery dispute)` : 'recovered');
