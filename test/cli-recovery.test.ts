@@ -160,4 +160,11 @@ test('device-2 lost, a recovery the guardian approves completes after the cooldo
   assert.equal(status.epoch, epoch + 1, 'the recovery bumped the epoch');
   assert.deepEqual(status.members.map((m) => [m.name, m.inTree]), [['device-1', true], ['device-3', true]]);
   assert.equal(status.guardians.length, 1);
+
+  // The devices cannot change while there are guardians: their recovery shares would stop fitting.
+  const removal = await aura('device', 'remove', '--dir', owner, '--device', 'device-3', '--passphrase-file', passFile);
+  assert.equal(removal.status, 1);
+  assert.match(removal.stderr, /error\[agent\.has-guardians\]: authority .* has guardians \(guardian-1\): adding or removing a device reshares among the devices only/);
+  const unchanged = JSON.parse((await aura('status', '--dir', owner, '--json')).stdout) as { epoch: number; members: unknown[] };
+  assert.deepEqual([unchanged.epoch, unchanged.members.length], [epoch + 1, 2], 'nothing changed');
 });

@@ -374,12 +374,15 @@ export class DeviceAgent {
    * that stays (all must be online) and the new devices, then signing the tree change with the
    * new group (epoch bump). Every participant commits (new share, journal, config); a removed
    * device that is online learns it from its journal and destroys its share. Errors:
-   * `agent.bad-change`, `agent.too-few-online` (naming the members missing), `agent.declined`,
-   * `agent.join-timeout`, those of resharing (`protocols.reshare.*`) and signing.
+   * `agent.has-guardians` (see {@link guardiansRefusal}), `agent.bad-change`,
+   * `agent.too-few-online` (naming the members missing), `agent.declined`, `agent.join-timeout`,
+   * those of resharing (`protocols.reshare.*`) and signing.
    */
   async changeMembership(change: MembershipChange, observer?: RoleObserver): Promise<ChangeResult> {
     const { config, secrets } = this.dev;
     this.checkActive();
+    const refusal = this.guardiansRefusal();
+    if (refusal !== undefined) throw permanentError('agent.has-guardians', refusal, { context: { authority: config.authority } });
     const epoch = await this.epoch();
     const { roles, body } = proposeChange(config, secrets.keyShare.publicKeyPackage, epoch, change);
     const staying = this.others.filter((m) => roles.includes(m.device));
@@ -433,6 +436,18 @@ export class DeviceAgent {
     const { value } = await this.runInitiated(request, this.onlineMembers(), (group) => this.guardianSetupPart(request, group, observer));
     this.emit({ event: 'guardians-added', session: request.session, guardians: guardians.map((g) => g.name) });
     return { guardianship, publicKeyPackage: value };
+  }
+
+  /**
+   * Why this authority's devices cannot change while it has guardians, or `undefined` when it has
+   * none: a membership change reshares among the devices only, so the guardians' recovery shares
+   * would no longer fit the new shares, and a recovery could never complete. Refused rather than
+   * broken silently (a resharing onto the devices and the guardians is not implemented).
+   */
+  private guardiansRefusal(): string | undefined {
+    const own = this.desk.guardianships.own;
+    if (own === undefined) return undefined;
+    return `authority ${own.authority} has guardians (${own.guardians.map((g) => g.name).join(', ')}): adding or removing a device reshares among the devices only and would leave the guardians' recovery shares unusable, so it is refused; changing the devices of an authority with guardians is not supported`;
   }
 
   /** Why this device will not take part in setting up `guardianship`, or `undefined`. */
@@ -779,7 +794,7 @@ export class DeviceAgent {
   /** Why this device refuses `request` from `from` (a member), or `undefined`. */
   private async checkRequest(request: AgentRequest, from: DeviceId): Promise<string | undefined> {
     const { config, secrets } = this.dev;
-    if (request.op === 'reshare') return checkChangeRequest(config, secrets.keyShare.publicKeyPackage, await this.epoch(), request, from);
+    if (request.op === 'reshare') return this.guardiansRefusal() ?? checkChangeRequest(config, secrets.keyShare.publicKeyPackage, await this.epoch(), request, from);
     const self = config.device;
     const invited = request.op === 'guardian-setup' ? request.guardianship.guardians.map((g) => g.device) : [];
     const strangers = request.roles.filter((device) => device !== self && !invited.includes(device) && !this.others.some((m) => m.device === device));
