@@ -147,7 +147,8 @@ test('device-2 lost, a recovery the guardian approves completes after the cooldo
   await guardianNode.waitFor((line) => line.event === 'recovery-completed' && line.request === request);
 
   const fresh = startNode(newDir);
-  await fresh.waitFor((line) => line.event === 'ready');
+  // Connected to device-1: the node's control socket is up by then (it opens after "ready").
+  await fresh.waitFor((line) => line.event === 'peer-online' && line.name === 'device-1');
   const message = 'recovered with one guardian';
   const signed = await aura('sign', '--dir', newDir, '--message', message, '--json');
   assert.equal(signed.status, 0, signed.stderr);

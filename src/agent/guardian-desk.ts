@@ -62,7 +62,8 @@ export type DeskEvent =
   | { readonly event: 'recovery-disputed'; readonly authority: AuthorityId; readonly request: string }
   | { readonly event: 'recovery-cooldown'; readonly authority: AuthorityId; readonly request: string; readonly endsAt: string }
   | { readonly event: 'recovery-completed'; readonly authority: AuthorityId; readonly request: string; readonly newDevice: DeviceId }
-  | { readonly event: 'recovery-failed'; readonly authority: AuthorityId; readonly request: string; readonly code: string; readonly message: string };
+  | { readonly event: 'recovery-failed'; readonly authority: AuthorityId; readonly request: string; readonly code: string; readonly message: string }
+  | { readonly event: 'recovery-tree-unchanged'; readonly authority: AuthorityId; readonly request: string; readonly code: string; readonly message: string };
 
 /** Where a request stands, as one guardian (or owner device) sees it. */
 export interface RequestStatus {
@@ -540,8 +541,8 @@ export class GuardianDesk {
           this.shares.set(g.authority, outcome.keyShare);
           this.records = withGuarded(this.records, updated);
         } else {
-          const facts = treeChange === undefined ? [] : await this.signRecoveryTree(treeChange, outcome.publicKeyPackage, outcome.keyShare, group);
-          await this.keepSurviving(updated, outcome.keyShare, facts);
+          const facts = treeChange === undefined ? [] : await this.signRecoveryTree(treeChange, outcome.publicKeyPackage, outcome.keyShare, group, known.id);
+          await this.keepSurviving(facts.length === 0 ? { ...updated, epoch: g.epoch } : updated, outcome.keyShare, facts);
         }
         await writeGuardianships(device.dir, this.records);
         this.phases.set(known.id, { phase: 'completed' });
@@ -557,11 +558,21 @@ export class GuardianDesk {
     return { k: 'joined' };
   }
 
-  /** A surviving device's part in signing the recovery's tree change, over its journal's tree. */
-  private async signRecoveryTree(change: TreeChange, publicKeyPackage: PublicKeyPackage, keyShare: KeyShare, group: SessionGroup): Promise<FactRecord[]> {
+  /**
+   * A surviving device's part in signing the recovery's tree change, over its journal's tree. The
+   * shares have moved already: a failure is reported (`recovery-tree-unchanged`) and yields no
+   * facts, so the device still keeps its new share and members.
+   */
+  private async signRecoveryTree(change: TreeChange, publicKeyPackage: PublicKeyPackage, keyShare: KeyShare, group: SessionGroup, request: string): Promise<FactRecord[]> {
     const { config, journal } = this.options.device();
-    const view = authorityView(await loadJournal(journal, config.authority));
-    return signTreeChange(change, publicKeyPackage, { device: config.device, keyShare, random: this.options.random }, view.tree.tree, group.transport, this.options.runOptions());
+    try {
+      const view = authorityView(await loadJournal(journal, config.authority));
+      return await signTreeChange(change, publicKeyPackage, { device: config.device, keyShare, random: this.options.random }, view.tree.tree, group.transport, this.options.runOptions());
+    } catch (error) {
+      const failure = toAuraError(error);
+      this.options.events({ event: 'recovery-tree-unchanged', authority: change.authority, request, code: failure.code, message: failure.message });
+      return [];
+    }
   }
 
   /** A surviving device after a recovery: its new share, the tree change's facts, the members (survivors and the new device) in its config, its guardianship. */

@@ -47,7 +47,7 @@ import { GuardianLink, type GuardianState } from './guardian-link.ts';
 import { writeGuardianships, type Guardianship, type OwnerContact } from './guardianship.ts';
 import { RecoveryStore } from './recovery-store.ts';
 import { SessionGroups } from './session-groups.ts';
-import { signTreeChange, treeChangeSessions } from './tree-change.ts';
+import { signTreeChange, treeChangeSessions, type TreeChange } from './tree-change.ts';
 
 /** What to recover, and how. */
 export interface RecoverDevice {
@@ -84,7 +84,8 @@ export type RecoveryEvent =
   | { readonly event: 'requested'; readonly request: string; readonly newDevice: DeviceId; readonly guardians: readonly string[]; readonly needed: number; readonly cooldownMs: number }
   | { readonly event: 'approvals'; readonly request: string; readonly approvedBy: readonly string[]; readonly needed: number }
   | { readonly event: 'survivors'; readonly request: string; readonly devices: readonly string[] }
-  | { readonly event: 'cooldown'; readonly request: string; readonly endsAt: string };
+  | { readonly event: 'cooldown'; readonly request: string; readonly endsAt: string }
+  | { readonly event: 'tree-unchanged'; readonly request: string; readonly code: string; readonly message: string };
 
 /** A recovered device. */
 export interface RecoveredDevice {
@@ -140,6 +141,10 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
     const treeChange = recoveryTreeChange(plan);
     // Copied before the recovery changes the tree: the lost devices' facts are admissible until then.
     const copied = treeChange === undefined ? undefined : await copyJournal(network, sessions, spec, state.publicKeyPackage.groupPublicKey, g.owners.filter((o) => survivors.includes(o.device)));
+    const copiedTree = copied === undefined ? undefined : authorityView(await loadJournal(copied.store, spec.authority)).tree.tree;
+    if (copiedTree !== undefined && copiedTree.epoch !== plan.epoch) {
+      throw permanentError('agent.stale-guardianship', `the guardians' record of ${spec.authority} is for epoch ${plan.epoch}, but its journal is in epoch ${copiedTree.epoch}: nothing was started (set up the guardians again)`, { context: { epoch: plan.epoch, journalEpoch: copiedTree.epoch } });
+    }
     const mapped = new Map([...lockSessions(recoveryOperation(plan)), ...(treeChange === undefined ? [] : treeChangeSessions(treeChange))]);
     const group = sessions.group(recoveryRoles(network.device, survivors, g.guardians.map((x) => x.device), approvers, needed), mapped);
     const address = String(network.addresses()[0]);
@@ -157,6 +162,7 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
     spec.events?.({ event: 'cooldown', request: id, endsAt: new Date(time.now().ms + g.cooldownMs).toISOString() });
     const runOptions = { time, receiveTimeoutMs: spec.receiveTimeoutMs ?? 15_000, ...(spec.observer === undefined ? {} : { observer: spec.observer }) };
     let outcome: RecoveryOutcome;
+    let changed: TreeChange | undefined;
     const records: FactRecord[] = [];
     try {
       outcome = await runRecovery(
@@ -167,17 +173,23 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
         { ...runOptions, lock: { journal: localLockJournal(spec.authority, random), time, random } },
       );
       if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'the recovery ended without a share for the new device');
-      if (treeChange !== undefined && copied !== undefined) {
-        const view = authorityView(await loadJournal(copied.store, spec.authority));
-        const signed = await signTreeChange(treeChange, outcome.publicKeyPackage, { device: network.device, keyShare: outcome.keyShare, random }, view.tree.tree, group.transport, runOptions);
-        const { rejected } = await copied.receive(signed.map((r) => r.bytes), network.device);
-        if (rejected.length > 0) throw permanentError('agent.bad-tree-change', `the recovery's tree change was refused by the journal copied: ${rejected.map((r) => `error[${r.code}]: ${r.message}`).join('; ')}`);
+      if (treeChange !== undefined && copied !== undefined && copiedTree !== undefined) {
+        // The shares have moved: a failed tree change must not lose the new device's, so it is reported and the directory written.
+        try {
+          const signed = await signTreeChange(treeChange, outcome.publicKeyPackage, { device: network.device, keyShare: outcome.keyShare, random }, copiedTree, group.transport, runOptions);
+          const { rejected } = await copied.receive(signed.map((r) => r.bytes), network.device);
+          if (rejected.length > 0) throw permanentError('agent.bad-tree-change', `the recovery's tree change was refused by the journal copied: ${rejected.map((r) => `error[${r.code}]: ${r.message}`).join('; ')}`);
+          changed = treeChange;
+        } catch (error) {
+          const failure = toAuraError(error);
+          spec.events?.({ event: 'tree-unchanged', request: id, code: failure.code, message: failure.message });
+        }
         await copied.store.scan(spec.authority, (record) => records.push(record));
       }
     } finally {
       group.end();
     }
-    const own: Guardianship = afterTreeChange({ ...g, owners: ownersAfterRecovery(g, survivors, { name, device: network.device, address, hpkeKey: toHex(hpke.publicKey) }) }, treeChange);
+    const own: Guardianship = afterTreeChange({ ...g, owners: ownersAfterRecovery(g, survivors, { name, device: network.device, address, hpkeKey: toHex(hpke.publicKey) }) }, changed);
     await createDeviceDir(spec.dir, {
       config: { authority: spec.authority, device: network.device, groupKey: outcome.publicKeyPackage.groupPublicKey, threshold: needed, members: own.owners.map((o) => ({ name: o.name, device: o.device, address: o.address, hpkePublicKey: fromHex(o.hpkeKey) })), policy: spec.policy },
       secrets: { deviceKey, hpkeSeed, keyShare: outcome.keyShare },
