@@ -139,12 +139,6 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
     const session = randomIdentifier('session', random);
     const plan = recoveryPlan(g, state.publicKeyPackage, request, session, survivors);
     const treeChange = recoveryTreeChange(plan);
-    // Copied before the recovery changes the tree: the lost devices' facts are admissible until then.
-    const copied = treeChange === undefined ? undefined : await copyJournal(network, sessions, spec, state.publicKeyPackage.groupPublicKey, g.owners.filter((o) => survivors.includes(o.device)));
-    const copiedTree = copied === undefined ? undefined : authorityView(await loadJournal(copied.store, spec.authority)).tree.tree;
-    if (copiedTree !== undefined && copiedTree.epoch !== plan.epoch) {
-      throw permanentError('agent.stale-guardianship', `the guardians' record of ${spec.authority} is for epoch ${plan.epoch}, but its journal is in epoch ${copiedTree.epoch}: nothing was started (set up the guardians again)`, { context: { epoch: plan.epoch, journalEpoch: copiedTree.epoch } });
-    }
     const mapped = new Map([...lockSessions(recoveryOperation(plan)), ...(treeChange === undefined ? [] : treeChangeSessions(treeChange))]);
     const group = sessions.group(recoveryRoles(network.device, survivors, g.guardians.map((x) => x.device), approvers, needed), mapped);
     const address = String(network.addresses()[0]);
@@ -159,6 +153,13 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
         }),
       ),
     );
+    // Copied once the survivors run the recovery with this device (they let its sync in then), and
+    // before the recovery changes the tree: the lost devices' facts are admissible until then.
+    const copied = treeChange === undefined ? undefined : await copyJournal(network, sessions, spec, state.publicKeyPackage.groupPublicKey, g.owners.filter((o) => survivors.includes(o.device)));
+    const copiedTree = copied === undefined ? undefined : authorityView(await loadJournal(copied.store, spec.authority)).tree.tree;
+    if (copiedTree !== undefined && copiedTree.epoch !== plan.epoch) {
+      throw permanentError('agent.stale-guardianship', `the guardians' record of ${spec.authority} is for epoch ${plan.epoch}, but its journal is in epoch ${copiedTree.epoch}: the recovery stops before any share moves (set up the guardians again)`, { context: { epoch: plan.epoch, journalEpoch: copiedTree.epoch } });
+    }
     spec.events?.({ event: 'cooldown', request: id, endsAt: new Date(time.now().ms + g.cooldownMs).toISOString() });
     const runOptions = { time, receiveTimeoutMs: spec.receiveTimeoutMs ?? 15_000, ...(spec.observer === undefined ? {} : { observer: spec.observer }) };
     let outcome: RecoveryOutcome;
