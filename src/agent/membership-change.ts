@@ -46,8 +46,9 @@ import { authorityIdOf, type AuthorityView } from '../protocols/authority.ts';
 import { keyShareEntry, type UnlockedKeyStore } from '../protocols/authority-key-store.ts';
 import type { RunOptions } from '../protocols/protocol-source.ts';
 import { epochSession } from '../protocols/epoch.ts';
-import { lockSessions, underLock, type GuardedOperation, type LockParticipant } from '../protocols/lock-guard.ts';
-import { membershipOperation, membershipOps, reshareSession, runReshareDevice, type ReshareSetup } from '../protocols/reshare.ts';
+import { guardianRecipient, type Guardian } from '../protocols/guardian-setup.ts';
+import { lockSessions, membershipElectorate, underLock, type GuardedOperation, type LockParticipant } from '../protocols/lock-guard.ts';
+import { membershipOperation, membershipOps, reshareSession, runReshareDevice, type ReshareRecipient, type ReshareSetup } from '../protocols/reshare.ts';
 import type { AgentRequest, MembershipChangeBody, NewMember } from './agent-request.ts';
 import { CONFIG_FILE, decodeConfig, encodeConfig, writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import { storeAuthorityFacts } from './authority-journal.ts';
@@ -162,18 +163,38 @@ export function checkChangeRequest(config: DeviceConfig, group: PublicKeyPackage
   return undefined;
 }
 
-/** The role map of a change's sessions: `D[i]` the dealers, `R[k]` and `S[k]` the members after it. */
-export function changeRoles(request: Pick<ChangeRequest, 'roles' | 'dealers'>): Map<RoleName, DeviceId> {
-  return new Map([...familyRoles(['D'], request.dealers), ...familyRoles(['R', 'S'], request.roles)]);
+/**
+ * The role map of a change's sessions: `D[i]` the dealers, `S[k]` the members after it, `R[k]`
+ * the new shareholders: the members after it, then the authority's guardians (`guardians`, in
+ * guardianship order), whose recovery shares are reshared with the devices' so that they keep
+ * fitting the group.
+ */
+export function changeRoles(request: Pick<ChangeRequest, 'roles' | 'dealers'>, guardians: readonly Guardian[] = []): Map<RoleName, DeviceId> {
+  return new Map([...familyRoles(['D'], request.dealers), ...familyRoles(['S'], request.roles), ...familyRoles(['R'], changeShareholders(request, guardians))]);
+}
+
+/** The devices that hold a share after `request`: the members after it, then the guardians' devices. */
+function changeShareholders(request: Pick<ChangeRequest, 'roles'>, guardians: readonly Guardian[]): DeviceId[] {
+  return [...request.roles, ...guardians.map((g) => g.device)];
 }
 
 /**
- * The operation lock of `request`: the membership lock of its authority among the members before
- * the change (dealers, then the devices removed), taken by every member after it (role order).
- * Every participant derives the same from the request it accepted.
+ * The operation lock of `request`: the membership lock of its authority, taken by every
+ * shareholder after it (role order, then the guardians' devices). The voters are those of
+ * `membershipElectorate`: the guardians' devices when the authority has guardians (as for guardian
+ * setup and recovery, so a change and a recovery exclude each other), else the members before the
+ * change (dealers, then the devices removed). Every participant derives the same from the request
+ * it accepted and the guardianship it holds.
  */
-export function changeOperation(request: ChangeRequest): GuardedOperation {
-  return membershipOperation(request.group.groupPublicKey, [...request.dealers, ...request.remove], request.roles, epochSession(request.session, request.epoch));
+export function changeOperation(request: ChangeRequest, guardians: readonly Guardian[] = []): GuardedOperation {
+  const electorate = membershipElectorate([...request.dealers, ...request.remove], guardians.map((g) => g.device));
+  return membershipOperation(request.group.groupPublicKey, electorate, changeShareholders(request, guardians), epochSession(request.session, request.epoch));
+}
+
+/** The resharing of `request`: the dealers deal to the members after it and to the guardians (`hpkeKeyOf` gives a member's HPKE key). */
+function changeReshare(request: ChangeRequest, guardians: readonly Guardian[], hpkeKeyOf: (device: DeviceId) => Uint8Array): ReshareSetup {
+  const recipients: ReshareRecipient[] = [...request.roles.map((device) => ({ device, hpkePublicKey: hpkeKeyOf(device) })), ...guardians.map(guardianRecipient)];
+  return { old: request.group, oldMembers: request.dealers, recipients, threshold: request.threshold, session: request.session, epoch: request.epoch };
 }
 
 /** The tree change of `request`, signed by the members after it. */
@@ -192,10 +213,10 @@ function changeOps(request: ChangeRequest): TreeOp[] {
  * (`session-groups.ts`): the lock's, the resharing's first attempt (a later attempt, after an
  * exclusion, is registered by its first frame), and every attempt of signing each tree fact.
  */
-export function changeSessions(request: ChangeRequest): Map<SessionId, Map<RoleName, DeviceId>> {
-  const sessions = lockSessions(changeOperation(request));
-  const reshare = { old: request.group, threshold: request.threshold, session: request.session, epoch: request.epoch, recipients: request.roles.map((device) => ({ device })) };
-  sessions.set(reshareSession(reshare, request.dealers.slice(0, request.group.threshold), 0), changeRoles(request)); // the first attempt's dealers, as runReshareDevice picks them
+export function changeSessions(request: ChangeRequest, guardians: readonly Guardian[] = []): Map<SessionId, Map<RoleName, DeviceId>> {
+  const sessions = lockSessions(changeOperation(request, guardians));
+  const reshare = { old: request.group, threshold: request.threshold, session: request.session, epoch: request.epoch, recipients: changeShareholders(request, guardians).map((device) => ({ device })) };
+  sessions.set(reshareSession(reshare, request.dealers.slice(0, request.group.threshold), 0), changeRoles(request, guardians)); // the first attempt's dealers, as runReshareDevice picks them
   for (const [session, roles] of treeChangeSessions(treeChangeOf(request))) sessions.set(session, roles);
   return sessions;
 }
@@ -215,24 +236,43 @@ export function changedConfig(config: DeviceConfig, self: DeviceId, request: Cha
  * Runs this device's part of `request` under the operation lock ({@link changeOperation}): the
  * resharing (dealing when it is a current member, receiving its new share), then the signing of
  * the tree change by the new group over `view` (the authority before the change). `hpkeKeyOf`
- * gives each member's HPKE key. Nothing is written but the lock's facts. Errors:
+ * gives each member's HPKE key; `guardians` are the authority's guardians (each runs
+ * {@link runGuardianChangePart}). Nothing is written but the lock's facts. Errors:
  * `protocols.lock.refused` (another change holds the lock: no share moved), those of `underLock`,
  * of `runReshareDevice` (`protocols.reshare.*`), of the signing (`protocols.sign.*`) and
  * `tree.invalid-op`.
  */
-export function runChangePart(request: ChangeRequest, participant: ChangeParticipant, view: AuthorityView, hpkeKeyOf: (device: DeviceId) => Uint8Array, transport: Transport, options: RunOptions): Promise<ChangeOutcome> {
-  return underLock(changeOperation(request), participant.device, participant.lock, transport, options, () => changePart(request, participant, view, hpkeKeyOf, transport, options));
+export function runChangePart(request: ChangeRequest, participant: ChangeParticipant, view: AuthorityView, hpkeKeyOf: (device: DeviceId) => Uint8Array, transport: Transport, options: RunOptions, guardians: readonly Guardian[] = []): Promise<ChangeOutcome> {
+  return underLock(changeOperation(request, guardians), participant.device, participant.lock, transport, options, () => changePart(changeReshare(request, guardians, hpkeKeyOf), request, participant, view, transport, options));
 }
 
-async function changePart(request: ChangeRequest, participant: ChangeParticipant, view: AuthorityView, hpkeKeyOf: (device: DeviceId) => Uint8Array, transport: Transport, options: RunOptions): Promise<ChangeOutcome> {
-  const setup: ReshareSetup = {
-    old: request.group,
-    oldMembers: request.dealers,
-    recipients: request.roles.map((device) => ({ device, hpkePublicKey: hpkeKeyOf(device) })),
-    threshold: request.threshold,
-    session: request.session,
-    epoch: request.epoch,
-  };
+/** A guardian's part in a change: the guardian's device and its new recovery share. */
+export interface GuardianChangeOutcome {
+  /** The guardian's new recovery share (its old one no longer fits the group). */
+  readonly keyShare: KeyShare;
+  /** The new group: the same key, new verifying shares and threshold. */
+  readonly publicKeyPackage: PublicKeyPackage;
+}
+
+/**
+ * Runs the part of a guardian's device (`participant`, one of `guardians`) in `request` under the
+ * operation lock, where it votes: it receives a fresh recovery share of the unchanged group key
+ * (the devices deal; the tree change is the devices' to sign). Its old recovery share is the
+ * caller's to replace once the change is confirmed. Errors: as {@link runChangePart} but the
+ * signing's, and `agent.bad-change` when `participant` is none of `guardians`. `hpkeKeyOf` gives
+ * each member's HPKE key after the change (from the guardianship's owners and the devices added).
+ */
+export async function runGuardianChangePart(request: ChangeRequest, guardians: readonly Guardian[], participant: Omit<ChangeParticipant, 'keyShare'>, hpkeKeyOf: (device: DeviceId) => Uint8Array, transport: Transport, options: RunOptions): Promise<GuardianChangeOutcome> {
+  if (!guardians.some((g) => g.device === participant.device)) throw permanentError('agent.bad-change', `${participant.device} is no guardian of authority ${authorityIdOf(request.group.groupPublicKey)}`);
+  const setup = changeReshare(request, guardians, hpkeKeyOf);
+  const reshared = await underLock(changeOperation(request, guardians), participant.device, participant.lock, transport, options, () =>
+    runReshareDevice(setup, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random }, transport, options),
+  );
+  // The guardian is among the recipients (checked above), so the resharing gave it a share.
+  return { keyShare: reshared.keyShare!, publicKeyPackage: reshared.publicKeyPackage };
+}
+
+async function changePart(setup: ReshareSetup, request: ChangeRequest, participant: ChangeParticipant, view: AuthorityView, transport: Transport, options: RunOptions): Promise<ChangeOutcome> {
   const reshared = await runReshareDevice(setup, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options);
   const keyShare = reshared.keyShare;
   if (keyShare === undefined) throw permanentError('agent.bad-change', `${participant.device} is not a member after the change`);
