@@ -3,7 +3,9 @@
 // processes on loopback; guardian setup; a new device asks to recover, the guardian approves,
 // and the owner disputes during the cooldown: the recovery is cancelled everywhere and no device
 // directory is written; then device-2 is lost and a second request completes after the cooldown:
-// the new device signs under the same group key and the tree and epoch follow. Bad arguments and
+// the new device signs under the same group key and the tree and epoch follow; a device added
+// afterwards reshares the guardian's recovery share too, and with the guardian offline a change is
+// refused naming it. Bad arguments and
 // directories are refused first. Every process talks only to 127.0.0.1 and is stopped by the
 // test. (The 2-of-3 recovery with three guardians is in cli-recovery.long.test.ts.)
 import { test, after, before } from 'node:test';
@@ -162,10 +164,24 @@ test('device-2 lost, a recovery the guardian approves completes after the cooldo
   assert.deepEqual(status.members.map((m) => [m.name, m.inTree]), [['device-1', true], ['device-3', true]]);
   assert.equal(status.guardians.length, 1);
 
-  // The devices cannot change while there are guardians: their recovery shares would stop fitting.
-  const removal = await aura('device', 'remove', '--dir', owner, '--device', 'device-3', '--passphrase-file', passFile);
+  // The devices change with the guardian taking part: it gets a fresh recovery share and every record follows.
+  const added = await aura('device', 'add', '--dir', owner, '--new-dir', join(root, 'device-4'), '--passphrase-file', passFile, '--kdf-log-n', '10', '--json');
+  assert.equal(added.status, 0, added.stderr);
+  assert.deepEqual((JSON.parse(added.stdout) as { members: string[] }).members, ['device-1', 'device-3', 'device-4']);
+  await guardianNode.waitFor((line) => line.event === 'guardianship-changed' && line.epoch === epoch + 2);
+  const guarded = JSON.parse(readFileSync(join(guardian, 'recovery.json'), 'utf8')) as { guarding: { epoch: number; owners: { name: string }[] }[] };
+  assert.deepEqual(guarded.guarding.map((g) => [g.epoch, g.owners.map((o) => o.name)]), [[epoch + 2, ['device-1', 'device-3', 'device-4']]]);
+  const joined = JSON.parse(readFileSync(join(root, 'device-4', 'recovery.json'), 'utf8')) as { own: { epoch: number; guardians: { name: string }[] } };
+  assert.deepEqual([joined.own.epoch, joined.own.guardians.map((g) => g.name)], [epoch + 2, ['guardian-1']]);
+  const grown = JSON.parse((await aura('status', '--dir', owner, '--json')).stdout) as { epoch: number; groupKey: string; guardians: string[] };
+  assert.deepEqual([grown.epoch, grown.groupKey, grown.guardians.length], [epoch + 2, groupKey, 1]);
+
+  // With the guardian offline the change is refused naming it, and nothing changes (device-4 has no node: the members that stay are online).
+  guardianNode.child.kill('SIGKILL');
+  await guardianNode.exited;
+  const removal = await aura('device', 'remove', '--dir', owner, '--device', 'device-4', '--passphrase-file', passFile);
   assert.equal(removal.status, 1);
-  assert.match(removal.stderr, /error\[agent\.has-guardians\]: authority .* has guardians \(guardian-1\): adding or removing a device reshares among the devices only/);
+  assert.match(removal.stderr, /error\[agent\.guardians-unreachable\]: .*every guardian must take part; not joined: guardian-1 \(device-/);
   const unchanged = JSON.parse((await aura('status', '--dir', owner, '--json')).stdout) as { epoch: number; members: unknown[] };
-  assert.deepEqual([unchanged.epoch, unchanged.members.length], [epoch + 1, 2], 'nothing changed');
+  assert.deepEqual([unchanged.epoch, unchanged.members.length], [epoch + 2, 3], 'nothing changed');
 });

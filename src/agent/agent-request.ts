@@ -12,7 +12,9 @@
  *    members before it that deal (`D[i]`), `add` the new devices
  *    `[{ name, device, address, hpkePublicKey, signingPublicKey }]`, `remove` the devices that
  *    leave, `threshold` the new threshold, `epoch` the authority epoch the change starts from and
- *    `group` the current public key package, which a new device has no other way to learn); for
+ *    `group` the current public key package, which a new device has no other way to learn; and,
+ *    when the authority has guardians, `guardianship`: they take part, and a new device records
+ *    it); for
  *    `guardian-setup`: `{ guardianship }` (see `guardianship.ts`);
  * 2. each participant checks the request (the sender and every device are members of its
  *    authority, it plays a role), asks its approval policy, registers the session (so early
@@ -77,6 +79,11 @@ export interface MembershipChangeBody {
   readonly epoch: number;
   /** The current group: key and verifying shares. */
   readonly group: PublicKeyPackage;
+  /**
+   * The authority's guardianship before the change, when it has guardians: they take part (their
+   * recovery shares are reshared too), and a joining device records it.
+   */
+  readonly guardianship?: Guardianship;
 }
 
 /**
@@ -140,9 +147,7 @@ export function decodeAgentMessage(bytes: Uint8Array): AgentMessage {
       if (!isCanonicalMap(body)) throw bad('body must be a map');
       if (value.op === 'reshare') return { t: 'request', request: { session, op: 'reshare', roles, ...membershipChangeBody(body) } };
       if (value.op === 'guardian-setup') {
-        const reason = guardianshipSchema(body.guardianship, 'body.guardianship');
-        if (reason !== undefined) throw bad(reason);
-        return { t: 'request', request: { session, op: 'guardian-setup', roles, guardianship: body.guardianship as Guardianship } };
+        return { t: 'request', request: { session, op: 'guardian-setup', roles, guardianship: guardianshipOf(body.guardianship, 'body.guardianship') } };
       }
       if (value.op === 'derive') return { t: 'request', request: { session, op: 'derive', roles, context: contextName(body.context, 'body.context'), app: contextName(body.app, 'body.app') } };
       if (!(body.message instanceof Uint8Array) || body.message.length > MAX_SIGN_MESSAGE_BYTES) throw bad(`body.message must be at most ${MAX_SIGN_MESSAGE_BYTES} bytes`);
@@ -167,6 +172,7 @@ function bodyOf(request: AgentRequest): Record<string, unknown> {
         threshold: request.threshold,
         epoch: request.epoch,
         group: { threshold: request.group.threshold, groupPublicKey: request.group.groupPublicKey, verifyingShares: { ...request.group.verifyingShares } },
+        ...(request.guardianship === undefined ? {} : { guardianship: request.guardianship }),
       };
     case 'guardian-setup':
       return { guardianship: request.guardianship };
@@ -192,7 +198,14 @@ function membershipChangeBody(body: Record<string, unknown>): MembershipChangeBo
     threshold: count(body.threshold, 'body.threshold', 1),
     epoch: count(body.epoch, 'body.epoch', 0),
     group: groupPackage(body.group),
+    ...(body.guardianship === undefined ? {} : { guardianship: guardianshipOf(body.guardianship, 'body.guardianship') }),
   };
+}
+
+function guardianshipOf(value: unknown, field: string): Guardianship {
+  const reason = guardianshipSchema(value, field);
+  if (reason !== undefined) throw bad(reason);
+  return value as Guardianship;
 }
 
 function groupPackage(value: unknown): PublicKeyPackage {

@@ -57,7 +57,7 @@ import { loadJournal, storeAuthorityFacts } from './authority-journal.ts';
 import { StoredLockJournal } from './lock-journal.ts';
 import { exclusionSessions, familyRoles, SessionGroups, type SessionGroup } from './session-groups.ts';
 import { messageSession, quorumSignSessions } from './quorum-sign-sessions.ts';
-import { changedConfig, changeSessions, changeRoles, checkChangeRequest, commitChange, proposeChange, runChangePart, type ChangeOutcome, type ChangeRequest, type MembershipChange } from './membership-change.ts';
+import { changedConfig, changeSessions, changeRoles, checkChangeRequest, commitChange, guardianshipAfterChange, proposeChange, runChangePart, type ChangeOutcome, type ChangeRequest, type MembershipChange } from './membership-change.ts';
 
 /** What an agent reports as it works. */
 export type AgentEvent =
@@ -378,17 +378,18 @@ export class DeviceAgent {
    * `change.add` (each must be listening at its address, running its part as a new member, as
    * `JoiningDevice` does) and removes those of `change.remove`, by resharing among every member
    * that stays (all must be online) and the new devices, then signing the tree change with the
-   * new group (epoch bump). Every participant commits (new share, journal, config); a removed
+   * new group (epoch bump). When the authority has guardians, each guardian takes part too (asked
+   * first on the guardian channel: it votes for the lock and gets a fresh recovery share of the
+   * same group key), so a recovery keeps working; every participant records the guardianship
+   * after the change. Every participant commits (new share, journal, config); a removed
    * device that is online learns it from its journal and destroys its share. Errors:
-   * `agent.has-guardians` (see {@link guardiansRefusal}), `agent.bad-change`,
-   * `agent.too-few-online` (naming the members missing), `agent.declined`, `agent.join-timeout`,
-   * those of resharing (`protocols.reshare.*`) and signing.
+   * `agent.bad-change`, `agent.too-few-online` (naming the members missing),
+   * `agent.guardians-unreachable` (naming the guardians that did not join: nothing changed),
+   * `agent.declined`, `agent.join-timeout`, those of resharing (`protocols.reshare.*`) and signing.
    */
   async changeMembership(change: MembershipChange, observer?: RoleObserver): Promise<ChangeResult> {
     const { config, secrets } = this.dev;
     this.checkActive();
-    const refusal = this.guardiansRefusal();
-    if (refusal !== undefined) throw permanentError('agent.has-guardians', refusal, { context: { authority: config.authority } });
     const epoch = await this.epoch();
     const { roles, body } = proposeChange(config, secrets.keyShare.publicKeyPackage, epoch, change);
     const staying = this.others.filter((m) => roles.includes(m.device));
@@ -397,7 +398,9 @@ export class DeviceAgent {
       throw transientError('agent.too-few-online', `changing the members needs every member that stays online, to replace its share; missing: ${missing.map((m) => `${m.name} (${m.device})`).join(', ')}`, { context: { missing: missing.map((m) => m.name).join(', ') } });
     }
     const joining = await Promise.all(body.add.map((m) => this.reach(m)));
-    const request: ChangeRequest = { op: 'reshare', session: randomIdentifier('session', this.options.random), roles, ...body };
+    const own = this.desk.guardianships.own;
+    const request: ChangeRequest = { op: 'reshare', session: randomIdentifier('session', this.options.random), roles, ...body, ...(own === undefined ? {} : { guardianship: own }) };
+    if (own !== undefined) await this.askGuardiansToChange(own, request);
     const { value } = await this.runInitiated(request, [...staying, ...joining], (group) => this.changePart(request, group, observer));
     const removed = body.remove.map((device) => config.members.find((m) => m.device === device)?.name ?? device);
     // A removed member that is online learns of the change from the facts, and destroys its share.
@@ -445,15 +448,26 @@ export class DeviceAgent {
   }
 
   /**
-   * Why this authority's devices cannot change while it has guardians, or `undefined` when it has
-   * none: a membership change reshares among the devices only, so the guardians' recovery shares
-   * would no longer fit the new shares, and a recovery could never complete. Refused rather than
-   * broken silently (a resharing onto the devices and the guardians is not implemented).
+   * Asks every guardian of `guardianship` to join the change `request` (each checks it under its
+   * policy and waits for the sessions). Error: `agent.guardians-unreachable` naming each guardian
+   * that did not join and why; no share has moved then (a guardian that joined gives up when the
+   * lock is never asked for).
    */
-  private guardiansRefusal(): string | undefined {
-    const own = this.desk.guardianships.own;
-    if (own === undefined) return undefined;
-    return `authority ${own.authority} has guardians (${own.guardians.map((g) => g.name).join(', ')}): adding or removing a device reshares among the devices only and would leave the guardians' recovery shares unusable, so it is refused; changing the devices of an authority with guardians is not supported`;
+  private async askGuardiansToChange(guardianship: Guardianship, request: ChangeRequest): Promise<void> {
+    const encoded = encodeAgentMessage({ t: 'request', request });
+    const notJoined = (answers: readonly PromiseSettledResult<unknown>[]) =>
+      guardianship.guardians.flatMap((g, k) => {
+        const answer = answers[k]!; // one answer per guardian
+        return answer.status === 'rejected' ? [`${g.name} (${g.device}): ${toAuraError(answer.reason).message}`] : [];
+      });
+    const refuse = (failed: readonly string[]) =>
+      transientError('agent.guardians-unreachable', `changing the devices reshares the guardians' recovery shares too, so every guardian must take part; not joined: ${failed.join('; ')}. Nothing changed`, { context: { authority: guardianship.authority } });
+    // Dialled first: an ask to a guardian that is not running would wait out the policy's time.
+    const dialled = notJoined(await Promise.allSettled(guardianship.guardians.map((g) => this.network.node.dial(peerEntryOfAddress(g.address).addresses[0]!)))); // peerEntryOfAddress gives the one address it parsed
+    if (dialled.length > 0) throw refuse(dialled);
+    const asked = notJoined(await Promise.allSettled(guardianship.guardians.map((g) => this.desk.ask(g.device, { k: 'change', request: encoded }, POLICY_ANSWER_MS))));
+    if (asked.length > 0) throw refuse(asked);
+    for (const g of guardianship.guardians) this.emit({ event: 'accepted', session: request.session, by: g.name });
   }
 
   /** Why this device will not take part in setting up `guardianship`, or `undefined`. */
@@ -672,6 +686,8 @@ export class DeviceAgent {
     secrets.keyShare.dispose();
     this.dev = { ...this.dev, config: next, secrets: { ...secrets, keyShare: outcome.keyShare } };
     this.setMembers(next);
+    const guardianship = guardianshipAfterChange(request);
+    if (guardianship !== undefined) await this.desk.recordOwn(guardianship);
     await this.journalSync.written();
     return { epoch: request.epoch + 1, members: next.members.map((m) => m.name), threshold: next.threshold, groupKey: next.groupKey };
   }
@@ -800,7 +816,7 @@ export class DeviceAgent {
   /** Why this device refuses `request` from `from` (a member), or `undefined`. */
   private async checkRequest(request: AgentRequest, from: DeviceId): Promise<string | undefined> {
     const { config, secrets } = this.dev;
-    if (request.op === 'reshare') return this.guardiansRefusal() ?? checkChangeRequest(config, secrets.keyShare.publicKeyPackage, await this.epoch(), request, from);
+    if (request.op === 'reshare') return checkChangeRequest(config, secrets.keyShare.publicKeyPackage, await this.epoch(), request, from, this.desk.guardianships.own);
     const self = config.device;
     const invited = request.op === 'guardian-setup' ? request.guardianship.guardians.map((g) => g.device) : [];
     const strangers = request.roles.filter((device) => device !== self && !invited.includes(device) && !this.others.some((m) => m.device === device));

@@ -14,6 +14,11 @@
  *   package, approved, disputed), which the new device polls;
  * - `dispute`: an owner device's signed `recovery.disputed` fact: stored, so the recovery
  *   session's cooldown check (`DisputeWatch`) sees it;
+ * - `change`: an owner device changes the authority's devices (`aura device add|remove`): under
+ *   its approval policy the guardian joins the change (`runGuardianChangePart` of
+ *   `membership-change.ts`: it votes for the operation lock and receives a fresh recovery share of
+ *   the unchanged group key), stores the share and records the guardianship after the change
+ *   (owners, threshold, epoch);
  * - `recover`: the new device, once enough guardians approved, starts the `Recovery` session
  *   (`runRecovery`): this guardian's approval in the session is its stored one; after the
  *   cooldown it reports any stored dispute; if the recovery completes its new recovery share
@@ -28,6 +33,7 @@
  */
 import type { RoleName } from '../choreo/local-type.ts';
 import { bytesEqual, fromHex, toHex } from '../core/bytes.ts';
+import { encodeCanonical } from '../core/canonical.ts';
 import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
 import { permanentError, toAuraError, transientError } from '../core/errors.ts';
 import type { AuthorityId, DeviceId, SessionId } from '../core/identifiers.ts';
@@ -41,6 +47,8 @@ import { loadJournal } from './authority-journal.ts';
 import { keyShareEntry } from '../protocols/authority-key-store.ts';
 import { guardianLeaf, guardianSetupOperation, setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-setup.ts';
 import { membershipOps } from '../protocols/reshare.ts';
+import { decodeAgentMessage } from './agent-request.ts';
+import { changeRoles, changeSessions, guardianshipAfterChange, runGuardianChangePart } from './membership-change.ts';
 import { lockSessions, type LockParticipant } from '../protocols/lock-guard.ts';
 import { localLockJournal } from './lock-journal.ts';
 import { approvedDraft, disputeDraftOf, journalDisputeWatch, RECOVERY_DISPUTED, RECOVERY_REQUESTED, recoveryContext, recoveryOperation, recoveryRequestId, runRecovery, type RecoveryPlan, type RecoveryRequest } from '../protocols/recovery.ts';
@@ -58,6 +66,7 @@ import { signTreeChange, treeChangeSessions, type TreeChange } from './tree-chan
 /** What the desk reports. */
 export type DeskEvent =
   | { readonly event: 'guardian-joined'; readonly authority: AuthorityId; readonly guardians: number }
+  | { readonly event: 'guardianship-changed'; readonly authority: AuthorityId; readonly owners: number; readonly epoch: number }
   | { readonly event: 'recovery-requested'; readonly authority: AuthorityId; readonly request: string; readonly newDevice: DeviceId }
   | { readonly event: 'recovery-disputed'; readonly authority: AuthorityId; readonly request: string }
   | { readonly event: 'recovery-cooldown'; readonly authority: AuthorityId; readonly request: string; readonly endsAt: string }
@@ -402,7 +411,58 @@ export class GuardianDesk {
         return this.receiveFact(ask.k, ask.fact);
       case 'recover':
         return this.joinRecovery(ask);
+      case 'change':
+        return this.joinChange(ask, from);
     }
+  }
+
+  /**
+   * Checks a change of the devices of an authority this device guards (the request names the
+   * guardianship it records, over the group its recovery share belongs to, asked by one of the
+   * owners), asks the policy, registers the sessions and runs its part in the background: its new
+   * recovery share replaces the old one in the key store once the resharing completes, and the
+   * guardianship after the change is recorded.
+   */
+  private async joinChange(ask: Extract<GuardianAsk, { k: 'change' }>, from: DeviceId): Promise<GuardianAnswer> {
+    const message = decodeAgentMessage(ask.request);
+    if (message.t !== 'request' || message.request.op !== 'reshare' || message.request.guardianship === undefined) throw permanentError('agent.bad-message', 'a change carries a membership change request that names the guardianship');
+    const request = message.request;
+    const authority = message.request.guardianship.authority;
+    const { g, share } = this.guarding(authority);
+    const after = guardianshipAfterChange(request);
+    if (after === undefined || !bytesEqual(encodeCanonical(request.guardianship), encodeCanonical(g))) throw permanentError('agent.bad-request', `the change names another guardianship of ${authority} than this guardian records (epoch ${g.epoch})`, { context: { authority } });
+    if (!bytesEqual(encodeCanonical(request.group), encodeCanonical(share.publicKeyPackage))) throw permanentError('agent.bad-request', `the change is over another group than this guardian's recovery share of ${authority}`, { context: { authority } });
+    if (!g.owners.some((o) => o.device === from) || !request.roles.includes(from)) throw permanentError('agent.bad-request', `${from} is not a device of ${authority} that stays`, { context: { authority } });
+    const added = request.add.map((m) => m.name);
+    const removed = g.owners.filter((o) => request.remove.includes(o.device)).map((o) => o.name);
+    const approval = await this.options.ask(`${from} changes the devices of authority ${authority} (adding ${added.join(', ') || 'none'}, removing ${removed.join(', ') || 'none'}): this guardian's recovery share is reshared with them`);
+    if (!approval.approved) throw permanentError('agent.declined', approval.reason);
+    const device = this.options.device();
+    const { config, hpke } = device;
+    for (const member of request.add) this.options.network.directory.register(peerEntryOfAddress(member.address));
+    const hpkeKeyOf = (member: DeviceId): Uint8Array => {
+      const key = after.owners.find((o) => o.device === member)?.hpkeKey;
+      if (key === undefined) throw permanentError('agent.bad-change', `${member} is neither an owner nor joining`);
+      return fromHex(key);
+    };
+    const group = this.options.sessions.group(changeRoles(request), changeSessions(request));
+    void (async () => {
+      try {
+        const outcome = await runGuardianChangePart(request, { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, lock: this.lockOf(authority) }, hpkeKeyOf, group.transport, { ...this.options.runOptions(), keyStore: device.keys });
+        this.shares.set(authority, outcome.keyShare);
+        share.dispose(); // the key store holds the new one already
+        this.records = withGuarded(this.records, after);
+        await writeGuardianships(device.dir, this.records);
+        knowGuardianship(this.options.network, after, config.device);
+        this.options.events({ event: 'guardianship-changed', authority, owners: after.owners.length, epoch: after.epoch });
+      } catch (error) {
+        const failure = toAuraError(error);
+        this.options.events({ event: 'recovery-failed', authority, request: '', code: failure.code, message: `device change: ${failure.message}` });
+      } finally {
+        group.end();
+      }
+    })();
+    return { k: 'joined' };
   }
 
   /** The guardianship of `authority` this device guards. Error: `agent.not-a-guardian`. */

@@ -9,7 +9,9 @@
  *   members), `submit` (a signed `recovery.requested` fact), `dispute` (a signed
  *   `recovery.disputed` fact), `recover` (join the recovery session of a request, with the
  *   approving guardians and the owner's surviving devices that take part, and the new device's
- *   name and address);
+ *   name and address), `change` (join a change of the authority's devices: the membership change
+ *   request of `agent-request.ts`, encoded, which names the guardianship; its recovery share is
+ *   reshared with the devices' shares);
  * - answers: `joined` (the session is registered and this device's role runs), or `state` (what
  *   this guardian knows of a request: the guardianship, the key package, whether it approved and
  *   whether the owner disputed).
@@ -34,6 +36,9 @@ export const GUARDIAN_CHANNEL = 'aura.guardian/1';
 /** Longest encoded fact an ask carries. */
 const MAX_FACT_BYTES = 4096;
 
+/** Longest encoded membership change request a `change` ask carries (a key package and guardianship of up to 255 members). */
+const MAX_CHANGE_BYTES = 65_536;
+
 const packageSchema: Schema<PublicKeyPackage> = (value, path) => {
   if (!isCanonicalMap(value) || typeof value.threshold !== 'number' || !(value.groupPublicKey instanceof Uint8Array) || !isCanonicalMap(value.verifyingShares)) return `${path}: expected a key package`;
   if (Object.keys(value).length !== 3 || !Object.values(value.verifyingShares).every((v) => v instanceof Uint8Array)) return `${path}: expected a key package`;
@@ -49,6 +54,7 @@ const askSchemas = {
   setup: record({ k: literal('setup'), session: identifier('session'), guardianship: guardianshipSchema, publicKeyPackage: packageSchema, members: list(record({ device: identifier('device'), hpkePublicKey: bytes(32) }), MAX_GUARDIANS) }),
   submit: record({ k: literal('submit'), fact: bytesUpTo(MAX_FACT_BYTES) }),
   dispute: record({ k: literal('dispute'), fact: bytesUpTo(MAX_FACT_BYTES) }),
+  change: record({ k: literal('change'), request: bytesUpTo(MAX_CHANGE_BYTES) }),
   recover: record({ k: literal('recover'), session: identifier('session'), request: recoveryRequestSchema, approvers: list(identifier('device'), MAX_GUARDIANS), survivors: list(identifier('device'), MAX_GUARDIANS), name: text(64), address: text(512) }),
 };
 const answerSchemas = {

@@ -6,8 +6,10 @@
  * authority's journal from that member by anti-entropy (`sync-service.ts`: the facts are admitted
  * only under the group key), checks the request against that journal (same group key, same epoch),
  * accepts, and runs its part (`runChangePart` of `membership-change.ts`: it receives its share,
- * then signs the tree change with the new group). Only then does it write its key store, the
- * change's facts and its config, and rename the staging directory into place: an interrupted
+ * then signs the tree change with the new group; when the authority has guardians, they take part
+ * and this device reaches them through the guardianship the request names). Only then does it
+ * write its key store, the change's facts, its config and the guardianship after the change
+ * (`recovery.json`), and rename the staging directory into place: an interrupted
  * join leaves no device directory behind (only the hidden staging directory, removed by
  * {@link JoiningDevice.stop}).
  *
@@ -36,7 +38,9 @@ import { AGENT_CHANNEL, decodeAgentMessage, deviceOfRole, encodeAgentMessage, ty
 import { loadJournal, storeAuthorityFacts } from './authority-journal.ts';
 import { writeConfig, type DeviceConfig } from './device-config.ts';
 import { checkFreshDir, JOURNAL_FILE, sealDeviceKeys } from './device-dir.ts';
-import { changedConfig, changeSessions, changeRoles, runChangePart, type ChangeRequest } from './membership-change.ts';
+import { changedConfig, changeSessions, changeRoles, guardianshipAfterChange, runChangePart, type ChangeRequest } from './membership-change.ts';
+import { knowGuardianship } from './guardian-desk.ts';
+import { writeGuardianships } from './guardianship.ts';
 import { StoredLockJournal } from './lock-journal.ts';
 import { SessionGroups, type SessionGroup } from './session-groups.ts';
 
@@ -212,6 +216,8 @@ export class JoiningDevice {
     if (view.epoch !== request.epoch) return decline('agent.bad-request', `the change starts from epoch ${request.epoch}, the journal copied is in epoch ${view.epoch}`);
     const members = new Set(view.members.map((m) => m.id));
     if (!request.dealers.every((d) => members.has(d))) return decline('agent.bad-request', 'a dealer of the change is not a member of the authority');
+    // The guardians, when the authority has some, take part: they reach this device and it them.
+    if (request.guardianship !== undefined) knowGuardianship(this.network, request.guardianship, this.member.device);
     const group = this.sessions.group(changeRoles(request), changeSessions(request));
     this.accepted = { request, from, group };
     await this.network.transport.send(from, AGENT_CHANNEL, encodeAgentMessage({ t: 'accept', session: request.session })).catch(() => {
@@ -243,6 +249,8 @@ export class JoiningDevice {
       });
       outcome.keyShare.dispose();
       await writeConfig(this.staging, config);
+      const guardianship = guardianshipAfterChange(request);
+      if (guardianship !== undefined) await writeGuardianships(this.staging, { own: guardianship, guarding: [] });
       this.finished = true;
       await this.journal.close();
       rmSync(this.options.dir, { recursive: true, force: true }); // absent or empty (checked at start)

@@ -15,7 +15,8 @@ import { sharesSign, testGuardians, testLocks } from '../protocols/reshare-fixtu
 import { loadJournal } from './authority-journal.ts';
 import type { NewMember } from './agent-request.ts';
 import type { OpenDevice } from './device-dir.ts';
-import { changeOperation, changeRoles, proposeChange, runChangePart, runGuardianChangePart, type ChangeRequest } from './membership-change.ts';
+import { changeOperation, changeRoles, checkChangeRequest, guardianshipAfterChange, proposeChange, runChangePart, runGuardianChangePart, type ChangeRequest } from './membership-change.ts';
+import type { Guardianship } from './guardianship.ts';
 import { openTestAuthority, type OpenedTestAuthority } from './testing.ts';
 
 let authority: OpenedTestAuthority['authority'];
@@ -35,7 +36,7 @@ test('a device that is no guardian of the authority cannot take a guardian\'s pa
   const request: ChangeRequest = { op: 'reshare', session: randomIdentifier('session', random), roles: config.members.map((m) => m.device), dealers: config.members.map((m) => m.device), add: [], remove: [], threshold: 2, epoch: 0, group: devices[0]!.secrets.keyShare.publicKeyPackage };
   const stranger = guardians[0]!;
   await assert.rejects(
-    runGuardianChangePart(request, [], { device: stranger.guardian.device, hpkeSecretKey: stranger.hpkeSecretKey, random: stranger.random, lock: testLocks(authority.groupKey, random.fork('l'))(stranger.guardian.device) }, () => new Uint8Array(32), new MemoryTransport(), {}),
+    runGuardianChangePart(request, { device: stranger.guardian.device, hpkeSecretKey: stranger.hpkeSecretKey, random: stranger.random, lock: testLocks(authority.groupKey, random.fork('l'))(stranger.guardian.device) }, () => new Uint8Array(32), new MemoryTransport(), {}),
     (e) => isAuraError(e, 'agent.bad-change') && /is no guardian/.test(e.message),
   );
 });
@@ -67,22 +68,37 @@ test('adding a device to an authority with guardians reshares onto the devices a
   const hpke = await generateHpkeKeyPair(random);
   const member: NewMember = { name: 'device-4', device: deviceIdOfPublicKey(signing.publicKey), address: '/ip4/127.0.0.1/tcp/1', hpkePublicKey: hpke.publicKey, signingPublicKey: signing.publicKey };
   const { roles, body } = proposeChange(config, withGuardians, view.epoch, { add: [member] });
-  const request: ChangeRequest = { op: 'reshare', session: randomIdentifier('session', random), roles, ...body };
   const team = guardians.map((x) => x.guardian);
-  assert.deepEqual(changeOperation(request, team).electorate, team.map((g) => g.device));
-  assert.deepEqual(changeOperation(request, team).participants, [...roles, ...team.map((g) => g.device)]);
-  assert.equal(changeRoles(request, team).get('R[4]'), team[0]!.device);
-  assert.equal(changeRoles(request, team).has('S[4]'), false, 'the guardians do not sign the devices\' tree change');
+  const guardianship: Guardianship = {
+    authority: config.authority,
+    groupKey: toHex(authority.groupKey),
+    threshold: 2,
+    epoch: view.epoch,
+    cooldownMs: 0,
+    owners: config.members.map((m) => ({ name: m.name, device: m.device, address: m.address, hpkeKey: toHex(m.hpkePublicKey) })),
+    guardians: team.map((g, k) => ({ name: `guardian-${k + 1}`, authority: g.authority, device: g.device, signingKey: toHex(g.signingKey), hpkeKey: toHex(g.hpkeKey), address: '/ip4/127.0.0.1/tcp/2' })),
+  };
+  const request: ChangeRequest = { op: 'reshare', session: randomIdentifier('session', random), roles, ...body, guardianship };
+  assert.deepEqual(changeOperation(request).electorate, team.map((g) => g.device));
+  assert.deepEqual(changeOperation(request).participants, [...roles, ...team.map((g) => g.device)]);
+  assert.equal(changeRoles(request).get('R[4]'), team[0]!.device);
+  assert.equal(changeRoles(request).has('S[4]'), false, 'the guardians do not sign the devices\' tree change');
+  // A member accepts the change only with the guardianship it records.
+  assert.equal(checkChangeRequest(devices[1]!.config, withGuardians, view.epoch, request, config.device, guardianship), undefined);
+  assert.match(checkChangeRequest(devices[1]!.config, withGuardians, view.epoch, request, config.device) ?? '', /other guardians/);
+  assert.match(checkChangeRequest(devices[1]!.config, withGuardians, view.epoch, { ...request, guardianship: { ...guardianship, guardians: guardianship.guardians.slice(1) } }, config.device, guardianship) ?? '', /other guardians/);
+  const recorded = guardianshipAfterChange(request);
+  assert.deepEqual([recorded?.owners.map((o) => o.name), recorded?.epoch, recorded?.guardians], [['device-1', 'device-2', 'device-3', 'device-4'], view.epoch + 1, guardianship.guardians]);
 
   const hpkeKeyOf = (device: string) => (config.members.find((m) => m.device === device) ?? member).hpkePublicKey;
   const transport = new MemoryTransport();
   const participant = (device: OpenDevice) => ({ device: device.config.device, keyShare: setUp[devices.indexOf(device)]!.keyShare!, hpkeSecretKey: device.hpke.secretKey, random: random.fork(`change-${device.config.device}`), lock: lock(device.config.device) }); // every device got a share in the setup
   const [changed, guardianChanged] = await Promise.all([
     Promise.all([
-      ...devices.map((d) => runChangePart(request, participant(d), view, hpkeKeyOf, transport, {}, team)),
-      runChangePart(request, { device: member.device, hpkeSecretKey: hpke.secretKey, random: random.fork('change-device-4'), lock: lock(member.device) }, view, hpkeKeyOf, transport, {}, team),
+      ...devices.map((d) => runChangePart(request, participant(d), view, hpkeKeyOf, transport, {})),
+      runChangePart(request, { device: member.device, hpkeSecretKey: hpke.secretKey, random: random.fork('change-device-4'), lock: lock(member.device) }, view, hpkeKeyOf, transport, {}),
     ]),
-    Promise.all(guardians.map((x) => runGuardianChangePart(request, team, { device: x.guardian.device, hpkeSecretKey: x.hpkeSecretKey, random: x.random, lock: lock(x.guardian.device) }, hpkeKeyOf, transport, {}))),
+    Promise.all(guardians.map((x) => runGuardianChangePart(request, { device: x.guardian.device, hpkeSecretKey: x.hpkeSecretKey, random: x.random, lock: lock(x.guardian.device) }, hpkeKeyOf, transport, {}))),
   ]);
 
   const pkg = changed[0].publicKeyPackage;

@@ -29,7 +29,7 @@
  * @module
  */
 import { join } from 'node:path';
-import { bytesEqual, utf8 } from '../core/bytes.ts';
+import { bytesEqual, toHex, utf8 } from '../core/bytes.ts';
 import { decodeCanonical, encodeCanonical, isCanonicalMap } from '../core/canonical.ts';
 import type { RandomEffects } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
@@ -47,8 +47,9 @@ import { keyShareEntry, type UnlockedKeyStore } from '../protocols/authority-key
 import type { RunOptions } from '../protocols/protocol-source.ts';
 import { epochSession } from '../protocols/epoch.ts';
 import { guardianRecipient, type Guardian } from '../protocols/guardian-setup.ts';
+import { guardianOf, type Guardianship, type OwnerContact } from './guardianship.ts';
 import { lockSessions, membershipElectorate, underLock, type GuardedOperation, type LockParticipant } from '../protocols/lock-guard.ts';
-import { membershipOperation, membershipOps, reshareSession, runReshareDevice, type ReshareRecipient, type ReshareSetup } from '../protocols/reshare.ts';
+import { membershipOperation, membershipOps, reshareSession, runReshareDevice, type ReshareRecipient, type ReshareRunOptions, type ReshareSetup } from '../protocols/reshare.ts';
 import type { AgentRequest, MembershipChangeBody, NewMember } from './agent-request.ts';
 import { CONFIG_FILE, decodeConfig, encodeConfig, writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import { storeAuthorityFacts } from './authority-journal.ts';
@@ -146,10 +147,13 @@ export function proposeChange(config: DeviceConfig, group: PublicKeyPackage, epo
 /**
  * Why the member of `config` (in epoch `epoch`, holding `group`) refuses `request` from `from`, or
  * `undefined`: it must be the change this member would propose itself (same members after it,
- * same dealers, same threshold), in the same epoch, over the same group.
+ * same dealers, same threshold), in the same epoch, over the same group, with the guardianship it
+ * records (`guardianship`, when its authority has guardians).
  */
-export function checkChangeRequest(config: DeviceConfig, group: PublicKeyPackage, epoch: number, request: ChangeRequest, from: DeviceId): string | undefined {
+export function checkChangeRequest(config: DeviceConfig, group: PublicKeyPackage, epoch: number, request: ChangeRequest, from: DeviceId, guardianship?: Guardianship): string | undefined {
   if (request.epoch !== epoch) return `the change starts from epoch ${request.epoch}, this device is in epoch ${epoch}`;
+  const sameGuardianship = request.guardianship === undefined ? guardianship === undefined : guardianship !== undefined && bytesEqual(encodeCanonical(request.guardianship), encodeCanonical(guardianship));
+  if (!sameGuardianship) return 'the change names other guardians (or none) than this device records for its authority';
   if (!bytesEqual(encodeCanonical(request.group), encodeCanonical(group))) return 'the change is over another group than this device holds';
   if (!request.roles.includes(from)) return `the asking device ${from} is not a member after the change`;
   let expected: ChangeProposal;
@@ -169,13 +173,33 @@ export function checkChangeRequest(config: DeviceConfig, group: PublicKeyPackage
  * guardianship order), whose recovery shares are reshared with the devices' so that they keep
  * fitting the group.
  */
-export function changeRoles(request: Pick<ChangeRequest, 'roles' | 'dealers'>, guardians: readonly Guardian[] = []): Map<RoleName, DeviceId> {
-  return new Map([...familyRoles(['D'], request.dealers), ...familyRoles(['S'], request.roles), ...familyRoles(['R'], changeShareholders(request, guardians))]);
+export function changeRoles(request: Pick<ChangeRequest, 'roles' | 'dealers' | 'guardianship'>): Map<RoleName, DeviceId> {
+  return new Map([...familyRoles(['D'], request.dealers), ...familyRoles(['S'], request.roles), ...familyRoles(['R'], changeShareholders(request))]);
+}
+
+/** The guardians of the authority `request` changes (none when it has no guardianship). */
+export function changeGuardians(request: Pick<ChangeRequest, 'guardianship'>): Guardian[] {
+  return request.guardianship?.guardians.map(guardianOf) ?? [];
 }
 
 /** The devices that hold a share after `request`: the members after it, then the guardians' devices. */
-function changeShareholders(request: Pick<ChangeRequest, 'roles'>, guardians: readonly Guardian[]): DeviceId[] {
-  return [...request.roles, ...guardians.map((g) => g.device)];
+function changeShareholders(request: Pick<ChangeRequest, 'roles' | 'guardianship'>): DeviceId[] {
+  return [...request.roles, ...changeGuardians(request).map((g) => g.device)];
+}
+
+/**
+ * The guardianship after `request` (`undefined` when the authority has none): its owners are the
+ * members after the change, with the new threshold, in the epoch the change's tree facts start.
+ */
+export function guardianshipAfterChange(request: ChangeRequest): Guardianship | undefined {
+  const g = request.guardianship;
+  if (g === undefined) return undefined;
+  const owners = request.roles.map((device): OwnerContact => {
+    const added = request.add.find((m) => m.device === device);
+    // proposeChange built the roles from the owners (the members) and the devices added.
+    return added === undefined ? g.owners.find((o) => o.device === device)! : { name: added.name, device, address: added.address, hpkeKey: toHex(added.hpkePublicKey) };
+  });
+  return { ...g, owners, threshold: request.threshold, epoch: request.epoch + 1 };
 }
 
 /**
@@ -186,14 +210,14 @@ function changeShareholders(request: Pick<ChangeRequest, 'roles'>, guardians: re
  * change (dealers, then the devices removed). Every participant derives the same from the request
  * it accepted and the guardianship it holds.
  */
-export function changeOperation(request: ChangeRequest, guardians: readonly Guardian[] = []): GuardedOperation {
-  const electorate = membershipElectorate([...request.dealers, ...request.remove], guardians.map((g) => g.device));
-  return membershipOperation(request.group.groupPublicKey, electorate, changeShareholders(request, guardians), epochSession(request.session, request.epoch));
+export function changeOperation(request: ChangeRequest): GuardedOperation {
+  const electorate = membershipElectorate([...request.dealers, ...request.remove], changeGuardians(request).map((g) => g.device));
+  return membershipOperation(request.group.groupPublicKey, electorate, changeShareholders(request), epochSession(request.session, request.epoch));
 }
 
 /** The resharing of `request`: the dealers deal to the members after it and to the guardians (`hpkeKeyOf` gives a member's HPKE key). */
-function changeReshare(request: ChangeRequest, guardians: readonly Guardian[], hpkeKeyOf: (device: DeviceId) => Uint8Array): ReshareSetup {
-  const recipients: ReshareRecipient[] = [...request.roles.map((device) => ({ device, hpkePublicKey: hpkeKeyOf(device) })), ...guardians.map(guardianRecipient)];
+function changeReshare(request: ChangeRequest, hpkeKeyOf: (device: DeviceId) => Uint8Array): ReshareSetup {
+  const recipients: ReshareRecipient[] = [...request.roles.map((device) => ({ device, hpkePublicKey: hpkeKeyOf(device) })), ...changeGuardians(request).map(guardianRecipient)];
   return { old: request.group, oldMembers: request.dealers, recipients, threshold: request.threshold, session: request.session, epoch: request.epoch };
 }
 
@@ -213,10 +237,10 @@ function changeOps(request: ChangeRequest): TreeOp[] {
  * (`session-groups.ts`): the lock's, the resharing's first attempt (a later attempt, after an
  * exclusion, is registered by its first frame), and every attempt of signing each tree fact.
  */
-export function changeSessions(request: ChangeRequest, guardians: readonly Guardian[] = []): Map<SessionId, Map<RoleName, DeviceId>> {
-  const sessions = lockSessions(changeOperation(request, guardians));
-  const reshare = { old: request.group, threshold: request.threshold, session: request.session, epoch: request.epoch, recipients: changeShareholders(request, guardians).map((device) => ({ device })) };
-  sessions.set(reshareSession(reshare, request.dealers.slice(0, request.group.threshold), 0), changeRoles(request, guardians)); // the first attempt's dealers, as runReshareDevice picks them
+export function changeSessions(request: ChangeRequest): Map<SessionId, Map<RoleName, DeviceId>> {
+  const sessions = lockSessions(changeOperation(request));
+  const reshare = { old: request.group, threshold: request.threshold, session: request.session, epoch: request.epoch, recipients: changeShareholders(request).map((device) => ({ device })) };
+  sessions.set(reshareSession(reshare, request.dealers.slice(0, request.group.threshold), 0), changeRoles(request)); // the first attempt's dealers, as runReshareDevice picks them
   for (const [session, roles] of treeChangeSessions(treeChangeOf(request))) sessions.set(session, roles);
   return sessions;
 }
@@ -236,14 +260,14 @@ export function changedConfig(config: DeviceConfig, self: DeviceId, request: Cha
  * Runs this device's part of `request` under the operation lock ({@link changeOperation}): the
  * resharing (dealing when it is a current member, receiving its new share), then the signing of
  * the tree change by the new group over `view` (the authority before the change). `hpkeKeyOf`
- * gives each member's HPKE key; `guardians` are the authority's guardians (each runs
+ * gives each member's HPKE key; the guardians of `request.guardianship` take part (each runs
  * {@link runGuardianChangePart}). Nothing is written but the lock's facts. Errors:
  * `protocols.lock.refused` (another change holds the lock: no share moved), those of `underLock`,
  * of `runReshareDevice` (`protocols.reshare.*`), of the signing (`protocols.sign.*`) and
  * `tree.invalid-op`.
  */
-export function runChangePart(request: ChangeRequest, participant: ChangeParticipant, view: AuthorityView, hpkeKeyOf: (device: DeviceId) => Uint8Array, transport: Transport, options: RunOptions, guardians: readonly Guardian[] = []): Promise<ChangeOutcome> {
-  return underLock(changeOperation(request, guardians), participant.device, participant.lock, transport, options, () => changePart(changeReshare(request, guardians, hpkeKeyOf), request, participant, view, transport, options));
+export function runChangePart(request: ChangeRequest, participant: ChangeParticipant, view: AuthorityView, hpkeKeyOf: (device: DeviceId) => Uint8Array, transport: Transport, options: RunOptions): Promise<ChangeOutcome> {
+  return underLock(changeOperation(request), participant.device, participant.lock, transport, options, () => changePart(changeReshare(request, hpkeKeyOf), request, participant, view, transport, options));
 }
 
 /** A guardian's part in a change: the guardian's device and its new recovery share. */
@@ -255,17 +279,17 @@ export interface GuardianChangeOutcome {
 }
 
 /**
- * Runs the part of a guardian's device (`participant`, one of `guardians`) in `request` under the
+ * Runs the part of a guardian's device (`participant`, one of `request.guardianship`'s) in `request` under the
  * operation lock, where it votes: it receives a fresh recovery share of the unchanged group key
  * (the devices deal; the tree change is the devices' to sign). Its old recovery share is the
  * caller's to replace once the change is confirmed. Errors: as {@link runChangePart} but the
- * signing's, and `agent.bad-change` when `participant` is none of `guardians`. `hpkeKeyOf` gives
+ * signing's, and `agent.bad-change` when `participant` is no guardian. `hpkeKeyOf` gives
  * each member's HPKE key after the change (from the guardianship's owners and the devices added).
  */
-export async function runGuardianChangePart(request: ChangeRequest, guardians: readonly Guardian[], participant: Omit<ChangeParticipant, 'keyShare'>, hpkeKeyOf: (device: DeviceId) => Uint8Array, transport: Transport, options: RunOptions): Promise<GuardianChangeOutcome> {
-  if (!guardians.some((g) => g.device === participant.device)) throw permanentError('agent.bad-change', `${participant.device} is no guardian of authority ${authorityIdOf(request.group.groupPublicKey)}`);
-  const setup = changeReshare(request, guardians, hpkeKeyOf);
-  const reshared = await underLock(changeOperation(request, guardians), participant.device, participant.lock, transport, options, () =>
+export async function runGuardianChangePart(request: ChangeRequest, participant: Omit<ChangeParticipant, 'keyShare'>, hpkeKeyOf: (device: DeviceId) => Uint8Array, transport: Transport, options: ReshareRunOptions): Promise<GuardianChangeOutcome> {
+  if (!changeGuardians(request).some((g) => g.device === participant.device)) throw permanentError('agent.bad-change', `${participant.device} is no guardian of authority ${authorityIdOf(request.group.groupPublicKey)}`);
+  const setup = changeReshare(request, hpkeKeyOf);
+  const reshared = await underLock(changeOperation(request), participant.device, participant.lock, transport, options, () =>
     runReshareDevice(setup, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random }, transport, options),
   );
   // The guardian is among the recipients (checked above), so the resharing gave it a share.
