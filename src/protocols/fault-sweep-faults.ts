@@ -21,6 +21,7 @@ export type Behaviour =
   | 'other-message'
   | 'false-complaint'
   | 'ack-equivocation'
+  | 'ack-split'
   | 'bad-approval'
   | 'hide-dispute';
 
@@ -73,6 +74,15 @@ function misbehave(label: string, tools: FaultTools, change: (payload: Payload, 
     tools.acted();
     return changed;
   });
+}
+
+/** Every other recipient a wrap sees, from the second: an equivocation that splits the participants in halves. */
+function alternateRecipients(): (to: string) => boolean {
+  const seen: string[] = [];
+  return (to) => {
+    if (!seen.includes(to)) seen.push(to);
+    return seen.indexOf(to) % 2 === 1;
+  };
 }
 
 /** The first recipient a wrap sees, then every other one: equivocation tells one story to the first. */
@@ -151,6 +161,11 @@ export function byzantineWrap(behaviour: Behaviour, tools: FaultTools): Wrap {
       // A new member tells one participant of a complaint the others never hear.
       const first = firstRecipient();
       return misbehave('Acknowledge', tools, (p, to) => (first(to) ? falseComplaint(p, tools) : undefined));
+    }
+    case 'ack-split': {
+      // A new member tells half the participants of a complaint, the other half not.
+      const misled = alternateRecipients();
+      return misbehave('Acknowledge', tools, (p, to) => (misled(to) ? falseComplaint(p, tools) : undefined));
     }
     case 'withhold':
       return all(
