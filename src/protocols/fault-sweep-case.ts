@@ -43,9 +43,9 @@ const BEHAVIOURS: Readonly<Record<SweptProtocol, readonly Behaviour[]>> = {
   sign: ['bad-share', 'bad-commitment', 'withhold', 'other-message'],
   quorum: ['bad-share', 'bad-commitment', 'withhold', 'other-message'],
   dkd: ['bad-reveal', 'equivocation', 'withhold', 'other-message'],
-  'add-device': ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint', 'ack-equivocation', 'ack-split'],
-  'remove-device': ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint', 'ack-equivocation', 'ack-split'],
-  recovery: ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint', 'ack-equivocation', 'ack-split', 'bad-approval', 'hide-dispute'],
+  'add-device': ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint', 'ack-equivocation', 'ack-split', 'echo-lie'],
+  'remove-device': ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint', 'ack-equivocation', 'ack-split', 'echo-lie'],
+  recovery: ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint', 'ack-equivocation', 'ack-split', 'echo-lie', 'bad-approval', 'hide-dispute'],
 };
 
 /** The message labels of each protocol: a crash or silence strikes at one of them. */

@@ -8,7 +8,7 @@
  * @module
  */
 import type { RoleImpl } from '../runtime/run-role.ts';
-import type { AccusationPayload, DkgRound1Payload, ReshareAckPayload, ReshareSubSharePayload } from './payload-types.ts';
+import type { AccusationPayload, DkgRound1Payload, ReshareAckEchoPayload, ReshareAckPayload, ReshareSubSharePayload } from './payload-types.ts';
 
 /** How a byzantine member misbehaves. */
 export type Behaviour =
@@ -22,6 +22,7 @@ export type Behaviour =
   | 'false-complaint'
   | 'ack-equivocation'
   | 'ack-split'
+  | 'echo-lie'
   | 'bad-approval'
   | 'hide-dispute';
 
@@ -166,6 +167,14 @@ export function byzantineWrap(behaviour: Behaviour, tools: FaultTools): Wrap {
       // A new member tells half the participants of a complaint, the other half not.
       const misled = alternateRecipients();
       return misbehave('Acknowledge', tools, (p, to) => (misled(to) ? falseComplaint(p, tools) : undefined));
+    }
+    case 'echo-lie': {
+      // A participant relays to half the others acknowledgements no one sent (each with a false complaint).
+      const misled = alternateRecipients();
+      return misbehave('EchoAcks', tools, (p, to) => {
+        const { acks } = p['echo'] as ReshareAckEchoPayload;
+        return misled(to) && acks.length > 0 ? { echo: { acks: acks.map((e) => ({ from: e.from, ack: falseComplaint({ ack: e.ack }, tools)['ack'] })) } } : undefined;
+      });
     }
     case 'withhold':
       return all(

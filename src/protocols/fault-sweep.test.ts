@@ -81,6 +81,14 @@ describe('fault sweep of the threshold protocols', () => {
     }
   });
 
+  it('a participant relaying acknowledgements no one sent is outvoted: every member finishes, no one named', async () => {
+    for (const member of [0, 3]) {
+      const run = await runCase({ seed: 469, protocol: 'add-device', n: 5, t: 3, faults: [{ kind: 'byzantine', member, behaviour: 'echo-lie' }] });
+      assert.deepEqual([...run.safety, ...run.liveness], []);
+      assert.ok(run.ends.every((e) => e.ok && e.excluded.length === 0), `member ${member} lying in its echo changes nothing`);
+    }
+  });
+
   // Found by the long sweep: a guardian whose approval does not verify still counts it itself, so
   // it proposes other dealers, took a dealer's role in the first attempt and, as a new member,
   // complained that D[0]'s proposal differed, which named honest dealers. Now the session names the

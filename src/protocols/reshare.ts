@@ -5,7 +5,10 @@
  * 2002). t old members deal (`D[i]`); every new member (`R[j]`) checks each dealing against the
  * old verifying shares and each sub-share against its dealing, and broadcasts an acknowledgement
  * carrying its complaints and the commitments it received, so that every participant judges the
- * same evidence alike ({@link judgeAcks}) and checks the group key is unchanged.
+ * same evidence alike ({@link judgeAcks}) and checks the group key is unchanged. Every
+ * participant relays the acknowledgements, and the dealers' justifications, it received
+ * (`EchoAcks`, `EchoJustifications`; `echo-round.ts`), so a new member or dealer cannot tell
+ * participants different things and split them: what is judged is what the echo delivers.
  *
  * A device can be both an old and a new member: it then plays a `D` and an `R` role of the same
  * session. A dealer named for a fault is excluded and the next old member deals in its place
@@ -165,8 +168,11 @@ function sameProposal(a: ReshareProposalPayload, b: ReshareProposalPayload): boo
 
 /** What the echo rounds delivered: each sender's acknowledgement and justification, and the senders named for equivocating. */
 interface Delivered {
+  /** Each new member's acknowledgement, by `R` index (none for one that equivocated). */
   readonly acks: ReadonlyMap<number, ReshareAckPayload>;
+  /** Each dealer's justification, by `D` index (none for one that equivocated). */
   readonly justifications: ReadonlyMap<number, ReshareJustificationPayload>;
+  /** The senders the echoes found telling participants different things. */
   readonly equivocators: readonly Accusation[];
 }
 
