@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { DeviceId } from '../core/identifiers.ts';
-import { EchoRound, deliver, echoFaultBound } from './echo-round.ts';
+import { EchoRound, agree, deliver, echoFaultBound } from './echo-round.ts';
 
 const device = (k: number) => `device-${k}` as DeviceId;
 const SENDER = device(0);
@@ -82,13 +82,79 @@ describe('consistent broadcast by one echo round', () => {
     assert.deepEqual(deliver(SENDER, [{ device: SENDER, value: 'a' }], 1), { kind: 'delivered', value: 'a' });
   });
 
-  it('gathers a role\'s own receipts and the relays of others', () => {
-    const round = new EchoRound<string>(device(1), 4);
-    round.received(0, 'a');
-    round.received(2, 'x');
-    assert.deepEqual(round.echo(), [{ from: 0, value: 'a' }, { from: 2, value: 'x' }]);
-    round.relayed(device(2), [{ from: 0, value: 'a' }]);
-    round.relayed(device(3), [{ from: 0, value: 'b' }]);
-    assert.deepEqual(round.deliver(0, SENDER), { kind: 'delivered', value: 'a' });
+  it('gathers a role\'s own receipts and the relays of others; a role not first of its device takes its device\'s receipts from that role', () => {
+    const devices = [0, 1, 2, 3].map(device);
+    const first = new EchoRound<string>(device(1), devices, true);
+    first.received(0, 'a');
+    first.received(2, 'x');
+    assert.deepEqual(first.echo(), [{ from: 0, value: 'a' }, { from: 2, value: 'x' }]);
+    first.relayed(device(2), [{ from: 0, value: 'a' }]);
+    first.relayed(device(3), [{ from: 0, value: 'b' }]);
+    assert.deepEqual(first.deliver(0, SENDER), { kind: 'delivered', value: 'a' });
+    // The device's second role heard `b` itself, but its device speaks through the first role.
+    const second = new EchoRound<string>(device(1), devices, false);
+    second.received(0, 'b');
+    second.relayed(device(1), first.echo());
+    second.relayed(device(2), [{ from: 0, value: 'a' }]);
+    second.relayed(device(3), [{ from: 0, value: 'b' }]);
+    assert.deepEqual(second.deliver(0, SENDER), { kind: 'delivered', value: 'a' });
+  });
+});
+
+/**
+ * Three rounds among n devices (device 0 the sender): the sender's value to each device, each
+ * device's echo to each other, each device's confirmation to each other. A byzantine device says
+ * what `lie` tells it, differently to each receiver; an honest one says what it heard.
+ */
+function threeRounds(n: number, byzantine: ReadonlySet<number>, sent: (to: number) => string, lie: (round: number, from: number, to: number, about: number) => string) {
+  const echo = (k: number, to: number) => (byzantine.has(k) ? lie(1, k, to, 0) : sent(k));
+  const confirm = (l: number, to: number, k: number) => (byzantine.has(l) ? lie(2, l, to, k) : echo(k, l));
+  const devices = Array.from({ length: n }, (_, k) => device(k));
+  return (p: number) => agree(SENDER, devices, (k, l) => {
+    const [ki, li] = [devices.indexOf(k), devices.indexOf(l)];
+    return li === p ? echo(ki, p) : confirm(li, p, ki);
+  });
+}
+
+describe('agreement by two relay rounds (f = 2)', () => {
+  const scenario = (senderByzantine: boolean) =>
+    fc.record({
+      n: fc.integer({ min: 7, max: 9 }),
+      relayers: fc.uniqueArray(fc.integer({ min: 1, max: 6 }), { minLength: senderByzantine ? 1 : 2, maxLength: senderByzantine ? 1 : 2 }),
+      sent: fc.array(fc.constantFrom('a', 'b', 'c'), { minLength: 9, maxLength: 9 }),
+      lies: fc.array(fc.constantFrom('a', 'b', 'c'), { minLength: 2 * 9 * 9 * 9, maxLength: 2 * 9 * 9 * 9 }),
+    });
+  const lieOf = (lies: readonly string[]) => (round: number, from: number, to: number, about: number) => lies[(((round - 1) * 9 + from) * 9 + to) * 9 + about] ?? 'a';
+
+  it('every honest device decides the same, even when a byzantine sender and a byzantine relayer collude', () => {
+    fc.assert(
+      fc.property(scenario(true), ({ n, relayers, sent, lies }) => {
+        const byzantine = new Set([0, ...relayers]);
+        const decide = threeRounds(n, byzantine, (to) => sent[to] ?? 'a', lieOf(lies));
+        const decisions = Array.from({ length: n }, (_, p) => p).filter((p) => !byzantine.has(p)).map(decide);
+        assert.ok(decisions.every((d) => d === decisions[0]), JSON.stringify(decisions));
+      }),
+    );
+  });
+
+  it('every honest device decides an honest sender\'s value, whatever two byzantine relayers say', () => {
+    fc.assert(
+      fc.property(scenario(false), ({ n, relayers, lies }) => {
+        const byzantine = new Set(relayers);
+        const decide = threeRounds(n, byzantine, () => 'v', lieOf(lies));
+        for (let p = 1; p < n; p++) if (!byzantine.has(p)) assert.equal(decide(p), 'v');
+      }),
+    );
+  });
+
+  it('one echo round alone does not give agreement with two colluding byzantine devices: the reason for the second', () => {
+    // n = 7, f = 2: the sender tells three honest devices `a` and two `b`; byzantine device 6 backs `a` to device 1 only.
+    const relays = (lie: string) => [...['a', 'a', 'a', 'b', 'b'].map((value, k) => ({ device: device(k + 1), value })), { device: device(6), value: lie }];
+    assert.deepEqual(deliver(SENDER, relays('a'), 7), { kind: 'delivered', value: 'a' });
+    assert.deepEqual(deliver(SENDER, relays('b'), 7), { kind: 'equivocated' });
+    // With the confirm round, the same attack leaves every honest device with one decision.
+    const sent = (to: number) => (to <= 3 ? 'a' : 'b');
+    const decide = threeRounds(7, new Set([0, 6]), sent, (_round, _from, to) => (to === 1 ? 'a' : 'b'));
+    assert.equal(new Set([1, 2, 3, 4, 5].map(decide)).size, 1);
   });
 });

@@ -8,7 +8,7 @@
  * @module
  */
 import type { RoleImpl } from '../runtime/run-role.ts';
-import type { AccusationPayload, DkgRound1Payload, ReshareAckEchoPayload, ReshareAckPayload, ReshareSubSharePayload } from './payload-types.ts';
+import type { AccusationPayload, DkgRound1Payload, ReshareAckEchoPayload, ReshareAckPayload, ReshareEchoConfirmPayload, ReshareSubSharePayload } from './payload-types.ts';
 
 /** How a byzantine member misbehaves. */
 export type Behaviour =
@@ -163,18 +163,24 @@ export function byzantineWrap(behaviour: Behaviour, tools: FaultTools): Wrap {
       const first = firstRecipient();
       return misbehave('Acknowledge', tools, (p, to) => (first(to) ? falseComplaint(p, tools) : undefined));
     }
-    case 'ack-split': {
-      // A new member tells half the participants of a complaint, the other half not.
-      const misled = alternateRecipients();
-      return misbehave('Acknowledge', tools, (p, to) => (misled(to) ? falseComplaint(p, tools) : undefined));
-    }
+    case 'ack-split':
+      // A new member tells the dealers of a complaint, the other new members not.
+      return misbehave('Acknowledge', tools, (p, to) => (to.startsWith('D[') ? falseComplaint(p, tools) : undefined));
     case 'echo-lie': {
-      // A participant relays to half the others acknowledgements no one sent (each with a false complaint).
+      // A participant relays to half the others acknowledgements no one sent (each with a false
+      // complaint), and confirms to half of them echoes no one relayed.
       const misled = alternateRecipients();
-      return misbehave('EchoAcks', tools, (p, to) => {
-        const { acks } = p['echo'] as ReshareAckEchoPayload;
-        return misled(to) && acks.length > 0 ? { echo: { acks: acks.map((e) => ({ from: e.from, ack: falseComplaint({ ack: e.ack }, tools)['ack'] })) } } : undefined;
-      });
+      const confused = alternateRecipients();
+      return all(
+        misbehave('EchoAcks', tools, (p, to) => {
+          const { acks } = p['echo'] as ReshareAckEchoPayload;
+          return misled(to) && acks.length > 0 ? { echo: { acks: acks.map((e) => ({ from: e.from, ack: falseComplaint({ ack: e.ack }, tools)['ack'] })) } } : undefined;
+        }),
+        misbehave('ConfirmAcks', tools, (p, to) => {
+          const { seen } = p['confirm'] as ReshareEchoConfirmPayload;
+          return confused(to) && seen.length > 0 ? { confirm: { seen: seen.map((e) => ({ ...e, digest: flipped(e.digest, 0) })) } } : undefined;
+        }),
+      );
     }
     case 'withhold':
       return all(

@@ -69,7 +69,7 @@ describe('fault sweep of the threshold protocols', () => {
     assert.ok(run.ends.every((e) => e.ok), 'every member finishes, with the acknowledgement the others heard');
   });
 
-  it('a new member telling half the participants another acknowledgement is named for equivocation by every honest member', async () => {
+  it('a new member telling the dealers another acknowledgement than the new members is named for equivocation by every honest member', async () => {
     for (const protocol of ['add-device', 'remove-device'] as const) {
       const run = await runCase({ seed: 469, protocol, n: 5, t: 3, faults: [{ kind: 'byzantine', member: 3, behaviour: 'ack-split' }] });
       assert.deepEqual([...run.safety, ...run.liveness], []);
@@ -86,6 +86,15 @@ describe('fault sweep of the threshold protocols', () => {
       const run = await runCase({ seed: 469, protocol: 'add-device', n: 5, t: 3, faults: [{ kind: 'byzantine', member, behaviour: 'echo-lie' }] });
       assert.deepEqual([...run.safety, ...run.liveness], []);
       assert.ok(run.ends.every((e) => e.ok && e.excluded.length === 0), `member ${member} lying in its echo changes nothing`);
+    }
+  });
+
+  it('a new member telling dealers and new members different acknowledgements, beside a relayer lying in both relay rounds, leaves every honest member with one outcome (n = 7, f = 2)', async () => {
+    for (const [liar, protocol] of [[1, 'add-device'], [5, 'remove-device']] as const) {
+      const run = await runCase({ seed: 469, protocol, n: 7, t: 4, faults: [{ kind: 'byzantine', member: 3, behaviour: 'ack-split' }, { kind: 'byzantine', member: liar, behaviour: 'echo-lie' }] });
+      assert.deepEqual([...run.safety, ...run.liveness], []);
+      const honest = run.ends.filter((_, k) => k !== 3 && k !== liar);
+      assert.equal(new Set(honest.map((e) => (e.ok ? 'ok' : `${e.code} ${[...new Set(e.accused)].join()}`))).size, 1, `${protocol}: one outcome`);
     }
   });
 

@@ -95,13 +95,13 @@ function safetyOf(c: SweepCase, ends: readonly DeviceEnd[], devices: readonly De
 const MASKED: ReadonlySet<Behaviour> = new Set(['bad-approval', 'hide-dispute']);
 
 /**
- * Faults the echo of a broadcast outvotes instead of naming (`echo-round.ts`): an acknowledgement
- * told differently to too few participants to show (at most f devices heard the other story, which
- * f byzantine relayers could have made up) is delivered as the rest heard it, and everyone
- * finishes alike (told to more, its sender is named); a relayer's made-up acknowledgements are
+ * Faults the relay rounds of a broadcast may outvote instead of naming (`echo-round.ts`): an
+ * acknowledgement told differently to too few devices to show (at most f, which f byzantine
+ * relayers could have made up; with f = 2, any minority) is delivered as the rest heard it, and
+ * everyone finishes alike (else its sender is named by all); a relayer's made-up relays are
  * backed by no one else, and cannot be told from a sender's equivocation, so no one is named.
  */
-const OUTVOTED: ReadonlySet<Behaviour> = new Set(['ack-equivocation', 'echo-lie']);
+const OUTVOTED: ReadonlySet<Behaviour> = new Set(['ack-equivocation', 'ack-split', 'echo-lie']);
 
 /** A clean stop: an abort (the operation lock's `lock-acquire` and `lock-notice` included), or too few members left. */
 const CLEAN_STOP = /^protocols\.[a-z-]+\.(aborted|too-few)$/;

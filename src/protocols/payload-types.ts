@@ -206,12 +206,21 @@ export const reshareJustificationEchoSchema = record({ justifications: list(reco
 /** A value of `reshare.JustificationEcho`. */
 export type ReshareJustificationEchoPayload = Infer<typeof reshareJustificationEchoSchema>;
 
+/**
+ * `reshare.EchoConfirm`: for each sender `from` (a role index) and each other device (by its
+ * index among the session's devices), the digest of what that device relayed in the echo round.
+ */
+export const reshareEchoConfirmSchema = record({ seen: list(record({ from: uint(MAX_MEMBERS), device: uint(MAX_MEMBERS), digest: bytes(32) }), MAX_MEMBERS * MAX_MEMBERS) });
+/** A value of `reshare.EchoConfirm`. */
+export type ReshareEchoConfirmPayload = Infer<typeof reshareEchoConfirmSchema>;
+
 PROTOCOL_TYPES.register('reshare.Proposal', schemaCodec('reshare.Proposal', reshareProposalSchema))
   .register('reshare.SubShare', schemaCodec('reshare.SubShare', reshareSubShareSchema))
   .register('reshare.Ack', schemaCodec('reshare.Ack', reshareAckSchema))
   .register('reshare.Justification', schemaCodec('reshare.Justification', reshareJustificationSchema))
   .register('reshare.AckEcho', schemaCodec('reshare.AckEcho', reshareAckEchoSchema))
-  .register('reshare.JustificationEcho', schemaCodec('reshare.JustificationEcho', reshareJustificationEchoSchema));
+  .register('reshare.JustificationEcho', schemaCodec('reshare.JustificationEcho', reshareJustificationEchoSchema))
+  .register('reshare.EchoConfirm', schemaCodec('reshare.EchoConfirm', reshareEchoConfirmSchema));
 
 /** A guardian as the protocols name it: its authority, its device, its authority's key and its device's HPKE key. */
 export const guardianSchema = record({ authority: identifier('authority'), device: identifier('device'), signingKey: bytes(32), hpkeKey: bytes(32) });

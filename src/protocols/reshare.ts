@@ -34,8 +34,8 @@ import { ROOT_BRANCH, type Leaf, type TreeOp } from '../journal/commitment-tree.
 import type { RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { attemptSession, memberIndex, runAttemptRole, type Accusation, type AttemptOutcome } from './attempts.ts';
-import type { AccusationPayload, ReshareAckEchoPayload, ReshareAckPayload, ReshareJustificationEchoPayload, ReshareJustificationPayload, ReshareProposalPayload, ReshareSubSharePayload } from './payload-types.ts';
-import { EchoRound } from './echo-round.ts';
+import type { AccusationPayload, ReshareAckEchoPayload, ReshareAckPayload, ReshareEchoConfirmPayload, ReshareJustificationEchoPayload, ReshareJustificationPayload, ReshareProposalPayload, ReshareSubSharePayload } from './payload-types.ts';
+import { EchoRound, type RelayEntry } from './echo-round.ts';
 import { authorityIdOf } from './authority.ts';
 import { removeKeyShare, storeKeyShare, type UnlockedKeyStore } from './authority-key-store.ts';
 import { epochSession } from './epoch.ts';
@@ -194,23 +194,54 @@ function deliveredBy<T extends CanonicalValue>(round: EchoRound<T>, senders: rea
  * `EchoJustifications`, and gives what the echoes delivered. The acknowledgements' delivery is
  * asked first when the dealer justifies, after `EchoAcks`; the whole at `Verify`, after both.
  */
-function reshareEchoes(attempt: ReshareAttempt, self: DeviceId): { readonly send: NonNullable<RoleImpl['send']>; readonly recv: NonNullable<RoleImpl['recv']>; readonly delivered: () => Delivered } {
-  const devices = new Set([...attempt.dealers, ...attempt.setup.recipients.map((r) => r.device)]).size;
-  const acks = new EchoRound<ReshareAckPayload>(self, devices);
-  const justifications = new EchoRound<ReshareJustificationPayload>(self, devices);
-  const relayer = (role: string): DeviceId => roleDevice(attempt, role)!; // the runtime delivers only from roles of the session
+function reshareEchoes(attempt: ReshareAttempt, self: DeviceId, role: string): { readonly send: NonNullable<RoleImpl['send']>; readonly recv: NonNullable<RoleImpl['recv']>; readonly delivered: () => Delivered } {
+  const recipients = attempt.setup.recipients.map((r) => r.device);
+  const devices = [...new Set([...attempt.dealers, ...recipients])];
+  // A device speaks in the relay rounds through its first role: its dealer's, when it deals.
+  const firstRole = (device: DeviceId): string => (attempt.dealers.includes(device) ? `D[${attempt.dealers.indexOf(device)}]` : `R[${recipients.indexOf(device)}]`);
+  const acks = new EchoRound<ReshareAckPayload>(self, devices, firstRole(self) === role);
+  const justifications = new EchoRound<ReshareJustificationPayload>(self, devices, firstRole(self) === role);
+  /** The device of `from` when `from` is its device's first role (the runtime delivers only from roles of the session). */
+  const speaker = (from: string): DeviceId | undefined => {
+    const device = roleDevice(attempt, from);
+    return device !== undefined && firstRole(device) === from ? device : undefined;
+  };
+  const relayed = <T extends CanonicalValue>(round: EchoRound<T>, from: string, entries: readonly RelayEntry<T>[]) => {
+    const device = speaker(from);
+    if (device !== undefined) round.relayed(device, entries);
+  };
+  const confirmed = (round: EchoRound<CanonicalValue>, from: string, payload: unknown) => {
+    const device = speaker(from);
+    if (device !== undefined) round.confirmed(device, (payload as { confirm: ReshareEchoConfirmPayload }).confirm.seen);
+  };
   let ackView: ReturnType<typeof deliveredBy<ReshareAckPayload>> | undefined;
-  const deliveredAcks = () => (ackView ??= deliveredBy(acks, attempt.setup.recipients.map((r) => r.device), self));
+  const deliveredAcks = () => (ackView ??= deliveredBy(acks, recipients, self));
   return {
     send: {
       EchoAcks: () => ({ echo: { acks: acks.echo().map(({ from, value }) => ({ from, ack: value })) } }),
+      ConfirmAcks: () => ({ confirm: { seen: acks.confirm() } }),
       EchoJustifications: () => ({ echo: { justifications: justifications.echo().map(({ from, value }) => ({ from, justification: value })) } }),
+      ConfirmJustifications: () => ({ confirm: { seen: justifications.confirm() } }),
     },
     recv: {
-      Acknowledge: (payload, from) => { acks.received(memberIndex(from), (payload as { ack: ReshareAckPayload }).ack); },
-      Justify: (payload, from) => { justifications.received(memberIndex(from), (payload as { justification: ReshareJustificationPayload }).justification); },
-      EchoAcks: (payload, from) => { acks.relayed(relayer(from), (payload as { echo: ReshareAckEchoPayload }).echo.acks.map((e) => ({ from: e.from, value: e.ack }))); },
-      EchoJustifications: (payload, from) => { justifications.relayed(relayer(from), (payload as { echo: ReshareJustificationEchoPayload }).echo.justifications.map((e) => ({ from: e.from, value: e.justification }))); },
+      Acknowledge: (payload, from) => {
+        acks.received(memberIndex(from), (payload as { ack: ReshareAckPayload }).ack);
+      },
+      Justify: (payload, from) => {
+        justifications.received(memberIndex(from), (payload as { justification: ReshareJustificationPayload }).justification);
+      },
+      EchoAcks: (payload, from) => {
+        relayed(acks, from, (payload as { echo: ReshareAckEchoPayload }).echo.acks.map((e) => ({ from: e.from, value: e.ack })));
+      },
+      ConfirmAcks: (payload, from) => {
+        confirmed(acks, from, payload);
+      },
+      EchoJustifications: (payload, from) => {
+        relayed(justifications, from, (payload as { echo: ReshareJustificationEchoPayload }).echo.justifications.map((e) => ({ from: e.from, value: e.justification })));
+      },
+      ConfirmJustifications: (payload, from) => {
+        confirmed(justifications, from, payload);
+      },
     },
     delivered: () => {
       const dealt = deliveredBy(justifications, attempt.dealers, self);
@@ -225,7 +256,7 @@ export function dealerRoleImpl(attempt: ReshareAttempt, device: ReshareDevice, d
   if (keyShare === undefined) throw permanentError('protocols.reshare.no-share', `dealer ${device.device} has no share of the old group`);
   const self = attempt.dealers.indexOf(device.device);
   const own: Accusation[] = [];
-  const echoes = reshareEchoes(attempt, device.device);
+  const echoes = reshareEchoes(attempt, device.device, `D[${self}]`);
   let dealt: ReturnType<typeof reshareDeal> | undefined;
   let mine: ReshareJustificationPayload | undefined;
   let verdict: AttemptOutcome<PublicKeyPackage> | undefined;
@@ -282,7 +313,7 @@ export function recipientRoleImpl(attempt: ReshareAttempt, device: ReshareDevice
   const own: Accusation[] = [];
   const subShares = new Map<number, ReshareSubSharePayload | null>();
   const opened: ReshareSubShare[] = [];
-  const echoes = reshareEchoes(attempt, device.device);
+  const echoes = reshareEchoes(attempt, device.device, `R[${self}]`);
   let result: RecipientResult | undefined;
   let ack: Promise<ReshareAckPayload> | undefined;
   let verdict: AttemptOutcome<RecipientResult> | undefined;
