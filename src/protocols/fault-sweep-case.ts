@@ -54,9 +54,9 @@ const LABELS: Readonly<Record<SweptProtocol, readonly string[]>> = {
   sign: ['Commitment', 'SigShare', 'Signature'],
   quorum: ['Request', 'Chosen', 'Outcome', 'Commitment', 'SigShare', 'Signature'],
   dkd: ['Initiate', 'Commit', 'Reveal', 'Aggregate'],
-  'add-device': ['Propose', 'DistributeSubShare', 'Acknowledge', 'EchoAcks', 'Justify', 'EchoJustifications'],
-  'remove-device': ['Propose', 'DistributeSubShare', 'Acknowledge', 'EchoAcks', 'Justify', 'EchoJustifications'],
-  recovery: ['Initiate', 'Approve', 'Release', 'Propose', 'DistributeSubShare', 'Acknowledge', 'EchoAcks', 'Justify', 'EchoJustifications'],
+  'add-device': ['Propose', 'DistributeSubShare', 'Acknowledge', 'EchoAcks', 'ConfirmAcks', 'Justify', 'EchoJustifications', 'ConfirmJustifications'],
+  'remove-device': ['Propose', 'DistributeSubShare', 'Acknowledge', 'EchoAcks', 'ConfirmAcks', 'Justify', 'EchoJustifications', 'ConfirmJustifications'],
+  recovery: ['Initiate', 'Approve', 'Release', 'Propose', 'DistributeSubShare', 'Acknowledge', 'EchoAcks', 'ConfirmAcks', 'Justify', 'EchoJustifications', 'ConfirmJustifications'],
 };
 
 /**
