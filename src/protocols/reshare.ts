@@ -6,9 +6,10 @@
  * old verifying shares and each sub-share against its dealing, and broadcasts an acknowledgement
  * carrying its complaints and the commitments it received, so that every participant judges the
  * same evidence alike ({@link judgeAcks}) and checks the group key is unchanged. Every
- * participant relays the acknowledgements, and the dealers' justifications, it received
- * (`EchoAcks`, `EchoJustifications`; `echo-round.ts`), so a new member or dealer cannot tell
- * participants different things and split them: what is judged is what the echo delivers.
+ * participant relays the acknowledgements, and the dealers' justifications, it received, then
+ * confirms what every other device relayed (`EchoAcks`, `ConfirmAcks`, `EchoJustifications`,
+ * `ConfirmJustifications`; `echo-round.ts`), so a new member or dealer cannot tell participants
+ * different things and split them: what is judged is what the relay rounds deliver.
  *
  * A device can be both an old and a new member: it then plays a `D` and an `R` role of the same
  * session. A dealer named for a fault is excluded and the next old member deals in its place
@@ -166,13 +167,13 @@ function sameProposal(a: ReshareProposalPayload, b: ReshareProposalPayload): boo
   return bytesEqual(encodeCanonical(a), encodeCanonical(b));
 }
 
-/** What the echo rounds delivered: each sender's acknowledgement and justification, and the senders named for equivocating. */
+/** What the relay rounds delivered: each sender's acknowledgement and justification, and the senders named for equivocating. */
 interface Delivered {
   /** Each new member's acknowledgement, by `R` index (none for one that equivocated). */
   readonly acks: ReadonlyMap<number, ReshareAckPayload>;
   /** Each dealer's justification, by `D` index (none for one that equivocated). */
   readonly justifications: ReadonlyMap<number, ReshareJustificationPayload>;
-  /** The senders the echoes found telling participants different things. */
+  /** The senders the relay rounds found telling participants different things. */
   readonly equivocators: readonly Accusation[];
 }
 
@@ -189,10 +190,11 @@ function deliveredBy<T extends CanonicalValue>(round: EchoRound<T>, senders: rea
 }
 
 /**
- * One role's part in the echo rounds of an attempt (the same for dealers and new members): it
- * records the acknowledgements and justifications it receives, relays them in `EchoAcks` and
- * `EchoJustifications`, and gives what the echoes delivered. The acknowledgements' delivery is
- * asked first when the dealer justifies, after `EchoAcks`; the whole at `Verify`, after both.
+ * One role's part in the relay rounds of an attempt (the same for dealers and new members): it
+ * records the acknowledgements and justifications it receives, relays them (`EchoAcks`,
+ * `EchoJustifications`) and confirms the relays (`ConfirmAcks`, `ConfirmJustifications`), and
+ * gives what the rounds delivered. The acknowledgements' delivery is asked first when the dealer
+ * justifies, after `ConfirmAcks`; the whole at `Verify`, after every round.
  */
 function reshareEchoes(attempt: ReshareAttempt, self: DeviceId, role: string): { readonly send: NonNullable<RoleImpl['send']>; readonly recv: NonNullable<RoleImpl['recv']>; readonly delivered: () => Delivered } {
   const recipients = attempt.setup.recipients.map((r) => r.device);
@@ -260,7 +262,7 @@ export function dealerRoleImpl(attempt: ReshareAttempt, device: ReshareDevice, d
   let dealt: ReturnType<typeof reshareDeal> | undefined;
   let mine: ReshareJustificationPayload | undefined;
   let verdict: AttemptOutcome<PublicKeyPackage> | undefined;
-  // Every acknowledgement and its echo is in before the dealer justifies (the choreography orders them).
+  // Every acknowledgement and its relay rounds are in before the dealer justifies (the choreography orders them).
   const justification = (): ReshareJustificationPayload => {
     mine ??= { reveals: dealt === undefined ? [] : reveals(attempt, echoes.delivered().acks, self, dealt.send) };
     return mine;
