@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { encodeCanonical } from '../core/canonical.ts';
+import { toHex } from '../core/bytes.ts';
 import { isAuraError } from '../core/errors.ts';
 import { randomIdentifier, type DeviceId } from '../core/identifiers.ts';
 import { deviceParticipantId } from '../crypto/participant.ts';
@@ -56,4 +57,9 @@ test('a membership change request round-trips, and a malformed one is refused na
   assert.throws(() => decodeAgentMessage(encodeCanonical({ t: 'request', session, op: 'reshare', roles: [a, b, c], body })), (e) => isAuraError(e, 'agent.bad-message') && /body.add\[0\].name/.test(e.message));
   assert.throws(() => decodeAgentMessage(encodeCanonical({ t: 'request', session, op: 'reshare', roles: [a, b, c], body: { ...body, add, threshold: 0 } })), (e) => isAuraError(e, 'agent.bad-message') && /body.threshold/.test(e.message));
   assert.throws(() => decodeAgentMessage(encodeCanonical({ t: 'request', session, op: 'reshare', roles: [a, b, c], body: { ...body, add, group: { ...group, threshold: 3 } } })), (e) => isAuraError(e, 'agent.bad-message') && /body.group/.test(e.message));
+  // An authority with guardians: the request names its guardianship, checked like guardian setup's.
+  const guardianship = { authority: randomIdentifier('authority', random), groupKey: toHex(group.groupPublicKey), threshold: 2, epoch: 3, cooldownMs: 1000, owners: [], guardians: [] };
+  const guarded: AgentMessage = { t: 'request', request: { ...message.request, guardianship } as Extract<AgentMessage, { t: 'request' }>['request'] };
+  assert.deepEqual(decodeAgentMessage(encodeAgentMessage(guarded)), guarded);
+  assert.throws(() => decodeAgentMessage(encodeCanonical({ t: 'request', session, op: 'reshare', roles: [a, b, c], body: { ...body, add, guardianship: { ...guardianship, groupKey: 'zz' } } })), (e) => isAuraError(e, 'agent.bad-message') && /body.guardianship.groupKey/.test(e.message));
 });
