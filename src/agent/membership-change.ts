@@ -7,9 +7,12 @@
  * and removed, the root policy, and `rotateEpoch`, so the epoch bumps and every session of the
  * old epoch is stale). That signature is the confirmation that the new shares work together.
  *
- * Who takes part: every member that stays (each must replace its share, so each must be online)
- * and every device that joins. The member that asks proposes the change ({@link proposeChange});
- * every other member rebuilds the proposal from its own config and accepts only the same one
+ * Who takes part: every member that stays (each must replace its share, so each must be online),
+ * every device that joins, and, when the authority has guardians, every guardian's device: the
+ * request names the guardianship, the guardians receive fresh recovery shares of the same key
+ * ({@link runGuardianChangePart}) and vote for the operation lock, so a recovery keeps working.
+ * The member that asks proposes the change ({@link proposeChange}); every other member rebuilds
+ * the proposal from its own config and accepts only the same one
  * ({@link checkChangeRequest}).
  *
  * The change runs under the authority's operation lock (`underLock` of
@@ -47,12 +50,12 @@ import { keyShareEntry, type UnlockedKeyStore } from '../protocols/authority-key
 import type { RunOptions } from '../protocols/protocol-source.ts';
 import { epochSession } from '../protocols/epoch.ts';
 import { guardianRecipient, type Guardian } from '../protocols/guardian-setup.ts';
-import { guardianOf, type Guardianship, type OwnerContact } from './guardianship.ts';
 import { lockSessions, membershipElectorate, underLock, type GuardedOperation, type LockParticipant } from '../protocols/lock-guard.ts';
 import { membershipOperation, membershipOps, reshareSession, runReshareDevice, type ReshareRecipient, type ReshareRunOptions, type ReshareSetup } from '../protocols/reshare.ts';
 import type { AgentRequest, MembershipChangeBody, NewMember } from './agent-request.ts';
 import { CONFIG_FILE, decodeConfig, encodeConfig, writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import { storeAuthorityFacts } from './authority-journal.ts';
+import { guardianOf, type Guardianship, type OwnerContact } from './guardianship.ts';
 import { familyRoles } from './session-groups.ts';
 import { signTreeChange, treeChangeSessions, type TreeChange } from './tree-change.ts';
 
@@ -169,9 +172,9 @@ export function checkChangeRequest(config: DeviceConfig, group: PublicKeyPackage
 
 /**
  * The role map of a change's sessions: `D[i]` the dealers, `S[k]` the members after it, `R[k]`
- * the new shareholders: the members after it, then the authority's guardians (`guardians`, in
- * guardianship order), whose recovery shares are reshared with the devices' so that they keep
- * fitting the group.
+ * the new shareholders: the members after it, then the guardians of `request.guardianship` (in
+ * its order), whose recovery shares are reshared with the devices' so that they keep fitting the
+ * group.
  */
 export function changeRoles(request: Pick<ChangeRequest, 'roles' | 'dealers' | 'guardianship'>): Map<RoleName, DeviceId> {
   return new Map([...familyRoles(['D'], request.dealers), ...familyRoles(['S'], request.roles), ...familyRoles(['R'], changeShareholders(request))]);
@@ -270,7 +273,7 @@ export function runChangePart(request: ChangeRequest, participant: ChangePartici
   return underLock(changeOperation(request), participant.device, participant.lock, transport, options, () => changePart(changeReshare(request, hpkeKeyOf), request, participant, view, transport, options));
 }
 
-/** A guardian's part in a change: the guardian's device and its new recovery share. */
+/** What a change gives a guardian: its new recovery share and the new group. */
 export interface GuardianChangeOutcome {
   /** The guardian's new recovery share (its old one no longer fits the group). */
   readonly keyShare: KeyShare;
@@ -281,8 +284,9 @@ export interface GuardianChangeOutcome {
 /**
  * Runs the part of a guardian's device (`participant`, one of `request.guardianship`'s) in `request` under the
  * operation lock, where it votes: it receives a fresh recovery share of the unchanged group key
- * (the devices deal; the tree change is the devices' to sign). Its old recovery share is the
- * caller's to replace once the change is confirmed. Errors: as {@link runChangePart} but the
+ * (the devices deal; the tree change is the devices' to sign). With `options.keyStore` the new
+ * share replaces the old one there as the resharing completes; the old one in memory is the
+ * caller's to dispose. Errors: as {@link runChangePart} but the
  * signing's, and `agent.bad-change` when `participant` is no guardian. `hpkeKeyOf` gives
  * each member's HPKE key after the change (from the guardianship's owners and the devices added).
  */
