@@ -20,9 +20,23 @@ export function fromHex(hex: string): Uint8Array {
   return hexToBytes(hex);
 }
 
+/**
+ * Texts up to this length that are ASCII are encoded by a loop here: `TextEncoder` costs about
+ * half a microsecond per call to enter native code, several times the loop for the identifiers,
+ * labels and context strings that protocols hash in every session.
+ */
+const SHORT_TEXT = 256;
+
 /** UTF-8 bytes of `text`. */
 export function utf8(text: string): Uint8Array {
-  return utf8ToBytes(text);
+  if (text.length > SHORT_TEXT) return utf8ToBytes(text);
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return utf8ToBytes(text);
+    out[i] = code;
+  }
+  return out;
 }
 
 /** All arguments joined into one new array. */

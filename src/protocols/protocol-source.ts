@@ -16,7 +16,8 @@ import type { RoleObserver } from '../runtime/role-event.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 
 const sources = new Map<string, string>();
-const projections = new Map<string, ProjectedProtocol>();
+/** Projections by file and protocol, then by parameters: every protocol run asks for its projection. */
+const projections = new Map<string, Map<string, ProjectedProtocol>>();
 
 /** The text of `src/protocols/<file>`, read once. */
 export function protocolSource(file: string): string {
@@ -30,8 +31,12 @@ export function protocolSource(file: string): string {
 
 /** The checked projection of `protocol` in `file` with these parameters (cached). */
 export function projectedProtocol(file: string, protocol: string, params: Readonly<Record<string, number>>): ProjectedProtocol {
-  const key = `${file}\u0000${protocol}\u0000${JSON.stringify(params)}`;
-  const cached = projections.get(key);
+  const fileKey = `${file}\u0000${protocol}`;
+  let byParams = projections.get(fileKey);
+  if (byParams === undefined) projections.set(fileKey, (byParams = new Map<string, ProjectedProtocol>()));
+  let key = '';
+  for (const name in params) key += `${name}=${params[name]};`;
+  const cached = byParams.get(key);
   if (cached !== undefined) return cached;
   const resolveImport = (path: string) => ({ file: path, text: protocolSource(path) });
   const { diagnostics, projected } = loadProtocol(protocolSource(file), file, { protocol, params, resolveImport });
@@ -39,7 +44,7 @@ export function projectedProtocol(file: string, protocol: string, params: Readon
   if (projected === undefined || errors.length > 0) {
     throw permanentError('protocols.invalid-choreography', `${file} (${protocol}, ${JSON.stringify(params)}) does not check: ${errors.map((d) => `${d.code} ${d.message}`).join('; ')}`);
   }
-  projections.set(key, projected);
+  byParams.set(key, projected);
   return projected;
 }
 
