@@ -55,20 +55,30 @@ export function checkMessageEpoch(payload: unknown, epoch: number, from: RoleNam
 /**
  * `impl` bound to `epoch`: every payload it sends also carries `epoch`, and every payload it
  * receives must carry `epoch` ({@link checkMessageEpoch}) before `impl` sees it. Made once per
- * role and session, so the wrappers are built by plain loops, and a payload is stamped with
- * `Object.assign` (the spread of payloads of every shape through one site is several times slower).
+ * role and session, so it is built by plain loops into fresh objects (spreading role logics of
+ * every shape through one site costs several times more), and a payload is stamped with
+ * `Object.assign` for the same reason.
  */
 export function bindEpoch(impl: RoleImpl, epoch: number): RoleImpl {
   const send: Record<string, (to: RoleName) => unknown> = {};
-  for (const [label, handler] of Object.entries(impl.send ?? {})) send[label] = (to) => stampEpoch(handler(to), epoch);
+  for (const label in impl.send) send[label] = stampingEpoch(impl.send[label]!, epoch); // label is an own key of impl.send
   const recv: Record<string, (payload: unknown, from: RoleName) => unknown> = {};
-  for (const [label, handler] of Object.entries(impl.recv ?? {})) {
-    recv[label] = (payload, from) => {
-      checkMessageEpoch(payload, epoch, from);
-      return handler?.(payload, from);
-    };
-  }
-  return { ...impl, send, recv };
+  for (const label in impl.recv) recv[label] = checkingEpoch(impl.recv[label], epoch);
+  const bound: { -readonly [K in keyof RoleImpl]: RoleImpl[K] } = { send, recv };
+  if (impl.local !== undefined) bound.local = impl.local;
+  if (impl.select !== undefined) bound.select = (labels) => impl.select!(labels); // checked just above
+  return bound;
+}
+
+function stampingEpoch(handler: (to: RoleName) => unknown, epoch: number): (to: RoleName) => unknown {
+  return (to) => stampEpoch(handler(to), epoch);
+}
+
+function checkingEpoch(handler: ((payload: unknown, from: RoleName) => unknown) | undefined, epoch: number): (payload: unknown, from: RoleName) => unknown {
+  return (payload, from) => {
+    checkMessageEpoch(payload, epoch, from);
+    return handler?.(payload, from);
+  };
 }
 
 /** A copy of `payload` (an object, or a promise of one) with `epoch` added. */

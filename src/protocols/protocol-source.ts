@@ -13,7 +13,9 @@ import type { ProjectedProtocol } from '../choreo/local-type.ts';
 import type { PhysicalTimeEffects } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
 import type { RoleObserver } from '../runtime/role-event.ts';
-import type { RoleImpl } from '../runtime/run-role.ts';
+import type { RoleImpl, RunOptions as RoleRunOptions } from '../runtime/run-role.ts';
+import type { SessionId } from '../core/identifiers.ts';
+import { PROTOCOL_TYPES } from './payload-types.ts';
 
 const sources = new Map<string, string>();
 /** Projections by file and protocol, then by parameters: every protocol run asks for its projection. */
@@ -68,11 +70,15 @@ export interface RunOptions {
   readonly roleImpl?: (honest: RoleImpl, attempt: number) => RoleImpl;
 }
 
-/** The runtime's options for `options` (only the ones given). */
-export function runOptions(options: RunOptions): { time?: PhysicalTimeEffects; receiveTimeoutMs?: number; observer?: RoleObserver } {
-  return {
-    ...(options.time === undefined ? {} : { time: options.time }),
-    ...(options.receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs: options.receiveTimeoutMs }),
-    ...(options.observer === undefined ? {} : { observer: options.observer }),
-  };
+/**
+ * The runtime's options for a role of this folder's protocols in `session`: `options` (only the
+ * ones given) and the protocols' payload types. Built field by field, not by spreading: every
+ * role of every run makes one.
+ */
+export function runOptions(options: RunOptions, session: SessionId): RoleRunOptions {
+  const run: { -readonly [K in keyof RoleRunOptions]: RoleRunOptions[K] } = { session, types: PROTOCOL_TYPES };
+  if (options.time !== undefined) run.time = options.time;
+  if (options.receiveTimeoutMs !== undefined) run.receiveTimeoutMs = options.receiveTimeoutMs;
+  if (options.observer !== undefined) run.observer = options.observer;
+  return run;
 }
