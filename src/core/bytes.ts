@@ -31,12 +31,33 @@ const SHORT_TEXT = 256;
 export function utf8(text: string): Uint8Array {
   if (text.length > SHORT_TEXT) return utf8ToBytes(text);
   const out = new Uint8Array(text.length);
+  return writeAscii(text, out, 0) ? out : utf8ToBytes(text);
+}
+
+/** `lengthPrefixed(utf8(text))`, written into one array when `text` is short ASCII. */
+export function lengthPrefixedUtf8(text: string): Uint8Array {
+  if (text.length > SHORT_TEXT) return lengthPrefixed(utf8ToBytes(text));
+  const out = new Uint8Array(4 + text.length);
+  if (!writeAscii(text, out, 4)) return lengthPrefixed(utf8ToBytes(text));
+  writeU32be(out, text.length);
+  return out;
+}
+
+/** Writes `text` at `offset` of `out` when it is ASCII (one byte per character); false, and `out` partly written, otherwise. */
+function writeAscii(text: string, out: Uint8Array, offset: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code >= 0x80) return utf8ToBytes(text);
-    out[i] = code;
+    if (code >= 0x80) return false;
+    out[offset + i] = code;
   }
-  return out;
+  return true;
+}
+
+function writeU32be(out: Uint8Array, value: number): void {
+  out[0] = value >>> 24;
+  out[1] = value >>> 16;
+  out[2] = value >>> 8;
+  out[3] = value;
 }
 
 /** All arguments joined into one new array. */
@@ -47,11 +68,7 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 /** `u32be(len(bytes)) ‖ bytes`: the length prefix that keeps joined fields unambiguous. */
 export function lengthPrefixed(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + bytes.length);
-  const length = bytes.length;
-  out[0] = length >>> 24;
-  out[1] = length >>> 16;
-  out[2] = length >>> 8;
-  out[3] = length;
+  writeU32be(out, bytes.length);
   out.set(bytes, 4);
   return out;
 }

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { bytesEqual, fromHex, lengthPrefixed, utf8 } from '../core/bytes.ts';
+import { bytesEqual, fromHex, lengthPrefixed, lengthPrefixedUtf8, utf8 } from '../core/bytes.ts';
 import type { RandomEffects, SigningKeyPair } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
 import { KeyDeriver, KeyedHasher } from '../core/hash.ts';
@@ -99,7 +99,7 @@ export interface DkdRevealState {
 }
 
 function sessionHashers(session: DkdSession): DkdHashers {
-  const keys = SESSION_KEYS.derive(64, session.groupPublicKey, lengthPrefixed(utf8(session.label)));
+  const keys = SESSION_KEYS.derive(64, session.groupPublicKey, lengthPrefixedUtf8(session.label));
   // A ParticipantId is the hex of exactly its SerializeScalar bytes.
   const ids = new Map(session.participants.map((id) => [id, fromHex(id)]));
   return { commit: KeyedHasher.of(keys.subarray(0, 32)), root: KeyedHasher.of(keys.subarray(32)), ids };

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { bytesEqual, concat, lengthPrefixed, toHex, u64be, utf8 } from '../core/bytes.ts';
+import { bytesEqual, concat, lengthPrefixedUtf8, toHex, u64be } from '../core/bytes.ts';
 import type { RandomEffects, SigningKeyPair } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
 import { KeyDeriver } from '../core/hash.ts';
@@ -105,7 +105,7 @@ export function dkdProtocol(n: number) {
  * u64be(epoch)` (the authority is bound by the group key).
  */
 function contextBytes(request: DkdRequest): Uint8Array {
-  return concat(lengthPrefixed(utf8(request.app)), lengthPrefixed(utf8(request.context)), u64be(request.epoch));
+  return concat(lengthPrefixedUtf8(request.app), lengthPrefixedUtf8(request.context), u64be(request.epoch));
 }
 
 /**
@@ -114,7 +114,7 @@ function contextBytes(request: DkdRequest): Uint8Array {
  * string in the mode's key rather than the input keeps a typical request to two compressions).
  */
 export function dkdRequestDigest(request: DkdRequest, context = contextBytes(request)): Uint8Array {
-  return REQUEST_DIGESTS.derive(32, lengthPrefixed(utf8(request.authority)), context);
+  return REQUEST_DIGESTS.derive(32, lengthPrefixedUtf8(request.authority), context);
 }
 
 /** True when two requests are the same (as their digests would say, without hashing). */

@@ -17,7 +17,7 @@
  * @module
  */
 import { permanentError } from '../core/errors.ts';
-import { lengthPrefixed, u64be, utf8 } from '../core/bytes.ts';
+import { lengthPrefixedUtf8, u64be } from '../core/bytes.ts';
 import { taggedHasher } from '../core/hash.ts';
 import { identifierFromBytes, type SessionId } from '../core/identifiers.ts';
 import type { RoleName } from '../choreo/local-type.ts';
@@ -34,7 +34,7 @@ const EPOCH_SESSION = taggedHasher('aura.protocols.epoch.v1.session');
 
 /** The session bound to `epoch` for an agreed session `base`. */
 export function epochSession(base: SessionId, epoch: number): SessionId {
-  return identifierFromBytes('session', EPOCH_SESSION.digest(lengthPrefixed(utf8(base)), u64be(epoch)));
+  return identifierFromBytes('session', EPOCH_SESSION.digest(lengthPrefixedUtf8(base), u64be(epoch)));
 }
 
 
