@@ -155,35 +155,52 @@ class DkdMemberRun {
     this.session = { groupPublicKey: setup.groupPublicKey, label: `request ${toHex(this.digest)}`, participants: this.ids, self: this.ids[this.self]! }; // runAttemptRole checked membership
   }
 
-  /** The role logic over this run. */
+  /**
+   * The role logic over this run: handlers are this object's methods, bound. (Arrow functions in
+   * an object literal would each cost a property definition under `tsx`, which names them.)
+   */
   impl(): RoleImpl {
     return {
-      send: {
-        Initiate: () => ({ request: this.member.request }),
-        Commit: () => ({ commit: { request: this.digest, commitment: this.ownCommit().commitment } }),
-        Reveal: () => ({ contribution: this.ownReveal() }),
-        Aggregate: () => ({ aggregate: this.ownAggregate() }),
-      },
-      recv: {
-        Initiate: (payload) => {
-          if (!sameRequest((payload as { request: DkdRequest }).request, this.member.request)) this.name(0, 'disagreement');
-        },
-        Commit: (payload, from) => {
-          this.commits.set(memberIndex(from), (payload as { commit: DkdCommitPayload }).commit);
-        },
-        Reveal: (payload, from) => {
-          this.reveals.set(memberIndex(from), (payload as { contribution: Uint8Array }).contribution);
-        },
-        Aggregate: (payload, from) => {
-          this.aggregates.set(memberIndex(from), (payload as { aggregate: DkdAggregatePayload }).aggregate);
-        },
-      },
-      local: {
-        Finalize: () => {
-          this.decide(finalize(this.setup, this.member, this.self, this.ownAggregate(), this.aggregates, this.derived?.contextKey));
-        },
-      },
+      send: { Initiate: this.sendInitiate.bind(this), Commit: this.sendCommit.bind(this), Reveal: this.sendReveal.bind(this), Aggregate: this.sendAggregate.bind(this) },
+      recv: { Initiate: this.recvInitiate.bind(this), Commit: this.recvCommit.bind(this), Reveal: this.recvReveal.bind(this), Aggregate: this.recvAggregate.bind(this) },
+      local: { Finalize: this.decideAtFinalize.bind(this) },
     };
+  }
+
+  private sendInitiate(): object {
+    return { request: this.member.request };
+  }
+
+  private sendCommit(): object {
+    return { commit: { request: this.digest, commitment: this.ownCommit().commitment } };
+  }
+
+  private sendReveal(): object {
+    return { contribution: this.ownReveal() };
+  }
+
+  private sendAggregate(): object {
+    return { aggregate: this.ownAggregate() };
+  }
+
+  private recvInitiate(payload: unknown): void {
+    if (!sameRequest((payload as { request: DkdRequest }).request, this.member.request)) this.name(0, 'disagreement');
+  }
+
+  private recvCommit(payload: unknown, from: string): void {
+    this.commits.set(memberIndex(from), (payload as { commit: DkdCommitPayload }).commit);
+  }
+
+  private recvReveal(payload: unknown, from: string): void {
+    this.reveals.set(memberIndex(from), (payload as { contribution: Uint8Array }).contribution);
+  }
+
+  private recvAggregate(payload: unknown, from: string): void {
+    this.aggregates.set(memberIndex(from), (payload as { aggregate: DkdAggregatePayload }).aggregate);
+  }
+
+  private decideAtFinalize(): void {
+    this.decide(finalize(this.setup, this.member, this.self, this.ownAggregate(), this.aggregates, this.derived?.contextKey));
   }
 
   private name(k: number, reason: AccusationPayload['reason']): void {
@@ -253,7 +270,6 @@ export function dkdRoleImpl(setup: DkdSetup, member: DkdMember, decide: (outcome
 function finalize(setup: DkdSetup, member: DkdMember, self: number, own: DkdAggregatePayload, aggregates: ReadonlyMap<number, DkdAggregatePayload>, contextKey: Uint8Array | undefined): AttemptOutcome<DkdOutcome> {
   const { device } = member;
   const ids = setup.members.map(deviceParticipantId);
-  const deviceOf = (id: string) => setup.members[ids.indexOf(id as ParticipantId)];
   const tolerated = Math.ceil(setup.members.length / 3) - 1;
   const accused: Accusation[] = [];
   const raisers = new Map<string, Set<number>>();
@@ -261,7 +277,7 @@ function finalize(setup: DkdSetup, member: DkdMember, self: number, own: DkdAggr
   for (const [k, aggregate] of [[self, own] as const, ...aggregates]) {
     for (const c of aggregate.complaints) {
       complained = true;
-      const target = deviceOf(c.accused);
+      const target = setup.members[ids.indexOf(c.accused as ParticipantId)];
       // A complaint naming a non-member is itself the fault.
       if (target === undefined) accused.push({ device: setup.members[k]!, reason: 'false-accusation', by: device });
       else if (k === self) accused.push({ device: target, reason: c.reason, by: device });
