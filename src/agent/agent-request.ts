@@ -12,7 +12,8 @@
  *    members before it that deal (`D[i]`), `add` the new devices
  *    `[{ name, device, address, hpkePublicKey, signingPublicKey }]`, `remove` the devices that
  *    leave, `threshold` the new threshold, `epoch` the authority epoch the change starts from and
- *    `group` the current public key package, which a new device has no other way to learn);
+ *    `group` the current public key package, which a new device has no other way to learn); for
+ *    `guardian-setup`: `{ guardianship }` (see `guardianship.ts`);
  * 2. each participant checks the request (the sender and every device are members of its
  *    authority, it plays a role), asks its approval policy, registers the session (so early
  *    frames are held) and answers **accept** `{ t: "accept", session }` or **decline**
@@ -34,6 +35,7 @@ import { isAuraError, permanentError, type AuraError } from '../core/errors.ts';
 import { parseIdentifier, type DeviceId, type SessionId } from '../core/identifiers.ts';
 import { checkPublicKeyPackage, type PublicKeyPackage } from '../crypto/key-share.ts';
 import { memberIndex } from '../protocols/attempts.ts';
+import { guardianshipSchema, type Guardianship } from './guardianship.ts';
 
 /** The device channel of agent requests. */
 export const AGENT_CHANNEL = 'aura.agent/1';
@@ -77,11 +79,16 @@ export interface MembershipChangeBody {
   readonly group: PublicKeyPackage;
 }
 
-/** An operation and its inputs: FROST signing of a message, DKD of a context key, or a membership change. */
+/**
+ * An operation and its inputs: FROST signing of a message, DKD of a context key, a membership
+ * change, or guardian setup (the guardianship being set up: its owners are the roles' first
+ * devices, its guardians the rest).
+ */
 export type AgentOperation =
   | { readonly op: 'sign'; readonly message: Uint8Array }
   | { readonly op: 'derive'; readonly context: string; readonly app: string }
-  | ({ readonly op: 'reshare' } & MembershipChangeBody);
+  | ({ readonly op: 'reshare' } & MembershipChangeBody)
+  | { readonly op: 'guardian-setup'; readonly guardianship: Guardianship };
 
 /** The operations a device can be asked to take part in. */
 export type AgentOp = AgentOperation['op'];
@@ -127,11 +134,16 @@ export function decodeAgentMessage(bytes: Uint8Array): AgentMessage {
     case 'decline':
       return { t: 'decline', session, code: text(value.code, 'code'), reason: text(value.reason, 'reason') };
     case 'request': {
-      if (value.op !== 'sign' && value.op !== 'derive' && value.op !== 'reshare') throw bad(`unknown operation ${JSON.stringify(value.op)}`);
+      if (value.op !== 'sign' && value.op !== 'derive' && value.op !== 'reshare' && value.op !== 'guardian-setup') throw bad(`unknown operation ${JSON.stringify(value.op)}`);
       const roles = devices(value.roles, 'roles', 1);
       const body = value.body;
       if (!isCanonicalMap(body)) throw bad('body must be a map');
       if (value.op === 'reshare') return { t: 'request', request: { session, op: 'reshare', roles, ...membershipChangeBody(body) } };
+      if (value.op === 'guardian-setup') {
+        const reason = guardianshipSchema(body.guardianship, 'body.guardianship');
+        if (reason !== undefined) throw bad(reason);
+        return { t: 'request', request: { session, op: 'guardian-setup', roles, guardianship: body.guardianship as Guardianship } };
+      }
       if (value.op === 'derive') return { t: 'request', request: { session, op: 'derive', roles, context: contextName(body.context, 'body.context'), app: contextName(body.app, 'body.app') } };
       if (!(body.message instanceof Uint8Array) || body.message.length > MAX_SIGN_MESSAGE_BYTES) throw bad(`body.message must be at most ${MAX_SIGN_MESSAGE_BYTES} bytes`);
       return { t: 'request', request: { session, op: 'sign', roles, message: body.message } };
@@ -156,6 +168,8 @@ function bodyOf(request: AgentRequest): Record<string, unknown> {
         epoch: request.epoch,
         group: { threshold: request.group.threshold, groupPublicKey: request.group.groupPublicKey, verifyingShares: { ...request.group.verifyingShares } },
       };
+    case 'guardian-setup':
+      return { guardianship: request.guardianship };
   }
 }
 

@@ -23,6 +23,7 @@ export const autoApprover: Approver = () => Promise.resolve({ approved: true });
 
 /** One line describing `request` for a person. */
 export function describeRequest(request: AgentRequest, from: MemberConfig): string {
+  if (request.op === 'guardian-setup') return `${from.name} (${from.device}) asks this device to make ${request.guardianship.guardians.map((g) => g.name).join(', ')} guardians of the authority (recovery cooldown ${request.guardianship.cooldownMs} ms)`;
   if (request.op === 'reshare') {
     const what = [...request.add.map((m) => `add ${m.name} (${m.device})`), ...request.remove.map((device) => `remove ${device}`)].join(' and ');
     return `${from.name} (${from.device}) asks this device to ${what}: reshare the group key onto ${request.roles.length} devices, threshold ${request.threshold}`;
@@ -32,15 +33,18 @@ export function describeRequest(request: AgentRequest, from: MemberConfig): stri
   return `${from.name} (${from.device}) asks this device to ${request.op} ${JSON.stringify(text)} with ${request.roles.length} signers`;
 }
 
-/** Asks on the terminal; declines at once when stdin is not a terminal. */
-export function terminalApprover(): Approver {
+/** Asks a person whether to go ahead with what `question` describes. */
+export type Asker = (question: string) => Promise<Approval>;
+
+/** Asks on the terminal, one question at a time; declines at once when stdin is not a terminal. */
+export function terminalAsker(): Asker {
   let queue: Promise<unknown> = Promise.resolve();
-  return (request, from) => {
+  return (question) => {
     const asked = queue.then(async (): Promise<Approval> => {
       if (!process.stdin.isTTY) return { approved: false, reason: 'the approval policy is "prompt" and there is no terminal to ask on' };
       const lines = createInterface({ input: process.stdin, output: process.stderr });
       try {
-        const answer = await lines.question(`${describeRequest(request, from)}. Approve? [y/N] `);
+        const answer = await lines.question(`${question}. Approve? [y/N] `);
         return /^y(es)?$/i.test(answer.trim()) ? { approved: true } : { approved: false, reason: 'declined on the terminal' };
       } finally {
         lines.close();
@@ -51,7 +55,18 @@ export function terminalApprover(): Approver {
   };
 }
 
+/** Asks on the terminal about each request (see {@link terminalAsker}). */
+export function terminalApprover(): Approver {
+  const ask = terminalAsker();
+  return (request, from) => ask(describeRequest(request, from));
+}
+
 /** The approver of `policy`. */
 export function approverOf(policy: ApprovalPolicy): Approver {
   return policy === 'auto' ? autoApprover : terminalApprover();
+}
+
+/** The asker of `policy`: `auto` approves, `prompt` asks on the terminal. */
+export function askerOf(policy: ApprovalPolicy): Asker {
+  return policy === 'auto' ? () => Promise.resolve({ approved: true }) : terminalAsker();
 }

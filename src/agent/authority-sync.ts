@@ -5,7 +5,8 @@
  *
  * The replica admits a fact from a peer only if it is of a type the authority's journal holds
  * and its attestation verifies: the group key for threshold-attested facts, the device's leaf
- * key for device-attested ones (`authorityAdmission` of `src/protocols/authority.ts`). Tree
+ * key for device-attested ones (`authorityJournalAdmission` of `src/protocols/authority.ts`), the
+ * leaves being those of the tree the replica holds when the fact arrives. Tree
  * operations are ordered when the journal is read (`reduceTree`), so one that arrives before its
  * parent waits harmlessly.
  *
@@ -19,10 +20,9 @@ import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import type { NetworkDevice } from '../handlers/network/network-device.ts';
 import type { ChannelTransport } from '../runtime/channel-transport.ts';
 import type { SyncReport } from '../protocols/anti-entropy.ts';
-import { authorityAdmission } from '../protocols/authority.ts';
+import { authorityJournalAdmission } from '../protocols/authority.ts';
 import { StoreReplica } from '../protocols/sync-replica.ts';
 import { SyncService, type SyncEvent } from '../protocols/sync-service.ts';
-import { loadJournal } from './authority-journal.ts';
 import type { OpenDevice } from './device-dir.ts';
 
 /** How to keep a device's journal in sync. */
@@ -59,8 +59,7 @@ export class AuthoritySync {
   static async start(options: AuthoritySyncOptions): Promise<AuthoritySync> {
     const { config, journal } = options.device;
     const crypto = new Ed25519CryptoEffects(options.random);
-    const admission = authorityAdmission(await loadJournal(journal, config.authority), config.groupKey, crypto);
-    const replica = new StoreReplica(journal, config.authority, admission);
+    const replica = new StoreReplica(journal, config.authority, authorityJournalAdmission(config.authority, config.groupKey, crypto));
     const state: { sync?: AuthoritySync } = {};
     const service = new SyncService({
       channel: options.network.transport,

@@ -35,13 +35,21 @@ import { loadKeyShare, removeKeyShare } from '../protocols/authority-key-store.t
 import { dkdFactDraft, runDkd } from '../protocols/dkd.ts';
 import type { RunOptions } from '../protocols/protocol-source.ts';
 import { runSigningDevice } from '../protocols/sign.ts';
+import { guardianSetupOperation, setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-setup.ts';
+import { lockSessions } from '../protocols/lock-guard.ts';
+import type { KeyShare, PublicKeyPackage } from '../crypto/key-share.ts';
+import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
+import { TREE_OP, type TreeOpPayload } from '../journal/tree-op.ts';
+import type { Journal } from '../journal/journal.ts';
 import { runQuorumSigning } from '../protocols/sign-quorum.ts';
 import { epochSession } from '../protocols/epoch.ts';
 import type { SyncEvent } from '../protocols/sync-service.ts';
 import { AuthoritySync } from './authority-sync.ts';
 import { AGENT_CHANNEL, decodeAgentMessage, deviceOfRole, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest, type NewMember } from './agent-request.ts';
-import { approverOf, type Approver } from './approval.ts';
-import type { DeviceConfig, MemberConfig } from './device-config.ts';
+import { approverOf, askerOf, type Approver } from './approval.ts';
+import { GuardianDesk, guardianSetupPlan, guardianSetupRoles, knowGuardianship, POLICY_ANSWER_MS, type DeskEvent } from './guardian-desk.ts';
+import type { GuardianContact, Guardianship } from './guardianship.ts';
+import { writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
 import { loadJournal, storeAuthorityFacts } from './authority-journal.ts';
 import { StoredLockJournal } from './lock-journal.ts';
@@ -65,7 +73,9 @@ export type AgentEvent =
   | { readonly event: 'membership-changed'; readonly session: SessionId; readonly epoch: number; readonly members: readonly string[]; readonly threshold: number }
   | { readonly event: 'removed'; readonly device: DeviceId; readonly epoch: number }
   | { readonly event: 'synced'; readonly peer: string; readonly outcome: string; readonly sent: number; readonly added: number; readonly rejected: number }
-  | { readonly event: 'sync-failed'; readonly peer: string; readonly code: string; readonly message: string };
+  | { readonly event: 'sync-failed'; readonly peer: string; readonly code: string; readonly message: string }
+  | { readonly event: 'guardians-added'; readonly session: SessionId; readonly guardians: readonly string[] }
+  | DeskEvent;
 
 /** How to start an agent. */
 export interface AgentOptions {
@@ -148,15 +158,30 @@ export interface ChangeResult {
   readonly removed: readonly string[];
 }
 
+/** Guardians set up: the guardianship every owner device and guardian now records. */
+export interface GuardiansOutcome {
+  /** The guardianship. */
+  readonly guardianship: Guardianship;
+  /** The group after setup: the same key, the devices and the guardians holding shares. */
+  readonly publicKeyPackage: PublicKeyPackage;
+}
+
 /** A request for the operation `O`. */
 type RequestOf<O extends AgentOperation> = O & Omit<AgentRequest, keyof AgentOperation>;
 
 /** What a derivation produced at one device. */
 type Derived = Omit<DeriveOutcome, 'members'>;
 
-/** The role map of `request`'s sessions: signing `S[k]`; DKD `P[k]`, then signing its fact; a membership change `D[i]`, `R[k]`, `S[k]`. */
+/**
+ * The role map of `request`'s sessions: signing `S[k]`; DKD `P[k]`, then signing its fact; a
+ * membership change `D[i]`, `R[k]`, `S[k]`; guardian setup `P[k]`, `Guardian[k]`, `D[i]`, `R[k]`.
+ */
 function roleMap(request: AgentRequest): Map<string, DeviceId> {
   if (request.op === 'reshare') return changeRoles(request);
+  if (request.op === 'guardian-setup') {
+    const owners = request.guardianship.owners.map((o) => o.device);
+    return guardianSetupRoles(owners, request.roles.filter((d) => !owners.includes(d)), request.guardianship.threshold);
+  }
   return familyRoles(request.op === 'sign' ? ['S'] : ['P', 'S'], request.roles);
 }
 
@@ -198,6 +223,8 @@ export class DeviceAgent {
     readonly network: NetworkDevice,
     sessions: SessionGroups,
     private readonly journalSync: AuthoritySync,
+    /** The guardian services of this device (guardian setup, recovery requests, disputes). */
+    readonly desk: GuardianDesk,
   ) {
     this.sessions = sessions;
     this.dev = options.device;
@@ -246,7 +273,18 @@ export class DeviceAgent {
       ...(options.receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs: options.receiveTimeoutMs }),
       events: (event) => emit.agent?.syncEvent(event),
     });
-    const agent = new DeviceAgent(options, network, sessions, journalSync);
+    const desk = await GuardianDesk.open({
+      device: () => emit.agent?.dev ?? options.device,
+      network,
+      sessions,
+      time: options.time,
+      random: options.random,
+      ask: askerOf(config.policy),
+      runOptions: () => emit.agent?.protocolOptions() ?? { time: options.time },
+      events: (event) => emit.agent?.emit(event),
+      survived: async (next, keyShare) => emit.agent?.survived(next, keyShare),
+    });
+    const agent = new DeviceAgent(options, network, sessions, journalSync, desk);
     emit.agent = agent;
     options.events?.({ event: 'ready', device: network.device, addresses: network.addresses().map(String) });
     return agent;
@@ -278,7 +316,13 @@ export class DeviceAgent {
     for (const member of this.others) {
       if (this.online.has(member.device)) continue;
       // A member that is down is simply offline: callers ask onlineMembers() afterwards.
-      this.network.node.dial(peerEntryOfAddress(member.address).addresses[0]!).catch(() => undefined); // one address per member entry
+      // A dial that succeeds may bring no connection event (a connection to that peer was up already): count it online.
+      this.network.node
+        .dial(peerEntryOfAddress(member.address).addresses[0]!) // one address per member entry
+        .then(() => {
+          this.connectionChanged(member.peer, true);
+        })
+        .catch(() => undefined);
     }
     const deadline = this.options.time.now().ms + waitMs;
     while (this.onlineMembers().length < this.others.length && this.options.time.now().ms < deadline && !this.stopped) await this.options.time.sleep(50);
@@ -350,6 +394,100 @@ export class DeviceAgent {
     if (online.length > 0) await this.journalSync.syncWith(online.map((m) => m.device));
     this.emit({ event: 'membership-changed', session: request.session, epoch: value.epoch, members: this.dev.config.members.map((m) => m.name), threshold: request.threshold });
     return { ...value, removed };
+  }
+
+  /**
+   * Makes `guardians` (each its own authority, its node running) guardians of this authority with
+   * a recovery cooldown of `cooldownMs`: every device of the authority must be online (every share
+   * is reshared onto the devices and the guardians, same group key); each guardian checks the
+   * invitation under its own policy. Every owner device and guardian then records the guardianship
+   * (`recovery.json`). Errors: `agent.too-few-online` (naming the missing devices),
+   * `agent.too-few-guardians`, the guardians' refusals (`agent.declined`, `agent.bad-invitation`,
+   * `agent.not-sole-signer`…), `agent.guardian-timeout`, those of the handshake and of `setUpGuardians`.
+   */
+  async addGuardians(guardians: readonly GuardianContact[], cooldownMs: number, observer?: RoleObserver): Promise<GuardiansOutcome> {
+    const { config, secrets } = this.dev;
+    this.checkActive();
+    const missing = this.others.filter((m) => !this.online.has(m.device));
+    if (missing.length > 0) {
+      throw transientError('agent.too-few-online', `guardian setup reshares every device's share, so it needs all ${config.members.length} devices online; missing: ${missing.map((m) => `${m.name} (${m.device})`).join(', ')}`, { context: { missing: missing.map((m) => m.name).join(', ') } });
+    }
+    if (guardians.length < config.threshold) throw permanentError('agent.too-few-guardians', `a recovery needs ${config.threshold} guardian approvals (the threshold), so give at least ${config.threshold} guardians, got ${guardians.length}`);
+    const guardianship: Guardianship = {
+      authority: config.authority,
+      groupKey: toHex(config.groupKey),
+      threshold: config.threshold,
+      epoch: await this.epoch(),
+      cooldownMs,
+      owners: config.members.map((m) => ({ name: m.name, device: m.device, address: m.address, hpkeKey: toHex(m.hpkePublicKey) })),
+      guardians,
+    };
+    const request: RequestOf<Extract<AgentOperation, { op: 'guardian-setup' }>> = { op: 'guardian-setup', guardianship, session: randomIdentifier('session', this.options.random), roles: [...config.members.map((m) => m.device), ...guardians.map((g) => g.device)] };
+    knowGuardianship(this.network, guardianship, config.device);
+    const members = config.members.map((m) => ({ device: m.device, hpkePublicKey: m.hpkePublicKey }));
+    // The guardians first: each checks the invitation under its policy and waits for the session.
+    await Promise.all(guardians.map((g) => this.desk.ask(g.device, { k: 'setup', session: request.session, guardianship, publicKeyPackage: secrets.keyShare.publicKeyPackage, members }, POLICY_ANSWER_MS)));
+    for (const g of guardians) this.emit({ event: 'accepted', session: request.session, by: g.name });
+    const { value } = await this.runInitiated(request, this.onlineMembers(), (group) => this.guardianSetupPart(request, group, observer));
+    this.emit({ event: 'guardians-added', session: request.session, guardians: guardians.map((g) => g.name) });
+    return { guardianship, publicKeyPackage: value };
+  }
+
+  /** Why this device will not take part in setting up `guardianship`, or `undefined`. */
+  private async checkGuardianship(guardianship: Guardianship): Promise<string | undefined> {
+    const { config } = this.dev;
+    if (guardianship.authority !== config.authority || guardianship.groupKey !== toHex(config.groupKey) || guardianship.threshold !== config.threshold) return `the guardianship is not of this authority (${config.authority}) with its group key and threshold`;
+    if (guardianship.owners.map((o) => o.device).join(',') !== config.members.map((m) => m.device).join(',')) return 'the guardianship does not name exactly the devices of this authority';
+    const epoch = await this.epoch();
+    return guardianship.epoch === epoch ? undefined : `the guardianship is for epoch ${guardianship.epoch}, this device is at ${epoch}`;
+  }
+
+  /** This device's role in guardian setup: its share is reshared onto the devices and the guardians, stored, and the guardianship recorded. */
+  private async guardianSetupPart(request: RequestOf<Extract<AgentOperation, { op: 'guardian-setup' }>>, group: SessionGroup, observer?: RoleObserver): Promise<PublicKeyPackage> {
+    const { config, secrets, hpke, keys } = this.dev;
+    const { random, time } = this.options;
+    const participant = { device: config.device, keyShare: secrets.keyShare, hpkeSecretKey: hpke.secretKey, random, crypto: new Ed25519CryptoEffects(random) };
+    const lockJournal = await this.ownLockJournal();
+    try {
+      const outcome = await setUpGuardians(this.guardianSetupPlanOf(request), participant, group.transport, { ...this.runOptions(request, observer), keyStore: keys, lock: { journal: lockJournal, time, random } });
+      if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'guardian setup ended without a new share for this device');
+      this.dev = { ...this.dev, secrets: { ...secrets, keyShare: outcome.keyShare } };
+      await this.desk.recordOwn(request.guardianship);
+      return outcome.publicKeyPackage;
+    } catch (error) {
+      // The resharing consumed the share in memory; the key store still holds the old one.
+      if (!secrets.keyShare.alive) this.dev = { ...this.dev, secrets: { ...secrets, keyShare: await loadKeyShare(keys, config.authority) } };
+      throw error;
+    } finally {
+      await lockJournal.flush();
+    }
+  }
+
+  /** The guardian setup plan of `request` with this device's key package and members. */
+  private guardianSetupPlanOf(request: RequestOf<Extract<AgentOperation, { op: 'guardian-setup' }>>): GuardianSetupPlan {
+    const { config, secrets } = this.dev;
+    return guardianSetupPlan(request.guardianship, secrets.keyShare.publicKeyPackage, config.members.map((m) => ({ device: m.device, hpkePublicKey: m.hpkePublicKey })), request.session);
+  }
+
+  /** This device's part in the operation lock, one journal for all its operations, read again from the store. */
+  private async ownLockJournal(): Promise<StoredLockJournal> {
+    const { config, secrets, journal } = this.dev;
+    this.lockJournal ??= StoredLockJournal.open(journal, { authority: config.authority, groupKey: config.groupKey, device: config.device, deviceKey: secrets.deviceKey }, this.options.random);
+    const lockJournal = await this.lockJournal;
+    await lockJournal.refresh();
+    return lockJournal;
+  }
+
+  /** After a recovery this device survived: its new share (stored by the resharing), its members (the survivors and the new device) written to its config. */
+  private async survived(config: DeviceConfig, keyShare: KeyShare): Promise<void> {
+    await writeConfig(this.dev.dir, config);
+    this.dev = { ...this.dev, config, secrets: { ...this.dev.secrets, keyShare } };
+    this.setMembers(config);
+  }
+
+  /** The run options of a protocol this device runs outside a request (the desk's): receive bound and the trace. */
+  private protocolOptions(): RunOptions {
+    return { time: this.options.time, receiveTimeoutMs: this.options.receiveTimeoutMs ?? 15_000, ...(this.options.observer === undefined ? {} : { observer: this.options.observer }) };
   }
 
   /** Starts `operation` with every online member (at least the threshold) and runs this device's part with `part`. */
@@ -432,6 +570,7 @@ export class DeviceAgent {
     if (this.stopped) return;
     this.stopped = true;
     this.journalSync.close();
+    await this.desk.close();
     for (const stop of this.unsubscribe) stop();
     this.sessions.close();
     for (const joining of this.joining.values()) joining.reject(transientError('agent.stopped', 'the agent stopped'));
@@ -467,6 +606,7 @@ export class DeviceAgent {
   private async serve(request: AgentRequest, from: DeviceId, group: SessionGroup): Promise<void> {
     if (request.op === 'sign') await this.signPart(request, from, group);
     else if (request.op === 'derive') await this.derivePart(request, group);
+    else if (request.op === 'guardian-setup') await this.guardianSetupPart(request, group);
     else await this.changePart(request, group);
   }
 
@@ -484,9 +624,7 @@ export class DeviceAgent {
       return member.hpkePublicKey;
     };
     const { random, time } = this.options;
-    this.lockJournal ??= StoredLockJournal.open(journal, { authority: config.authority, groupKey: config.groupKey, device: config.device, deviceKey: secrets.deviceKey }, random);
-    const lockJournal = await this.lockJournal;
-    await lockJournal.refresh();
+    const lockJournal = await this.ownLockJournal();
     let outcome: ChangeOutcome;
     try {
       outcome = await runChangePart(request, { device: config.device, keyShare: secrets.keyShare, hpkeSecretKey: hpke.secretKey, random, lock: { journal: lockJournal, time, random } }, view, hpkeKeyOf, group.transport, this.runOptions(request, observer));
@@ -552,6 +690,7 @@ export class DeviceAgent {
    */
   private async knownSessions(request: AgentRequest, requester: DeviceId): Promise<Map<SessionId, Map<string, DeviceId>>> {
     if (request.op === 'reshare') return changeSessions(request);
+    if (request.op === 'guardian-setup') return lockSessions(guardianSetupOperation(this.guardianSetupPlanOf(request)));
     const epoch = await this.epoch();
     const { threshold } = this.dev.config;
     if (request.op === 'sign') return quorumSignSessions(request.session, epoch, request.roles, requester, threshold);
@@ -630,11 +769,12 @@ export class DeviceAgent {
     const { config, secrets } = this.dev;
     if (request.op === 'reshare') return checkChangeRequest(config, secrets.keyShare.publicKeyPackage, await this.epoch(), request, from);
     const self = config.device;
-    const strangers = request.roles.filter((device) => device !== self && !this.others.some((m) => m.device === device));
+    const invited = request.op === 'guardian-setup' ? request.guardianship.guardians.map((g) => g.device) : [];
+    const strangers = request.roles.filter((device) => device !== self && !invited.includes(device) && !this.others.some((m) => m.device === device));
     if (strangers.length > 0 || !request.roles.includes(self) || !request.roles.includes(from) || new Set(request.roles).size !== request.roles.length) {
       return 'the participants must be distinct members, including this device and the requester';
     }
-    return undefined;
+    return request.op === 'guardian-setup' ? this.checkGuardianship(request.guardianship) : undefined;
   }
 
   /** The other members of `config`, known to the network and the journal sync. */
@@ -660,8 +800,10 @@ export class DeviceAgent {
   private async checkStillMember(): Promise<void> {
     const { config, keys, secrets } = this.dev;
     if (this.retired) return;
-    const view = authorityView(await loadJournal(this.dev.journal, config.authority));
-    if (view.members.some((m) => m.id === config.device)) return;
+    const journal = await loadJournal(this.dev.journal, config.authority);
+    const view = authorityView(journal);
+    // A device the tree never held (recovered through guardians, its leaf not recorded yet) was not removed.
+    if (view.members.some((m) => m.id === config.device) || !removedBy(journal, config.device)) return;
     this.retired = true;
     await removeKeyShare(keys, config.authority);
     secrets.keyShare.dispose();
@@ -741,4 +883,9 @@ export class DeviceAgent {
     this.options.events?.(event);
     for (const listener of this.listeners) listener(event);
   }
+}
+
+/** Whether `journal` holds a tree operation removing `device`. */
+function removedBy(journal: Journal, device: DeviceId): boolean {
+  return [...journal.facts.values()].some((r) => r.fact.typeId === TREE_OP.typeId && (r.fact.payload as TreeOpPayload).op.kind === 'removeLeaf' && ((r.fact.payload as TreeOpPayload).op as { leaf: string }).leaf === device);
 }

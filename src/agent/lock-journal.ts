@@ -17,10 +17,12 @@ import type { RandomEffects } from '../core/effects.ts';
 import { toAuraError, type AuraError } from '../core/errors.ts';
 import type { AuthorityId, DeviceId } from '../core/identifiers.ts';
 import type { TimeStamp } from '../core/time.ts';
-import { deviceAttestation } from '../journal/attestation.ts';
+import { deviceAttestation, staticSignerKeys } from '../journal/attestation.ts';
 import { sealFact, unsignedPart, type FactRecord } from '../journal/fact.ts';
 import type { FactStore } from '../journal/fact-store.ts';
-import type { Journal } from '../journal/journal.ts';
+import { emptyJournal, type Journal } from '../journal/journal.ts';
+import { FactRegistry } from '../journal/fact-registry.ts';
+import { COORDINATION_FACT_TYPES } from '../protocols/coordination-facts.ts';
 import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { authorityAdmission } from '../protocols/authority.ts';
 import { DeviceJournal, type CoordinationJournal } from '../protocols/coordination-journal.ts';
@@ -99,4 +101,16 @@ export class StoredLockJournal implements CoordinationJournal {
     const { device, deviceKey, groupKey } = this.owner;
     return new DeviceJournal(journal, authorityAdmission(journal, groupKey, this.crypto), (draft) => sealFact(draft, deviceAttestation(this.crypto, device, deviceKey, unsignedPart(draft))), this.random);
   }
+}
+
+/**
+ * The lock journal of a device outside `authority`'s tree (one of its guardians' devices, or the new
+ * device of a recovery): the authority's admission rules would refuse its signature, so its lock
+ * facts stay in this process's memory (`local` admission, unattested). A guardian votes in a
+ * recovery's lock with it; the node keeps one per authority, so its promises hold across the
+ * operations it serves while it runs (a restart forgets them: the lease policy bounds that).
+ */
+export function localLockJournal(authority: AuthorityId, random: RandomEffects): DeviceJournal {
+  const context = { registry: new FactRegistry(COORDINATION_FACT_TYPES), crypto: new Ed25519CryptoEffects(random), keys: staticSignerKeys(new Map(), new Map()), local: true };
+  return new DeviceJournal(emptyJournal(authority), context, (draft) => sealFact(draft, { kind: 'none' }), random);
 }

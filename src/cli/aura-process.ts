@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 export const AURA_ROOT = resolve(import.meta.dirname, '../..');
 
 /** Longest a process may run before it is killed. */
-export const PROCESS_LIMIT_MS = 120_000;
+export const PROCESS_LIMIT_MS = 300_000;
 
 /** A finished `aura` run. */
 export interface AuraRun {

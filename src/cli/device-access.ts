@@ -99,6 +99,20 @@ export function formatAgentEvent(event: Readonly<Record<string, unknown>>): stri
       return `sync with ${e.peer} failed: error[${e.code}]: ${e.message}`;
     case 'failed':
       return `session ${e.session} failed: error[${e.code}]: ${e.message}`;
+    case 'guardians-added':
+      return `guardians ${e.guardians.join(', ')} set up`;
+    case 'guardian-joined':
+      return `now a guardian of ${e.authority} (with ${e.guardians - 1} other guardians)`;
+    case 'recovery-requested':
+      return `recovery request ${e.request} for ${e.authority} from new device ${e.newDevice}: approve with "aura recovery approve --request ${e.request}"`;
+    case 'recovery-disputed':
+      return `the owner disputed recovery request ${e.request}`;
+    case 'recovery-cooldown':
+      return `recovery ${e.request.slice(0, 16)}: cooldown until ${e.endsAt}`;
+    case 'recovery-completed':
+      return `recovery ${e.request.slice(0, 16)} completed: ${e.newDevice} holds a share of ${e.authority}`;
+    case 'recovery-failed':
+      return `recovery ${e.request.slice(0, 16)} of ${e.authority} ended: error[${e.code}]: ${e.message}`;
     default:
       if (event.event === 'stopped') return 'stopped';
       return JSON.stringify(event);

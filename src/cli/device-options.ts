@@ -55,6 +55,16 @@ export function positiveInteger(text: string, option: string, unit = ''): number
   return value;
 }
 
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `text` as a duration in ms: a whole number and a unit (`500ms`, `2s`, `10m`, `24h`, `7d`). Error: `cli.usage` naming `option`. */
+export function duration(text: string, option: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
+  const ms = match === null ? NaN : Number(match[1]) * DURATION_UNITS[match[2]!]!; // both groups are in the pattern
+  if (!Number.isSafeInteger(ms)) throw usageError(`${option} takes a duration such as 500ms, 2s, 10m, 24h or 7d, got "${text}"`);
+  return ms;
+}
+
 /** The open options of `options` (`--authority`). Error: `cli.usage` for a malformed id. */
 export function openOptions(options: DeviceCommandOptions): OpenOptions {
   if (options.authority === undefined) return {};

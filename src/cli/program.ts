@@ -20,6 +20,8 @@ import { registerSyncCommand } from './commands/sync.ts';
 import { registerSimCommands } from './commands/sim.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerVerifyCommand } from './commands/verify.ts';
+import { registerGuardianCommands } from './commands/guardian.ts';
+import { registerRecoveryCommands } from './commands/recovery.ts';
 
 /** The code of an {@link AuraError} that means the command line itself is wrong (exit code 2). */
 export const USAGE_ERROR = 'cli.usage';
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
   registerSignCommand(program);
   registerDeriveCommand(program);
   registerSyncCommand(program);
+  registerGuardianCommands(program);
+  registerRecoveryCommands(program);
   registerDeviceCommands(program);
   registerVerifyCommand(program);
   registerJournalCommand(program);

@@ -125,6 +125,11 @@ test('device keys for attestations come from the tree', () => {
   assert.deepEqual(keys.deviceKey(leaves[0]!.id), leaves[0]!.publicKey);
   assert.equal(keys.deviceKey(leaves[5]!.id), undefined);
   assert.deepEqual(keys.groupKey(alice.authority), alice.groupKey.publicKey);
+  const grown = [...founding, propose(reduceTree(founding).tree, { kind: 'addLeaf', leaf: leaves[2]!, branch: 'root' })];
+  const shrunk = [...grown, propose(reduceTree(grown).tree, { kind: 'removeLeaf', leaf: leaves[2]!.id })];
+  const after = reduceTree(shrunk);
+  assert.equal(after.tree.leaves.has(leaves[2]!.id), false);
+  assert.equal(treeSignerKeys(after, alice.authority, alice.groupKey.publicKey).deviceKey(leaves[2]!.id), undefined, 'a removed device signs nothing others admit');
 });
 
 test('a live operation on a stale parent is refused and leaves the journal unchanged', () => {

@@ -10,7 +10,7 @@ import { MemoryFactStore } from '../journal/memory-fact-store.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import { runSyncSession, type SyncRunOptions } from './anti-entropy.ts';
-import { StoreReplica, replicaDigest, type SyncReplica } from './sync-replica.ts';
+import { fixedAdmission, StoreReplica, replicaDigest, type SyncReplica } from './sync-replica.ts';
 import { ByzantineReplica, SyncFixture } from './sync-testing.ts';
 
 const random = new SeededRandom('anti-entropy-test');
@@ -138,7 +138,7 @@ describe('anti-entropy session', () => {
     const stranger = new SyncFixture(new Ed25519CryptoEffects(random.fork('stranger')), random.fork('stranger-fixture'));
     const other = stranger.fact('x', 1);
     const store = new MemoryFactStore();
-    const replica = new StoreReplica(store, fixture.authority.authority, fixture.admission);
+    const replica = new StoreReplica(store, fixture.authority.authority, fixedAdmission(fixture.admission));
     const received = await replica.receive(pool.slice(0, 3).map((f) => f.bytes), alice);
     assert.deepEqual(received, { added: 3, rejected: [] });
     assert.deepEqual(await replica.facts(pool.slice(0, 4).map((f) => f.id.bytes)), pool.slice(0, 3).map((f) => f.bytes));

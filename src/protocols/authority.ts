@@ -52,6 +52,7 @@ import { runDkgDevice, type DkgDevice, type DkgMember } from './dkg.ts';
 import { MAX_MEMBERS } from './payload-types.ts';
 import type { RunOptions } from './protocol-source.ts';
 import { runSigningDevice } from './sign.ts';
+import type { JournalAdmission } from './sync-replica.ts';
 import { storeKeyShare, type UnlockedKeyStore } from './authority-key-store.ts';
 import { GENESIS_EPOCH, ROTATE_EPOCH } from './epoch.ts';
 
@@ -292,6 +293,15 @@ export async function attestMembershipChange(group: SigningGroup, signer: GroupS
 export function authorityAdmission(journal: Journal, groupKey: Uint8Array, crypto: CryptoEffects): AdmissionContext {
   const view = reduceTree(journal.facts.values());
   return { registry: new FactRegistry(AUTHORITY_FACT_TYPES), crypto, keys: treeSignerKeys(view, journal.namespace as AuthorityId, groupKey) };
+}
+
+/**
+ * How a replica of `authority`'s journal admits facts as its tree grows (`sync-replica.ts`): the
+ * device keys are those of the tree its `tree.op` facts rebuild, so a replica that starts empty
+ * admits a device's facts once it holds the operations that made the device a leaf.
+ */
+export function authorityJournalAdmission(authority: AuthorityId, groupKey: Uint8Array, crypto: CryptoEffects): JournalAdmission {
+  return { shapedBy: [TREE_OP.typeId], context: (ops) => authorityAdmission({ namespace: authority, facts: new Map(ops.map((r) => [r.key, r])) }, groupKey, crypto) };
 }
 
 /**

@@ -23,7 +23,7 @@ import { memberIndex, runAttemptRole, type Accusation, type AttemptOutcome } fro
 import type { GuardianInvitationPayload, GuardianPayload } from './payload-types.ts';
 import { epochSession } from './epoch.ts';
 import { projectedProtocol } from './protocol-source.ts';
-import { underLock } from './lock-guard.ts';
+import { underLock, type GuardedOperation } from './lock-guard.ts';
 import { groupElectorate, membershipOperation, runReshareDevice, type DeviceGroup, type MembershipRunOptions, type ReshareOutcome, type ReshareRecipient } from './reshare.ts';
 
 /** A guardian: its authority, its device, its authority's Ed25519 key, its device's HPKE key. */
@@ -59,6 +59,8 @@ export interface GuardianSetupParticipant {
   readonly crypto: CryptoEffects;
   /** A guardian's authority secret key, with which it signs its acceptance. */
   readonly guardianSecretKey?: Uint8Array;
+  /** A guardian that signs with its authority's key another way (a threshold-1 FROST group): used instead of `guardianSecretKey`. */
+  readonly signAsGuardian?: (message: Uint8Array) => Uint8Array;
   /** A guardian's decision on the invitation (default: accept). */
   readonly accept?: (invitation: GuardianInvitationPayload) => boolean;
 }
@@ -99,10 +101,10 @@ export function guardianSetupRoleImpl(plan: GuardianSetupPlan, participant: Guar
   const signatures = new Map<number, Uint8Array>();
   const accused: Accusation[] = [];
   const self = plan.guardians.findIndex((g) => g.device === participant.device);
+  const sign = guardianSigner(participant);
   const ownSignature = (): Uint8Array => {
-    const secret = participant.guardianSecretKey;
-    if (secret === undefined || accused.length > 0 || participant.accept?.(invitation) === false) return EMPTY;
-    return participant.crypto.sign(secret, message);
+    if (sign === undefined || accused.length > 0 || participant.accept?.(invitation) === false) return EMPTY;
+    return sign(message);
   };
   return {
     send: {
@@ -135,6 +137,13 @@ export function guardianSetupRoleImpl(plan: GuardianSetupPlan, participant: Guar
   };
 }
 
+/** How a guardian participant signs with its authority's key, or `undefined` when it is no guardian. */
+export function guardianSigner(participant: { readonly guardianSecretKey?: Uint8Array; readonly signAsGuardian?: (message: Uint8Array) => Uint8Array; readonly crypto: CryptoEffects }): ((message: Uint8Array) => Uint8Array) | undefined {
+  if (participant.signAsGuardian !== undefined) return participant.signAsGuardian;
+  const secret = participant.guardianSecretKey;
+  return secret === undefined ? undefined : (message) => participant.crypto.sign(secret, message);
+}
+
 /** A guardian as a new member of a resharing. */
 export function guardianRecipient(guardian: Guardian): ReshareRecipient {
   return { device: guardian.device, hpkePublicKey: guardian.hpkeKey };
@@ -143,6 +152,16 @@ export function guardianRecipient(guardian: Guardian): ReshareRecipient {
 /** A guardian's leaf in the commitment tree: its authority, with its authority's key. */
 export function guardianLeaf(guardian: Guardian): Leaf {
   return { id: guardian.authority, role: 'guardian', publicKey: guardian.signingKey };
+}
+
+/** The operation lock of `plan`'s resharing: the devices vote, devices and guardians take part (`lock-guard.ts`). */
+export function guardianSetupOperation(plan: GuardianSetupPlan): GuardedOperation {
+  const participants = [...plan.group.members.map((m) => m.device), ...plan.guardians.map((g) => g.device)];
+  return membershipOperation(plan.group.publicKeyPackage.groupPublicKey, groupElectorate(plan.group), participants, epochSession(guardianReshareSession(plan), plan.epoch));
+}
+
+function guardianReshareSession(plan: GuardianSetupPlan): SessionId {
+  return deriveIdentifier('session', { base: plan.session, step: 'reshare' });
 }
 
 /**
@@ -179,11 +198,10 @@ export async function setUpGuardians(plan: GuardianSetupPlan, participant: Guard
     oldMembers: devices,
     recipients: [...plan.group.members, ...plan.guardians.map(guardianRecipient)],
     threshold: plan.threshold,
-    session: deriveIdentifier('session', { base: plan.session, step: 'reshare' }),
+    session: guardianReshareSession(plan),
     epoch: plan.epoch,
   };
-  const operation = membershipOperation(plan.group.publicKeyPackage.groupPublicKey, groupElectorate(plan.group), [...devices, ...guardianDevices], epochSession(reshare.session, plan.epoch));
-  const reshared = await underLock(operation, participant.device, options.lock, transport, options, () =>
+  const reshared = await underLock(guardianSetupOperation(plan), participant.device, options.lock, transport, options, () =>
     runReshareDevice(reshare, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options),
   );
   return { ...reshared, leaves: plan.guardians.map(guardianLeaf), acceptances: outcome.value };

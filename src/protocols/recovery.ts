@@ -43,11 +43,11 @@ import { bytes, identifier, record } from '../journal/schema.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { memberIndex, runAttemptRole, type AttemptOutcome } from './attempts.ts';
-import { guardianRecipient, type Guardian } from './guardian-setup.ts';
+import { guardianRecipient, guardianSigner, type Guardian } from './guardian-setup.ts';
 import { recoveryRequestSchema, type RecoveryReleasePayload, type RecoveryRequestPayload } from './payload-types.ts';
 import { epochSession } from './epoch.ts';
 import { projectedProtocol } from './protocol-source.ts';
-import { membershipElectorate, underLock } from './lock-guard.ts';
+import { membershipElectorate, underLock, type GuardedOperation } from './lock-guard.ts';
 import { membershipOperation, runReshareDevice, type MembershipChange, type MembershipRunOptions, type ReshareOutcome, type ReshareRecipient } from './reshare.ts';
 
 /** A new device's request to join an authority. */
@@ -107,6 +107,8 @@ export interface RecoveryParticipant {
   readonly keyShare?: KeyShare;
   /** A guardian's authority secret key (it signs its approval). */
   readonly guardianSecretKey?: Uint8Array;
+  /** A guardian that signs with its authority's key another way (a threshold-1 FROST group): used instead of `guardianSecretKey`. */
+  readonly signAsGuardian?: (message: Uint8Array) => Uint8Array;
   /** A guardian's decision on the request, once it has checked with the user (default: approve). */
   readonly approve?: (request: RecoveryRequest) => boolean;
   /** Where a guardian sees the owner's disputes. */
@@ -178,7 +180,12 @@ export function approvedDraft(request: RecoveryRequest): FactDraft {
 
 /** The `recovery.disputed` draft of `request` (the owner signs it). */
 export function disputedDraft(request: RecoveryRequest): FactDraft {
-  return draft(RECOVERY_DISPUTED.typeId, request, { request: recoveryRequestId(request) });
+  return disputeDraftOf(request.authority, recoveryRequestId(request));
+}
+
+/** The `recovery.disputed` draft of the request with id `requestId` to join `authority`: what an owner who knows only the id signs. */
+export function disputeDraftOf(authority: AuthorityId, requestId: Uint8Array): FactDraft {
+  return { typeId: RECOVERY_DISPUTED.typeId, schemaVersion: 1, payload: { request: requestId }, metadata: { namespace: recoveryContext(authority) } };
 }
 
 /** The `recovery.completed` draft of `request` (the recovered authority signs it). */
@@ -224,10 +231,10 @@ export function recoveryRoleImpl(plan: RecoveryPlan, participant: RecoveryPartic
   let requestSignature: Uint8Array = EMPTY;
   let requestOk = false;
   let disputed = false;
+  const sign = guardianSigner(participant);
   const ownApproval = (): Uint8Array => {
-    const secret = participant.guardianSecretKey;
-    if (secret === undefined || !requestOk || participant.approve?.(request) === false) return EMPTY;
-    return crypto.sign(secret, approvalTranscript(plan.guardians[self]!)); // a guardian signs: it is one of them
+    if (sign === undefined || !requestOk || participant.approve?.(request) === false) return EMPTY;
+    return sign(approvalTranscript(plan.guardians[self]!)); // a guardian signs: it is one of them
   };
   return {
     send: {
@@ -295,6 +302,21 @@ function checkPlan(plan: RecoveryPlan): void {
 }
 
 /**
+ * The operation lock of `plan`'s resharing: the guardians vote (the surviving devices when there
+ * are none), the new device, the survivors and the guardians take part (`lock-guard.ts`).
+ */
+export function recoveryOperation(plan: RecoveryPlan): GuardedOperation {
+  const survivors = (plan.devices ?? []).map((d) => d.device);
+  const guardianDevices = plan.guardians.map((g) => g.device);
+  const participants = [plan.request.newDevice, ...survivors, ...guardianDevices];
+  return membershipOperation(plan.publicKeyPackage.groupPublicKey, membershipElectorate(survivors, guardianDevices), participants, epochSession(recoveryReshareSession(plan), plan.epoch));
+}
+
+function recoveryReshareSession(plan: RecoveryPlan): SessionId {
+  return deriveIdentifier('session', { base: plan.session, step: 'reshare' });
+}
+
+/**
  * Runs a recovery as `participant` (the new device, a surviving device of the owner, or a
  * guardian's device): request, approvals, cooldown and releases (`Recovery`), then, when no
  * guardian saw a dispute and at least `plan.approvals` approvals verify, under the membership
@@ -341,13 +363,11 @@ export async function runRecovery(plan: RecoveryPlan, participant: RecoveryParti
     oldMembers: [...survivors.map((d) => d.device), ...approvers.map((k) => guardianDevices[k]!)], // approvers index the guardians
     recipients: [...survivors, { device: newDevice, hpkePublicKey: plan.request.hpkeKey }, ...plan.guardians.map(guardianRecipient)],
     threshold,
-    session: deriveIdentifier('session', { base: plan.session, step: 'reshare' }),
+    session: recoveryReshareSession(plan),
     epoch: plan.epoch,
   };
   // The lock is taken after the cooldown: it guards the resharing, not the days a dispute may take.
-  const participants = [...devices, ...guardianDevices];
-  const operation = membershipOperation(plan.publicKeyPackage.groupPublicKey, membershipElectorate(survivors.map((d) => d.device), guardianDevices), participants, epochSession(reshare.session, plan.epoch));
-  const reshared = await underLock(operation, participant.device, options.lock, transport, options, () =>
+  const reshared = await underLock(recoveryOperation(plan), participant.device, options.lock, transport, options, () =>
     runReshareDevice(reshare, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options),
   );
   const leaf: Leaf = { id: newDevice, role: 'device', publicKey: plan.request.deviceKey };

@@ -74,6 +74,11 @@ const badCommitment: Wrap = (h) => ({
 });
 
 describe('FROST signing choreography', () => {
+  it('a lone signer (1-of-1, whose broadcasts reach no one) signs by itself', async () => {
+    const f = fixture(1, 1, 'alone');
+    assertOneValidSignature(f, honest(await signAll(f), new Set()));
+  });
+
   for (const [n, t] of [[3, 2], [5, 3], [7, 5]] as const) {
     it(`honest ${t}-of-${n}: every signer holds the same valid signature`, async () => {
       const f = fixture(n, t, `honest-${n}`);

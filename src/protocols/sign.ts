@@ -108,6 +108,8 @@ export function signRoleImpl(setup: SigningSetup, signer: Signer, decide: (outco
   // Every share is in before the first signature is sent.
   const ownSignature = (): Uint8Array => {
     if (state.signature !== undefined) return state.signature;
+    // A lone signer's broadcasts go to no one, so nothing asked for its share yet: make it now.
+    if (!state.shares.has(self)) ownShare();
     state.signature = NO_SIGNATURE;
     const signing = state.signing;
     if (signing === undefined) return state.signature;

@@ -5,6 +5,15 @@
  * admission checks (`decodeFact`, then `checkFact`: canonical bytes, shape, namespace, type,
  * payload, attestation), so a fact is stored only when this device would admit it from anyone.
  *
+ * What admission needs can follow the journal itself ({@link JournalAdmission}): an authority's
+ * device keys come from its commitment tree, so a replica that starts empty (a recovered device)
+ * admits a device's facts once it holds the tree operations that made the device a leaf. Each
+ * batch is admitted in passes: first the facts that shape the context (tree operations), repeated
+ * while some pass, recomputing the context after each; then the rest, under the context the
+ * batch left. A valid journal is therefore admitted as a whole whatever order and batches its
+ * facts arrive in. The context is cached and recomputed only when a shaping fact was stored (or
+ * {@link StoreReplica.refresh} says the store changed), not per fact or per batch.
+ *
  * The replica's **digest** names its fact set: the hash of its first reconciliation message
  * (`RangeReconciler.initiate`, fingerprints of eight ranges, or the CIDs themselves when there
  * are few), so two replicas with the same set have the same digest, and gossip announcements can
@@ -15,7 +24,7 @@
 import { base32 } from 'multiformats/bases/base32';
 import { compareBytes } from '../core/bytes.ts';
 import { contentIdFromBytes } from '../core/content-id.ts';
-import { isAuraError } from '../core/errors.ts';
+import { isAuraError, type AuraError } from '../core/errors.ts';
 import { taggedDigest } from '../core/hash.ts';
 import type { DeviceId } from '../core/identifiers.ts';
 import { decodeFact, type FactRecord } from '../journal/fact.ts';
@@ -44,6 +53,22 @@ export interface Received {
   readonly rejected: readonly RejectedFact[];
 }
 
+/**
+ * Admission rules that follow the journal a replica holds: {@link context} is what admission
+ * needs when the journal's facts of the {@link shapedBy} types are `records`.
+ */
+export interface JournalAdmission {
+  /** The fact types the context depends on (an authority's `tree.op`); none for fixed rules. */
+  readonly shapedBy: readonly string[];
+  /** The admission context of a journal whose facts of the {@link shapedBy} types are `records`; its `local` flag is ignored. */
+  context(records: readonly FactRecord[]): AdmissionContext;
+}
+
+/** Admission rules that do not depend on the journal (a fixed set of signer keys). */
+export function fixedAdmission(context: AdmissionContext): JournalAdmission {
+  return { shapedBy: [], context: () => context };
+}
+
 /** A replica of one namespace, as anti-entropy uses it. */
 export interface SyncReplica {
   /** The namespace of every fact it holds. */
@@ -59,21 +84,29 @@ export interface SyncReplica {
   receive(facts: readonly Uint8Array[], from: DeviceId): Promise<Received>;
 }
 
+/** A fact refused by admission, and why. */
+interface Refusal {
+  readonly record: FactRecord;
+  readonly error: AuraError;
+}
+
 /**
  * A {@link SyncReplica} over a fact store, admitting facts as the journal does. It keeps the
  * namespace's CIDs in byte order in memory (loaded from the store on first use, then kept up to
- * date by {@link receive} and {@link append}), so a session does not re-read and re-sort the
- * store: write through the replica, or call {@link refresh} after writing to the store directly.
+ * date by {@link receive} and {@link append}), and the admission context the store's facts give,
+ * so a session does not re-read and re-sort the store: write through the replica, or call
+ * {@link refresh} after writing to the store directly.
  */
 export class StoreReplica implements SyncReplica {
   private index: Uint8Array[] | undefined;
+  private admissionNow: AdmissionContext | undefined;
 
   constructor(
     /** Where the facts live. */
     readonly store: FactStore,
     readonly namespace: Namespace,
-    /** What admission needs (registry, crypto, signer keys); its `local` flag is ignored. */
-    private readonly admission: AdmissionContext,
+    /** What admission needs (registry, crypto, signer keys), given the journal held. */
+    private readonly admission: JournalAdmission,
   ) {}
 
   async cids(): Promise<readonly Uint8Array[]> {
@@ -92,21 +125,29 @@ export class StoreReplica implements SyncReplica {
   }
 
   async receive(facts: readonly Uint8Array[], from: DeviceId): Promise<Received> {
-    const context: AdmissionContext = { ...this.admission, local: false };
-    const admitted: FactRecord[] = [];
     const rejected: RejectedFact[] = [];
+    const decoded: FactRecord[] = [];
     for (const bytes of facts) {
-      let record: FactRecord | undefined;
       try {
-        record = decodeFact(bytes);
-        checkFact(this.namespace, record, context);
-        admitted.push(record);
+        decoded.push(decodeFact(bytes));
       } catch (error) {
         if (!isAuraError(error)) throw error;
-        rejected.push({ from, ...(record === undefined ? {} : { cid: record.key }), code: error.code, message: error.message });
+        rejected.push({ from, code: error.code, message: error.message });
       }
     }
-    return { added: await this.keep(admitted), rejected };
+    let added = 0;
+    let refused: Refusal[] = [];
+    // Shaping facts first, while some pass: each admitted one may let others in (a leaf added, then its device's facts).
+    for (let pending = decoded.filter((r) => this.shapes(r)); pending.length > 0; pending = refused.map((r) => r.record)) {
+      const pass = this.check(pending, await this.context());
+      added += await this.keep(pass.admitted);
+      refused = pass.refused;
+      if (pass.admitted.length === 0) break;
+    }
+    const rest = this.check(decoded.filter((r) => !this.shapes(r)), await this.context());
+    added += await this.keep(rest.admitted);
+    for (const { record, error } of [...refused, ...rest.refused]) rejected.push({ from, cid: record.key, code: error.code, message: error.message });
+    return { added, rejected };
   }
 
   /**
@@ -114,7 +155,7 @@ export class StoreReplica implements SyncReplica {
    * `admit` does. Errors: the journal's admission errors (`fact.*`, `journal.wrong-namespace`).
    */
   async append(records: readonly FactRecord[]): Promise<number> {
-    const context: AdmissionContext = { ...this.admission, local: true };
+    const context: AdmissionContext = { ...(await this.context()), local: true };
     for (const record of records) checkFact(this.namespace, record, context);
     return this.keep(records);
   }
@@ -123,12 +164,45 @@ export class StoreReplica implements SyncReplica {
   async remove(cids: readonly Uint8Array[]): Promise<number> {
     const removed = await this.store.remove(cids.map((cid) => contentIdFromBytes(cid).toString()));
     if (removed > 0 && this.index !== undefined) this.index = withoutSorted(this.index, cids);
+    if (removed > 0) this.admissionNow = undefined;
     return removed;
   }
 
-  /** Forgets the in-memory CIDs, after the store was written behind the replica's back. */
+  /** Forgets the in-memory CIDs and admission context, after the store was written behind the replica's back. */
   refresh(): void {
     this.index = undefined;
+    this.admissionNow = undefined;
+  }
+
+  private shapes(record: FactRecord): boolean {
+    return this.admission.shapedBy.includes(record.fact.typeId);
+  }
+
+  /** The admission context of what the store holds now (computed once per change of its shaping facts). */
+  private async context(): Promise<AdmissionContext> {
+    if (this.admissionNow === undefined) {
+      const records: FactRecord[] = [];
+      for (const typeId of this.admission.shapedBy) await this.store.scan(this.namespace, (record) => records.push(record), { typeId, verify: false });
+      this.admissionNow = this.admission.context(records);
+    }
+    return this.admissionNow;
+  }
+
+  /** `records` split into those admissible from a peer under `admission` and those refused, with why. */
+  private check(records: readonly FactRecord[], admission: AdmissionContext): { admitted: FactRecord[]; refused: Refusal[] } {
+    const context: AdmissionContext = { ...admission, local: false };
+    const admitted: FactRecord[] = [];
+    const refused: Refusal[] = [];
+    for (const record of records) {
+      try {
+        checkFact(this.namespace, record, context);
+        admitted.push(record);
+      } catch (error) {
+        if (!isAuraError(error)) throw error;
+        refused.push({ record, error });
+      }
+    }
+    return { admitted, refused };
   }
 
   /** Puts admitted records and adds their CIDs to the index; returns how many were new. */
@@ -136,6 +210,7 @@ export class StoreReplica implements SyncReplica {
     if (records.length === 0) return 0;
     const added = await this.store.put(records);
     if (added > 0 && this.index !== undefined) this.index = mergeSorted(this.index, records.map((r) => r.id.bytes));
+    if (added > 0 && records.some((r) => this.shapes(r))) this.admissionNow = undefined;
     return added;
   }
 }

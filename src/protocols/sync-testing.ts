@@ -18,7 +18,7 @@ import type { AdmissionContext } from '../journal/journal.ts';
 import { MemoryFactStore } from '../journal/memory-fact-store.ts';
 import { reduce } from '../journal/reducer.ts';
 import { TestAuthority } from '../journal/testing.ts';
-import { StoreReplica, type Received, type SyncReplica } from './sync-replica.ts';
+import { fixedAdmission, StoreReplica, type Received, type SyncReplica } from './sync-replica.ts';
 
 /** An authority, its admission context, and helpers to make facts and replicas of its journal. */
 export class SyncFixture {
@@ -49,7 +49,7 @@ export class SyncFixture {
   async replica(facts: readonly FactRecord[] = []): Promise<StoreReplica> {
     const store = new MemoryFactStore();
     if (facts.length > 0) await store.put(facts);
-    return new StoreReplica(store, this.authority.authority, this.admission);
+    return new StoreReplica(store, this.authority.authority, fixedAdmission(this.admission));
   }
 
   /** The counter totals of a replica's facts (the view replicas must agree on). */

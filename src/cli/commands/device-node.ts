@@ -3,7 +3,9 @@
  * directory (passphrase, lock), starts the device on its configured address, keeps the other
  * members connected, serves the sessions they start under the configured approval policy, and
  * answers local commands on its control socket (`status`, `journal`, `sign`, `derive`, `sync`,
- * `device-add`, `device-remove`);
+ * `device-add`, `device-remove`, `guardian-add`, `recovery-approve`, `recovery-dispute`,
+ * `recovery-status`); as a guardian it also answers guardian setup and recovery requests
+ * (`src/agent/guardian-desk.ts`);
  * it syncs its journal with the other members every `--sync-interval-ms` (default 10 s). It stops cleanly on
  * SIGINT or SIGTERM: sessions under way fail at their peers (peer gone), the journal is closed
  * and the lock released.
@@ -25,6 +27,7 @@ import { openDeviceDir } from '../../agent/device-dir.ts';
 import { deviceStatus, journalEntries } from '../../agent/device-report.ts';
 import { formatAgentEvent } from '../device-access.ts';
 import { deriveResult } from './derive.ts';
+import { guardianAddResult, guardianContactsOf } from './guardian.ts';
 import { changeOfControl, changeResultJson } from './device.ts';
 import { openOptions, passphraseFor, positiveInteger, TraceFile, untilInterrupted, type DeviceCommandOptions } from '../device-options.ts';
 
@@ -128,6 +131,24 @@ function controlHandler(agent: DeviceAgent): ControlHandler {
           stop();
         }
       }
+      case 'guardian-add': {
+        if (typeof request.cooldownMs !== 'number' || !Number.isSafeInteger(request.cooldownMs) || request.cooldownMs < 0) throw permanentError('agent.bad-control', 'guardian-add needs {"guardians":[…],"cooldownMs":MS}');
+        const guardians = guardianContactsOf(request.guardians);
+        const stop = agent.subscribe(event);
+        try {
+          return { ...guardianAddResult(await agent.addGuardians(guardians, request.cooldownMs)) };
+        } finally {
+          stop();
+        }
+      }
+      case 'recovery-approve':
+        if (typeof request.request !== 'string') throw permanentError('agent.bad-control', 'recovery-approve needs {"request":HEX}');
+        return { requests: [await agent.desk.approve(request.request)] };
+      case 'recovery-dispute':
+        if (typeof request.request !== 'string') throw permanentError('agent.bad-control', 'recovery-dispute needs {"request":HEX}');
+        return { deliveries: await agent.desk.dispute(request.request) };
+      case 'recovery-status':
+        return { requests: await agent.desk.status(typeof request.request === 'string' ? request.request : undefined) };
       default:
         throw permanentError('agent.bad-control', `unknown control operation "${request.op}"`);
     }

@@ -34,7 +34,7 @@ import { FactRegistry } from '../../journal/fact-registry.ts';
 import { parseNamespace, type Namespace } from '../../journal/namespace.ts';
 import type { SyncReport } from '../../protocols/anti-entropy.ts';
 import type { ChannelTransport } from '../../runtime/channel-transport.ts';
-import { replicaDigest, StoreReplica } from '../../protocols/sync-replica.ts';
+import { fixedAdmission, replicaDigest, StoreReplica } from '../../protocols/sync-replica.ts';
 import { SyncService, type SyncEvent } from '../../protocols/sync-service.ts';
 
 /** The node options this module reads. */
@@ -96,7 +96,7 @@ export function startNodeSync(options: NodeSyncConfig, context: NodeSyncContext)
   const { device, deviceSecretKey, random } = context;
   const crypto = new Ed25519CryptoEffects(random);
   const store = SqliteFactStore.open(options.journal);
-  const replica = new StoreReplica(store, namespace, { registry: new FactRegistry([COUNTER_ADD]), crypto, keys: directoryKeys(device, crypto, deviceSecretKey) });
+  const replica = new StoreReplica(store, namespace, fixedAdmission({ registry: new FactRegistry([COUNTER_ADD]), crypto, keys: directoryKeys(device, crypto, deviceSecretKey) }));
   const emit = context.emit ?? ((event: Record<string, unknown>) => { console.log(formatEvent(event)); });
   const service = new SyncService({
     channel: device.transport,
