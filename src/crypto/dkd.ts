@@ -7,31 +7,34 @@
  *
  * Byte formats (BLAKE3 in its keyed and derive-key modes, `core/hash.ts`; `lp(x) = u32be(len(x)) ‖ x`):
  * - session:      `S = groupPublicKey (32) ‖ lp(utf8(label))`
- * - session keys: `K_commit (32) ‖ K_root (32) = BLAKE3-derive-key("aura.dkd.v2.session", S)`, 64 bytes
+ * - session keys: `K_commit (32) ‖ B_root (32) = BLAKE3-derive-key("aura.dkd.v2.session", S)`, 64 bytes
  * - commitment:   `BLAKE3-keyed(K_commit, SerializeScalar(id) ‖ contribution (32))`: one 64-byte block
- * - root:         `BLAKE3-keyed(K_root, ‖_{i sorted by id} (SerializeScalar(id_i) ‖ contribution_i))`
+ * - root:         `BLAKE3-derive-key("aura.dkd.v2.root", B_root ‖ ‖_{i sorted by id} contribution_i)`
  * - context key:  `BLAKE3-derive-key("aura.dkd.v1.context-key", root (32) ‖ groupPublicKey (32) ‖
  *   lp(context))`, output `length` bytes (default 32; a longer key extends a shorter one).
  *
- * The session's two keys are derived once per run, so that a commitment is exactly one BLAKE3
- * compression and the keys separate commitments from roots (and runs from each other).
+ * The session's two values are derived once per run, so that a commitment is exactly one BLAKE3
+ * compression, and they tie commitments and the root to the run. The root takes the contributions
+ * alone, in identifier order: each is tied to its sender by the commitment it was checked against
+ * (three participants: two compressions).
  *
  * @module
  */
-import { bytesEqual, fromHex, lengthPrefixed, lengthPrefixedUtf8, utf8 } from '../core/bytes.ts';
+import { bytesEqual, lengthPrefixed, lengthPrefixedUtf8, utf8 } from '../core/bytes.ts';
 import type { RandomEffects, SigningKeyPair } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
 import { KeyDeriver, KeyedHasher } from '../core/hash.ts';
 import { collectBySender, outcome, type Complaint, type StepOutcome } from './complaint.ts';
 import { decodePoint } from './group.ts';
-import { participantSet, parseParticipantId, type ParticipantId } from './participant.ts';
+import { participantIdBytes, participantSet, parseParticipantId, type ParticipantId } from './participant.ts';
 import { SecretCell } from './secret-cell.ts';
 import { ed25519PublicKey } from './signature.ts';
 
 /** BLAKE3 derive-key context strings of DKD, one per use. */
-export const DKD_TAGS = { session: 'aura.dkd.v2.session', contextKey: 'aura.dkd.v1.context-key' } as const;
+export const DKD_TAGS = { session: 'aura.dkd.v2.session', root: 'aura.dkd.v2.root', contextKey: 'aura.dkd.v1.context-key' } as const;
 
 const SESSION_KEYS = KeyDeriver.of(DKD_TAGS.session);
+const ROOTS = KeyDeriver.of(DKD_TAGS.root);
 const CONTEXT_KEYS = KeyDeriver.of(DKD_TAGS.contextKey);
 const CONTRIBUTION_LENGTH = 32;
 
@@ -63,12 +66,12 @@ export interface DkdReveal {
   readonly contribution: Uint8Array;
 }
 
-/** A run's two keyed digests, and its participants' identifiers as bytes. */
+/** A run's commitment digest, the value its root starts from, and its participants' identifiers as bytes. */
 export interface DkdHashers {
   /** `BLAKE3-keyed(K_commit, …)`. */
   readonly commit: KeyedHasher;
-  /** `BLAKE3-keyed(K_root, …)`. */
-  readonly root: KeyedHasher;
+  /** `B_root`, the first 32 bytes of the root's input. */
+  readonly rootBinding: Uint8Array;
   /** `SerializeScalar(id)` of each participant, decoded once per run. */
   readonly ids: ReadonlyMap<ParticipantId, Uint8Array>;
 }
@@ -100,9 +103,8 @@ export interface DkdRevealState {
 
 function sessionHashers(session: DkdSession): DkdHashers {
   const keys = SESSION_KEYS.derive(64, session.groupPublicKey, lengthPrefixedUtf8(session.label));
-  // A ParticipantId is the hex of exactly its SerializeScalar bytes.
-  const ids = new Map(session.participants.map((id) => [id, fromHex(id)]));
-  return { commit: KeyedHasher.of(keys.subarray(0, 32)), root: KeyedHasher.of(keys.subarray(32)), ids };
+  const ids = new Map(session.participants.map((id) => [id, participantIdBytes(id)]));
+  return { commit: KeyedHasher.of(keys.subarray(0, 32)), rootBinding: keys.subarray(32), ids };
 }
 
 /** `SerializeScalar(id)` of a participant of the run. */
@@ -159,15 +161,15 @@ export function dkdCombine(state: DkdRevealState, reveals: readonly DkdReveal[])
       checked.push({ accused: id, reason: 'bad-reveal', detail: `${id}'s revealed contribution does not match its commitment`, evidence: reveal.contribution });
     }
   }
-  return outcome(checked, () => hashers.root.digest(rootInput(hashers, session.participants, bySender)));
+  return outcome(checked, () => ROOTS.derive(32, rootInput(hashers.rootBinding, session.participants, bySender)));
 }
 
-/** `‖_{i sorted by id} (SerializeScalar(id_i) ‖ contribution_i)`, joined here: one digest input rather than 2n. */
-function rootInput(hashers: DkdHashers, participants: readonly ParticipantId[], reveals: ReadonlyMap<ParticipantId, DkdReveal>): Uint8Array {
-  const input = new Uint8Array(participants.length * (32 + CONTRIBUTION_LENGTH));
+/** `B_root ‖ ‖_{i sorted by id} contribution_i`, joined here: one input rather than n + 1 parts. */
+function rootInput(binding: Uint8Array, participants: readonly ParticipantId[], reveals: ReadonlyMap<ParticipantId, DkdReveal>): Uint8Array {
+  const input = new Uint8Array(binding.length + participants.length * CONTRIBUTION_LENGTH);
+  input.set(binding);
   participants.forEach((id, k) => {
-    input.set(idBytes(hashers, id), k * (32 + CONTRIBUTION_LENGTH));
-    input.set(reveals.get(id)!.contribution, k * (32 + CONTRIBUTION_LENGTH) + 32); // called without complaints: every participant revealed 32 bytes
+    input.set(reveals.get(id)!.contribution, binding.length + k * CONTRIBUTION_LENGTH); // called without complaints: every participant revealed 32 bytes
   });
   return input;
 }
