@@ -1,15 +1,21 @@
 /**
  * Byte-array helpers used across layers: hex and UTF-8 conversion, concatenation, comparison.
- * Built on `@noble/hashes/utils`; hex parsing reports malformed input as an {@link AuraError}.
+ * Built on `@noble/hashes/utils` (hex output on Node's `Buffer`); hex parsing reports malformed input
+ * as an {@link AuraError}.
  *
  * @module
  */
-import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { Buffer } from 'node:buffer';
+import { concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { permanentError } from './errors.ts';
 
-/** Lowercase hex of `bytes`. */
+/**
+ * Lowercase hex of `bytes`. Node's `Buffer` makes it natively as one flat string: a string joined
+ * two digits at a time is a chain of pieces that every later read (a map key, a hash input) must
+ * first copy into one.
+ */
 export function toHex(bytes: Uint8Array): string {
-  return bytesToHex(bytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
 /** Parses lowercase or uppercase hex; odd length or a non-hex digit is `bytes.malformed-hex`. */
