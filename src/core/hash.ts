@@ -108,10 +108,33 @@ export class TaggedHasher {
   }
 }
 
+/**
+ * Where the parts of one digest are joined before a single `update`: each `update` of
+ * `@noble/hashes` costs a view and a copy, more than copying the part here. Cleared after use,
+ * since parts may be secret.
+ */
+const STAGING = new Uint8Array(1024);
+/** Views of the first n bytes of {@link STAGING}, by n (digests use a handful of lengths). */
+const stagingViews = new Map<number, Uint8Array>();
+
 /** The scratch hasher holding a copy of `state` with `parts` absorbed after it. */
 function scratchFrom(state: Blake3, parts: readonly Uint8Array[]): Blake3 {
   state._cloneInto(scratch);
-  for (const part of parts) scratch.update(part);
+  let total = 0;
+  for (const part of parts) total += part.length;
+  if (parts.length === 1 || total > STAGING.length) {
+    for (const part of parts) scratch.update(part);
+    return scratch;
+  }
+  let offset = 0;
+  for (const part of parts) {
+    STAGING.set(part, offset);
+    offset += part.length;
+  }
+  let view = stagingViews.get(total);
+  if (view === undefined) stagingViews.set(total, (view = STAGING.subarray(0, total)));
+  scratch.update(view);
+  STAGING.fill(0, 0, total);
   return scratch;
 }
 
