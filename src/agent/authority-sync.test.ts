@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesEqual } from '../core/bytes.ts';
+import { randomIdentifier } from '../core/identifiers.ts';
 import { thresholdAttestation } from '../journal/attestation.ts';
 import { sealFact } from '../journal/fact.ts';
 import { NodeRandom } from '../handlers/random.ts';
@@ -70,6 +71,11 @@ test('a device that took no part receives the derived key fact by sync, and refu
     assert.ok(bytesEqual(keys[0]!.publicKey, derived.publicKey));
     assert.ok(late.lastSync !== null);
     assert.equal(await third.journal.get(forged.key), undefined);
+
+    // Only the authority's members (and former members, and devices taking part in a run) may sync its journal.
+    assert.ok(agents[0]!.maySync(third.config.device));
+    const stranger = randomIdentifier('device', random);
+    assert.equal(agents[0]!.maySync(stranger), false);
   } finally {
     await Promise.all(agents.map((a) => a.stop()));
   }

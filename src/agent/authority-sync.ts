@@ -39,6 +39,8 @@ export interface AuthoritySyncOptions {
   readonly random: RandomEffects;
   /** Mean time between periodic rounds, in ms (0: none, only on demand and on announcements). */
   readonly intervalMs: number;
+  /** Whether a device may sync with this journal, asked at each session (default: every device). */
+  readonly isMember?: (device: DeviceId) => boolean;
   /** Bound of each receive, in ms. */
   readonly receiveTimeoutMs?: number;
   /** Where the service's events go. */
@@ -69,6 +71,7 @@ export class AuthoritySync {
       random: options.random,
       peers: config.members.filter((m) => m.device !== config.device).map((m) => m.device),
       intervalMs: options.intervalMs,
+      ...(options.isMember === undefined ? {} : { isMember: options.isMember }),
       broadcast: options.network.broadcast,
       ...(options.receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs: options.receiveTimeoutMs }),
       events: (event) => {

@@ -208,6 +208,7 @@ export class DeviceAgent {
   private readonly accepted = new Map<SessionId, { readonly request: AgentRequest; readonly from: Member; readonly group: SessionGroup }>();
   private dev: OpenDevice;
   private others: readonly Member[] = [];
+  private readonly formerMembers: Set<string>;
   private retired = false;
   private readonly approve: Approver;
   private readonly online = new Set<DeviceId>();
@@ -225,7 +226,10 @@ export class DeviceAgent {
     private readonly journalSync: AuthoritySync,
     /** The guardian services of this device (guardian setup, recovery requests, disputes). */
     readonly desk: GuardianDesk,
+    /** Devices removed from the authority, as its journal says. */
+    former: Iterable<string>,
   ) {
+    this.formerMembers = new Set(former);
     this.sessions = sessions;
     this.dev = options.device;
     this.setMembers(options.device.config);
@@ -270,6 +274,7 @@ export class DeviceAgent {
       time: options.time,
       random: options.random,
       intervalMs: options.syncIntervalMs ?? 0,
+      isMember: (device) => emit.agent?.maySync(device) ?? config.members.some((m) => m.device === device),
       ...(options.receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs: options.receiveTimeoutMs }),
       events: (event) => emit.agent?.syncEvent(event),
     });
@@ -284,7 +289,8 @@ export class DeviceAgent {
       events: (event) => emit.agent?.emit(event),
       survived: async (next, keyShare) => emit.agent?.survived(next, keyShare),
     });
-    const agent = new DeviceAgent(options, network, sessions, journalSync, desk);
+    const former = removedDevices(await loadJournal(options.device.journal, config.authority));
+    const agent = new DeviceAgent(options, network, sessions, journalSync, desk, former);
     emit.agent = agent;
     options.events?.({ event: 'ready', device: network.device, addresses: network.addresses().map(String) });
     return agent;
@@ -777,8 +783,18 @@ export class DeviceAgent {
     return request.op === 'guardian-setup' ? this.checkGuardianship(request.guardianship) : undefined;
   }
 
+  /**
+   * Whether `device` may sync this device's journal, which is the authority's: a member; a device
+   * taking part in a run with this one (a device being added copies the journal before it is a
+   * member); or a former member, so that a removed device learns of its removal from the journal.
+   */
+  maySync(device: DeviceId): boolean {
+    return this.dev.config.members.some((m) => m.device === device) || this.formerMembers.has(device) || this.sessions.takesPart(device);
+  }
+
   /** The other members of `config`, known to the network and the journal sync. */
   private setMembers(config: DeviceConfig): void {
+    for (const member of this.others) if (!config.members.some((m) => m.device === member.device)) this.formerMembers.add(member.device);
     this.others = config.members.filter((m) => m.device !== config.device).map((m) => ({ ...m, peer: peerEntryOfAddress(m.address).peer }));
     for (const member of this.others) {
       this.network.directory.register(peerEntryOfAddress(member.address));
@@ -803,7 +819,7 @@ export class DeviceAgent {
     const journal = await loadJournal(this.dev.journal, config.authority);
     const view = authorityView(journal);
     // A device the tree never held (recovered through guardians, its leaf not recorded yet) was not removed.
-    if (view.members.some((m) => m.id === config.device) || !removedBy(journal, config.device)) return;
+    if (view.members.some((m) => m.id === config.device) || !removedDevices(journal).has(config.device)) return;
     this.retired = true;
     await removeKeyShare(keys, config.authority);
     secrets.keyShare.dispose();
@@ -885,7 +901,13 @@ export class DeviceAgent {
   }
 }
 
-/** Whether `journal` holds a tree operation removing `device`. */
-function removedBy(journal: Journal, device: DeviceId): boolean {
-  return [...journal.facts.values()].some((r) => r.fact.typeId === TREE_OP.typeId && (r.fact.payload as TreeOpPayload).op.kind === 'removeLeaf' && ((r.fact.payload as TreeOpPayload).op as { leaf: string }).leaf === device);
+/** The devices that tree operations in `journal` removed. */
+function removedDevices(journal: Journal): Set<string> {
+  const removed = new Set<string>();
+  for (const record of journal.facts.values()) {
+    if (record.fact.typeId !== TREE_OP.typeId) continue;
+    const { op } = record.fact.payload as TreeOpPayload;
+    if (op.kind === 'removeLeaf') removed.add(op.leaf);
+  }
+  return removed;
 }

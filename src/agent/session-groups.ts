@@ -88,6 +88,11 @@ export class SessionGroups {
     };
   }
 
+  /** Whether `device` plays a role in a group still running (a device joining by a change, say). */
+  takesPart(device: DeviceId): boolean {
+    return [...this.groups].some((group) => [...group.roles.values()].includes(device));
+  }
+
   /**
    * The session transport itself, for services that register their sessions before any frame
    * arrives (the sync service), so that no group claims them.

@@ -74,6 +74,11 @@ export interface SyncSide {
   readonly peer: DeviceId;
   /** The session (both sides use the same). */
   readonly session: SessionId;
+  /**
+   * At `B`: why to refuse whatever the opener asks (the sync service refuses a device that is not
+   * a member); the opener gets `protocols.sync.refused` with it and no fact or digest moves.
+   */
+  readonly refusal?: string;
 }
 
 /** Options of {@link runSyncSession}. */
@@ -164,6 +169,10 @@ function syncRoleImpl(side: SyncSide, state: SideState): RoleImpl {
     recv: {
       Open: async (payload) => {
         const { namespace, ranges } = (payload as { open: SyncOpenPayload }).open;
+        if (side.refusal !== undefined) {
+          state.refusal = side.refusal;
+          return;
+        }
         if (namespace !== replica.namespace) {
           state.refusal = `this replica holds ${replica.namespace}, not ${namespace}`;
           return;
@@ -191,7 +200,7 @@ function uniqueSorted(cids: readonly Uint8Array[]): Uint8Array[] {
 /**
  * Runs one side of an anti-entropy session over `transport` (the other side runs the other role
  * with the same session). Errors: `protocols.sync.refused` (at `A`, when `B` holds another
- * namespace); `protocols.sync.aborted` (the session stopped: a timeout, a malformed message, a
+ * namespace or does not count `A` as a member); `protocols.sync.aborted` (the session stopped: a timeout, a malformed message, a
  * peer gone), with the cause.
  */
 export async function runSyncSession(side: SyncSide, transport: Transport, options: SyncRunOptions = {}): Promise<SyncReport> {

@@ -79,4 +79,48 @@ describe('sync service', () => {
     const problems = events.flatMap((e) => (e.event === 'sync-done' ? [] : [e.code]));
     assert.deepEqual(problems.sort(), ['cbor.malformed', 'id.malformed', 'protocols.sync.bad-announcement']);
   });
+
+  it('refuses a device that is not a member, before any fact moves, and drops a member that is removed', async () => {
+    const random = new SeededRandom('sync-service-members');
+    const fixture = new SyncFixture(new Ed25519CryptoEffects(random.fork('crypto')), random.fork('fixture'));
+    const facts = fixture.facts(6);
+    const replicas = { x: await fixture.replica(facts.slice(0, 2)), y: await fixture.replica(facts.slice(2, 4)), z: await fixture.replica(facts.slice(4)) };
+    const sim = new Simulation({ seed: 11 });
+    const transport = new SimTransport(sim);
+    const members = new Set<string>();
+    const events: SyncEvent[] = [];
+    const services = new Map<string, SyncService>();
+    for (const name of ['x', 'y', 'z'] as const) {
+      sim.addNode(name, (node) => {
+        const channel = new SimDeviceChannel(sim, node);
+        const isMember = name === 'y' ? (device: string) => members.has(device) : () => true;
+        const service = new SyncService({ channel, replica: replicas[name], time: transport.clock(node), random: node.effects.random, intervalMs: 0, receiveTimeoutMs: 100, isMember, events: (e) => events.push(e) });
+        service.start();
+        services.set(name, service);
+      });
+    }
+    const device = (name: string) => sim.node(name).device;
+    const outcomes: Record<string, string> = {};
+    const attempt = (label: string, from: string, to: string) => {
+      void services.get(from)!.syncWith(device(to)).then( // every service was started by addNode
+        (report) => (outcomes[label] = report.outcome),
+        (error: unknown) => (outcomes[label] = (error as { code: string }).code),
+      );
+    };
+    members.add(device('x'));
+    sim.at(10, () => { attempt('z opens', 'z', 'y'); });
+    sim.at(20, () => { attempt('x opens', 'x', 'y'); });
+    sim.at(500, () => {
+      members.delete(device('x'));
+      attempt('x removed', 'x', 'y');
+      attempt('y asks z', 'y', 'z');
+    });
+    await sim.run({ until: 5_000 });
+    assert.deepEqual(outcomes, { 'z opens': 'protocols.sync.refused', 'x opens': 'converged', 'x removed': 'protocols.sync.refused', 'y asks z': 'protocols.sync.not-member' });
+    const held = async (name: keyof typeof replicas) => (await replicas[name].store.keys(replicas[name].namespace)).length;
+    assert.deepEqual([await held('x'), await held('y'), await held('z')], [4, 4, 2], 'z neither gave nor got a fact');
+    assert.deepEqual(services.get('y')!.peers, [], 'the removed member left the rounds');
+    const refusedAtY = events.filter((e) => e.event === 'sync-failed' && e.code === 'protocols.sync.not-member');
+    assert.equal(refusedAtY.length, 3, 'two sessions answered with a refusal, one not opened');
+  });
 });

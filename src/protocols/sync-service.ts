@@ -15,6 +15,11 @@
  * after every session that added facts. A peer whose announced digest differs from this
  * replica's is synced with at once (and added to the known peers).
  *
+ * Membership: with `isMember`, only members take part. A non-member's session is refused through
+ * the protocol's `Refuse` branch before any digest or fact moves, its announcements are ignored,
+ * it is never added to the peers, and a peer that stops being a member (a removed device) drops
+ * out of the rounds. The test is asked each time, so it can follow a changing membership.
+ *
  * Effects: time (`PhysicalTimeEffects`: intervals, receive timeouts), randomness (session ids,
  * jitter) and the network (a `DeviceChannel`, a `Broadcast`) only, so it runs unchanged in the
  * simulator.
@@ -64,6 +69,8 @@ export interface SyncServiceOptions {
   readonly random: RandomEffects;
   /** Peers known from the start. */
   readonly peers?: Iterable<DeviceId>;
+  /** Whether a device may sync with this replica, asked at each use (default: every device). */
+  readonly isMember?: (device: DeviceId) => boolean;
   /** Mean time between periodic rounds, in ms, jittered ±25% (default 30 s; 0: no periodic sync). */
   readonly intervalMs?: number;
   /** Bound on each receive of a session, in ms (default 10 s). */
@@ -91,14 +98,18 @@ export class SyncService {
     this.known = new Set(options.peers ?? []);
   }
 
-  /** The peers synced with each round. */
+  /** The peers synced with each round: the known ones that are still members. */
   get peers(): readonly DeviceId[] {
-    return [...this.known];
+    return [...this.known].filter((peer) => this.isMember(peer));
   }
 
-  /** Adds a peer to the periodic rounds (its own device is ignored). */
+  /** Adds a peer to the periodic rounds (its own device and non-members are ignored). */
   addPeer(peer: DeviceId): void {
-    if (peer !== this.options.channel.device) this.known.add(peer);
+    if (peer !== this.options.channel.device && this.isMember(peer)) this.known.add(peer);
+  }
+
+  private isMember(device: DeviceId): boolean {
+    return this.options.isMember?.(device) ?? true;
   }
 
   /** Answers peers' sessions, listens to announcements, and starts the periodic rounds. */
@@ -115,9 +126,11 @@ export class SyncService {
 
   /**
    * Syncs with `peer` now (joining a session already running with it as opener). Errors:
-   * `protocols.sync.refused`, `protocols.sync.aborted`, `protocols.sync.closed`.
+   * `protocols.sync.refused`, `protocols.sync.aborted`, `protocols.sync.closed`,
+   * `protocols.sync.not-member` (`peer` is not a member here).
    */
   syncWith(peer: DeviceId): Promise<SyncReport> {
+    if (!this.isMember(peer)) return Promise.reject(this.failed(peer, 'A', notMember(peer)));
     const current = this.running.get(peer);
     if (current !== undefined) return current;
     const run = this.open(peer).finally(() => this.running.delete(peer));
@@ -164,10 +177,15 @@ export class SyncService {
     }
   }
 
-  private async run(session: SessionId, role: SyncRole, peer: DeviceId): Promise<SyncReport> {
+  private async run(session: SessionId, role: SyncRole, peer: DeviceId, refusal?: string): Promise<SyncReport> {
     const { replica, time, receiveTimeoutMs = DEFAULT_SYNC_TIMEOUT_MS } = this.options;
     try {
-      const report = await runSyncSession({ replica, role, peer, session }, this.transport, { time, receiveTimeoutMs });
+      const side = { replica, role, peer, session, ...(refusal === undefined ? {} : { refusal }) };
+      const report = await runSyncSession(side, this.transport, { time, receiveTimeoutMs });
+      if (refusal !== undefined) {
+        this.emit({ event: 'sync-failed', peer, role, code: 'protocols.sync.not-member', message: refusal });
+        return report;
+      }
       this.emit({ event: 'sync-done', report });
       if (report.added > 0) await this.announce();
       return report;
@@ -194,8 +212,9 @@ export class SyncService {
       this.failed(message.from, 'B', error);
       return;
     }
-    this.addPeer(message.from);
-    this.run(session, 'B', message.from)
+    const member = this.isMember(message.from);
+    if (member) this.addPeer(message.from);
+    this.run(session, 'B', message.from, member ? undefined : notMember(message.from).message)
       .catch(() => undefined) // reported as an event by run()
       .finally(() => { this.transport.endSession(session); });
   }
@@ -206,6 +225,7 @@ export class SyncService {
       const { namespace, digest } = announcementOf(announcement.data);
       if (from === undefined) throw permanentError('protocols.sync.anonymous', 'an announcement from a peer that maps to no device');
       if (namespace !== this.options.replica.namespace || from === this.options.channel.device) return;
+      if (!this.isMember(from)) throw notMember(from);
       if (bytesEqual(digest, await replicaDigest(this.options.replica))) return;
       this.addPeer(from);
       await this.syncWith(from);
@@ -233,6 +253,10 @@ export class SyncService {
 }
 
 /** The session of an open notice. Errors: `cbor.*`, `protocols.sync.bad-control`, `id.*`. */
+function notMember(device: DeviceId): AuraError {
+  return permanentError('protocols.sync.not-member', `${device} is not a member here: its sync is refused`, { context: { device } });
+}
+
 function openNotice(payload: Uint8Array): SessionId {
   const value = fieldsOf(decodeCanonical(payload));
   if (value.t !== 'open' || typeof value.session !== 'string') {
