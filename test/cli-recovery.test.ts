@@ -2,11 +2,13 @@
 // guardian (its own one-device authority) made by `aura init`, their nodes running as separate
 // processes on loopback; guardian setup; a new device asks to recover, the guardian approves,
 // and the owner disputes during the cooldown: the recovery is cancelled everywhere and no device
-// directory is written. Bad arguments and directories are refused first. Every process talks only
-// to 127.0.0.1 and is stopped by the test. (The 2-of-3 recovery with three guardians that then
-// signs is in cli-recovery.long.test.ts.)
+// directory is written; then device-2 is lost and a second request completes after the cooldown:
+// the new device signs under the same group key and the tree and epoch follow. Bad arguments and
+// directories are refused first. Every process talks only to 127.0.0.1 and is stopped by the
+// test. (The 2-of-3 recovery with three guardians is in cli-recovery.long.test.ts.)
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { createPublicKey, verify } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,10 +18,13 @@ import { aura } from './support/cli.ts';
 const root = mkdtempSync(join(tmpdir(), 'aura-recovery-'));
 const passFile = join(root, 'passphrase');
 const nodes: AuraProcess[] = [];
+/** The node of each directory started. */
+const running = new Map<string, AuraProcess>();
 const account = join(root, 'account');
 const guardian = join(root, 'guardian-1');
 const owner = join(account, 'device-1');
 let authority = '';
+let groupKey = '';
 
 before(async () => {
   writeFileSync(passFile, 'a long passphrase for recovery tests\n');
@@ -27,7 +32,7 @@ before(async () => {
   const [made, guarded] = await Promise.all([init('2', account), init('1', join(root, 'g'))]);
   assert.equal(made.status, 0, made.stderr);
   assert.equal(guarded.status, 0, guarded.stderr);
-  authority = (JSON.parse(made.stdout) as { authority: string }).authority;
+  ({ authority, groupKey } = JSON.parse(made.stdout) as { authority: string; groupKey: string });
   // A guardian's directory, named for its person (a guardian's name is its directory's).
   renameSync(join(root, 'g', 'device-1'), guardian);
 });
@@ -41,6 +46,7 @@ after(async () => {
 function startNode(dir: string): AuraProcess {
   const node = spawnAura(['node', '--dir', dir, '--passphrase-file', passFile, '--json']);
   nodes.push(node);
+  running.set(dir, node);
   return node;
 }
 
@@ -118,4 +124,48 @@ test('guardian setup, then a recovery the guardian approves is disputed by the o
   assert.deepEqual([status?.phase, status?.disputed], ['disputed', true]);
   const signed = await runAura(['sign', '--dir', owner, '--message', 'still mine', '--json']);
   assert.equal(signed.status, 0, `the owner's devices still sign after a disputed recovery: ${signed.stderr}`);
+});
+
+test('device-2 lost, a recovery the guardian approves completes after the cooldown: the new device signs under the same group key, the tree and epoch follow', async () => {
+  const guardianNode = running.get(guardian);
+  const lost = running.get(join(account, 'device-2'));
+  assert.ok(guardianNode !== undefined && lost !== undefined, 'the nodes of the previous test run');
+  const epoch = (JSON.parse((await aura('status', '--dir', owner, '--json')).stdout) as { epoch: number }).epoch;
+  lost.child.kill('SIGKILL');
+  await lost.exited;
+  rmSync(join(account, 'device-2'), { recursive: true, force: true });
+
+  const newDir = join(root, 'device-3');
+  const start = spawnAura(['recovery', 'start', '--dir', newDir, '--authority', authority, '--guardian-dir', guardian, '--passphrase-file', passFile, '--kdf-log-n', '10', '--json']);
+  nodes.push(start);
+  const request = String((await start.waitFor((line) => line.event === 'requested')).request);
+  const approved = await aura('recovery', 'approve', '--dir', guardian, '--request', request, '--json');
+  assert.equal(approved.status, 0, approved.stderr);
+  const recovered = await start.waitFor((line) => line.event === 'recovered');
+  assert.equal(await start.exited, 0);
+  assert.deepEqual([recovered.groupKey, recovered.members], [groupKey, ['device-1', 'device-3']]);
+  await guardianNode.waitFor((line) => line.event === 'recovery-completed' && line.request === request);
+
+  const fresh = startNode(newDir);
+  // Connected to device-1: the node's control socket is up by then (it opens after "ready").
+  await fresh.waitFor((line) => line.event === 'peer-online' && line.name === 'device-1');
+  const message = 'recovered with one guardian';
+  const signed = await aura('sign', '--dir', newDir, '--message', message, '--json');
+  assert.equal(signed.status, 0, signed.stderr);
+  const { signature } = JSON.parse(signed.stdout) as { signature: string };
+  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(groupKey, 'hex').toString('base64url') }, format: 'jwk' });
+  assert.equal(verify(null, Buffer.from(message), key, Buffer.from(signature, 'hex')), true, 'node:crypto verifies it under the unchanged group key');
+  const shown = await aura('status', '--dir', newDir, '--json');
+  assert.equal(shown.status, 0, shown.stderr);
+  const status = JSON.parse(shown.stdout) as { epoch: number; members: { name: string; inTree: boolean }[]; guardians: string[] };
+  assert.equal(status.epoch, epoch + 1, 'the recovery bumped the epoch');
+  assert.deepEqual(status.members.map((m) => [m.name, m.inTree]), [['device-1', true], ['device-3', true]]);
+  assert.equal(status.guardians.length, 1);
+
+  // The devices cannot change while there are guardians: their recovery shares would stop fitting.
+  const removal = await aura('device', 'remove', '--dir', owner, '--device', 'device-3', '--passphrase-file', passFile);
+  assert.equal(removal.status, 1);
+  assert.match(removal.stderr, /error\[agent\.has-guardians\]: authority .* has guardians \(guardian-1\): adding or removing a device reshares among the devices only/);
+  const unchanged = JSON.parse((await aura('status', '--dir', owner, '--json')).stdout) as { epoch: number; members: unknown[] };
+  assert.deepEqual([unchanged.epoch, unchanged.members.length], [epoch + 1, 2], 'nothing changed');
 });

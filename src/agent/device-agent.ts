@@ -41,13 +41,15 @@ import type { KeyShare, PublicKeyPackage } from '../crypto/key-share.ts';
 import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { TREE_OP, type TreeOpPayload } from '../journal/tree-op.ts';
 import type { Journal } from '../journal/journal.ts';
+import type { FactRecord } from '../journal/fact.ts';
 import { runQuorumSigning } from '../protocols/sign-quorum.ts';
 import { epochSession } from '../protocols/epoch.ts';
 import type { SyncEvent } from '../protocols/sync-service.ts';
 import { AuthoritySync } from './authority-sync.ts';
 import { AGENT_CHANNEL, decodeAgentMessage, deviceOfRole, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest, type NewMember } from './agent-request.ts';
 import { approverOf, askerOf, type Approver } from './approval.ts';
-import { GuardianDesk, guardianSetupPlan, guardianSetupRoles, knowGuardianship, POLICY_ANSWER_MS, type DeskEvent } from './guardian-desk.ts';
+import { afterTreeChange, GuardianDesk, guardianSetupPlan, guardianSetupRoles, guardianSetupTreeChange, knowGuardianship, POLICY_ANSWER_MS, type DeskEvent } from './guardian-desk.ts';
+import { signTreeChange, treeChangeSessions } from './tree-change.ts';
 import type { GuardianContact, Guardianship } from './guardianship.ts';
 import { writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
@@ -287,7 +289,7 @@ export class DeviceAgent {
       ask: askerOf(config.policy),
       runOptions: () => emit.agent?.protocolOptions() ?? { time: options.time },
       events: (event) => emit.agent?.emit(event),
-      survived: async (next, keyShare) => emit.agent?.survived(next, keyShare),
+      survived: async (next, keyShare, facts) => emit.agent?.survived(next, keyShare, facts),
     });
     const former = removedDevices(await loadJournal(options.device.journal, config.authority));
     const agent = new DeviceAgent(options, network, sessions, journalSync, desk, former);
@@ -378,12 +380,15 @@ export class DeviceAgent {
    * that stays (all must be online) and the new devices, then signing the tree change with the
    * new group (epoch bump). Every participant commits (new share, journal, config); a removed
    * device that is online learns it from its journal and destroys its share. Errors:
-   * `agent.bad-change`, `agent.too-few-online` (naming the members missing), `agent.declined`,
-   * `agent.join-timeout`, those of resharing (`protocols.reshare.*`) and signing.
+   * `agent.has-guardians` (see {@link guardiansRefusal}), `agent.bad-change`,
+   * `agent.too-few-online` (naming the members missing), `agent.declined`, `agent.join-timeout`,
+   * those of resharing (`protocols.reshare.*`) and signing.
    */
   async changeMembership(change: MembershipChange, observer?: RoleObserver): Promise<ChangeResult> {
     const { config, secrets } = this.dev;
     this.checkActive();
+    const refusal = this.guardiansRefusal();
+    if (refusal !== undefined) throw permanentError('agent.has-guardians', refusal, { context: { authority: config.authority } });
     const epoch = await this.epoch();
     const { roles, body } = proposeChange(config, secrets.keyShare.publicKeyPackage, epoch, change);
     const staying = this.others.filter((m) => roles.includes(m.device));
@@ -439,6 +444,18 @@ export class DeviceAgent {
     return { guardianship, publicKeyPackage: value };
   }
 
+  /**
+   * Why this authority's devices cannot change while it has guardians, or `undefined` when it has
+   * none: a membership change reshares among the devices only, so the guardians' recovery shares
+   * would no longer fit the new shares, and a recovery could never complete. Refused rather than
+   * broken silently (a resharing onto the devices and the guardians is not implemented).
+   */
+  private guardiansRefusal(): string | undefined {
+    const own = this.desk.guardianships.own;
+    if (own === undefined) return undefined;
+    return `authority ${own.authority} has guardians (${own.guardians.map((g) => g.name).join(', ')}): adding or removing a device reshares among the devices only and would leave the guardians' recovery shares unusable, so it is refused; changing the devices of an authority with guardians is not supported`;
+  }
+
   /** Why this device will not take part in setting up `guardianship`, or `undefined`. */
   private async checkGuardianship(guardianship: Guardianship): Promise<string | undefined> {
     const { config } = this.dev;
@@ -450,7 +467,7 @@ export class DeviceAgent {
 
   /** This device's role in guardian setup: its share is reshared onto the devices and the guardians, stored, and the guardianship recorded. */
   private async guardianSetupPart(request: RequestOf<Extract<AgentOperation, { op: 'guardian-setup' }>>, group: SessionGroup, observer?: RoleObserver): Promise<PublicKeyPackage> {
-    const { config, secrets, hpke, keys } = this.dev;
+    const { config, secrets, hpke, keys, journal } = this.dev;
     const { random, time } = this.options;
     const participant = { device: config.device, keyShare: secrets.keyShare, hpkeSecretKey: hpke.secretKey, random, crypto: new Ed25519CryptoEffects(random) };
     const lockJournal = await this.ownLockJournal();
@@ -458,7 +475,12 @@ export class DeviceAgent {
       const outcome = await setUpGuardians(this.guardianSetupPlanOf(request), participant, group.transport, { ...this.runOptions(request, observer), keyStore: keys, lock: { journal: lockJournal, time, random } });
       if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'guardian setup ended without a new share for this device');
       this.dev = { ...this.dev, secrets: { ...secrets, keyShare: outcome.keyShare } };
-      await this.desk.recordOwn(request.guardianship);
+      const change = guardianSetupTreeChange(request.guardianship, request.session);
+      const view = authorityView(await loadJournal(journal, config.authority));
+      const facts = await signTreeChange(change, outcome.publicKeyPackage, { device: config.device, keyShare: outcome.keyShare, random }, view.tree.tree, group.transport, this.runOptions(request, observer));
+      await storeAuthorityFacts(journal, config.authority, config.groupKey, facts);
+      await this.journalSync.written();
+      await this.desk.recordOwn(afterTreeChange(request.guardianship, change));
       return outcome.publicKeyPackage;
     } catch (error) {
       // The resharing consumed the share in memory; the key store still holds the old one.
@@ -484,8 +506,13 @@ export class DeviceAgent {
     return lockJournal;
   }
 
-  /** After a recovery this device survived: its new share (stored by the resharing), its members (the survivors and the new device) written to its config. */
-  private async survived(config: DeviceConfig, keyShare: KeyShare): Promise<void> {
+  /**
+   * After a recovery this device survived: its new share (stored by the resharing), the tree
+   * change's facts in its journal, its members (the survivors and the new device) written to its config.
+   */
+  private async survived(config: DeviceConfig, keyShare: KeyShare, facts: readonly FactRecord[]): Promise<void> {
+    await storeAuthorityFacts(this.dev.journal, config.authority, config.groupKey, facts);
+    await this.journalSync.written();
     await writeConfig(this.dev.dir, config);
     this.dev = { ...this.dev, config, secrets: { ...this.dev.secrets, keyShare } };
     this.setMembers(config);
@@ -696,7 +723,7 @@ export class DeviceAgent {
    */
   private async knownSessions(request: AgentRequest, requester: DeviceId): Promise<Map<SessionId, Map<string, DeviceId>>> {
     if (request.op === 'reshare') return changeSessions(request);
-    if (request.op === 'guardian-setup') return lockSessions(guardianSetupOperation(this.guardianSetupPlanOf(request)));
+    if (request.op === 'guardian-setup') return new Map([...lockSessions(guardianSetupOperation(this.guardianSetupPlanOf(request))), ...treeChangeSessions(guardianSetupTreeChange(request.guardianship, request.session))]);
     const epoch = await this.epoch();
     const { threshold } = this.dev.config;
     if (request.op === 'sign') return quorumSignSessions(request.session, epoch, request.roles, requester, threshold);
@@ -773,7 +800,7 @@ export class DeviceAgent {
   /** Why this device refuses `request` from `from` (a member), or `undefined`. */
   private async checkRequest(request: AgentRequest, from: DeviceId): Promise<string | undefined> {
     const { config, secrets } = this.dev;
-    if (request.op === 'reshare') return checkChangeRequest(config, secrets.keyShare.publicKeyPackage, await this.epoch(), request, from);
+    if (request.op === 'reshare') return this.guardiansRefusal() ?? checkChangeRequest(config, secrets.keyShare.publicKeyPackage, await this.epoch(), request, from);
     const self = config.device;
     const invited = request.op === 'guardian-setup' ? request.guardianship.guardians.map((g) => g.device) : [];
     const strangers = request.roles.filter((device) => device !== self && !invited.includes(device) && !this.others.some((m) => m.device === device));

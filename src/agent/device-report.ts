@@ -37,6 +37,8 @@ export interface DeviceStatus {
   readonly epoch: number;
   /** Every member: name, device, whether it is in the journal's tree, whether it is online (`null`: unknown, no node runs). */
   readonly members: readonly { readonly name: string; readonly device: string; readonly inTree: boolean; readonly online: boolean | null }[];
+  /** The guardians' authorities that are guardian leaves of the journal's tree (`aura guardian add`). */
+  readonly guardians: readonly string[];
   /** Whether this device's node is running. */
   readonly nodeRunning: boolean;
   /** Facts in the journal. */
@@ -64,6 +66,7 @@ export async function deviceStatus(config: DeviceConfig, journal: FactStore, onl
       inTree: inTree.has(m.device),
       online: m.device === config.device ? online !== undefined : online === undefined ? null : online.has(m.device),
     })),
+    guardians: view.members.filter((m) => m.role === 'guardian').map((m) => m.id),
     nodeRunning: online !== undefined,
     journalFacts: facts.facts.size,
     lastSync: null,

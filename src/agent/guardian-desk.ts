@@ -32,13 +32,15 @@ import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
 import { permanentError, toAuraError, transientError } from '../core/errors.ts';
 import type { AuthorityId, DeviceId, SessionId } from '../core/identifiers.ts';
 import { decodeKeyShare, type KeyShare, type PublicKeyPackage } from '../crypto/key-share.ts';
-import { decodeFact, sealFact, unsignedPart } from '../journal/fact.ts';
+import { decodeFact, sealFact, unsignedPart, type FactRecord } from '../journal/fact.ts';
 import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { peerEntryOfAddress, type NetworkDevice } from '../handlers/network/network-device.ts';
 import { familyRole, type RunOptions } from '../protocols/protocol-source.ts';
-import { authorityIdOf } from '../protocols/authority.ts';
+import { authorityIdOf, authorityView } from '../protocols/authority.ts';
+import { loadJournal } from './authority-journal.ts';
 import { keyShareEntry } from '../protocols/authority-key-store.ts';
-import { guardianSetupOperation, setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-setup.ts';
+import { guardianLeaf, guardianSetupOperation, setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-setup.ts';
+import { membershipOps } from '../protocols/reshare.ts';
 import { lockSessions, type LockParticipant } from '../protocols/lock-guard.ts';
 import { localLockJournal } from './lock-journal.ts';
 import { approvedDraft, disputeDraftOf, journalDisputeWatch, RECOVERY_DISPUTED, RECOVERY_REQUESTED, recoveryContext, recoveryOperation, recoveryRequestId, runRecovery, type RecoveryPlan, type RecoveryRequest } from '../protocols/recovery.ts';
@@ -49,8 +51,9 @@ import type { OpenDevice } from './device-dir.ts';
 import { GuardianLink, type GuardianAnswer, type GuardianAsk, type GuardianState } from './guardian-link.ts';
 import { guarded, guardianOf, isGuardianDevice, readGuardianships, withGuarded, writeGuardianships, type Guardianship, type Guardianships, type OwnerContact } from './guardianship.ts';
 import { RecoveryStore, type KnownRequest } from './recovery-store.ts';
-import type { SessionGroups } from './session-groups.ts';
+import type { SessionGroup, SessionGroups } from './session-groups.ts';
 import { signAlone } from './sole-signer.ts';
+import { signTreeChange, treeChangeSessions, type TreeChange } from './tree-change.ts';
 
 /** What the desk reports. */
 export type DeskEvent =
@@ -59,7 +62,8 @@ export type DeskEvent =
   | { readonly event: 'recovery-disputed'; readonly authority: AuthorityId; readonly request: string }
   | { readonly event: 'recovery-cooldown'; readonly authority: AuthorityId; readonly request: string; readonly endsAt: string }
   | { readonly event: 'recovery-completed'; readonly authority: AuthorityId; readonly request: string; readonly newDevice: DeviceId }
-  | { readonly event: 'recovery-failed'; readonly authority: AuthorityId; readonly request: string; readonly code: string; readonly message: string };
+  | { readonly event: 'recovery-failed'; readonly authority: AuthorityId; readonly request: string; readonly code: string; readonly message: string }
+  | { readonly event: 'recovery-tree-unchanged'; readonly authority: AuthorityId; readonly request: string; readonly code: string; readonly message: string };
 
 /** Where a request stands, as one guardian (or owner device) sees it. */
 export interface RequestStatus {
@@ -111,8 +115,8 @@ export interface DeskOptions {
   readonly runOptions: () => RunOptions;
   /** Where events go. */
   readonly events: (event: DeskEvent) => void;
-  /** After a recovery this device survived: its new config (members) and share, to apply and write. */
-  readonly survived: (config: DeviceConfig, keyShare: KeyShare) => Promise<void>;
+  /** After a recovery this device survived: its new config (members), share and tree facts, to apply and write. */
+  readonly survived: (config: DeviceConfig, keyShare: KeyShare, facts: readonly FactRecord[]) => Promise<void>;
 }
 
 /** How long to wait for a guardian's answer, in ms. */
@@ -144,6 +148,34 @@ export function guardianSetupPlan(guardianship: Guardianship, publicKeyPackage: 
     session,
     epoch: guardianship.epoch,
   };
+}
+
+/** The tree change of guardian setup: the guardians' leaves added (`guardianLeaf`), signed by the owner devices. */
+export function guardianSetupTreeChange(guardianship: Guardianship, session: SessionId): TreeChange {
+  const { threshold } = guardianship;
+  const ops = membershipOps({ add: guardianship.guardians.map((g) => guardianLeaf(guardianOf(g))), threshold });
+  return { authority: guardianship.authority, threshold, signers: guardianship.owners.map((o) => o.device), session, epoch: guardianship.epoch, ops };
+}
+
+/**
+ * The tree change of the recovery `plan`: the new device's leaf added and the lost devices'
+ * removed (`RecoveryOutcome.change`), signed by the survivors and the new device, which signs over
+ * the journal it copied from a survivor. `undefined` when fewer than the threshold of them can
+ * sign, or no survivor holds the journal: the tree then stays as it was (the guardians hold no
+ * journal of the authority).
+ */
+export function recoveryTreeChange(plan: RecoveryPlan): TreeChange | undefined {
+  const survivors = (plan.devices ?? []).map((d) => d.device);
+  const signers = [...survivors, plan.request.newDevice];
+  const threshold = plan.threshold ?? plan.publicKeyPackage.threshold;
+  if (survivors.length === 0 || signers.length < threshold) return undefined;
+  const ops = membershipOps({ add: [{ id: plan.request.newDevice, role: 'device', publicKey: plan.request.deviceKey }], remove: plan.lost ?? [], threshold });
+  return { authority: plan.request.authority, threshold, signers, session: plan.session, epoch: plan.epoch, ops };
+}
+
+/** The guardianship after `change` (when there was one): the epoch bumped. */
+export function afterTreeChange(guardianship: Guardianship, change: TreeChange | undefined): Guardianship {
+  return change === undefined ? guardianship : { ...guardianship, epoch: change.epoch + 1 };
 }
 
 /**
@@ -430,7 +462,8 @@ export class GuardianDesk {
         const outcome = await setUpGuardians(plan, { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, crypto: this.crypto, signAsGuardian: (m) => signAlone(secrets.keyShare, m, this.options.random) }, group.transport, { ...this.options.runOptions(), keyStore: device.keys, lock: this.lockOf(g.authority) });
         if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'guardian setup ended without a recovery share for this guardian');
         this.shares.set(g.authority, outcome.keyShare);
-        this.records = withGuarded(this.records, g);
+        // The owners sign the guardians' leaves into their tree, bumping its epoch (they alone hold its journal).
+        this.records = withGuarded(this.records, afterTreeChange(g, guardianSetupTreeChange(g, ask.session)));
         await writeGuardianships(device.dir, this.records);
         this.options.events({ event: 'guardian-joined', authority: g.authority, guardians: g.guardians.length });
       } catch (error) {
@@ -480,7 +513,9 @@ export class GuardianDesk {
     }
     const approving = asGuardian && ask.approvers.includes(config.device) && known.approvedBy.includes(config.authority);
     const plan = recoveryPlan(g, share.publicKeyPackage, request, ask.session, ask.survivors);
-    const group = sessions.group(recoveryRoles(request.newDevice, ask.survivors, g.guardians.map((x) => x.device), ask.approvers, share.publicKeyPackage.threshold), lockSessions(recoveryOperation(plan)));
+    const treeChange = recoveryTreeChange(plan);
+    const mapped = new Map([...lockSessions(recoveryOperation(plan)), ...(treeChange === undefined || asGuardian ? [] : treeChangeSessions(treeChange))]);
+    const group = sessions.group(recoveryRoles(request.newDevice, ask.survivors, g.guardians.map((x) => x.device), ask.approvers, share.publicKeyPackage.threshold), mapped);
     knowGuardianship(this.options.network, g, config.device);
     const endsAt = this.options.time.now().ms + g.cooldownMs;
     this.phases.set(known.id, { phase: 'cooldown', endsAt });
@@ -500,13 +535,14 @@ export class GuardianDesk {
         const participant = { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, crypto: this.crypto, time: this.options.time, keyShare: share, ...(asGuardian ? guardianPart : {}) };
         const outcome = await runRecovery(plan, participant, group.transport, { ...this.options.runOptions(), keyStore: device.keys, lock: this.lockOf(g.authority) });
         if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'the recovery ended without a new share for this device');
-        const updated: Guardianship = { ...g, owners: ownersAfterRecovery(g, ask.survivors, { name: ask.name, device: request.newDevice, address: ask.address, hpkeKey: toHex(request.hpkeKey) }) };
+        const updated = afterTreeChange({ ...g, owners: ownersAfterRecovery(g, ask.survivors, { name: ask.name, device: request.newDevice, address: ask.address, hpkeKey: toHex(request.hpkeKey) }) }, treeChange);
         await this.store.add(updated, [outcome.requested, ...outcome.approved]);
         if (asGuardian) {
           this.shares.set(g.authority, outcome.keyShare);
           this.records = withGuarded(this.records, updated);
         } else {
-          await this.keepSurviving(updated, outcome.keyShare);
+          const facts = treeChange === undefined ? [] : await this.signRecoveryTree(treeChange, outcome.publicKeyPackage, outcome.keyShare, group, known.id);
+          await this.keepSurviving(facts.length === 0 ? { ...updated, epoch: g.epoch } : updated, outcome.keyShare, facts);
         }
         await writeGuardianships(device.dir, this.records);
         this.phases.set(known.id, { phase: 'completed' });
@@ -522,10 +558,27 @@ export class GuardianDesk {
     return { k: 'joined' };
   }
 
-  /** A surviving device after a recovery: its new share, the members (survivors and the new device) in its config, its guardianship. */
-  private async keepSurviving(updated: Guardianship, keyShare: KeyShare): Promise<void> {
+  /**
+   * A surviving device's part in signing the recovery's tree change, over its journal's tree. The
+   * shares have moved already: a failure is reported (`recovery-tree-unchanged`) and yields no
+   * facts, so the device still keeps its new share and members.
+   */
+  private async signRecoveryTree(change: TreeChange, publicKeyPackage: PublicKeyPackage, keyShare: KeyShare, group: SessionGroup, request: string): Promise<FactRecord[]> {
+    const { config, journal } = this.options.device();
+    try {
+      const view = authorityView(await loadJournal(journal, config.authority));
+      return await signTreeChange(change, publicKeyPackage, { device: config.device, keyShare, random: this.options.random }, view.tree.tree, group.transport, this.options.runOptions());
+    } catch (error) {
+      const failure = toAuraError(error);
+      this.options.events({ event: 'recovery-tree-unchanged', authority: change.authority, request, code: failure.code, message: failure.message });
+      return [];
+    }
+  }
+
+  /** A surviving device after a recovery: its new share, the tree change's facts, the members (survivors and the new device) in its config, its guardianship. */
+  private async keepSurviving(updated: Guardianship, keyShare: KeyShare, facts: readonly FactRecord[]): Promise<void> {
     const { config } = this.options.device();
-    await this.options.survived({ ...config, members: updated.owners.map((o) => ({ name: o.name, device: o.device, address: o.address, hpkePublicKey: fromHex(o.hpkeKey) })) }, keyShare);
+    await this.options.survived({ ...config, members: updated.owners.map((o) => ({ name: o.name, device: o.device, address: o.address, hpkePublicKey: fromHex(o.hpkeKey) })) }, keyShare, facts);
     this.records = { ...this.records, own: updated };
   }
 

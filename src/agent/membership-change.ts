@@ -33,7 +33,7 @@ import { bytesEqual, utf8 } from '../core/bytes.ts';
 import { decodeCanonical, encodeCanonical, isCanonicalMap } from '../core/canonical.ts';
 import type { RandomEffects } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
-import { deriveIdentifier, type AuthorityId, type DeviceId, type SessionId } from '../core/identifiers.ts';
+import { type AuthorityId, type DeviceId, type SessionId } from '../core/identifiers.ts';
 import { withEncodedKeyShare, type KeyShare, type PublicKeyPackage } from '../crypto/key-share.ts';
 import type { KeyStoreEntries } from '../crypto/key-store-format.ts';
 import type { TreeOp } from '../journal/commitment-tree.ts';
@@ -42,7 +42,7 @@ import { decodeFact, type FactRecord } from '../journal/fact.ts';
 import type { FactStore } from '../journal/fact-store.ts';
 import { deviceIdOfPublicKey } from '../handlers/network/peer-identity.ts';
 import type { Transport } from '../runtime/transport.ts';
-import { attestMembershipChange, factSession, type AuthorityView } from '../protocols/authority.ts';
+import { authorityIdOf, type AuthorityView } from '../protocols/authority.ts';
 import { keyShareEntry, type UnlockedKeyStore } from '../protocols/authority-key-store.ts';
 import type { RunOptions } from '../protocols/protocol-source.ts';
 import { epochSession } from '../protocols/epoch.ts';
@@ -51,7 +51,8 @@ import { membershipOperation, membershipOps, reshareSession, runReshareDevice, t
 import type { AgentRequest, MembershipChangeBody, NewMember } from './agent-request.ts';
 import { CONFIG_FILE, decodeConfig, encodeConfig, writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import { storeAuthorityFacts } from './authority-journal.ts';
-import { exclusionSessions, familyRoles } from './session-groups.ts';
+import { familyRoles } from './session-groups.ts';
+import { signTreeChange, treeChangeSessions, type TreeChange } from './tree-change.ts';
 
 /** A change someone asks for. */
 export interface MembershipChange {
@@ -175,9 +176,9 @@ export function changeOperation(request: ChangeRequest): GuardedOperation {
   return membershipOperation(request.group.groupPublicKey, [...request.dealers, ...request.remove], request.roles, epochSession(request.session, request.epoch));
 }
 
-/** The session in which the group after `request` signs its tree change. */
-function treeSession(request: ChangeRequest): SessionId {
-  return deriveIdentifier('session', { base: request.session, change: 'tree' });
+/** The tree change of `request`, signed by the members after it. */
+function treeChangeOf(request: ChangeRequest): TreeChange {
+  return { authority: authorityIdOf(request.group.groupPublicKey), threshold: request.threshold, signers: request.roles, session: request.session, epoch: request.epoch, ops: changeOps(request) };
 }
 
 /** The tree operations of `request` (the epoch rotation follows them). */
@@ -195,10 +196,7 @@ export function changeSessions(request: ChangeRequest): Map<SessionId, Map<RoleN
   const sessions = lockSessions(changeOperation(request));
   const reshare = { old: request.group, threshold: request.threshold, session: request.session, epoch: request.epoch, recipients: request.roles.map((device) => ({ device })) };
   sessions.set(reshareSession(reshare, request.dealers.slice(0, request.group.threshold), 0), changeRoles(request)); // the first attempt's dealers, as runReshareDevice picks them
-  const facts = changeOps(request).length + 1; // the operations, then the epoch rotation
-  for (let k = 0; k < facts; k++) {
-    for (const [session, roles] of exclusionSessions(epochSession(factSession(treeSession(request), k), request.epoch), request.roles, request.threshold)) sessions.set(session, roles);
-  }
+  for (const [session, roles] of treeChangeSessions(treeChangeOf(request))) sessions.set(session, roles);
   return sessions;
 }
 
@@ -239,9 +237,8 @@ async function changePart(request: ChangeRequest, participant: ChangeParticipant
   const keyShare = reshared.keyShare;
   if (keyShare === undefined) throw permanentError('agent.bad-change', `${participant.device} is not a member after the change`);
   try {
-    const group = { authority: view.authority, publicKeyPackage: reshared.publicKeyPackage, signers: request.roles, session: treeSession(request), epoch: request.epoch };
-    const attested = await attestMembershipChange(group, { device: participant.device, keyShare, random: participant.random }, view.tree.tree, changeOps(request), transport, options);
-    return { keyShare, publicKeyPackage: reshared.publicKeyPackage, facts: attested.map((a) => a.record) };
+    const facts = await signTreeChange(treeChangeOf(request), reshared.publicKeyPackage, { device: participant.device, keyShare, random: participant.random }, view.tree.tree, transport, options);
+    return { keyShare, publicKeyPackage: reshared.publicKeyPackage, facts };
   } catch (error) {
     keyShare.dispose(); // an unconfirmed share is never kept
     throw error;

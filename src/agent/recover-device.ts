@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { fromHex, toHex } from '../core/bytes.ts';
 import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
 import { AuraError, permanentError, toAuraError } from '../core/errors.ts';
@@ -27,21 +27,27 @@ import { hpkeKeyPairFromSeed } from '../crypto/hpke.ts';
 import type { ScryptParams } from '../crypto/key-store-format.ts';
 import { ed25519PublicKey } from '../crypto/signature.ts';
 import { deviceAttestation } from '../journal/attestation.ts';
-import { sealFact, unsignedPart } from '../journal/fact.ts';
+import { sealFact, unsignedPart, type FactRecord } from '../journal/fact.ts';
+import { MemoryFactStore } from '../journal/memory-fact-store.ts';
 import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
-import { peerEntryOfAddress, startNetworkDevice } from '../handlers/network/network-device.ts';
+import { SqliteFactStore } from '../handlers/sqlite-fact-store.ts';
+import { peerEntryOfAddress, startNetworkDevice, type NetworkDevice } from '../handlers/network/network-device.ts';
 import type { RoleObserver } from '../runtime/role-event.ts';
-import { authorityIdOf } from '../protocols/authority.ts';
-import { recoveryOperation, recoveryRequestId, requestedDraft, runRecovery, type RecoveryRequest } from '../protocols/recovery.ts';
+import { authorityIdOf, authorityJournalAdmission, authorityView } from '../protocols/authority.ts';
+import { recoveryOperation, recoveryRequestId, requestedDraft, runRecovery, type RecoveryOutcome, type RecoveryRequest } from '../protocols/recovery.ts';
+import { StoreReplica } from '../protocols/sync-replica.ts';
+import { SyncService } from '../protocols/sync-service.ts';
 import { lockSessions } from '../protocols/lock-guard.ts';
 import { localLockJournal } from './lock-journal.ts';
 import type { ApprovalPolicy } from './device-config.ts';
-import { checkFreshDir, createDeviceDir } from './device-dir.ts';
-import { GUARDIAN_ANSWER_MS, knowGuardianship, ownersAfterRecovery, POLICY_ANSWER_MS, recoveryPlan, recoveryRoles } from './guardian-desk.ts';
+import { loadJournal } from './authority-journal.ts';
+import { checkFreshDir, createDeviceDir, JOURNAL_FILE } from './device-dir.ts';
+import { afterTreeChange, GUARDIAN_ANSWER_MS, knowGuardianship, ownersAfterRecovery, POLICY_ANSWER_MS, recoveryPlan, recoveryRoles, recoveryTreeChange } from './guardian-desk.ts';
 import { GuardianLink, type GuardianState } from './guardian-link.ts';
-import { writeGuardianships, type Guardianship } from './guardianship.ts';
+import { writeGuardianships, type Guardianship, type OwnerContact } from './guardianship.ts';
 import { RecoveryStore } from './recovery-store.ts';
 import { SessionGroups } from './session-groups.ts';
+import { signTreeChange, treeChangeSessions, type TreeChange } from './tree-change.ts';
 
 /** What to recover, and how. */
 export interface RecoverDevice {
@@ -78,7 +84,8 @@ export type RecoveryEvent =
   | { readonly event: 'requested'; readonly request: string; readonly newDevice: DeviceId; readonly guardians: readonly string[]; readonly needed: number; readonly cooldownMs: number }
   | { readonly event: 'approvals'; readonly request: string; readonly approvedBy: readonly string[]; readonly needed: number }
   | { readonly event: 'survivors'; readonly request: string; readonly devices: readonly string[] }
-  | { readonly event: 'cooldown'; readonly request: string; readonly endsAt: string };
+  | { readonly event: 'cooldown'; readonly request: string; readonly endsAt: string }
+  | { readonly event: 'tree-unchanged'; readonly request: string; readonly code: string; readonly message: string };
 
 /** A recovered device. */
 export interface RecoveredDevice {
@@ -131,7 +138,9 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
     spec.events?.({ event: 'survivors', request: id, devices: g.owners.filter((o) => survivors.includes(o.device)).map((o) => o.name) });
     const session = randomIdentifier('session', random);
     const plan = recoveryPlan(g, state.publicKeyPackage, request, session, survivors);
-    const group = sessions.group(recoveryRoles(network.device, survivors, g.guardians.map((x) => x.device), approvers, needed), lockSessions(recoveryOperation(plan)));
+    const treeChange = recoveryTreeChange(plan);
+    const mapped = new Map([...lockSessions(recoveryOperation(plan)), ...(treeChange === undefined ? [] : treeChangeSessions(treeChange))]);
+    const group = sessions.group(recoveryRoles(network.device, survivors, g.guardians.map((x) => x.device), approvers, needed), mapped);
     const address = String(network.addresses()[0]);
     const name = basename(spec.dir);
     const recover = { k: 'recover', session, request, approvers, survivors, name, address } as const;
@@ -144,17 +153,44 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
         }),
       ),
     );
+    // Copied once the survivors run the recovery with this device (they let its sync in then), and
+    // before the recovery changes the tree: the lost devices' facts are admissible until then.
+    const copied = treeChange === undefined ? undefined : await copyJournal(network, sessions, spec, state.publicKeyPackage.groupPublicKey, g.owners.filter((o) => survivors.includes(o.device)));
+    const copiedTree = copied === undefined ? undefined : authorityView(await loadJournal(copied.store, spec.authority)).tree.tree;
+    if (copiedTree !== undefined && copiedTree.epoch !== plan.epoch) {
+      throw permanentError('agent.stale-guardianship', `the guardians' record of ${spec.authority} is for epoch ${plan.epoch}, but its journal is in epoch ${copiedTree.epoch}: the recovery stops before any share moves (set up the guardians again)`, { context: { epoch: plan.epoch, journalEpoch: copiedTree.epoch } });
+    }
     spec.events?.({ event: 'cooldown', request: id, endsAt: new Date(time.now().ms + g.cooldownMs).toISOString() });
-    const outcome = await runRecovery(
-      plan,
-      { device: network.device, hpkeSecretKey: hpke.secretKey, deviceSecretKey: deviceKey, random, crypto, time },
-      group.transport,
-      // The new device is outside the authority's tree until the recovery completes: its lock facts stay local.
-      { time, lock: { journal: localLockJournal(spec.authority, random), time, random }, receiveTimeoutMs: spec.receiveTimeoutMs ?? 15_000, ...(spec.observer === undefined ? {} : { observer: spec.observer }) },
-    );
-    group.end();
-    if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'the recovery ended without a share for the new device');
-    const own: Guardianship = { ...g, owners: ownersAfterRecovery(g, survivors, { name, device: network.device, address, hpkeKey: toHex(hpke.publicKey) }) };
+    const runOptions = { time, receiveTimeoutMs: spec.receiveTimeoutMs ?? 15_000, ...(spec.observer === undefined ? {} : { observer: spec.observer }) };
+    let outcome: RecoveryOutcome;
+    let changed: TreeChange | undefined;
+    const records: FactRecord[] = [];
+    try {
+      outcome = await runRecovery(
+        plan,
+        { device: network.device, hpkeSecretKey: hpke.secretKey, deviceSecretKey: deviceKey, random, crypto, time },
+        group.transport,
+        // The new device is outside the authority's tree until the recovery completes: its lock facts stay local.
+        { ...runOptions, lock: { journal: localLockJournal(spec.authority, random), time, random } },
+      );
+      if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'the recovery ended without a share for the new device');
+      if (treeChange !== undefined && copied !== undefined && copiedTree !== undefined) {
+        // The shares have moved: a failed tree change must not lose the new device's, so it is reported and the directory written.
+        try {
+          const signed = await signTreeChange(treeChange, outcome.publicKeyPackage, { device: network.device, keyShare: outcome.keyShare, random }, copiedTree, group.transport, runOptions);
+          const { rejected } = await copied.receive(signed.map((r) => r.bytes), network.device);
+          if (rejected.length > 0) throw permanentError('agent.bad-tree-change', `the recovery's tree change was refused by the journal copied: ${rejected.map((r) => `error[${r.code}]: ${r.message}`).join('; ')}`);
+          changed = treeChange;
+        } catch (error) {
+          const failure = toAuraError(error);
+          spec.events?.({ event: 'tree-unchanged', request: id, code: failure.code, message: failure.message });
+        }
+        await copied.store.scan(spec.authority, (record) => records.push(record));
+      }
+    } finally {
+      group.end();
+    }
+    const own: Guardianship = afterTreeChange({ ...g, owners: ownersAfterRecovery(g, survivors, { name, device: network.device, address, hpkeKey: toHex(hpke.publicKey) }) }, changed);
     await createDeviceDir(spec.dir, {
       config: { authority: spec.authority, device: network.device, groupKey: outcome.publicKeyPackage.groupPublicKey, threshold: needed, members: own.owners.map((o) => ({ name: o.name, device: o.device, address: o.address, hpkePublicKey: fromHex(o.hpkeKey) })), policy: spec.policy },
       secrets: { deviceKey, hpkeSeed, keyShare: outcome.keyShare },
@@ -163,6 +199,7 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
       random,
       ...(spec.scrypt === undefined ? {} : { scrypt: spec.scrypt }),
     });
+    await writeCopiedJournal(spec.dir, records);
     await writeGuardianships(spec.dir, { own, guarding: [] });
     const store = RecoveryStore.open(spec.dir, crypto);
     try {
@@ -187,6 +224,42 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
     link.close();
     sessions.close();
     await network.stop().catch(() => undefined); // stopped already when interrupted
+  }
+}
+
+/**
+ * A memory replica of the authority's journal, copied by one anti-entropy session from the first
+ * of `survivors` that answers. Errors: those of the last session tried (`protocols.sync.*`,
+ * `network.*`).
+ */
+async function copyJournal(network: NetworkDevice, sessions: SessionGroups, spec: RecoverDevice, groupKey: Uint8Array, survivors: readonly OwnerContact[]): Promise<StoreReplica> {
+  const replica = new StoreReplica(new MemoryFactStore(), spec.authority, authorityJournalAdmission(spec.authority, groupKey, new Ed25519CryptoEffects(spec.random)));
+  const sync = new SyncService({ channel: network.transport, transport: sessions.channelTransport, replica, time: spec.time, random: spec.random, peers: [], intervalMs: 0 });
+  sync.start();
+  try {
+    let failure: unknown;
+    for (const survivor of survivors) {
+      try {
+        await sync.syncWith(survivor.device);
+        return replica;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    throw toAuraError(failure);
+  } finally {
+    sync.close();
+  }
+}
+
+/** Writes `records` (admitted by the copied journal's replica) into the journal of the device directory `dir`. */
+async function writeCopiedJournal(dir: string, records: readonly FactRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const journal = SqliteFactStore.open(join(dir, JOURNAL_FILE));
+  try {
+    await journal.put(records);
+  } finally {
+    await journal.close();
   }
 }
 

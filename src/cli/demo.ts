@@ -178,7 +178,13 @@ try {
   nodes.set('recovery', recovering);
   const request = String((await recovering.waitFor((line) => line.event === 'requested')).request);
   say(`request ${request}`);
-  const approvals = await Promise.all(['guardian-1', 'guardian-2'].map((name) => runAura(['recovery', 'approve', '--dir', guardianDir(name), '--request', request, '--json'])));
+  // Each guardian's person approves the request its node shows.
+  const approvals = await Promise.all(
+    ['guardian-1', 'guardian-2'].map(async (name) => {
+      await nodes.get(name)?.waitFor((line) => line.event === 'recovery-requested' && line.request === request);
+      return runAura(['recovery', 'approve', '--dir', guardianDir(name), '--request', request, '--json']);
+    }),
+  );
   check('guardian-1 and guardian-2 approve the request', approvals.every((r) => r.status === 0));
   const cooling = await recovering.waitFor((line) => line.event === 'cooldown' || line.event === 'recovered');
   say(cooling.event === 'cooldown' ? `cooldown until ${String(cooling.endsAt)}: the owner could still dispute (aura recovery dispute)` : 'recovered');
@@ -192,6 +198,10 @@ try {
   const fifth = spawnAura(['node', '--dir', newDir, '--passphrase-file', passFile, '--json']);
   nodes.set('device-5', fifth);
   await fifth.waitFor((line) => line.event === 'peer-online');
+  const fifthStatus = json(await runAura(['status', '--dir', newDir, '--json'])) as { epoch: number; members: { name: string; inTree: boolean }[]; guardians: string[] } | undefined;
+  say(`epoch ${fifthStatus?.epoch ?? '?'}; in the tree: ${fifthStatus?.members.filter((m) => m.inTree).map((m) => m.name).join(', ') ?? '?'} and ${fifthStatus?.guardians.length ?? '?'} guardians`);
+  // Epochs: 0 at creation, 1 after the device add, 2 after guardian setup (the guardians' leaves), 3 after the recovery.
+  check('aura status of device-5: the tree holds device-1, device-4 and device-5 and the guardians, the epoch bumped by guardian setup and recovery', fifthStatus?.epoch === 3 && fifthStatus.members.map((m) => `${m.name}:${m.inTree}`).join(',') === 'device-1:true,device-4:true,device-5:true' && fifthStatus.guardians.length === 3);
   const recoveredMessage = 'Aura demo: recovered, pay 5 to Carol';
   const fromFifth = json(await runAura(['sign', '--dir', newDir, '--message', recoveredMessage, '--json'])) as Signed | undefined;
   say(`signature ${fromFifth?.signature ?? '(none)'} by ${fromFifth?.signers.join(', ') ?? '?'}`);

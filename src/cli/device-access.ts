@@ -113,6 +113,8 @@ export function formatAgentEvent(event: Readonly<Record<string, unknown>>): stri
       return `recovery ${e.request.slice(0, 16)} completed: ${e.newDevice} holds a share of ${e.authority}`;
     case 'recovery-failed':
       return `recovery ${e.request.slice(0, 16)} of ${e.authority} ended: error[${e.code}]: ${e.message}`;
+    case 'recovery-tree-unchanged':
+      return `recovery ${e.request.slice(0, 16)}: this device keeps its new share, but the tree change was not signed: error[${e.code}]: ${e.message}`;
     default:
       if (event.event === 'stopped') return 'stopped';
       return JSON.stringify(event);

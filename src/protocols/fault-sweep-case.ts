@@ -43,9 +43,9 @@ const BEHAVIOURS: Readonly<Record<SweptProtocol, readonly Behaviour[]>> = {
   sign: ['bad-share', 'bad-commitment', 'withhold', 'other-message'],
   quorum: ['bad-share', 'bad-commitment', 'withhold', 'other-message'],
   dkd: ['bad-reveal', 'equivocation', 'withhold', 'other-message'],
-  'add-device': ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint'],
-  'remove-device': ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint'],
-  recovery: ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint', 'bad-approval', 'hide-dispute'],
+  'add-device': ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint', 'ack-equivocation', 'ack-split', 'echo-lie'],
+  'remove-device': ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint', 'ack-equivocation', 'ack-split', 'echo-lie'],
+  recovery: ['bad-share', 'bad-commitment', 'equivocation', 'withhold', 'false-complaint', 'ack-equivocation', 'ack-split', 'echo-lie', 'bad-approval', 'hide-dispute'],
 };
 
 /** The message labels of each protocol: a crash or silence strikes at one of them. */
@@ -54,9 +54,9 @@ const LABELS: Readonly<Record<SweptProtocol, readonly string[]>> = {
   sign: ['Commitment', 'SigShare', 'Signature'],
   quorum: ['Request', 'Chosen', 'Outcome', 'Commitment', 'SigShare', 'Signature'],
   dkd: ['Initiate', 'Commit', 'Reveal', 'Aggregate'],
-  'add-device': ['Propose', 'DistributeSubShare', 'Acknowledge'],
-  'remove-device': ['Propose', 'DistributeSubShare', 'Acknowledge'],
-  recovery: ['Initiate', 'Approve', 'Release', 'Propose', 'DistributeSubShare', 'Acknowledge'],
+  'add-device': ['Propose', 'DistributeSubShare', 'Acknowledge', 'EchoAcks', 'ConfirmAcks', 'Justify', 'EchoJustifications', 'ConfirmJustifications'],
+  'remove-device': ['Propose', 'DistributeSubShare', 'Acknowledge', 'EchoAcks', 'ConfirmAcks', 'Justify', 'EchoJustifications', 'ConfirmJustifications'],
+  recovery: ['Initiate', 'Approve', 'Release', 'Propose', 'DistributeSubShare', 'Acknowledge', 'EchoAcks', 'ConfirmAcks', 'Justify', 'EchoJustifications', 'ConfirmJustifications'],
 };
 
 /**

@@ -8,7 +8,7 @@
  * @module
  */
 import type { RoleImpl } from '../runtime/run-role.ts';
-import type { AccusationPayload, DkgRound1Payload, ReshareAckPayload, ReshareSubSharePayload } from './payload-types.ts';
+import type { AccusationPayload, DkgRound1Payload, ReshareAckEchoPayload, ReshareAckPayload, ReshareEchoConfirmPayload, ReshareSubSharePayload } from './payload-types.ts';
 
 /** How a byzantine member misbehaves. */
 export type Behaviour =
@@ -21,6 +21,8 @@ export type Behaviour =
   | 'other-message'
   | 'false-complaint'
   | 'ack-equivocation'
+  | 'ack-split'
+  | 'echo-lie'
   | 'bad-approval'
   | 'hide-dispute';
 
@@ -73,6 +75,15 @@ function misbehave(label: string, tools: FaultTools, change: (payload: Payload, 
     tools.acted();
     return changed;
   });
+}
+
+/** Every other recipient a wrap sees, from the second: an equivocation that splits the participants in halves. */
+function alternateRecipients(): (to: string) => boolean {
+  const seen: string[] = [];
+  return (to) => {
+    if (!seen.includes(to)) seen.push(to);
+    return seen.indexOf(to) % 2 === 1;
+  };
 }
 
 /** The first recipient a wrap sees, then every other one: equivocation tells one story to the first. */
@@ -151,6 +162,25 @@ export function byzantineWrap(behaviour: Behaviour, tools: FaultTools): Wrap {
       // A new member tells one participant of a complaint the others never hear.
       const first = firstRecipient();
       return misbehave('Acknowledge', tools, (p, to) => (first(to) ? falseComplaint(p, tools) : undefined));
+    }
+    case 'ack-split':
+      // A new member tells the dealers of a complaint, the other new members not.
+      return misbehave('Acknowledge', tools, (p, to) => (to.startsWith('D[') ? falseComplaint(p, tools) : undefined));
+    case 'echo-lie': {
+      // A participant relays to half the others acknowledgements no one sent (each with a false
+      // complaint), and confirms to half of them echoes no one relayed.
+      const misled = alternateRecipients();
+      const confused = alternateRecipients();
+      return all(
+        misbehave('EchoAcks', tools, (p, to) => {
+          const { acks } = p['echo'] as ReshareAckEchoPayload;
+          return misled(to) && acks.length > 0 ? { echo: { acks: acks.map((e) => ({ from: e.from, ack: falseComplaint({ ack: e.ack }, tools)['ack'] })) } } : undefined;
+        }),
+        misbehave('ConfirmAcks', tools, (p, to) => {
+          const { seen } = p['confirm'] as ReshareEchoConfirmPayload;
+          return confused(to) && seen.length > 0 ? { confirm: { seen: seen.map((e) => ({ ...e, digest: flipped(e.digest, 0) })) } } : undefined;
+        }),
+      );
     }
     case 'withhold':
       return all(

@@ -58,12 +58,44 @@ describe('fault sweep of the threshold protocols', () => {
     assert.ok(run.ends.every((e) => !e.ok && e.code === 'protocols.dkd.rejected'));
   });
 
-  // Found by the sweep: `judgeAcks` assumes every participant receives the same acknowledgements,
-  // but nothing makes the broadcast consistent. A new member that sends a (false) complaint to one
-  // participant only gets that one to reject while the others finish and destroy their old shares.
-  it('a new member equivocating its acknowledgement does not split the participants', { todo: 'resharing needs a consistent broadcast of acknowledgements (an echo of the acknowledgements, e.g. in Justify)' }, async () => {
+  // Found by the sweep: `judgeAcks` assumed every participant receives the same acknowledgements,
+  // but nothing made the broadcast consistent: a new member that sent a (false) complaint to one
+  // participant only got that one to reject while the others finished and destroyed their old
+  // shares. Now every participant relays the acknowledgements it received (`EchoAcks`) and judges
+  // the ones the echo delivers: a story told to one participant only is outvoted.
+  it('a new member equivocating its acknowledgement to one participant does not split the participants (seed 469)', async () => {
     const run = await runCase({ seed: 469, protocol: 'add-device', n: 5, t: 3, faults: [{ kind: 'byzantine', member: 3, behaviour: 'ack-equivocation' }] });
     assert.deepEqual([...run.safety, ...run.liveness], []);
+    assert.ok(run.ends.every((e) => e.ok), 'every member finishes, with the acknowledgement the others heard');
+  });
+
+  it('a new member telling the dealers another acknowledgement than the new members is named for equivocation by every honest member', async () => {
+    for (const protocol of ['add-device', 'remove-device'] as const) {
+      const run = await runCase({ seed: 469, protocol, n: 5, t: 3, faults: [{ kind: 'byzantine', member: 3, behaviour: 'ack-split' }] });
+      assert.deepEqual([...run.safety, ...run.liveness], []);
+      const honest = run.ends.filter((_, k) => k !== 3);
+      for (const end of honest) {
+        assert.ok(!end.ok && end.code === 'protocols.reshare.rejected', `${protocol}: every honest member rejects`);
+        assert.deepEqual([...new Set(end.accused)], [run.devices[3]], `${protocol}: naming the equivocator alone`);
+      }
+    }
+  });
+
+  it('a participant relaying acknowledgements no one sent is outvoted: every member finishes, no one named', async () => {
+    for (const member of [0, 3]) {
+      const run = await runCase({ seed: 469, protocol: 'add-device', n: 5, t: 3, faults: [{ kind: 'byzantine', member, behaviour: 'echo-lie' }] });
+      assert.deepEqual([...run.safety, ...run.liveness], []);
+      assert.ok(run.ends.every((e) => e.ok && e.excluded.length === 0), `member ${member} lying in its echo changes nothing`);
+    }
+  });
+
+  it('a new member telling dealers and new members different acknowledgements, beside a relayer lying in both relay rounds, leaves every honest member with one outcome (n = 7, f = 2)', async () => {
+    for (const [liar, protocol] of [[1, 'add-device'], [5, 'remove-device']] as const) {
+      const run = await runCase({ seed: 469, protocol, n: 7, t: 4, faults: [{ kind: 'byzantine', member: 3, behaviour: 'ack-split' }, { kind: 'byzantine', member: liar, behaviour: 'echo-lie' }] });
+      assert.deepEqual([...run.safety, ...run.liveness], []);
+      const honest = run.ends.filter((_, k) => k !== 3 && k !== liar);
+      assert.equal(new Set(honest.map((e) => (e.ok ? 'ok' : `${e.code} ${[...new Set(e.accused)].join()}`))).size, 1, `${protocol}: one outcome`);
+    }
   });
 
   // Found by the long sweep: a guardian whose approval does not verify still counts it itself, so
@@ -73,7 +105,7 @@ describe('fault sweep of the threshold protocols', () => {
   // a disagreeing new member names itself, and a dealer answers a complaint only its maker can
   // check by revealing that sub-share (Justify).
   it('a byzantine guardian cannot get an honest dealer named (seed 4262)', async () => {
-    const run = await sweepRun(4262);
+    const run = await runCase({ seed: 4262, protocol: 'recovery', n: 5, t: 3, faults: [{ kind: 'byzantine', member: 3, behaviour: 'bad-approval' }], disputed: false });
     assert.deepEqual([...run.safety, ...run.liveness], []);
     assert.ok(run.ends.every((e) => !e.ok && e.code === 'protocols.reshare.aborted' && e.accused.length === 0), 'every member stops cleanly, naming no one');
   });

@@ -14,7 +14,8 @@
  *   an outcome or in an error;
  * - **liveness**, as the fault model promises: with no misbehaviour and no stop every device
  *   finishes; with byzantine members only, every honest device finishes naming each member that
- *   misbehaved (a quorum signing may finish without asking one), or (DKD, whose any accusation
+ *   misbehaved (a quorum signing may finish without asking one; an acknowledgement told
+ *   differently to too few participants may be outvoted unnamed), or (DKD, whose any accusation
  *   aborts it, and resharing, when a new member is at fault) rejects naming a member that
  *   misbehaved; with a crash or a silent member every honest device finishes or stops with a typed
  *   `protocols.*` abort, and no device hangs.
@@ -34,6 +35,8 @@ export interface SweepRun {
   readonly case: SweepCase;
   /** Each device's end, in member order. */
   readonly ends: readonly DeviceEnd[];
+  /** Each member's device, in member order. */
+  readonly devices: readonly DeviceId[];
   /** Safety violations (must be none). */
   readonly safety: readonly string[];
   /** Broken liveness promises (must be none). */
@@ -54,6 +57,7 @@ export async function runCase(c: SweepCase, options: { readonly trace?: boolean 
   return {
     case: c,
     ends: run.ends,
+    devices,
     safety: [...run.safety, ...safetyOf(c, run.ends, devices)],
     liveness: livenessOf(c, run.ends, run.acted, devices),
     ...(run.trace === undefined ? {} : { trace: run.trace }),
@@ -90,8 +94,22 @@ function safetyOf(c: SweepCase, ends: readonly DeviceEnd[], devices: readonly De
  */
 const MASKED: ReadonlySet<Behaviour> = new Set(['bad-approval', 'hide-dispute']);
 
+/**
+ * Faults the relay rounds of a broadcast may outvote instead of naming (`echo-round.ts`): an
+ * acknowledgement told differently to too few devices to show (at most f, which f byzantine
+ * relayers could have made up; with f = 2, any minority) is delivered as the rest heard it, and
+ * everyone finishes alike (else its sender is named by all); a relayer's made-up relays are
+ * backed by no one else, and cannot be told from a sender's equivocation, so no one is named.
+ */
+const OUTVOTED: ReadonlySet<Behaviour> = new Set(['ack-equivocation', 'ack-split', 'echo-lie']);
+
 /** A clean stop: an abort (the operation lock's `lock-acquire` and `lock-notice` included), or too few members left. */
 const CLEAN_STOP = /^protocols\.[a-z-]+\.(aborted|too-few)$/;
+
+/** Whether member `k`'s fault is one the protocol may outvote ({@link OUTVOTED}). */
+function outvoted(c: SweepCase, k: number): boolean {
+  return c.faults.some((f) => f.member === k && f.kind === 'byzantine' && OUTVOTED.has(f.behaviour));
+}
 
 function livenessOf(c: SweepCase, ends: readonly DeviceEnd[], acted: ReadonlySet<number>, devices: readonly DeviceId[]): string[] {
   const problems: string[] = [];
@@ -105,7 +123,7 @@ function livenessOf(c: SweepCase, ends: readonly DeviceEnd[], acted: ReadonlySet
   for (const [k, end] of honest) {
     if (end.ok) {
       // A quorum signing may finish without asking a byzantine member.
-      const missed = c.protocol === 'quorum' ? [] : misbehaved.filter((m) => !end.excluded.some((a) => a.device === devices[m]));
+      const missed = c.protocol === 'quorum' ? [] : misbehaved.filter((m) => !outvoted(c, m) && !end.excluded.some((a) => a.device === devices[m]));
       if (missed.length > 0) problems.push(`member ${k} finished without naming misbehaving members ${missed.join(', ')}`);
     } else if (misbehaved.length > 0 && end.code.endsWith('.rejected')) continue;
     else if (c.disputed === true && end.code === 'protocols.recovery.disputed') continue;

@@ -193,10 +193,34 @@ export const reshareJustificationSchema = record({ reveals: list(record({ to: ui
 /** A value of `reshare.Justification`. */
 export type ReshareJustificationPayload = Infer<typeof reshareJustificationSchema>;
 
+/**
+ * `reshare.AckEcho`: the acknowledgements the sender received, each with its new member's role
+ * index `R[from]`, relayed so that every participant judges the same ones (`echo-round.ts`).
+ */
+export const reshareAckEchoSchema = record({ acks: list(record({ from: uint(MAX_MEMBERS), ack: reshareAckSchema }), MAX_MEMBERS) });
+/** A value of `reshare.AckEcho`. */
+export type ReshareAckEchoPayload = Infer<typeof reshareAckEchoSchema>;
+
+/** `reshare.JustificationEcho`: the justifications the sender received, each with its dealer's role index `D[from]`. */
+export const reshareJustificationEchoSchema = record({ justifications: list(record({ from: uint(MAX_MEMBERS), justification: reshareJustificationSchema }), MAX_MEMBERS) });
+/** A value of `reshare.JustificationEcho`. */
+export type ReshareJustificationEchoPayload = Infer<typeof reshareJustificationEchoSchema>;
+
+/**
+ * `reshare.EchoConfirm`: for each sender `from` (a role index) and each other device (by its
+ * index among the session's devices), the digest of what that device relayed in the echo round.
+ */
+export const reshareEchoConfirmSchema = record({ seen: list(record({ from: uint(MAX_MEMBERS), device: uint(MAX_MEMBERS), digest: bytes(32) }), MAX_MEMBERS * MAX_MEMBERS) });
+/** A value of `reshare.EchoConfirm`. */
+export type ReshareEchoConfirmPayload = Infer<typeof reshareEchoConfirmSchema>;
+
 PROTOCOL_TYPES.register('reshare.Proposal', schemaCodec('reshare.Proposal', reshareProposalSchema))
   .register('reshare.SubShare', schemaCodec('reshare.SubShare', reshareSubShareSchema))
   .register('reshare.Ack', schemaCodec('reshare.Ack', reshareAckSchema))
-  .register('reshare.Justification', schemaCodec('reshare.Justification', reshareJustificationSchema));
+  .register('reshare.Justification', schemaCodec('reshare.Justification', reshareJustificationSchema))
+  .register('reshare.AckEcho', schemaCodec('reshare.AckEcho', reshareAckEchoSchema))
+  .register('reshare.JustificationEcho', schemaCodec('reshare.JustificationEcho', reshareJustificationEchoSchema))
+  .register('reshare.EchoConfirm', schemaCodec('reshare.EchoConfirm', reshareEchoConfirmSchema));
 
 /** A guardian as the protocols name it: its authority, its device, its authority's key and its device's HPKE key. */
 export const guardianSchema = record({ authority: identifier('authority'), device: identifier('device'), signingKey: bytes(32), hpkeKey: bytes(32) });

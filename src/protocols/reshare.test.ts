@@ -254,6 +254,31 @@ describe('resharing under faults', () => {
     });
   }
 
+  // Without the echo of justifications, the participants that got the reveal would clear the dealer and the others name it.
+  // Told to half: two stories, equivocation; told to one: outvoted, so its unopenable sub-share stands unanswered (bad-share).
+  for (const [told, reason] of [['half of them', 'equivocation'], ['one of them', 'bad-share']] as const) {
+    it(`a dealer that withholds a sub-share and reveals it to ${told} only is named ${reason} by every participant alike`, async () => {
+      const g = await testGroup(5, 3, `reshare-justify-split-${reason}`);
+      const [extra] = await testDevices(1, g.random);
+      const recipients = [...g.devices, extra!];
+      const setup: ReshareSetup = { old: g.group.publicKeyPackage, oldMembers: g.devices.map((d) => d.device), recipients, threshold: 3, session: randomIdentifier('session', g.random), epoch: 0 };
+      const cheater = g.devices[1]!.device; // D[1]
+      const withheld = alterSubShare((p, to) => (to === 'R[5]' ? { ...p, sealed: { ...p.sealed, ciphertext: new Uint8Array(0) } } : p));
+      const roles: string[] = [];
+      const selective: Wrap = (honest) => (honest.send?.['Justify'] === undefined ? honest : { ...honest, send: { ...honest.send, Justify: async (to) => {
+        if (!roles.includes(to)) roles.push(to);
+        const reveal = reason === 'equivocation' ? roles.indexOf(to) % 2 === 0 : roles.indexOf(to) === 0;
+        return reveal ? honest.send!['Justify']!(to) : { justification: { reveals: [] } };
+      } } });
+      const settled = await runAll(setup, recipients, g.shares, new Map([[cheater, (honest) => selective(withheld(honest))]]));
+      const outcomes = fulfilled(settled, new Set([1]));
+      for (const o of outcomes) assert.deepEqual([...new Set(o.excluded.map((a) => `${a.device}:${a.reason}`))], [`${cheater}:${reason}`]);
+      assert.equal(new Set(outcomes.map((o) => toHex(o.publicKeyPackage.groupPublicKey))).size, 1);
+      assert.ok(outcomes.every((o) => !o.dealers.includes(cheater)), 'another old member dealt instead');
+      assert.ok(roles.length > 0, 'the dealer was asked to justify');
+    });
+  }
+
   it('a dealer whose sub-share does not open and whose reveal does not match its dealing is named bad-share', async () => {
     const g = await testGroup(3, 2, 'reshare-justify-bad');
     const recipients = g.devices;

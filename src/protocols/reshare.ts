@@ -5,7 +5,11 @@
  * 2002). t old members deal (`D[i]`); every new member (`R[j]`) checks each dealing against the
  * old verifying shares and each sub-share against its dealing, and broadcasts an acknowledgement
  * carrying its complaints and the commitments it received, so that every participant judges the
- * same evidence alike ({@link judgeAcks}) and checks the group key is unchanged.
+ * same evidence alike ({@link judgeAcks}) and checks the group key is unchanged. Every
+ * participant relays the acknowledgements, and the dealers' justifications, it received, then
+ * confirms what every other device relayed (`EchoAcks`, `ConfirmAcks`, `EchoJustifications`,
+ * `ConfirmJustifications`; `echo-round.ts`), so a new member or dealer cannot tell participants
+ * different things and split them: what is judged is what the relay rounds deliver.
  *
  * A device can be both an old and a new member: it then plays a `D` and an `R` role of the same
  * session. A dealer named for a fault is excluded and the next old member deals in its place
@@ -17,7 +21,7 @@
  * @module
  */
 import { bytesEqual, toHex } from '../core/bytes.ts';
-import { encodeCanonical } from '../core/canonical.ts';
+import { encodeCanonical, type CanonicalValue } from '../core/canonical.ts';
 import type { RandomEffects } from '../core/effects.ts';
 import { isAuraError, permanentError } from '../core/errors.ts';
 import { deriveIdentifier, type AuthorityId, type DeviceId, type SessionId } from '../core/identifiers.ts';
@@ -31,7 +35,8 @@ import { ROOT_BRANCH, type Leaf, type TreeOp } from '../journal/commitment-tree.
 import type { RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { attemptSession, memberIndex, runAttemptRole, type Accusation, type AttemptOutcome } from './attempts.ts';
-import type { AccusationPayload, ReshareAckPayload, ReshareJustificationPayload, ReshareProposalPayload, ReshareSubSharePayload } from './payload-types.ts';
+import type { AccusationPayload, ReshareAckEchoPayload, ReshareAckPayload, ReshareEchoConfirmPayload, ReshareJustificationEchoPayload, ReshareJustificationPayload, ReshareProposalPayload, ReshareSubSharePayload } from './payload-types.ts';
+import { EchoRound, type RelayEntry } from './echo-round.ts';
 import { authorityIdOf } from './authority.ts';
 import { removeKeyShare, storeKeyShare, type UnlockedKeyStore } from './authority-key-store.ts';
 import { epochSession } from './epoch.ts';
@@ -162,27 +167,109 @@ function sameProposal(a: ReshareProposalPayload, b: ReshareProposalPayload): boo
   return bytesEqual(encodeCanonical(a), encodeCanonical(b));
 }
 
+/** What the relay rounds delivered: each sender's acknowledgement and justification, and the senders named for equivocating. */
+interface Delivered {
+  /** Each new member's acknowledgement, by `R` index (none for one that equivocated). */
+  readonly acks: ReadonlyMap<number, ReshareAckPayload>;
+  /** Each dealer's justification, by `D` index (none for one that equivocated). */
+  readonly justifications: ReadonlyMap<number, ReshareJustificationPayload>;
+  /** The senders the relay rounds found telling participants different things. */
+  readonly equivocators: readonly Accusation[];
+}
+
+/** The values `round` delivered for `senders` (the family's devices in role order), and the senders that equivocated. */
+function deliveredBy<T extends CanonicalValue>(round: EchoRound<T>, senders: readonly DeviceId[], self: DeviceId): { readonly values: Map<number, T>; readonly equivocators: Accusation[] } {
+  const values = new Map<number, T>();
+  const equivocators: Accusation[] = [];
+  for (const [k, sender] of senders.entries()) {
+    const delivery = round.deliver(k, sender);
+    if (delivery.kind === 'delivered') values.set(k, delivery.value);
+    else equivocators.push({ device: sender, reason: 'equivocation', by: self });
+  }
+  return { values, equivocators };
+}
+
+/**
+ * One role's part in the relay rounds of an attempt (the same for dealers and new members): it
+ * records the acknowledgements and justifications it receives, relays them (`EchoAcks`,
+ * `EchoJustifications`) and confirms the relays (`ConfirmAcks`, `ConfirmJustifications`), and
+ * gives what the rounds delivered. The acknowledgements' delivery is asked first when the dealer
+ * justifies, after `ConfirmAcks`; the whole at `Verify`, after every round.
+ */
+function reshareEchoes(attempt: ReshareAttempt, self: DeviceId, role: string): { readonly send: NonNullable<RoleImpl['send']>; readonly recv: NonNullable<RoleImpl['recv']>; readonly delivered: () => Delivered } {
+  const recipients = attempt.setup.recipients.map((r) => r.device);
+  const devices = [...new Set([...attempt.dealers, ...recipients])];
+  // A device speaks in the relay rounds through its first role: its dealer's, when it deals.
+  const firstRole = (device: DeviceId): string => (attempt.dealers.includes(device) ? `D[${attempt.dealers.indexOf(device)}]` : `R[${recipients.indexOf(device)}]`);
+  const acks = new EchoRound<ReshareAckPayload>(self, devices, firstRole(self) === role);
+  const justifications = new EchoRound<ReshareJustificationPayload>(self, devices, firstRole(self) === role);
+  /** The device of `from` when `from` is its device's first role (the runtime delivers only from roles of the session). */
+  const speaker = (from: string): DeviceId | undefined => {
+    const device = roleDevice(attempt, from);
+    return device !== undefined && firstRole(device) === from ? device : undefined;
+  };
+  const relayed = <T extends CanonicalValue>(round: EchoRound<T>, from: string, entries: readonly RelayEntry<T>[]) => {
+    const device = speaker(from);
+    if (device !== undefined) round.relayed(device, entries);
+  };
+  const confirmed = (round: EchoRound<CanonicalValue>, from: string, payload: unknown) => {
+    const device = speaker(from);
+    if (device !== undefined) round.confirmed(device, (payload as { confirm: ReshareEchoConfirmPayload }).confirm.seen);
+  };
+  let ackView: ReturnType<typeof deliveredBy<ReshareAckPayload>> | undefined;
+  const deliveredAcks = () => (ackView ??= deliveredBy(acks, recipients, self));
+  return {
+    send: {
+      EchoAcks: () => ({ echo: { acks: acks.echo().map(({ from, value }) => ({ from, ack: value })) } }),
+      ConfirmAcks: () => ({ confirm: { seen: acks.confirm() } }),
+      EchoJustifications: () => ({ echo: { justifications: justifications.echo().map(({ from, value }) => ({ from, justification: value })) } }),
+      ConfirmJustifications: () => ({ confirm: { seen: justifications.confirm() } }),
+    },
+    recv: {
+      Acknowledge: (payload, from) => {
+        acks.received(memberIndex(from), (payload as { ack: ReshareAckPayload }).ack);
+      },
+      Justify: (payload, from) => {
+        justifications.received(memberIndex(from), (payload as { justification: ReshareJustificationPayload }).justification);
+      },
+      EchoAcks: (payload, from) => {
+        relayed(acks, from, (payload as { echo: ReshareAckEchoPayload }).echo.acks.map((e) => ({ from: e.from, value: e.ack })));
+      },
+      ConfirmAcks: (payload, from) => {
+        confirmed(acks, from, payload);
+      },
+      EchoJustifications: (payload, from) => {
+        relayed(justifications, from, (payload as { echo: ReshareJustificationEchoPayload }).echo.justifications.map((e) => ({ from: e.from, value: e.justification })));
+      },
+      ConfirmJustifications: (payload, from) => {
+        confirmed(justifications, from, payload);
+      },
+    },
+    delivered: () => {
+      const dealt = deliveredBy(justifications, attempt.dealers, self);
+      return { acks: deliveredAcks().values, justifications: dealt.values, equivocators: [...deliveredAcks().equivocators, ...dealt.equivocators] };
+    },
+  };
+}
+
 /** The honest logic of dealer `device` (`D[i]`); `decide` receives the new package at `Finalize`. */
 export function dealerRoleImpl(attempt: ReshareAttempt, device: ReshareDevice, decide: (outcome: AttemptOutcome<PublicKeyPackage>) => void): RoleImpl {
   const { keyShare } = device;
   if (keyShare === undefined) throw permanentError('protocols.reshare.no-share', `dealer ${device.device} has no share of the old group`);
   const self = attempt.dealers.indexOf(device.device);
   const own: Accusation[] = [];
-  const acks = new Map<number, ReshareAckPayload>();
-  const justifications = new Map<number, ReshareJustificationPayload>();
+  const echoes = reshareEchoes(attempt, device.device, `D[${self}]`);
   let dealt: ReturnType<typeof reshareDeal> | undefined;
+  let mine: ReshareJustificationPayload | undefined;
   let verdict: AttemptOutcome<PublicKeyPackage> | undefined;
-  // Every acknowledgement is in before the dealer justifies (the choreography orders them).
+  // Every acknowledgement and its relay rounds are in before the dealer justifies (the choreography orders them).
   const justification = (): ReshareJustificationPayload => {
-    let mine = justifications.get(self);
-    if (mine === undefined) {
-      mine = { reveals: dealt === undefined ? [] : reveals(attempt, acks, self, dealt.send) };
-      justifications.set(self, mine);
-    }
+    mine ??= { reveals: dealt === undefined ? [] : reveals(attempt, echoes.delivered().acks, self, dealt.send) };
     return mine;
   };
   return {
     send: {
+      ...echoes.send,
       Propose: () => ({ proposal: attempt.proposal }),
       DistributeSubShare: async (to) => {
         if (own.length > 0) return { subShare: null };
@@ -195,20 +282,15 @@ export function dealerRoleImpl(attempt: ReshareAttempt, device: ReshareDevice, d
       Justify: () => ({ justification: justification() }),
     },
     recv: {
+      ...echoes.recv,
       Propose: (payload) => {
         if (!sameProposal((payload as { proposal: ReshareProposalPayload }).proposal, attempt.proposal)) own.push({ device: attempt.dealers[0]!, reason: 'disagreement', by: device.device });
-      },
-      Acknowledge: (payload, from) => {
-        acks.set(memberIndex(from), (payload as { ack: ReshareAckPayload }).ack);
-      },
-      Justify: (payload, from) => {
-        justifications.set(memberIndex(from), (payload as { justification: ReshareJustificationPayload }).justification);
       },
     },
     local: {
       Verify: () => {
-        justification();
-        verdict = judgeAcks(attempt, acks, justifications, own, device.device);
+        const { acks, justifications, equivocators } = echoes.delivered();
+        verdict = judgeAcks(attempt, acks, justifications, [...own, ...equivocators], device.device);
       },
       Finalize: () => {
         // Verify runs before Finalize (the choreography orders them).
@@ -233,8 +315,7 @@ export function recipientRoleImpl(attempt: ReshareAttempt, device: ReshareDevice
   const own: Accusation[] = [];
   const subShares = new Map<number, ReshareSubSharePayload | null>();
   const opened: ReshareSubShare[] = [];
-  const acks = new Map<number, ReshareAckPayload>();
-  const justifications = new Map<number, ReshareJustificationPayload>();
+  const echoes = reshareEchoes(attempt, device.device, `R[${self}]`);
   let result: RecipientResult | undefined;
   let ack: Promise<ReshareAckPayload> | undefined;
   let verdict: AttemptOutcome<RecipientResult> | undefined;
@@ -265,26 +346,23 @@ export function recipientRoleImpl(attempt: ReshareAttempt, device: ReshareDevice
   };
   return {
     send: {
+      ...echoes.send,
       Acknowledge: async () => ({ ack: await (ack ??= ownAck()) }),
     },
     recv: {
+      ...echoes.recv,
       Propose: (payload) => {
         if (!sameProposal((payload as { proposal: ReshareProposalPayload }).proposal, attempt.proposal)) own.push({ device: attempt.dealers[0]!, reason: 'disagreement', by: device.device });
       },
       DistributeSubShare: (payload, from) => {
         subShares.set(memberIndex(from), (payload as { subShare: ReshareSubSharePayload | null }).subShare);
       },
-      Acknowledge: (payload, from) => {
-        acks.set(memberIndex(from), (payload as { ack: ReshareAckPayload }).ack);
-      },
-      Justify: (payload, from) => {
-        justifications.set(memberIndex(from), (payload as { justification: ReshareJustificationPayload }).justification);
-      },
     },
     local: {
-      Verify: async () => {
-        acks.set(self, await (ack ??= ownAck()));
-        const judged = judgeAcks(attempt, acks, justifications, [], device.device);
+      Verify: () => {
+        // This member's own acknowledgement counts as the echo delivered it, as everyone else's does.
+        const { acks, justifications, equivocators } = echoes.delivered();
+        const judged = judgeAcks(attempt, acks, justifications, equivocators, device.device);
         if (judged.kind === 'ok' && result === undefined) {
           // Every complaint of this member was answered by a reveal that checks: it uses them.
           const revealed = revealedTo(attempt, self, justifications).filter((r) => !opened.some((o) => o.from === r.from));

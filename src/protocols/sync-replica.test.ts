@@ -98,3 +98,19 @@ test('the admission context is computed once per change of the tree, not per fac
   await replica.receive([deviceFact(joiner, 6).bytes], first);
   assert.equal(computed, 4, 'a write behind the replica\'s back (refresh) recomputes it');
 });
+
+test('a removed device: its new facts are refused by a replica that knows the removal; its old ones stay where they were admitted', async () => {
+  const removal = authority.groupSigned(treeOpDraft(authority.authority, reduceTree(tree).tree, { kind: 'removeLeaf', leaf: joiner }, random));
+  const old = deviceFact(joiner, 7);
+  const before = new StoreReplica(new MemoryFactStore(), authority.authority, admission);
+  assert.deepEqual((await before.receive([...tree, old].map((r) => r.bytes), first)).rejected, []);
+  assert.deepEqual((await before.receive([removal.bytes], first)).rejected, []);
+  const stolen = deviceFact(joiner, 8);
+  const refused = await before.receive([stolen.bytes], first);
+  assert.deepEqual(refused.rejected.map((r) => [r.cid, r.code]), [[stolen.key, 'fact.unknown-signer']], 'a new fact of the removed device is refused');
+  assert.equal(await before.store.has(old.key), true, 'its old fact stays');
+  // A replica that starts after the removal cannot tell the old fact from a new one: it refuses both.
+  const after = new StoreReplica(new MemoryFactStore(), authority.authority, admission);
+  const fresh = await after.receive([...tree, removal, old].map((r) => r.bytes), first);
+  assert.deepEqual(fresh.rejected.map((r) => r.cid), [old.key]);
+});

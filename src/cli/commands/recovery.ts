@@ -102,6 +102,8 @@ function formatRecoveryEvent(event: RecoveryEvent): string {
       return `surviving devices taking part: ${event.devices.length === 0 ? 'none' : event.devices.join(', ')}`;
     case 'cooldown':
       return `recovery session started: the cooldown ends at ${event.endsAt}; the owner can still dispute`;
+    case 'tree-unchanged':
+      return `the shares moved, but the tree change was not signed (the journal's tree and epoch stay as they were): error[${event.code}]: ${event.message}`;
   }
 }
 

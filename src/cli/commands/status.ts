@@ -30,6 +30,7 @@ async function runStatus(options: DeviceCommandOptions): Promise<void> {
     `node      ${status.nodeRunning ? 'running' : 'not running'}`,
     'members',
     ...status.members.map((m) => `  ${m.name.padEnd(9)} ${m.device}  ${m.online === null ? 'online: unknown (no node running)' : m.online ? 'online' : 'offline'}${m.inTree ? '' : '  (not in the journal tree)'}`),
+    ...(status.guardians.length === 0 ? [] : ['guardians (authorities in the journal tree)', ...status.guardians.map((g) => `  ${g}`)]),
     `journal   ${status.journalFacts} facts`,
     `last sync ${status.lastSync ?? 'never'}`,
   ]);
