@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { blake3 } from '@noble/hashes/blake3.js';
 import fc from 'fast-check';
-import { concat } from './bytes.ts';
-import { TaggedHasher, taggedBytes, taggedDigest, taggedHasher } from './hash.ts';
+import { concat, utf8 } from './bytes.ts';
+import { KeyDeriver, KeyedHasher, TaggedHasher, taggedBytes, taggedDigest, taggedHasher } from './hash.ts';
 
 const bytes = fc.uint8Array({ maxLength: 300 });
 
@@ -41,4 +41,32 @@ test('the SHA-256 tagged digest frames the tag the same way', () => {
       assert.deepEqual(taggedDigest(tag, data, 'sha2-256'), new Uint8Array(createHash('sha256').update(taggedBytes(tag, data)).digest()));
     }),
   );
+});
+
+test('a keyed hasher is BLAKE3 keyed mode over the parts, as if joined', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.array(bytes, { maxLength: 4 }), (key, parts) => {
+      assert.deepEqual(KeyedHasher.of(key).digest(...parts), blake3(concat(...parts), { key }));
+    }),
+  );
+  assert.throws(() => KeyedHasher.of(new Uint8Array(31)));
+});
+
+test('a key deriver is BLAKE3 derive-key mode, and a longer output extends a shorter one', () => {
+  fc.assert(
+    fc.property(fc.string({ maxLength: 40 }), fc.array(bytes, { maxLength: 4 }), fc.integer({ min: 1, max: 200 }), (context, parts, length) => {
+      const derived = KeyDeriver.of(context).derive(length, ...parts);
+      assert.deepEqual(derived, blake3(concat(...parts), { context: utf8(context), dkLen: length }));
+      assert.deepEqual(KeyDeriver.of(context).derive(length + 64, ...parts).subarray(0, length), derived);
+    }),
+  );
+});
+
+test('prepared hashers of every mode share the scratch hasher without disturbing each other', () => {
+  const keyed = KeyedHasher.of(new Uint8Array(32).fill(1));
+  const deriver = KeyDeriver.of('aura.test.v1.derive');
+  const tagged = taggedHasher('aura.test.v1.a');
+  const first = [keyed.digest(new Uint8Array(64)), deriver.derive(64, new Uint8Array(70)), tagged.digest(new Uint8Array(3))];
+  const again = [keyed.digest(new Uint8Array(64)), deriver.derive(64, new Uint8Array(70)), tagged.digest(new Uint8Array(3))];
+  assert.deepEqual(again, first);
 });

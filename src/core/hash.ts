@@ -7,7 +7,10 @@
  * Domain-separated BLAKE3 digests ({@link taggedDigest}, {@link TaggedHasher}) absorb their tag
  * (and any fixed prefix) once and copy that state into one reused scratch hasher per digest:
  * `@noble/hashes`' BLAKE3 spends about as long setting up a hasher as compressing a block, and
- * protocols such as DKD take dozens of short digests per session.
+ * protocols such as DKD take dozens of short digests per session. BLAKE3's keyed mode
+ * ({@link KeyedHasher}) and key-derivation mode ({@link KeyDeriver}) are prepared the same way:
+ * their key or context string is absorbed once, not in every digest's message, so a 64-byte
+ * input costs one compression.
  *
  * @module
  */
@@ -101,10 +104,84 @@ export class TaggedHasher {
 
   /** The 32-byte digest of the fixed input followed by `parts`. */
   digest(...parts: readonly Uint8Array[]): Uint8Array {
-    this.state._cloneInto(scratch);
+    return digestFrom(this.state, parts);
+  }
+}
+
+/**
+ * Where the parts of one digest are joined before a single `update`: each `update` of
+ * `@noble/hashes` costs a view and a copy, more than copying the part here. Cleared after use,
+ * since parts may be secret.
+ */
+const STAGING = new Uint8Array(1024);
+/** Views of the first n bytes of {@link STAGING}, by n (digests use a handful of lengths). */
+const stagingViews = new Map<number, Uint8Array>();
+
+/** The scratch hasher holding a copy of `state` with `parts` absorbed after it. */
+function scratchFrom(state: Blake3, parts: readonly Uint8Array[]): Blake3 {
+  state._cloneInto(scratch);
+  let total = 0;
+  for (const part of parts) total += part.length;
+  if (parts.length === 1 || total > STAGING.length) {
     for (const part of parts) scratch.update(part);
-    const out = new Uint8Array(DIGEST_LENGTH);
-    scratch.digestInto(out);
+    return scratch;
+  }
+  let offset = 0;
+  for (const part of parts) {
+    STAGING.set(part, offset);
+    offset += part.length;
+  }
+  let view = stagingViews.get(total);
+  if (view === undefined) stagingViews.set(total, (view = STAGING.subarray(0, total)));
+  scratch.update(view);
+  STAGING.fill(0, 0, total);
+  return scratch;
+}
+
+/** The 32-byte digest of `state` followed by `parts`, computed in the scratch hasher. */
+function digestFrom(state: Blake3, parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(DIGEST_LENGTH);
+  scratchFrom(state, parts).digestInto(out); // digestInto wipes the scratch state
+  return out;
+}
+
+/**
+ * BLAKE3 in keyed mode under one 32-byte key: `BLAKE3-keyed(key, parts joined)`, a PRF and MAC
+ * (and, under a public key, a domain-separated hash). The key is set up once; each digest copies
+ * it into the scratch hasher, so a 64-byte input is one compression. Immutable.
+ */
+export class KeyedHasher {
+  private constructor(private readonly state: Blake3) {}
+
+  /** The hasher keyed with `key` (32 bytes; `@noble/hashes` refuses any other length). */
+  static of(key: Uint8Array): KeyedHasher {
+    return new KeyedHasher(blake3.create({ key }));
+  }
+
+  /** The 32-byte keyed digest of `parts`, as if joined. */
+  digest(...parts: readonly Uint8Array[]): Uint8Array {
+    return digestFrom(this.state, parts);
+  }
+}
+
+/**
+ * BLAKE3 in key-derivation mode with one context string: `BLAKE3-derive-key(context, parts
+ * joined)`, output of any length from its XOF (a longer output extends a shorter one). The
+ * context key is computed once, not per derivation. Immutable.
+ */
+export class KeyDeriver {
+  private constructor(private readonly state: Blake3) {}
+
+  /** The deriver of `context` (a hard-coded, globally unique string, in UTF-8). */
+  static of(context: string): KeyDeriver {
+    return new KeyDeriver(blake3.create({ context: utf8(context) }));
+  }
+
+  /** `length` bytes derived from `parts`, as if joined. */
+  derive(length: number, ...parts: readonly Uint8Array[]): Uint8Array {
+    const hasher = scratchFrom(this.state, parts);
+    const out = hasher.xofInto(new Uint8Array(length));
+    hasher.destroy(); // derived keys are secrets: no copy stays in the scratch hasher
     return out;
   }
 }

@@ -42,6 +42,18 @@ test('nothing is revealed until every commitment is in', () => {
   assert.throws(() => dkdCommit({ ...session, groupPublicKey: new Uint8Array(31) }, random), (e) => isAuraError(e, 'crypto.point.bad-length'));
 });
 
+test('commitments and the root are the documented BLAKE3 digests under the session values', () => {
+  const random = new SeededRandom('format');
+  const commits = participants.map((self) => dkdCommit({ groupPublicKey: GROUP_KEY, label: 'root', participants, self }, random));
+  const reveals = commits.map((c) => ok(dkdReveal(c.state, commits.map((x) => x.broadcast))));
+  const label = utf8('root');
+  const keys = blake3(concat(GROUP_KEY, new Uint8Array([0, 0, 0, label.length]), label), { context: utf8('aura.dkd.v2.session'), dkLen: 64 });
+  reveals.forEach(({ reveal }, k) => { assert.deepEqual(commits[k]!.broadcast.commitment, blake3(concat(fromHex(reveal.from), reveal.contribution), { key: keys.subarray(0, 32) })); });
+  // participantId(1) < (2) < (3): the reveals are already in identifier order.
+  const root = blake3(concat(keys.subarray(32), ...reveals.map(({ reveal }) => reveal.contribution)), { context: utf8('aura.dkd.v2.root') });
+  assert.deepEqual(ok(dkdCombine(reveals[1]!.state, reveals.map((r) => r.reveal))), root);
+});
+
 test('the context key is BLAKE3 derive-key over the documented bytes', () => {
   const root = new Uint8Array(32).fill(9);
   const context = utf8('contact:alice');

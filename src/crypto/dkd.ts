@@ -5,36 +5,38 @@
  * BLAKE3 KDF. Same root, authority and context give the same key on every device; different
  * contexts give keys that cannot be linked without the root (BLAKE3 as a PRF).
  *
- * Byte formats (all hashes BLAKE3-256; `taggedDigest(tag, m) = BLAKE3(u16be(len(tag)) ‖ tag ‖ m)`,
- * see `core/hash.ts`; `lp(x) = u32be(len(x)) ‖ x`):
- * - session:    `S = groupPublicKey (32) ‖ lp(utf8(label))`
- * - commitment: `taggedDigest("aura.dkd.v1.commit", S ‖ SerializeScalar(id) ‖ contribution (32))`
- * - root:       `taggedDigest("aura.dkd.v1.root", S ‖ ‖_{i sorted by id} (SerializeScalar(id_i) ‖ contribution_i))`
- * - context key: BLAKE3 derive-key mode with context string `"aura.dkd.v1.context-key"` over
- *   `root (32) ‖ groupPublicKey (32) ‖ lp(context)`, output `length` bytes (default 32).
+ * Byte formats (BLAKE3 in its keyed and derive-key modes, `core/hash.ts`; `lp(x) = u32be(len(x)) ‖ x`):
+ * - session:      `S = groupPublicKey (32) ‖ lp(utf8(label))`
+ * - session keys: `K_commit (32) ‖ B_root (32) = BLAKE3-derive-key("aura.dkd.v2.session", S)`, 64 bytes
+ * - commitment:   `BLAKE3-keyed(K_commit, SerializeScalar(id) ‖ contribution (32))`: one 64-byte block
+ * - root:         `BLAKE3-derive-key("aura.dkd.v2.root", B_root ‖ ‖_{i sorted by id} contribution_i)`
+ * - context key:  `BLAKE3-derive-key("aura.dkd.v1.context-key", root (32) ‖ groupPublicKey (32) ‖
+ *   lp(context))`, output `length` bytes (default 32; a longer key extends a shorter one).
+ *
+ * The session's two values are derived once per run, so that a commitment is exactly one BLAKE3
+ * compression, and they tie commitments and the root to the run. The root takes the contributions
+ * alone, in identifier order: each is tied to its sender by the commitment it was checked against
+ * (three participants: two compressions).
  *
  * @module
  */
-import { blake3 } from '@noble/hashes/blake3.js';
-import { bytesEqual, fromHex, lengthPrefixed, utf8 } from '../core/bytes.ts';
+import { bytesEqual, lengthPrefixed, lengthPrefixedUtf8, utf8 } from '../core/bytes.ts';
 import type { RandomEffects, SigningKeyPair } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
-import { taggedHasher, type TaggedHasher } from '../core/hash.ts';
+import { KeyDeriver, KeyedHasher } from '../core/hash.ts';
 import { collectBySender, outcome, type Complaint, type StepOutcome } from './complaint.ts';
 import { decodePoint } from './group.ts';
-import { participantSet, parseParticipantId, type ParticipantId } from './participant.ts';
+import { participantIdBytes, participantSet, parseParticipantId, type ParticipantId } from './participant.ts';
 import { SecretCell } from './secret-cell.ts';
 import { ed25519PublicKey } from './signature.ts';
 
-/** Domain-separation tags of DKD, one per use. */
-export const DKD_TAGS = { commit: 'aura.dkd.v1.commit', root: 'aura.dkd.v1.root', contextKey: 'aura.dkd.v1.context-key' } as const;
+/** BLAKE3 derive-key context strings of DKD, one per use. */
+export const DKD_TAGS = { session: 'aura.dkd.v2.session', root: 'aura.dkd.v2.root', contextKey: 'aura.dkd.v1.context-key' } as const;
 
-const CONTEXT_KEY_TAG = utf8(DKD_TAGS.contextKey);
-/** BLAKE3 in derive-key mode with the context string absorbed once; cloned per derivation. */
-const CONTEXT_KEY_HASHER = blake3.create({ context: CONTEXT_KEY_TAG });
+const SESSION_KEYS = KeyDeriver.of(DKD_TAGS.session);
+const ROOTS = KeyDeriver.of(DKD_TAGS.root);
+const CONTEXT_KEYS = KeyDeriver.of(DKD_TAGS.contextKey);
 const CONTRIBUTION_LENGTH = 32;
-const COMMIT_HASHER = taggedHasher(DKD_TAGS.commit);
-const ROOT_HASHER = taggedHasher(DKD_TAGS.root);
 
 /** One commit-reveal run; every participant uses the same session. */
 export interface DkdSession {
@@ -64,12 +66,14 @@ export interface DkdReveal {
   readonly contribution: Uint8Array;
 }
 
-/** The session's two digests with the session bytes `S` absorbed once (they start every input). */
+/** A run's commitment digest, the value its root starts from, and its participants' identifiers as bytes. */
 export interface DkdHashers {
-  /** `taggedDigest("aura.dkd.v1.commit", S ‖ …)`. */
-  readonly commit: TaggedHasher;
-  /** `taggedDigest("aura.dkd.v1.root", S ‖ …)`. */
-  readonly root: TaggedHasher;
+  /** `BLAKE3-keyed(K_commit, …)`. */
+  readonly commit: KeyedHasher;
+  /** `B_root`, the first 32 bytes of the root's input. */
+  readonly rootBinding: Uint8Array;
+  /** `SerializeScalar(id)` of each participant, decoded once per run. */
+  readonly ids: ReadonlyMap<ParticipantId, Uint8Array>;
 }
 
 /** State between commit and reveal. */
@@ -98,17 +102,18 @@ export interface DkdRevealState {
 }
 
 function sessionHashers(session: DkdSession): DkdHashers {
-  const bytes = [session.groupPublicKey, lengthPrefixed(utf8(session.label))];
-  return { commit: COMMIT_HASHER.extend(...bytes), root: ROOT_HASHER.extend(...bytes) };
+  const keys = SESSION_KEYS.derive(64, session.groupPublicKey, lengthPrefixedUtf8(session.label));
+  const ids = new Map(session.participants.map((id) => [id, participantIdBytes(id)]));
+  return { commit: KeyedHasher.of(keys.subarray(0, 32)), rootBinding: keys.subarray(32), ids };
 }
 
-/** `SerializeScalar(id)`: a {@link ParticipantId} is the hex of exactly these 32 bytes. */
-function idBytes(id: ParticipantId): Uint8Array {
-  return fromHex(id);
+/** `SerializeScalar(id)` of a participant of the run. */
+function idBytes(hashers: DkdHashers, id: ParticipantId): Uint8Array {
+  return hashers.ids.get(id)!; // every caller passes a participant of the run (checkSession, collectBySender)
 }
 
 function commitmentOf(hashers: DkdHashers, id: ParticipantId, contribution: Uint8Array): Uint8Array {
-  return hashers.commit.digest(idBytes(id), contribution);
+  return hashers.commit.digest(idBytes(hashers, id), contribution);
 }
 
 function checkSession(session: DkdSession): DkdSession {
@@ -156,9 +161,17 @@ export function dkdCombine(state: DkdRevealState, reveals: readonly DkdReveal[])
       checked.push({ accused: id, reason: 'bad-reveal', detail: `${id}'s revealed contribution does not match its commitment`, evidence: reveal.contribution });
     }
   }
-  return outcome(checked, () =>
-    hashers.root.digest(...session.participants.flatMap((id) => [idBytes(id), bySender.get(id)!.contribution])), // all present: no complaints
-  );
+  return outcome(checked, () => ROOTS.derive(32, rootInput(hashers.rootBinding, session.participants, bySender)));
+}
+
+/** `B_root ‖ ‖_{i sorted by id} contribution_i`, joined here: one input rather than n + 1 parts. */
+function rootInput(binding: Uint8Array, participants: readonly ParticipantId[], reveals: ReadonlyMap<ParticipantId, DkdReveal>): Uint8Array {
+  const input = new Uint8Array(binding.length + participants.length * CONTRIBUTION_LENGTH);
+  input.set(binding);
+  participants.forEach((id, k) => {
+    input.set(reveals.get(id)!.contribution, binding.length + k * CONTRIBUTION_LENGTH); // called without complaints: every participant revealed 32 bytes
+  });
+  return input;
 }
 
 /** True when `contribution` is the one `id` committed to in `state`'s run. */
@@ -176,8 +189,7 @@ export function deriveContextKey(root: Uint8Array, groupPublicKey: Uint8Array, c
   if (root.length !== 32) throw permanentError('crypto.dkd.bad-root', `a DKD root has 32 bytes, got ${root.length}`);
   if (!Number.isInteger(length) || length < 16 || length > 1024) throw permanentError('crypto.dkd.bad-length', `derived key length must be in [16, 1024], got ${length}`);
   const contextBytes = typeof context === 'string' ? utf8(context) : context;
-  const hasher = length === 32 ? CONTEXT_KEY_HASHER.clone() : blake3.create({ context: CONTEXT_KEY_TAG, dkLen: length });
-  return hasher.update(root).update(groupPublicKey).update(lengthPrefixed(contextBytes)).digest();
+  return CONTEXT_KEYS.derive(length, root, groupPublicKey, lengthPrefixed(contextBytes));
 }
 
 /** An Ed25519 key pair for `context`: the context key used as the RFC 8032 secret seed. */

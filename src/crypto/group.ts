@@ -20,7 +20,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { mulAddUnsafe } from '@noble/curves/abstract/curve.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { bytesToNumberLE } from '@noble/curves/utils.js';
-import { concat, toHex, utf8 } from '../core/bytes.ts';
+import { bytesEqual, concat, toHex, utf8 } from '../core/bytes.ts';
 import { permanentError } from '../core/errors.ts';
 
 /** A point of the Ed25519 group, as `@noble/curves` represents it. */
@@ -111,6 +111,18 @@ export function encodePoint(point: Point): Uint8Array {
  */
 export function decodePoint(bytes: Uint8Array, what = 'point'): Point {
   if (bytes.length !== ELEMENT_LENGTH) throw permanentError('crypto.point.bad-length', `${what} must be ${ELEMENT_LENGTH} bytes, got ${bytes.length}`);
+  // The same array is decoded again and again (a group key, once per session): compare it with a
+  // copy of the bytes last decoded before paying for the hex key.
+  if (bytesEqual(bytes, lastDecoded.bytes)) return lastDecoded.point;
+  const point = decodeNewPoint(bytes, what);
+  lastDecoded = { bytes: bytes.slice(), point };
+  return point;
+}
+
+/** The bytes {@link decodePoint} decoded last (a copy) and their point. */
+let lastDecoded: { readonly bytes: Uint8Array; readonly point: Point } = { bytes: new Uint8Array(0), point: Point.ZERO };
+
+function decodeNewPoint(bytes: Uint8Array, what: string): Point {
   const key = toHex(bytes);
   const cached = pointCache.get(key);
   if (cached !== undefined) return cached;

@@ -69,6 +69,21 @@ export function parseParticipantId(text: string): ParticipantId {
   return id;
 }
 
+/** `SerializeScalar` bytes of identifiers already decoded, by identifier: every DKD run hashes its participants'. */
+const ID_BYTES_LIMIT = 4096;
+const idBytes = new Map<ParticipantId, Uint8Array>();
+
+/** The 32 `SerializeScalar` bytes of an identifier (a fresh copy: decoded once, then copied). */
+export function participantIdBytes(id: ParticipantId): Uint8Array {
+  let bytes = idBytes.get(id);
+  if (bytes === undefined) {
+    bytes = fromHex(id);
+    if (idBytes.size >= ID_BYTES_LIMIT) idBytes.clear();
+    idBytes.set(id, bytes);
+  }
+  return bytes.slice();
+}
+
 /** The scalar value of an identifier. */
 export function participantScalar(id: ParticipantId): bigint {
   return bytesToNumberLE(fromHex(id));

@@ -118,16 +118,25 @@ export type RecordOf<F extends Fields> = { readonly [K in RequiredKeys<F>]: Infe
 export function record<F extends Fields>(fields: F): Schema<RecordOf<F>> {
   // Listed once here rather than per check: records are checked on every message and fact.
   const checks = Object.entries(fields).map(([key, check]) => ({ key, check, optional: OPTIONAL in check }));
+  // The fields' paths for the last `path` seen: a record is checked at the same path again and
+  // again (each message of one type), so they are not joined anew on every check.
+  let pathsFor: string | undefined;
+  let paths: readonly string[] = [];
   return schema((value, path) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return `${path}: expected a map, got ${describe(value)}`;
     const entries = value as Record<string, unknown>;
     for (const key of Object.keys(entries)) if (!Object.hasOwn(fields, key)) return `${path}: unexpected field "${key}"`;
-    for (const { key, check, optional } of checks) {
+    if (path !== pathsFor) {
+      paths = checks.map(({ key }) => `${path}.${key}`);
+      pathsFor = path;
+    }
+    for (let i = 0; i < checks.length; i++) {
+      const { key, check, optional } = checks[i]!; // i < checks.length
       if (!(key in entries)) {
         if (optional) continue;
         return `${path}: missing field "${key}"`;
       }
-      const reason = check(entries[key], `${path}.${key}`);
+      const reason = check(entries[key], paths[i]!); // paths has one entry per check
       if (reason !== undefined) return reason;
     }
     return undefined;

@@ -13,7 +13,7 @@ import type { ProjectedProtocol } from '../choreo/local-type.ts';
 import { runRole, type RoleImpl } from '../runtime/run-role.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { bindEpoch } from './epoch.ts';
-import { PROTOCOL_TYPES, type AccusationPayload } from './payload-types.ts';
+import type { AccusationPayload } from './payload-types.ts';
 import { familyRole, runOptions, type RunOptions } from './protocol-source.ts';
 
 /** A member named by a protocol, and why. */
@@ -125,7 +125,7 @@ export async function runAttemptRole<T>(place: AttemptPlace, build: (decide: (ou
   });
   const impl = bindEpoch(options.roleImpl === undefined ? honest : options.roleImpl(honest, attempt), place.epoch);
   try {
-    await runRole(place.projected, place.role ?? familyRole(place.family, index), impl, transport, { ...runOptions(options), session: place.session, types: PROTOCOL_TYPES });
+    await runRole(place.projected, place.role ?? familyRole(place.family, index), impl, transport, runOptions(options, place.session));
   } catch (error) {
     throw abortedError(protocol, attempt, place.roleDevice ?? ((role) => members[memberIndex(role)]), self, error);
   }

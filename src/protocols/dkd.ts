@@ -3,7 +3,7 @@
  * an authority agree on the key of one (authority, context, app, epoch) by commit-reveal of
  * random contributions (`src/crypto/dkd.ts`), so that no member, not even the last to reveal,
  * can bias it. Every member combines the reveals and derives the key itself, then they compare
- * key confirmations (a tagged digest of the derived key): the key is accepted only when every
+ * key confirmations (derived beside the key, see {@link contextKeyAndConfirmation}): the key is accepted only when every
  * member confirms the same one and no one complained. Comparing digests rather than Ed25519
  * public halves keeps the protocol to hashing: the public half costs a scalar multiplication,
  * paid only when something asks for it ({@link DkdOutcome.keyPair}).
@@ -15,10 +15,10 @@
  *
  * @module
  */
-import { bytesEqual, concat, lengthPrefixed, toHex, u64be, utf8 } from '../core/bytes.ts';
+import { bytesEqual, concat, lengthPrefixedUtf8, toHex, u64be } from '../core/bytes.ts';
 import type { RandomEffects, SigningKeyPair } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
-import { taggedHasher } from '../core/hash.ts';
+import { KeyDeriver } from '../core/hash.ts';
 import type { DeviceId, SessionId } from '../core/identifiers.ts';
 import type { Complaint } from '../crypto/complaint.ts';
 import { dkdCombine, dkdCommit, dkdReveal, deriveContextKey, type DkdCommitState, type DkdRevealState, type DkdSession } from '../crypto/dkd.ts';
@@ -82,13 +82,18 @@ class DerivedContextKey implements DkdOutcome {
   }
 }
 
-/** The key confirmation members compare at `Aggregate`: it reveals nothing of a 32-byte random key. */
-function keyConfirmation(contextKey: Uint8Array): Uint8Array {
-  return CONFIRM_HASHER.digest(contextKey);
+/**
+ * The context key of a request and its key confirmation, which members compare at `Aggregate`:
+ * the first and second 32 bytes of one 64-byte derivation (`deriveContextKey` extends its output
+ * stream, so the key is the one a 32-byte derivation gives). The confirmation is other output
+ * of the same BLAKE3 XOF, so it reveals nothing of the key, and it costs no extra compression.
+ */
+function contextKeyAndConfirmation(root: Uint8Array, groupPublicKey: Uint8Array, context: Uint8Array): { readonly contextKey: Uint8Array; readonly confirmation: Uint8Array } {
+  const derived = deriveContextKey(root, groupPublicKey, context, 64);
+  return { contextKey: derived.subarray(0, 32), confirmation: derived.subarray(32) };
 }
 
-const CONFIRM_HASHER = taggedHasher('aura.protocols.dkd.v1.confirm');
-const REQUEST_HASHER = taggedHasher('aura.protocols.dkd.v1.request');
+const REQUEST_DIGESTS = KeyDeriver.of('aura.protocols.dkd.v2.request');
 
 /** The `Dkd(N)` projection for `n` members. */
 export function dkdProtocol(n: number) {
@@ -100,12 +105,16 @@ export function dkdProtocol(n: number) {
  * u64be(epoch)` (the authority is bound by the group key).
  */
 function contextBytes(request: DkdRequest): Uint8Array {
-  return concat(lengthPrefixed(utf8(request.app)), lengthPrefixed(utf8(request.context)), u64be(request.epoch));
+  return concat(lengthPrefixedUtf8(request.app), lengthPrefixedUtf8(request.context), u64be(request.epoch));
 }
 
-/** The digest by which members check they serve the same request: `taggedDigest("aura.protocols.dkd.v1.request", lp(utf8(authority)) ‖ context string)`. */
-export function dkdRequestDigest(request: DkdRequest): Uint8Array {
-  return REQUEST_HASHER.digest(lengthPrefixed(utf8(request.authority)), contextBytes(request));
+/**
+ * The digest by which members check they serve the same request: `BLAKE3-derive-key(
+ * "aura.protocols.dkd.v2.request", lp(utf8(authority)) ‖ context string)`, 32 bytes (the context
+ * string in the mode's key rather than the input keeps a typical request to two compressions).
+ */
+export function dkdRequestDigest(request: DkdRequest, context = contextBytes(request)): Uint8Array {
+  return REQUEST_DIGESTS.derive(32, lengthPrefixedUtf8(request.authority), context);
 }
 
 /** True when two requests are the same (as their digests would say, without hashing). */
@@ -122,6 +131,7 @@ const EMPTY = new Uint8Array(0);
 class DkdMemberRun {
   private readonly ids: readonly ParticipantId[];
   private readonly self: number;
+  private readonly context: Uint8Array;
   private readonly digest: Uint8Array;
   private readonly session: DkdSession;
   private readonly commits = new Map<number, DkdCommitPayload>();
@@ -130,7 +140,7 @@ class DkdMemberRun {
   private readonly accused = new Map<number, AccusationPayload['reason']>();
   private commit?: { readonly state: DkdCommitState; readonly commitment: Uint8Array };
   private reveal?: { readonly state: DkdRevealState; readonly contribution: Uint8Array };
-  private contextKey?: Uint8Array;
+  private derived?: { readonly contextKey: Uint8Array; readonly confirmation: Uint8Array };
   private aggregate?: DkdAggregatePayload;
 
   constructor(
@@ -140,39 +150,57 @@ class DkdMemberRun {
   ) {
     this.ids = setup.members.map(deviceParticipantId);
     this.self = setup.members.indexOf(member.device);
-    this.digest = dkdRequestDigest(member.request);
+    this.context = contextBytes(member.request);
+    this.digest = dkdRequestDigest(member.request, this.context);
     this.session = { groupPublicKey: setup.groupPublicKey, label: `request ${toHex(this.digest)}`, participants: this.ids, self: this.ids[this.self]! }; // runAttemptRole checked membership
   }
 
-  /** The role logic over this run. */
+  /**
+   * The role logic over this run: handlers are this object's methods, bound. (Arrow functions in
+   * an object literal would each cost a property definition under `tsx`, which names them.)
+   */
   impl(): RoleImpl {
     return {
-      send: {
-        Initiate: () => ({ request: this.member.request }),
-        Commit: () => ({ commit: { request: this.digest, commitment: this.ownCommit().commitment } }),
-        Reveal: () => ({ contribution: this.ownReveal() }),
-        Aggregate: () => ({ aggregate: this.ownAggregate() }),
-      },
-      recv: {
-        Initiate: (payload) => {
-          if (!sameRequest((payload as { request: DkdRequest }).request, this.member.request)) this.name(0, 'disagreement');
-        },
-        Commit: (payload, from) => {
-          this.commits.set(memberIndex(from), (payload as { commit: DkdCommitPayload }).commit);
-        },
-        Reveal: (payload, from) => {
-          this.reveals.set(memberIndex(from), (payload as { contribution: Uint8Array }).contribution);
-        },
-        Aggregate: (payload, from) => {
-          this.aggregates.set(memberIndex(from), (payload as { aggregate: DkdAggregatePayload }).aggregate);
-        },
-      },
-      local: {
-        Finalize: () => {
-          this.decide(finalize(this.setup, this.member, this.self, this.ownAggregate(), this.aggregates, this.contextKey));
-        },
-      },
+      send: { Initiate: this.sendInitiate.bind(this), Commit: this.sendCommit.bind(this), Reveal: this.sendReveal.bind(this), Aggregate: this.sendAggregate.bind(this) },
+      recv: { Initiate: this.recvInitiate.bind(this), Commit: this.recvCommit.bind(this), Reveal: this.recvReveal.bind(this), Aggregate: this.recvAggregate.bind(this) },
+      local: { Finalize: this.decideAtFinalize.bind(this) },
     };
+  }
+
+  private sendInitiate(): object {
+    return { request: this.member.request };
+  }
+
+  private sendCommit(): object {
+    return { commit: { request: this.digest, commitment: this.ownCommit().commitment } };
+  }
+
+  private sendReveal(): object {
+    return { contribution: this.ownReveal() };
+  }
+
+  private sendAggregate(): object {
+    return { aggregate: this.ownAggregate() };
+  }
+
+  private recvInitiate(payload: unknown): void {
+    if (!sameRequest((payload as { request: DkdRequest }).request, this.member.request)) this.name(0, 'disagreement');
+  }
+
+  private recvCommit(payload: unknown, from: string): void {
+    this.commits.set(memberIndex(from), (payload as { commit: DkdCommitPayload }).commit);
+  }
+
+  private recvReveal(payload: unknown, from: string): void {
+    this.reveals.set(memberIndex(from), (payload as { contribution: Uint8Array }).contribution);
+  }
+
+  private recvAggregate(payload: unknown, from: string): void {
+    this.aggregates.set(memberIndex(from), (payload as { aggregate: DkdAggregatePayload }).aggregate);
+  }
+
+  private decideAtFinalize(): void {
+    this.decide(finalize(this.setup, this.member, this.self, this.ownAggregate(), this.aggregates, this.derived?.contextKey));
   }
 
   private name(k: number, reason: AccusationPayload['reason']): void {
@@ -216,11 +244,11 @@ class DkdMemberRun {
         const reveals = this.ids.map((from, k) => ({ from, contribution: k === this.self ? mine : this.reveals.get(k)! })); // all received (above)
         const outcome = dkdCombine(this.reveal.state, reveals);
         if (outcome.kind === 'complaints') this.nameAll(outcome.complaints);
-        else this.contextKey = deriveContextKey(outcome.value, this.setup.groupPublicKey, contextBytes(this.member.request));
+        else this.derived = contextKeyAndConfirmation(outcome.value, this.setup.groupPublicKey, this.context);
       }
     }
     const complaints = [...this.accused].map(([k, reason]) => ({ accused: this.ids[k]!, reason, evidence: reason === 'bad-reveal' ? (this.reveals.get(k) ?? EMPTY) : EMPTY }));
-    this.aggregate = { confirmation: this.contextKey === undefined ? EMPTY : keyConfirmation(this.contextKey), complaints };
+    this.aggregate = { confirmation: this.derived?.confirmation ?? EMPTY, complaints };
     return this.aggregate;
   }
 }
@@ -242,7 +270,6 @@ export function dkdRoleImpl(setup: DkdSetup, member: DkdMember, decide: (outcome
 function finalize(setup: DkdSetup, member: DkdMember, self: number, own: DkdAggregatePayload, aggregates: ReadonlyMap<number, DkdAggregatePayload>, contextKey: Uint8Array | undefined): AttemptOutcome<DkdOutcome> {
   const { device } = member;
   const ids = setup.members.map(deviceParticipantId);
-  const deviceOf = (id: string) => setup.members[ids.indexOf(id as ParticipantId)];
   const tolerated = Math.ceil(setup.members.length / 3) - 1;
   const accused: Accusation[] = [];
   const raisers = new Map<string, Set<number>>();
@@ -250,7 +277,7 @@ function finalize(setup: DkdSetup, member: DkdMember, self: number, own: DkdAggr
   for (const [k, aggregate] of [[self, own] as const, ...aggregates]) {
     for (const c of aggregate.complaints) {
       complained = true;
-      const target = deviceOf(c.accused);
+      const target = setup.members[ids.indexOf(c.accused as ParticipantId)];
       // A complaint naming a non-member is itself the fault.
       if (target === undefined) accused.push({ device: setup.members[k]!, reason: 'false-accusation', by: device });
       else if (k === self) accused.push({ device: target, reason: c.reason, by: device });

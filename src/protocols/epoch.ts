@@ -17,7 +17,7 @@
  * @module
  */
 import { permanentError } from '../core/errors.ts';
-import { lengthPrefixed, u64be, utf8 } from '../core/bytes.ts';
+import { lengthPrefixedUtf8, u64be } from '../core/bytes.ts';
 import { taggedHasher } from '../core/hash.ts';
 import { identifierFromBytes, type SessionId } from '../core/identifiers.ts';
 import type { RoleName } from '../choreo/local-type.ts';
@@ -34,7 +34,7 @@ const EPOCH_SESSION = taggedHasher('aura.protocols.epoch.v1.session');
 
 /** The session bound to `epoch` for an agreed session `base`. */
 export function epochSession(base: SessionId, epoch: number): SessionId {
-  return identifierFromBytes('session', EPOCH_SESSION.digest(lengthPrefixed(utf8(base)), u64be(epoch)));
+  return identifierFromBytes('session', EPOCH_SESSION.digest(lengthPrefixedUtf8(base), u64be(epoch)));
 }
 
 
@@ -54,26 +54,37 @@ export function checkMessageEpoch(payload: unknown, epoch: number, from: RoleNam
 
 /**
  * `impl` bound to `epoch`: every payload it sends also carries `epoch`, and every payload it
- * receives must carry `epoch` ({@link checkMessageEpoch}) before `impl` sees it.
+ * receives must carry `epoch` ({@link checkMessageEpoch}) before `impl` sees it. Made once per
+ * role and session, so it is built by plain loops into fresh objects (spreading role logics of
+ * every shape through one site costs several times more), and a payload is stamped with
+ * `Object.assign` for the same reason.
  */
 export function bindEpoch(impl: RoleImpl, epoch: number): RoleImpl {
-  const send = Object.fromEntries(
-    Object.entries(impl.send ?? {}).map(([label, handler]) => [
-      label,
-      (to: RoleName) => {
-        const payload = handler(to);
-        return payload instanceof Promise ? payload.then((p: object) => ({ ...p, epoch })) : { ...(payload as object), epoch };
-      },
-    ]),
-  );
-  const recv = Object.fromEntries(
-    Object.entries(impl.recv ?? {}).map(([label, handler]) => [
-      label,
-      (payload: unknown, from: RoleName) => {
-        checkMessageEpoch(payload, epoch, from);
-        return handler?.(payload, from);
-      },
-    ]),
-  );
-  return { ...impl, send, recv };
+  const send: Record<string, (to: RoleName) => unknown> = {};
+  for (const label in impl.send) send[label] = stampingEpoch(impl.send[label]!, epoch); // label is an own key of impl.send
+  const recv: Record<string, (payload: unknown, from: RoleName) => unknown> = {};
+  for (const label in impl.recv) recv[label] = checkingEpoch(impl.recv[label], epoch);
+  const bound: { -readonly [K in keyof RoleImpl]: RoleImpl[K] } = { send, recv };
+  if (impl.local !== undefined) bound.local = impl.local;
+  if (impl.select !== undefined) bound.select = (labels) => impl.select!(labels); // checked just above
+  return bound;
+}
+
+function stampingEpoch(handler: (to: RoleName) => unknown, epoch: number): (to: RoleName) => unknown {
+  return (to) => stampEpoch(handler(to), epoch);
+}
+
+function checkingEpoch(handler: ((payload: unknown, from: RoleName) => unknown) | undefined, epoch: number): (payload: unknown, from: RoleName) => unknown {
+  return (payload, from) => {
+    checkMessageEpoch(payload, epoch, from);
+    return handler?.(payload, from);
+  };
+}
+
+/** A copy of `payload` (an object, or a promise of one) with `epoch` added. */
+function stampEpoch(payload: unknown, epoch: number): unknown {
+  if (payload instanceof Promise) return payload.then((p: unknown) => stampEpoch(p, epoch));
+  const stamped: Record<string, unknown> = Object.assign({}, payload);
+  stamped['epoch'] = epoch;
+  return stamped;
 }

@@ -29,7 +29,6 @@ import { SESSION_EPOCH, sessionEpochReducer } from './coordination-facts.ts';
 import { viewOf, type CoordinationJournal } from './coordination-journal.ts';
 import { lotteryParts, runLotteryAttempt, type LotteryResult } from './lottery.ts';
 import { majority } from './lock.ts';
-import { PROTOCOL_TYPES } from './payload-types.ts';
 import { familyRole, projectedProtocol, runOptions, type RunOptions } from './protocol-source.ts';
 
 /** Which coordinated session: its scope (a name every member uses) and its members, in order. */
@@ -147,7 +146,7 @@ export async function runHeartbeat(setup: CoordinationSetup, epoch: EpochRecord,
   const projected = heartbeatProtocol(participants.length);
   options.placeRoles?.(session, familyPlacement(participants, [['Coordinator', epoch.coordinator]]));
   const run = (role: string, impl: RoleImpl, receiveTimeoutMs?: number) =>
-    runRole(projected, role, impl, transport, { ...runOptions({ ...options, time: device.time }), ...(receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs }), session, types: PROTOCOL_TYPES });
+    runRole(projected, role, impl, transport, runOptions({ ...options, time: device.time, ...(receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs }) }, session));
   if (device.device === epoch.coordinator) {
     let seq = -1;
     const impl: RoleImpl = {

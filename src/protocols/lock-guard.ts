@@ -34,7 +34,6 @@ import type { Transport } from '../runtime/transport.ts';
 import { abortedError, memberIndex } from './attempts.ts';
 import type { CoordinationJournal } from './coordination-journal.ts';
 import { endLease, lockNoticeProtocol, requestLock, serveLockRequest, type LockDevice, type LockPolicy, type LockSetup } from './lock.ts';
-import { PROTOCOL_TYPES } from './payload-types.ts';
 import { familyRole, runOptions, type RunOptions } from './protocol-source.ts';
 
 /** A participant's own part in the lock: where its lock facts go, its clock, its randomness. */
@@ -124,7 +123,7 @@ async function hearRequester(operation: GuardedOperation, self: DeviceId, others
 
 async function runNotice(operation: GuardedOperation, role: string, impl: RoleImpl, others: readonly DeviceId[], self: DeviceId, transport: Transport, options: RunOptions): Promise<void> {
   try {
-    await runRole(lockNoticeProtocol(others.length), role, impl, transport, { ...runOptions(options), session: lockSession(operation, 'notice'), types: PROTOCOL_TYPES });
+    await runRole(lockNoticeProtocol(others.length), role, impl, transport, runOptions(options, lockSession(operation, 'notice')));
   } catch (error) {
     throw abortedError('lock-notice', 0, (by) => (by === 'Requester' ? lockRequester(operation) : others[memberIndex(by)]), self, error);
   }

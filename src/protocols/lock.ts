@@ -34,7 +34,6 @@ import type { Transport } from '../runtime/transport.ts';
 import { abortedError, memberIndex } from './attempts.ts';
 import { LOCK_GRANT, LOCK_PROMISE, LOCK_RELEASE, liveLock, lockReducer, type Lease, type LockView } from './coordination-facts.ts';
 import type { CoordinationJournal } from './coordination-journal.ts';
-import { PROTOCOL_TYPES } from './payload-types.ts';
 import { familyRole, projectedProtocol, runOptions, type RunOptions } from './protocol-source.ts';
 
 /** Which lock, among which members, in which session. */
@@ -126,7 +125,7 @@ function othersOf(members: readonly DeviceId[], self: DeviceId): DeviceId[] {
 
 async function runLockRole(protocol: 'lock-acquire' | 'lock-release', projected: ReturnType<typeof lockReleaseProtocol>, role: string, impl: RoleImpl, others: readonly DeviceId[], self: DeviceId, transport: Transport, session: SessionId, options: RunOptions): Promise<void> {
   try {
-    await runRole(projected, role, impl, transport, { ...runOptions(options), session, types: PROTOCOL_TYPES });
+    await runRole(projected, role, impl, transport, runOptions(options, session));
   } catch (error) {
     throw abortedError(protocol, 0, (by) => others[memberIndex(by)], self, error);
   }

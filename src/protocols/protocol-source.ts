@@ -13,10 +13,13 @@ import type { ProjectedProtocol } from '../choreo/local-type.ts';
 import type { PhysicalTimeEffects } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
 import type { RoleObserver } from '../runtime/role-event.ts';
-import type { RoleImpl } from '../runtime/run-role.ts';
+import type { RoleImpl, RunOptions as RoleRunOptions } from '../runtime/run-role.ts';
+import type { SessionId } from '../core/identifiers.ts';
+import { PROTOCOL_TYPES } from './payload-types.ts';
 
 const sources = new Map<string, string>();
-const projections = new Map<string, ProjectedProtocol>();
+/** Projections by file and protocol, then by parameters: every protocol run asks for its projection. */
+const projections = new Map<string, Map<string, ProjectedProtocol>>();
 
 /** The text of `src/protocols/<file>`, read once. */
 export function protocolSource(file: string): string {
@@ -30,8 +33,12 @@ export function protocolSource(file: string): string {
 
 /** The checked projection of `protocol` in `file` with these parameters (cached). */
 export function projectedProtocol(file: string, protocol: string, params: Readonly<Record<string, number>>): ProjectedProtocol {
-  const key = `${file}\u0000${protocol}\u0000${JSON.stringify(params)}`;
-  const cached = projections.get(key);
+  const fileKey = `${file}\u0000${protocol}`;
+  let byParams = projections.get(fileKey);
+  if (byParams === undefined) projections.set(fileKey, (byParams = new Map<string, ProjectedProtocol>()));
+  let key = '';
+  for (const name in params) key += `${name}=${params[name]};`;
+  const cached = byParams.get(key);
   if (cached !== undefined) return cached;
   const resolveImport = (path: string) => ({ file: path, text: protocolSource(path) });
   const { diagnostics, projected } = loadProtocol(protocolSource(file), file, { protocol, params, resolveImport });
@@ -39,7 +46,7 @@ export function projectedProtocol(file: string, protocol: string, params: Readon
   if (projected === undefined || errors.length > 0) {
     throw permanentError('protocols.invalid-choreography', `${file} (${protocol}, ${JSON.stringify(params)}) does not check: ${errors.map((d) => `${d.code} ${d.message}`).join('; ')}`);
   }
-  projections.set(key, projected);
+  byParams.set(key, projected);
   return projected;
 }
 
@@ -63,11 +70,15 @@ export interface RunOptions {
   readonly roleImpl?: (honest: RoleImpl, attempt: number) => RoleImpl;
 }
 
-/** The runtime's options for `options` (only the ones given). */
-export function runOptions(options: RunOptions): { time?: PhysicalTimeEffects; receiveTimeoutMs?: number; observer?: RoleObserver } {
-  return {
-    ...(options.time === undefined ? {} : { time: options.time }),
-    ...(options.receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs: options.receiveTimeoutMs }),
-    ...(options.observer === undefined ? {} : { observer: options.observer }),
-  };
+/**
+ * The runtime's options for a role of this folder's protocols in `session`: `options` (only the
+ * ones given) and the protocols' payload types. Built field by field, not by spreading: every
+ * role of every run makes one.
+ */
+export function runOptions(options: RunOptions, session: SessionId): RoleRunOptions {
+  const run: { -readonly [K in keyof RoleRunOptions]: RoleRunOptions[K] } = { session, types: PROTOCOL_TYPES };
+  if (options.time !== undefined) run.time = options.time;
+  if (options.receiveTimeoutMs !== undefined) run.receiveTimeoutMs = options.receiveTimeoutMs;
+  if (options.observer !== undefined) run.observer = options.observer;
+  return run;
 }

@@ -224,6 +224,10 @@ function compileFields(fields: readonly { readonly name: string; readonly type: 
   const names = fields.map((field) => field.name);
   const converts = fields.map((field) => compileType(field.type, registry));
   const expected = `a record {${names.join(', ')}}`;
+  // The fields' paths for the last `path` seen (always `payload` for a message's own fields), so
+  // they are not joined anew for every message.
+  let pathsFor: string | undefined;
+  let paths: readonly string[] = [];
   return (value, path, direction) => {
     if (!isPlainObject(value)) throw new PayloadShapeError(path, expected, describe(value));
     // Counting with for-in allocates nothing; an inherited enumerable key only makes the count
@@ -231,12 +235,16 @@ function compileFields(fields: readonly { readonly name: string; readonly type: 
     let count = 0;
     for (const _key in value) count++;
     if (count !== names.length) throw new PayloadShapeError(path, expected, `a record {${Object.keys(value).join(', ')}}`);
+    if (path !== pathsFor) {
+      paths = names.map((name) => `${path}.${name}`);
+      pathsFor = path;
+    }
     let result: Record<string, unknown> | undefined;
     for (let i = 0; i < names.length; i++) {
-      const name = names[i]!; // i < names.length, and converts has the same length
+      const name = names[i]!; // i < names.length, and converts and paths have the same length
       if (!Object.hasOwn(value, name)) throw new PayloadShapeError(path, expected, `a record without ${name}`);
       const item = value[name];
-      const converted = converts[i]!(item, `${path}.${name}`, direction);
+      const converted = converts[i]!(item, paths[i]!, direction);
       if (converted !== item) (result ??= { ...value })[name] = converted;
     }
     return result ?? value;
