@@ -400,8 +400,14 @@ export class DeviceAgent {
     const joining = await Promise.all(body.add.map((m) => this.reach(m)));
     const own = this.desk.guardianships.own;
     const request: ChangeRequest = { op: 'reshare', session: randomIdentifier('session', this.options.random), roles, ...body, ...(own === undefined ? {} : { guardianship: own }) };
-    if (own !== undefined) await this.askGuardiansToChange(own, request);
-    const { value } = await this.runInitiated(request, [...staying, ...joining], (group) => this.changePart(request, group, observer));
+    if (own !== undefined) await this.dialGuardians(own);
+    const { value } = await this.runInitiated(request, [...staying, ...joining], async (group) => {
+      // Asked only once every member accepted, so has the change's sessions registered: a guardian's
+      // device can be the lock's requester, which starts at once, and a frame of a session a member
+      // does not know yet would be dropped.
+      if (own !== undefined) await this.askGuardiansToChange(own, request);
+      return this.changePart(request, group, observer);
+    });
     const removed = body.remove.map((device) => config.members.find((m) => m.device === device)?.name ?? device);
     // A removed member that is online learns of the change from the facts, and destroys its share.
     const online = config.members.filter((m) => body.remove.includes(m.device) && this.online.has(m.device));
@@ -453,20 +459,16 @@ export class DeviceAgent {
    * that did not join and why; no share has moved then (a guardian that joined gives up when the
    * lock is never asked for).
    */
+  /** Dials every guardian before a change: an ask to a guardian that is not running would wait out the policy's time. */
+  private async dialGuardians(guardianship: Guardianship): Promise<void> {
+    const dialled = await Promise.allSettled(guardianship.guardians.map((g) => this.network.node.dial(peerEntryOfAddress(g.address).addresses[0]!))); // peerEntryOfAddress gives the one address it parsed
+    throwUnjoined(guardianship, dialled);
+  }
+
+  /** Asks every guardian to take part in the change `request`. */
   private async askGuardiansToChange(guardianship: Guardianship, request: ChangeRequest): Promise<void> {
     const encoded = encodeAgentMessage({ t: 'request', request });
-    const notJoined = (answers: readonly PromiseSettledResult<unknown>[]) =>
-      guardianship.guardians.flatMap((g, k) => {
-        const answer = answers[k]!; // one answer per guardian
-        return answer.status === 'rejected' ? [`${g.name} (${g.device}): ${toAuraError(answer.reason).message}`] : [];
-      });
-    const refuse = (failed: readonly string[]) =>
-      transientError('agent.guardians-unreachable', `changing the devices reshares the guardians' recovery shares too, so every guardian must take part; not joined: ${failed.join('; ')}. Nothing changed`, { context: { authority: guardianship.authority } });
-    // Dialled first: an ask to a guardian that is not running would wait out the policy's time.
-    const dialled = notJoined(await Promise.allSettled(guardianship.guardians.map((g) => this.network.node.dial(peerEntryOfAddress(g.address).addresses[0]!)))); // peerEntryOfAddress gives the one address it parsed
-    if (dialled.length > 0) throw refuse(dialled);
-    const asked = notJoined(await Promise.allSettled(guardianship.guardians.map((g) => this.desk.ask(g.device, { k: 'change', request: encoded }, POLICY_ANSWER_MS))));
-    if (asked.length > 0) throw refuse(asked);
+    throwUnjoined(guardianship, await Promise.allSettled(guardianship.guardians.map((g) => this.desk.ask(g.device, { k: 'change', request: encoded }, POLICY_ANSWER_MS))));
     for (const g of guardianship.guardians) this.emit({ event: 'accepted', session: request.session, by: g.name });
   }
 
@@ -942,6 +944,16 @@ export class DeviceAgent {
     this.options.events?.(event);
     for (const listener of this.listeners) listener(event);
   }
+}
+
+/** Error `agent.guardians-unreachable` naming the guardians whose `answers` (one each, in order) failed. */
+function throwUnjoined(guardianship: Guardianship, answers: readonly PromiseSettledResult<unknown>[]): void {
+  const failed = guardianship.guardians.flatMap((g, k) => {
+    const answer = answers[k]!; // one answer per guardian
+    return answer.status === 'rejected' ? [`${g.name} (${g.device}): ${toAuraError(answer.reason).message}`] : [];
+  });
+  if (failed.length === 0) return;
+  throw transientError('agent.guardians-unreachable', `changing the devices reshares the guardians' recovery shares too, so every guardian must take part; not joined: ${failed.join('; ')}. Nothing changed`, { context: { authority: guardianship.authority } });
 }
 
 /** The devices that tree operations in `journal` removed. */

@@ -439,6 +439,9 @@ export class GuardianDesk {
     if (!approval.approved) throw permanentError('agent.declined', approval.reason);
     const device = this.options.device();
     const { config, hpke } = device;
+    // This guardian's device may ask for the lock and tell every owner (it can be the lock's requester): it must reach
+    // each of them, the recovered ones included, whose addresses this node may not have learnt since it started.
+    knowGuardianship(this.options.network, g, config.device);
     for (const member of request.add) this.options.network.directory.register(peerEntryOfAddress(member.address));
     const hpkeKeyOf = (member: DeviceId): Uint8Array => {
       const key = after.owners.find((o) => o.device === member)?.hpkeKey;
