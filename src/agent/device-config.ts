@@ -13,11 +13,12 @@
  *
  * @module
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromHex, toHex } from '../core/bytes.ts';
 import { permanentError, systemError } from '../core/errors.ts';
 import { parseIdentifier, type AuthorityId, type DeviceId } from '../core/identifiers.ts';
+import { writeFileAtomically } from './atomic-file.ts';
 
 /** The config file's name inside a device directory. */
 export const CONFIG_FILE = 'aura.json';
@@ -139,21 +140,7 @@ export async function readConfig(dir: string): Promise<DeviceConfig> {
 
 /** Writes the config of `dir` atomically (temporary file, flush, rename). Error: `agent.io`. */
 export async function writeConfig(dir: string, config: DeviceConfig): Promise<void> {
-  const path = configPath(dir);
-  const temporary = `${path}.tmp`;
-  try {
-    const handle = await open(temporary, 'w', 0o600);
-    try {
-      await handle.writeFile(encodeConfig(config));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    await unlink(temporary).catch(() => undefined); // it may never have been created
-    throw systemError('agent.io', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
-  }
+  await writeFileAtomically(configPath(dir), encodeConfig(config));
 }
 
 function parseMember(json: Record<string, unknown>): MemberConfig {

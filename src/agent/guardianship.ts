@@ -22,13 +22,14 @@
  *
  * @module
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromHex } from '../core/bytes.ts';
 import { permanentError, systemError } from '../core/errors.ts';
 import type { AuthorityId, DeviceId } from '../core/identifiers.ts';
 import { identifier, list, optional, record, text, uint, type Infer, type Schema } from '../journal/schema.ts';
 import type { Guardian } from '../protocols/guardian-setup.ts';
+import { writeFileAtomically } from './atomic-file.ts';
 
 /** The guardianship file's name inside a device directory. */
 export const GUARDIANSHIP_FILE = 'recovery.json';
@@ -130,22 +131,8 @@ export async function readGuardianships(dir: string): Promise<Guardianships> {
 
 /** Writes the records of `dir` atomically (temporary file, flush, rename). Error: `agent.io`. */
 export async function writeGuardianships(dir: string, records: Guardianships): Promise<void> {
-  const path = guardianshipPath(dir);
-  const temporary = `${path}.tmp`;
   const json = { format: FORMAT, version: VERSION, ...(records.own === undefined ? {} : { own: records.own }), guarding: records.guarding };
-  try {
-    const handle = await open(temporary, 'w', 0o600);
-    try {
-      await handle.writeFile(JSON.stringify(json, null, 2) + '\n');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    await unlink(temporary).catch(() => undefined); // it may never have been created
-    throw systemError('agent.io', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
-  }
+  await writeFileAtomically(guardianshipPath(dir), JSON.stringify(json, null, 2) + '\n');
 }
 
 function corrupt(path: string, reason: string, cause?: unknown): Error {
