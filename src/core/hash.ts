@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { blake3 } from '@noble/hashes/blake3.js';
 import { utf8 } from './bytes.ts';
 import { permanentError } from './errors.ts';
+import { BoundedMap } from './bounded-memo.ts';
 
 /** A hash function Aura can name in a CID. */
 export type HashAlgorithm = 'blake3-256' | 'sha2-256';
@@ -188,14 +189,13 @@ export class KeyDeriver {
 
 /** Tagged hashers by tag; tags are constants in code, the bound only guards against misuse. */
 const TAGGED_HASHER_LIMIT = 1024;
-const taggedHashers = new Map<string, TaggedHasher>();
+const taggedHashers = new BoundedMap<string, TaggedHasher>(TAGGED_HASHER_LIMIT);
 
 /** The {@link TaggedHasher} of `tag` (made once per tag). */
 export function taggedHasher(tag: string): TaggedHasher {
   let hasher = taggedHashers.get(tag);
   if (hasher === undefined) {
     hasher = TaggedHasher.of(tag);
-    if (taggedHashers.size >= TAGGED_HASHER_LIMIT) taggedHashers.clear();
     taggedHashers.set(tag, hasher);
   }
   return hasher;

@@ -17,6 +17,7 @@ import { encodeCanonical } from './canonical.ts';
 import type { RandomEffects } from './effects.ts';
 import { permanentError } from './errors.ts';
 import { taggedDigest } from './hash.ts';
+import { BoundedSet } from './bounded-memo.ts';
 
 /** The kinds of identifier, which are also their text prefixes. */
 export type IdentifierKind = 'authority' | 'device' | 'context' | 'session' | 'account';
@@ -65,7 +66,7 @@ export function deriveIdentifier<K extends IdentifierKind>(kind: K, value: unkno
  * one. The prefix is checked before the cache is asked, so a text is only ever accepted as its own kind.
  */
 const PARSED_LIMIT = 4096;
-const parsed = new Set<string>();
+const parsed = new BoundedSet<string>(PARSED_LIMIT);
 
 /**
  * Parses the text form of an identifier of kind `kind`. Error `id.malformed` says what is wrong:
@@ -89,7 +90,6 @@ export function parseIdentifier<K extends IdentifierKind>(kind: K, text: string)
   if (!decodesCanonically(body)) {
     throw permanentError('id.malformed', `"${shorten(text)}" is not the canonical spelling of a ${kind} identifier`, { context: { kind } });
   }
-  if (parsed.size >= PARSED_LIMIT) parsed.clear();
   parsed.add(text);
   return text as Identifier<K>;
 }

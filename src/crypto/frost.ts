@@ -30,6 +30,7 @@ import { participantScalar, participantSet, type ParticipantId } from './partici
 import { lagrangeCoefficient } from './polynomial.ts';
 import { SecretCell } from './secret-cell.ts';
 import { verifyStrict } from './signature.ts';
+import { BoundedMap } from '../core/bounded-memo.ts';
 
 /** A signer's round-one output, sent to the coordinator: the nonce commitments `D = d·B`, `E = e·B`. */
 export interface SigningCommitment {
@@ -97,7 +98,7 @@ interface SessionValues {
 }
 
 const SESSION_CACHE_LIMIT = 256;
-const sessionCache = new Map<string, SessionValues>();
+const sessionCache = new BoundedMap<string, SessionValues>(SESSION_CACHE_LIMIT);
 
 /**
  * `nonce_generate` (RFC 9591 section 4.1): `H3(random_bytes(32) ‖ SerializeScalar(secret))`,
@@ -146,7 +147,6 @@ function sessionValues(pkg: PublicKeyPackage, signing: SigningPackage): SessionV
   const R = entries.reduce((sum, v) => sum.add(v.hiding), Point.ZERO).add(multiScalarMul(entries.map((v) => v.binding), entries.map((v) => v.rho)));
   const groupCommitment = encodePoint(R);
   const session: SessionValues = { groupCommitment, challenge: h2(concat(groupCommitment, pkg.groupPublicKey, signing.message)), signers: values };
-  if (sessionCache.size >= SESSION_CACHE_LIMIT) sessionCache.clear();
   sessionCache.set(key, session);
   return session;
 }

@@ -22,6 +22,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { bytesEqual, concat, toHex, utf8 } from '../core/bytes.ts';
 import { permanentError } from '../core/errors.ts';
+import { BoundedMap } from '../core/bounded-memo.ts';
 
 /** A point of the Ed25519 group, as `@noble/curves` represents it. */
 export type Point = InstanceType<typeof ed25519.Point>;
@@ -46,7 +47,7 @@ const HDKG_PREFIX = utf8(CONTEXT_STRING + 'dkg');
 
 /** Decoded points kept for reuse, keyed by their encoding; bounded so memory cannot grow forever. */
 const POINT_CACHE_LIMIT = 8192;
-const pointCache = new Map<string, Point>();
+const pointCache = new BoundedMap<string, Point>(POINT_CACHE_LIMIT);
 
 /** SHA-512 of `parts` joined, read little-endian and reduced mod L. */
 function hashToScalar(...parts: Uint8Array[]): bigint {
@@ -134,7 +135,6 @@ function decodeNewPoint(bytes: Uint8Array, what: string): Point {
   }
   if (point.is0()) throw permanentError('crypto.point.identity', `${what} is the identity element`);
   if (!point.isTorsionFree()) throw permanentError('crypto.point.not-in-subgroup', `${what} is outside the prime-order subgroup (it has a small-order component)`);
-  if (pointCache.size >= POINT_CACHE_LIMIT) pointCache.clear();
   pointCache.set(key, point);
   return point;
 }

@@ -18,6 +18,7 @@ import { concat, fromHex, toHex, utf8 } from '../core/bytes.ts';
 import { permanentError } from '../core/errors.ts';
 import type { DeviceId } from '../core/identifiers.ts';
 import { CONTEXT_STRING, decodeScalar, encodeScalar, Fn } from './group.ts';
+import { BoundedMap, BoundedSet } from '../core/bounded-memo.ts';
 
 declare const brand: unique symbol;
 /** A participant identifier: 64 lowercase hex digits of a nonzero scalar, little-endian. */
@@ -36,14 +37,13 @@ export function participantId(value: number | bigint): ParticipantId {
 
 /** Device identifiers already derived: every protocol session derives its members' again. */
 const DEVICE_ID_CACHE_LIMIT = 4096;
-const deviceIds = new Map<DeviceId, ParticipantId>();
+const deviceIds = new BoundedMap<DeviceId, ParticipantId>(DEVICE_ID_CACHE_LIMIT);
 
 /** The identifier of a device: the RFC 9591-style hash of its text form. */
 export function deviceParticipantId(device: DeviceId): ParticipantId {
   let id = deviceIds.get(device);
   if (id === undefined) {
     id = participantId(Fn.create(bytesToNumberLE(sha512(concat(HID_PREFIX, utf8(device))))));
-    if (deviceIds.size >= DEVICE_ID_CACHE_LIMIT) deviceIds.clear();
     deviceIds.set(device, id);
   }
   return id;
@@ -54,7 +54,7 @@ export function deviceParticipantId(device: DeviceId): ParticipantId {
  * again, and a string that was canonical once stays so.
  */
 const PARSED_LIMIT = 4096;
-const parsed = new Set<string>();
+const parsed = new BoundedSet<string>(PARSED_LIMIT);
 
 /**
  * Checks that `text` is a participant identifier in canonical form and returns it typed.
@@ -64,21 +64,19 @@ export function parseParticipantId(text: string): ParticipantId {
   if (parsed.has(text)) return text as ParticipantId;
   if (!/^[0-9a-f]{64}$/.test(text)) throw permanentError('crypto.participant.malformed', `participant identifier must be 64 lowercase hex digits, got "${text.slice(0, 70)}"`);
   const id = participantId(decodeScalar(fromHex(text), 'participant identifier'));
-  if (parsed.size >= PARSED_LIMIT) parsed.clear();
   parsed.add(id);
   return id;
 }
 
 /** `SerializeScalar` bytes of identifiers already decoded, by identifier: every DKD run hashes its participants'. */
 const ID_BYTES_LIMIT = 4096;
-const idBytes = new Map<ParticipantId, Uint8Array>();
+const idBytes = new BoundedMap<ParticipantId, Uint8Array>(ID_BYTES_LIMIT);
 
 /** The 32 `SerializeScalar` bytes of an identifier (a fresh copy: decoded once, then copied). */
 export function participantIdBytes(id: ParticipantId): Uint8Array {
   let bytes = idBytes.get(id);
   if (bytes === undefined) {
     bytes = fromHex(id);
-    if (idBytes.size >= ID_BYTES_LIMIT) idBytes.clear();
     idBytes.set(id, bytes);
   }
   return bytes.slice();

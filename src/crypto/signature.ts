@@ -13,6 +13,7 @@ import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { concat, fromHex, toHex } from '../core/bytes.ts';
 import { permanentError } from '../core/errors.ts';
+import { BoundedMap } from '../core/bounded-memo.ts';
 
 const PKCS8_PREFIX = fromHex('302e020100300506032b657004220420');
 const SPKI_PREFIX = fromHex('302a300506032b6570032100');
@@ -24,14 +25,13 @@ export const SIGNATURE_LENGTH = 64;
 
 /** Decoded public keys kept for reuse; verification of the same few keys dominates. */
 const PUBLIC_KEY_CACHE_LIMIT = 4096;
-const publicKeys = new Map<string, KeyObject>();
+const publicKeys = new BoundedMap<string, KeyObject>(PUBLIC_KEY_CACHE_LIMIT);
 
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
   const cacheKey = toHex(publicKey);
   let key = publicKeys.get(cacheKey);
   if (key === undefined) {
     key = createPublicKey({ key: Buffer.from(concat(SPKI_PREFIX, publicKey)), format: 'der', type: 'spki' });
-    if (publicKeys.size >= PUBLIC_KEY_CACHE_LIMIT) publicKeys.clear();
     publicKeys.set(cacheKey, key);
   }
   return key;

@@ -24,6 +24,7 @@ import { permanentError } from '../core/errors.ts';
 import { parseIdentifier, type SessionId } from '../core/identifiers.ts';
 import type { AbortNotice, Envelope, Frame } from './frame.ts';
 import { describe } from './payload-codec.ts';
+import { BoundedSet } from '../core/bounded-memo.ts';
 
 /** The envelope format version written in every frame. */
 export const ENVELOPE_VERSION = 1;
@@ -52,8 +53,8 @@ const ABORT_KEYS = ['v', 'kind', 'session', 'protocol', 'from', 'to', 'code', 'r
  * (base32 and its canonical check) would otherwise be a good part of decoding a small envelope.
  * Bounded: forgotten all at once when full, since a forgotten id is only parsed again.
  */
-const knownSessions = new Set<string>();
 const KNOWN_SESSIONS_LIMIT = 1024;
+const knownSessions = new BoundedSet<string>(KNOWN_SESSIONS_LIMIT);
 
 /** The canonical bytes of `frame`. Errors: `envelope.too-large`, `cbor.unencodable`. */
 export function encodeFrame(frame: Frame, limits: FrameLimits = {}): Uint8Array {
@@ -116,7 +117,6 @@ function sessionId(text: string): SessionId {
   } catch (error) {
     throw malformed(`session: ${(error as Error).message}`, error);
   }
-  if (knownSessions.size >= KNOWN_SESSIONS_LIMIT) knownSessions.clear();
   knownSessions.add(id);
   return id;
 }

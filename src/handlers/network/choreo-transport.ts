@@ -29,6 +29,7 @@ import { channelBytes, CHOREO_PROTOCOL, decodeFrameBody, DEFAULT_MAX_FRAME_BYTES
 import { FrameReader } from './frame-reader.ts';
 import { InboundLink, OutboundLink } from './link.ts';
 import type { PeerDirectory } from './peer-directory.ts';
+import { BoundedMap } from '../../core/bounded-memo.ts';
 
 /** A payload received from an authenticated device. */
 export interface ChoreoMessage {
@@ -183,7 +184,7 @@ export class ChoreoTransport {
   private readonly messageListeners = new Set<(message: ChoreoMessage) => void>();
   private readonly goneListeners = new Set<(gone: PeerGone) => void>();
   private readonly incarnation: Uint8Array;
-  private readonly channelCache = new Map<string, Uint8Array>();
+  private readonly channelCache = new BoundedMap<string, Uint8Array>(CHANNEL_CACHE_LIMIT);
   private readonly log: (entry: NetworkLogEntry) => void;
   private started = false;
   private stopped = false;
@@ -278,7 +279,6 @@ export class ChoreoTransport {
     let bytes = this.channelCache.get(channel);
     if (bytes === undefined) {
       bytes = channelBytes(channel);
-      if (this.channelCache.size >= CHANNEL_CACHE_LIMIT) this.channelCache.clear();
       this.channelCache.set(channel, bytes);
     }
     return bytes;
