@@ -46,12 +46,25 @@ test('commitments and the root are the documented BLAKE3 digests under the sessi
   const random = new SeededRandom('format');
   const commits = participants.map((self) => dkdCommit({ groupPublicKey: GROUP_KEY, label: 'root', participants, self }, random));
   const reveals = commits.map((c) => ok(dkdReveal(c.state, commits.map((x) => x.broadcast))));
-  const label = utf8('root');
-  const keys = blake3(concat(GROUP_KEY, new Uint8Array([0, 0, 0, label.length]), label), { context: utf8('aura.dkd.v2.session'), dkLen: 64 });
+  const keys = blake3(concat(GROUP_KEY, utf8('root')), { context: utf8('aura.dkd.v3.session'), dkLen: 64 });
   reveals.forEach(({ reveal }, k) => { assert.deepEqual(commits[k]!.broadcast.commitment, blake3(concat(fromHex(reveal.from), reveal.contribution), { key: keys.subarray(0, 32) })); });
   // participantId(1) < (2) < (3): the reveals are already in identifier order.
-  const root = blake3(concat(keys.subarray(32), ...reveals.map(({ reveal }) => reveal.contribution)), { context: utf8('aura.dkd.v2.root') });
-  assert.deepEqual(ok(dkdCombine(reveals[1]!.state, reveals.map((r) => r.reveal))), root);
+  const root = blake3(concat(keys.subarray(32), ...reveals.map(({ reveal }) => reveal.contribution)), { context: utf8('aura.dkd.v3.root'), dkLen: 64 });
+  assert.deepEqual(ok(dkdCombine(reveals[1]!.state, reveals.map((r) => r.reveal), 64)), root);
+  assert.deepEqual(ok(dkdCombine(reveals[2]!.state, reveals.map((r) => r.reveal))), root.subarray(0, 32));
+});
+
+test('a byte label is the same session as the text with those bytes; another label is another session', () => {
+  const commitOf = (label: string | Uint8Array) => dkdCommit({ groupPublicKey: GROUP_KEY, label, participants, self: participants[0]! }, new SeededRandom('label')).broadcast.commitment;
+  assert.deepEqual(commitOf(utf8('request')), commitOf('request'));
+  assert.notDeepEqual(commitOf(new Uint8Array(32)), commitOf(new Uint8Array(31)));
+});
+
+test('a root of a length outside 16..1024 bytes is refused', () => {
+  const random = new SeededRandom('length');
+  const commits = participants.map((self) => dkdCommit({ groupPublicKey: GROUP_KEY, label: 'root', participants, self }, random));
+  const reveals = commits.map((c) => ok(dkdReveal(c.state, commits.map((x) => x.broadcast))));
+  for (const length of [15, 1025, 32.5]) assert.throws(() => dkdCombine(reveals[0]!.state, reveals.map((r) => r.reveal), length), (e) => isAuraError(e, 'crypto.dkd.bad-length'));
 });
 
 test('the context key is BLAKE3 derive-key over the documented bytes', () => {

@@ -6,21 +6,25 @@
  * contexts give keys that cannot be linked without the root (BLAKE3 as a PRF).
  *
  * Byte formats (BLAKE3 in its keyed and derive-key modes, `core/hash.ts`; `lp(x) = u32be(len(x)) ‖ x`):
- * - session:      `S = groupPublicKey (32) ‖ lp(utf8(label))`
- * - session keys: `K_commit (32) ‖ B_root (32) = BLAKE3-derive-key("aura.dkd.v2.session", S)`, 64 bytes
+ * - session:      `S = groupPublicKey (32) ‖ label` (the label's bytes, UTF-8 when it is text; the
+ *   group key's fixed length keeps the split unambiguous)
+ * - session keys: `K_commit (32) ‖ B_root (32) = BLAKE3-derive-key("aura.dkd.v3.session", S)`, 64 bytes
  * - commitment:   `BLAKE3-keyed(K_commit, SerializeScalar(id) ‖ contribution (32))`: one 64-byte block
- * - root:         `BLAKE3-derive-key("aura.dkd.v2.root", B_root ‖ ‖_{i sorted by id} contribution_i)`
+ * - root:         `BLAKE3-derive-key("aura.dkd.v3.root", B_root ‖ ‖_{i sorted by id} contribution_i)`,
+ *   output `length` bytes (default 32; a longer root extends a shorter one)
  * - context key:  `BLAKE3-derive-key("aura.dkd.v1.context-key", root (32) ‖ groupPublicKey (32) ‖
  *   lp(context))`, output `length` bytes (default 32; a longer key extends a shorter one).
  *
  * The session's two values are derived once per run, so that a commitment is exactly one BLAKE3
- * compression, and they tie commitments and the root to the run. The root takes the contributions
- * alone, in identifier order: each is tied to its sender by the commitment it was checked against
- * (three participants: two compressions).
+ * compression, and they tie commitments and the root to the run; a label of at most 32 bytes (a
+ * digest) keeps that derivation to one compression too. The root takes the contributions alone,
+ * in identifier order: each is tied to its sender by the commitment it was checked against
+ * (three participants: two compressions). A run whose label already names one context (the DKD
+ * protocol's label is its request's digest) can use the root as that context's key.
  *
  * @module
  */
-import { bytesEqual, lengthPrefixed, lengthPrefixedUtf8, utf8 } from '../core/bytes.ts';
+import { bytesEqual, lengthPrefixed, utf8 } from '../core/bytes.ts';
 import type { RandomEffects, SigningKeyPair } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
 import { KeyDeriver, KeyedHasher } from '../core/hash.ts';
@@ -31,7 +35,7 @@ import { SecretCell } from './secret-cell.ts';
 import { ed25519PublicKey } from './signature.ts';
 
 /** BLAKE3 derive-key context strings of DKD, one per use. */
-export const DKD_TAGS = { session: 'aura.dkd.v2.session', root: 'aura.dkd.v2.root', contextKey: 'aura.dkd.v1.context-key' } as const;
+export const DKD_TAGS = { session: 'aura.dkd.v3.session', root: 'aura.dkd.v3.root', contextKey: 'aura.dkd.v1.context-key' } as const;
 
 const SESSION_KEYS = KeyDeriver.of(DKD_TAGS.session);
 const ROOTS = KeyDeriver.of(DKD_TAGS.root);
@@ -42,8 +46,8 @@ const CONTRIBUTION_LENGTH = 32;
 export interface DkdSession {
   /** The authority's group public key (32 bytes). */
   readonly groupPublicKey: Uint8Array;
-  /** What this root is for (e.g. `"root"` or an epoch label). */
-  readonly label: string;
+  /** What this root is for: text (e.g. `"root"`) or bytes (e.g. the digest of a request). */
+  readonly label: string | Uint8Array;
   /** Everyone contributing, including `self`. */
   readonly participants: readonly ParticipantId[];
   /** This participant. */
@@ -102,7 +106,8 @@ export interface DkdRevealState {
 }
 
 function sessionHashers(session: DkdSession): DkdHashers {
-  const keys = SESSION_KEYS.derive(64, session.groupPublicKey, lengthPrefixedUtf8(session.label));
+  const label = typeof session.label === 'string' ? utf8(session.label) : session.label;
+  const keys = SESSION_KEYS.derive(64, session.groupPublicKey, label);
   const ids = new Map(session.participants.map((id) => [id, participantIdBytes(id)]));
   return { commit: KeyedHasher.of(keys.subarray(0, 32)), rootBinding: keys.subarray(32), ids };
 }
@@ -150,9 +155,11 @@ export function dkdReveal(state: DkdCommitState, commitments: readonly DkdCommit
 
 /**
  * Round three (local): check every reveal against its commitment and combine them into the
- * 32-byte secret root. A reveal that does not match is a `bad-reveal` complaint.
+ * secret root, `length` bytes (default 32; a longer root extends a shorter one). A reveal that
+ * does not match is a `bad-reveal` complaint. Errors: `crypto.dkd.bad-length`.
  */
-export function dkdCombine(state: DkdRevealState, reveals: readonly DkdReveal[]): StepOutcome<Uint8Array> {
+export function dkdCombine(state: DkdRevealState, reveals: readonly DkdReveal[], length = 32): StepOutcome<Uint8Array> {
+  checkLength(length);
   const { session, hashers } = state;
   const { bySender, complaints } = collectBySender(session.participants, reveals, (r) => r.from, 'DKD reveals');
   const checked: Complaint[] = [...complaints];
@@ -161,7 +168,7 @@ export function dkdCombine(state: DkdRevealState, reveals: readonly DkdReveal[])
       checked.push({ accused: id, reason: 'bad-reveal', detail: `${id}'s revealed contribution does not match its commitment`, evidence: reveal.contribution });
     }
   }
-  return outcome(checked, () => ROOTS.derive(32, rootInput(hashers.rootBinding, session.participants, bySender)));
+  return outcome(checked, () => ROOTS.derive(length, rootInput(hashers.rootBinding, session.participants, bySender)));
 }
 
 /** `B_root ‖ ‖_{i sorted by id} contribution_i`, joined here: one input rather than n + 1 parts. */
@@ -187,9 +194,14 @@ function matchesCommitment(state: DkdRevealState, id: ParticipantId, contributio
  */
 export function deriveContextKey(root: Uint8Array, groupPublicKey: Uint8Array, context: Uint8Array | string, length = 32): Uint8Array {
   if (root.length !== 32) throw permanentError('crypto.dkd.bad-root', `a DKD root has 32 bytes, got ${root.length}`);
-  if (!Number.isInteger(length) || length < 16 || length > 1024) throw permanentError('crypto.dkd.bad-length', `derived key length must be in [16, 1024], got ${length}`);
+  checkLength(length);
   const contextBytes = typeof context === 'string' ? utf8(context) : context;
   return CONTEXT_KEYS.derive(length, root, groupPublicKey, lengthPrefixed(contextBytes));
+}
+
+/** A root or context key has 16 to 1024 bytes (`crypto.dkd.bad-length` otherwise). */
+function checkLength(length: number): void {
+  if (!Number.isInteger(length) || length < 16 || length > 1024) throw permanentError('crypto.dkd.bad-length', `a DKD root or key has 16 to 1024 bytes, got ${length}`);
 }
 
 /** An Ed25519 key pair for `context`: the context key used as the RFC 8032 secret seed. */

@@ -1,10 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { toHex } from '../core/bytes.ts';
+import { blake3 } from '@noble/hashes/blake3.js';
+import { bytesEqual, concat, lengthPrefixedUtf8, toHex, u64be, utf8 } from '../core/bytes.ts';
 import { isAuraError } from '../core/errors.ts';
 import { deriveIdentifier, randomIdentifier, type DeviceId } from '../core/identifiers.ts';
 import { trustedDealerKeygen } from '../crypto/dealer.ts';
-import { deviceParticipantId } from '../crypto/participant.ts';
+import { deviceParticipantId, participantSet } from '../crypto/participant.ts';
 import { ed25519Sign, verifyStrict } from '../crypto/signature.ts';
 import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { SeededRandom } from '../handlers/random.ts';
@@ -14,7 +15,7 @@ import { FactRegistry } from '../journal/fact-registry.ts';
 import { admit, emptyJournal } from '../journal/journal.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
-import { DKD_CONTEXT_KEY, dkdFactDraft, dkdProtocol, runDkd, type DkdRequest, type DkdSetup } from './dkd.ts';
+import { DKD_CONTEXT_KEY, dkdFactDraft, dkdProtocol, dkdRequestDigest, runDkd, type DkdRequest, type DkdSetup } from './dkd.ts';
 import { runSigningDevice } from './sign.ts';
 
 function fixture(n: number, seed: string) {
@@ -84,6 +85,34 @@ describe('DKD choreography', () => {
       assert.ok(verifyStrict(outcomes[0]!.keyPair.publicKey, message, ed25519Sign(outcomes[n - 1]!.keyPair.secretKey, message)));
     });
   }
+
+  it('the key and its confirmation are the documented bytes: the root of a session labelled with the request digest', async () => {
+    const f = fixture(3, 'dkd-format');
+    const contributions = new Map<string, Uint8Array>();
+    const confirmations: Uint8Array[] = [];
+    const recording = (k: number): Wrap => (honest) => ({ ...honest, send: { ...honest.send,
+      Reveal: async (to) => {
+        const payload = (await honest.send!['Reveal']!(to)) as { contribution: Uint8Array };
+        contributions.set(deviceParticipantId(f.members[k]!), payload.contribution);
+        return payload;
+      },
+      Aggregate: async (to) => {
+        const payload = (await honest.send!['Aggregate']!(to)) as { aggregate: { confirmation: Uint8Array } };
+        confirmations.push(payload.aggregate.confirmation);
+        return payload;
+      },
+    } });
+    const settled = await runAll(f, new Map(f.members.map((_, k) => [k, recording(k)])));
+    const { request } = f;
+    const digest = blake3(concat(lengthPrefixedUtf8(request.authority), lengthPrefixedUtf8(request.app), lengthPrefixedUtf8(request.context), u64be(request.epoch)), { context: utf8('aura.protocols.dkd.v2.request') });
+    assert.deepEqual(dkdRequestDigest(request), digest);
+    const keys = blake3(concat(f.setup.groupPublicKey, digest), { context: utf8('aura.dkd.v3.session'), dkLen: 64 });
+    const inIdOrder = participantSet(f.members.map(deviceParticipantId)).map((id) => contributions.get(id)!);
+    const root = blake3(concat(keys.subarray(32), ...inIdOrder), { context: utf8('aura.dkd.v3.root'), dkLen: 64 });
+    for (const s of settled) assert.ok(s.status === 'fulfilled' && bytesEqual(s.value.contextKey, root.subarray(0, 32)));
+    assert.equal(confirmations.length, 6);
+    for (const confirmation of confirmations) assert.deepEqual(confirmation, root.subarray(32));
+  });
 
   it('another session derives an unrelated key for the same request (fresh contributions)', async () => {
     const f = fixture(3, 'dkd-fresh');

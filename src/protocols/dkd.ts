@@ -2,9 +2,10 @@
  * Deterministic key derivation as a choreography (`dkd.choreo`, issue 9 item 3): the members of
  * an authority agree on the key of one (authority, context, app, epoch) by commit-reveal of
  * random contributions (`src/crypto/dkd.ts`), so that no member, not even the last to reveal,
- * can bias it. Every member combines the reveals and derives the key itself, then they compare
- * key confirmations (derived beside the key, see {@link contextKeyAndConfirmation}): the key is accepted only when every
- * member confirms the same one and no one complained. Comparing digests rather than Ed25519
+ * can bias it. The run's session is labelled with the request's digest, so its root is the
+ * request's key: every member combines the reveals into 64 bytes, the key and a key
+ * confirmation (see {@link keyAndConfirmation}), then they compare confirmations: the key is
+ * accepted only when every member confirms the same one and no one complained. Comparing digests rather than Ed25519
  * public halves keeps the protocol to hashing: the public half costs a scalar multiplication,
  * paid only when something asks for it ({@link DkdOutcome.keyPair}).
  *
@@ -15,13 +16,13 @@
  *
  * @module
  */
-import { bytesEqual, concat, lengthPrefixedUtf8, toHex, u64be } from '../core/bytes.ts';
+import { bytesEqual, lengthPrefixedUtf8, u64be } from '../core/bytes.ts';
 import type { RandomEffects, SigningKeyPair } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
 import { KeyDeriver } from '../core/hash.ts';
 import type { DeviceId, SessionId } from '../core/identifiers.ts';
 import type { Complaint } from '../crypto/complaint.ts';
-import { dkdCombine, dkdCommit, dkdReveal, deriveContextKey, type DkdCommitState, type DkdRevealState, type DkdSession } from '../crypto/dkd.ts';
+import { dkdCombine, dkdCommit, dkdReveal, type DkdCommitState, type DkdRevealState, type DkdSession } from '../crypto/dkd.ts';
 import { deviceParticipantId, type ParticipantId } from '../crypto/participant.ts';
 import { ed25519PublicKey } from '../crypto/signature.ts';
 import type { FactDraft } from '../journal/fact.ts';
@@ -83,14 +84,15 @@ class DerivedContextKey implements DkdOutcome {
 }
 
 /**
- * The context key of a request and its key confirmation, which members compare at `Aggregate`:
- * the first and second 32 bytes of one 64-byte derivation (`deriveContextKey` extends its output
- * stream, so the key is the one a 32-byte derivation gives). The confirmation is other output
- * of the same BLAKE3 XOF, so it reveals nothing of the key, and it costs no extra compression.
+ * The context key and its key confirmation, which members compare at `Aggregate`: the first and
+ * second 32 bytes of the run's 64-byte root (`dkdCombine` extends its output stream, so the key
+ * is the root a 32-byte combination gives). The session's label is the request's digest, so
+ * the root is already bound to the group key, the authority, the app, the context and the epoch,
+ * and no further derivation is needed. The confirmation is other output of the same BLAKE3 XOF:
+ * it reveals nothing of the key and costs no extra compression.
  */
-function contextKeyAndConfirmation(root: Uint8Array, groupPublicKey: Uint8Array, context: Uint8Array): { readonly contextKey: Uint8Array; readonly confirmation: Uint8Array } {
-  const derived = deriveContextKey(root, groupPublicKey, context, 64);
-  return { contextKey: derived.subarray(0, 32), confirmation: derived.subarray(32) };
+function keyAndConfirmation(root: Uint8Array): { readonly contextKey: Uint8Array; readonly confirmation: Uint8Array } {
+  return { contextKey: root.subarray(0, 32), confirmation: root.subarray(32) };
 }
 
 const REQUEST_DIGESTS = KeyDeriver.of('aura.protocols.dkd.v2.request');
@@ -101,20 +103,13 @@ export function dkdProtocol(n: number) {
 }
 
 /**
- * The context string a request's key is derived under: `lp(utf8(app)) ‖ lp(utf8(context)) ‖
- * u64be(epoch)` (the authority is bound by the group key).
+ * The digest of a request, by which members check they serve the same one and which labels the
+ * run's DKD session (so the root is the request's key): `BLAKE3-derive-key(
+ * "aura.protocols.dkd.v2.request", lp(utf8(authority)) ‖ lp(utf8(app)) ‖ lp(utf8(context)) ‖
+ * u64be(epoch))`, 32 bytes.
  */
-function contextBytes(request: DkdRequest): Uint8Array {
-  return concat(lengthPrefixedUtf8(request.app), lengthPrefixedUtf8(request.context), u64be(request.epoch));
-}
-
-/**
- * The digest by which members check they serve the same request: `BLAKE3-derive-key(
- * "aura.protocols.dkd.v2.request", lp(utf8(authority)) ‖ context string)`, 32 bytes (the context
- * string in the mode's key rather than the input keeps a typical request to two compressions).
- */
-export function dkdRequestDigest(request: DkdRequest, context = contextBytes(request)): Uint8Array {
-  return REQUEST_DIGESTS.derive(32, lengthPrefixedUtf8(request.authority), context);
+export function dkdRequestDigest(request: DkdRequest): Uint8Array {
+  return REQUEST_DIGESTS.derive(32, lengthPrefixedUtf8(request.authority), lengthPrefixedUtf8(request.app), lengthPrefixedUtf8(request.context), u64be(request.epoch));
 }
 
 /** True when two requests are the same (as their digests would say, without hashing). */
@@ -131,7 +126,6 @@ const EMPTY = new Uint8Array(0);
 class DkdMemberRun {
   private readonly ids: readonly ParticipantId[];
   private readonly self: number;
-  private readonly context: Uint8Array;
   private readonly digest: Uint8Array;
   private readonly session: DkdSession;
   private readonly commits = new Map<number, DkdCommitPayload>();
@@ -150,9 +144,8 @@ class DkdMemberRun {
   ) {
     this.ids = setup.members.map(deviceParticipantId);
     this.self = setup.members.indexOf(member.device);
-    this.context = contextBytes(member.request);
-    this.digest = dkdRequestDigest(member.request, this.context);
-    this.session = { groupPublicKey: setup.groupPublicKey, label: `request ${toHex(this.digest)}`, participants: this.ids, self: this.ids[this.self]! }; // runAttemptRole checked membership
+    this.digest = dkdRequestDigest(member.request);
+    this.session = { groupPublicKey: setup.groupPublicKey, label: this.digest, participants: this.ids, self: this.ids[this.self]! }; // runAttemptRole checked membership
   }
 
   /**
@@ -242,9 +235,9 @@ class DkdMemberRun {
       for (const [k, contribution] of this.reveals) if (contribution.length === 0) this.name(k, 'missing-message');
       if (this.accused.size === 0) {
         const reveals = this.ids.map((from, k) => ({ from, contribution: k === this.self ? mine : this.reveals.get(k)! })); // all received (above)
-        const outcome = dkdCombine(this.reveal.state, reveals);
+        const outcome = dkdCombine(this.reveal.state, reveals, 64);
         if (outcome.kind === 'complaints') this.nameAll(outcome.complaints);
-        else this.derived = contextKeyAndConfirmation(outcome.value, this.setup.groupPublicKey, this.context);
+        else this.derived = keyAndConfirmation(outcome.value);
       }
     }
     const complaints = [...this.accused].map(([k, reason]) => ({ accused: this.ids[k]!, reason, evidence: reason === 'bad-reveal' ? (this.reveals.get(k) ?? EMPTY) : EMPTY }));
