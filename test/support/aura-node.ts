@@ -11,6 +11,16 @@ const running = new Set<AuraNode>();
 /** One event a node printed. */
 export type NodeEvent = Record<string, unknown> & { event: string };
 
+/** The event a JSON line holds, or undefined when the line is not a JSON object with an `event`. */
+function parseEvent(line: string): NodeEvent | undefined {
+  try {
+    const value = JSON.parse(line) as unknown;
+    return typeof value === 'object' && value !== null && typeof (value as { event?: unknown }).event === 'string' ? (value as NodeEvent) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One `aura node --json` process and the events it printed. */
 export class AuraNode {
   readonly events: NodeEvent[] = [];
@@ -23,7 +33,10 @@ export class AuraNode {
     this.process = spawn(process.execPath, [resolve(ROOT, 'bin/aura.js'), 'node', '--json', '--data-dir', join(dataRoot, name), ...args], { cwd: ROOT });
     running.add(this);
     createInterface({ input: this.process.stdout }).on('line', (line) => {
-      this.events.push(JSON.parse(line) as NodeEvent);
+      const event = parseEvent(line);
+      if (event !== undefined) this.events.push(event);
+      // A node this harness killed may leave its last line cut short mid-write; any other such line is a defect.
+      else if (!this.process.killed) throw new Error(`${this.name} printed a line that is not a JSON event: ${line}`);
       for (const wake of this.waiters) wake();
     });
     this.process.stderr.resume();
