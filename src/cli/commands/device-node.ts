@@ -11,7 +11,9 @@
  * and the lock released.
  *
  * With `--json` it prints one JSON object per line: the agent's events (`ready`, `peer-online`,
- * `served`, `failed`, …) and `stopped`.
+ * `served`, `failed`, …) and `stopped`. `ready` (in text, the `listening …` line) comes once the
+ * control socket accepts connections and the device is on the network, so a script may run a
+ * command as soon as it sees it.
  *
  * Source: issue 11 item 2 (`aura node --dir`).
  *
@@ -55,25 +57,38 @@ export async function runDeviceNode(options: DeviceNodeOptions): Promise<void> {
   const random = new NodeRandom();
   const device = await openDeviceDir(options.dir, await passphraseFor(options, options.dir), random, openOptions(options));
   const trace = new TraceFile(options.trace);
+  // The control socket listens before the agent starts, so that "ready" (the agent's first event)
+  // means everything is up: a command run as soon as a script sees it reaches this node. A request
+  // that arrives while the agent is still starting waits for it.
+  let starting: Promise<DeviceAgent> | undefined;
   try {
-    const agent = await DeviceAgent.start({
-      device,
-      random,
-      time: new BackgroundClock(),
-      ...(options.listen.length === 0 ? {} : { listen: options.listen }),
-      events: (event: AgentEvent) => {
-        print(event);
-      },
-      ...(receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs }),
-      syncIntervalMs,
-      ...(trace.observer === undefined ? {} : { observer: trace.observer }),
+    const control = await serveControl(options.dir, async (request, event) => {
+      // Assigned before any connection can be served: the listen resolves before the next line runs.
+      const running = await starting!;
+      return controlHandler(running)(request, event);
     });
-    const control = await serveControl(options.dir, controlHandler(agent));
-    if (options.json !== true) console.log(`device ${device.config.device} of authority ${device.config.authority} is up; Ctrl-C stops it`);
-    agent.keepConnected();
-    await untilInterrupted();
-    await control.close();
-    await agent.stop();
+    let agent: DeviceAgent | undefined;
+    try {
+      starting = DeviceAgent.start({
+        device,
+        random,
+        time: new BackgroundClock(),
+        ...(options.listen.length === 0 ? {} : { listen: options.listen }),
+        events: (event: AgentEvent) => {
+          print(event);
+        },
+        ...(receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs }),
+        syncIntervalMs,
+        ...(trace.observer === undefined ? {} : { observer: trace.observer }),
+      });
+      agent = await starting;
+      if (options.json !== true) console.log(`device ${device.config.device} of authority ${device.config.authority} is up; Ctrl-C stops it`);
+      agent.keepConnected();
+      await untilInterrupted();
+    } finally {
+      await control.close();
+      await agent?.stop();
+    }
   } finally {
     await device.close();
     trace.write();
