@@ -69,9 +69,14 @@ export async function runOnDevice<T>(options: DeviceCommandOptions, operation: D
   }
 }
 
+/** The line `aura node --dir` prints for `event`: its JSON with `--json` (for programs), else {@link formatAgentEvent}'s text. */
+export function nodeEventLine(event: Readonly<Record<string, unknown>>, json: boolean): string {
+  return json ? JSON.stringify(event) : formatAgentEvent(event);
+}
+
 /** One line of text for an agent event. */
 export function formatAgentEvent(event: Readonly<Record<string, unknown>>): string {
-  const e = event as AgentEvent;
+  const e = event as AgentEvent | { readonly event: 'stopped' };
   switch (e.event) {
     case 'ready':
       return `listening ${e.addresses.join(' ')}`;
@@ -112,11 +117,28 @@ export function formatAgentEvent(event: Readonly<Record<string, unknown>>): stri
     case 'recovery-completed':
       return `recovery ${e.request.slice(0, 16)} completed: ${e.newDevice} holds a share of ${e.authority}`;
     case 'recovery-failed':
+      // A guardian's failure outside a recovery (in a device change or guardian setup) names no request.
+      if (e.request === '') return `as a guardian of ${e.authority}: error[${e.code}]: ${e.message}`;
       return `recovery ${e.request.slice(0, 16)} of ${e.authority} ended: error[${e.code}]: ${e.message}`;
     case 'recovery-tree-unchanged':
       return `recovery ${e.request.slice(0, 16)}: this device keeps its new share, but the tree change was not signed: error[${e.code}]: ${e.message}`;
+    case 'membership-changed':
+      return `devices changed: now ${e.members.join(', ')}, ${e.threshold} of ${e.members.length} sign, epoch ${e.epoch}`;
+    case 'removed':
+      return `this device was removed from its authority at epoch ${e.epoch} and destroyed its share`;
+    case 'guardianship-changed':
+      return `the devices of ${e.authority} changed: this guardian holds a fresh recovery share (${e.owners} devices, epoch ${e.epoch})`;
+    case 'stopped':
+      return 'stopped';
     default:
-      if (event.event === 'stopped') return 'stopped';
-      return JSON.stringify(event);
+      return unformatted(e);
   }
+}
+
+/**
+ * The line of an event this version does not know (a newer node's, through the control socket):
+ * its JSON. Its parameter is `never`, so an event of {@link AgentEvent} left out above fails to compile.
+ */
+function unformatted(event: never): string {
+  return JSON.stringify(event);
 }

@@ -27,7 +27,7 @@ import { serveControl, type ControlHandler } from '../../agent/control-socket.ts
 import { DeviceAgent, type AgentEvent } from '../../agent/device-agent.ts';
 import { openDeviceDir } from '../../agent/device-dir.ts';
 import { deviceStatus, journalEntries } from '../../agent/device-report.ts';
-import { formatAgentEvent } from '../device-access.ts';
+import { nodeEventLine } from '../device-access.ts';
 import { deriveResult } from './derive.ts';
 import { guardianAddResult, guardianContactsOf } from './guardian.ts';
 import { changeOfControl, changeResultJson } from './device.ts';
@@ -49,8 +49,7 @@ export const DEVICE_SYNC_INTERVAL_MS = 10_000;
 /** Runs the device agent of `options.dir` until SIGINT/SIGTERM. */
 export async function runDeviceNode(options: DeviceNodeOptions): Promise<void> {
   const print = (event: Readonly<Record<string, unknown>>): void => {
-    if (options.json === true) process.stdout.write(JSON.stringify(event) + '\n');
-    else console.log(formatAgentEvent(event));
+    console.log(nodeEventLine(event, options.json === true));
   };
   const receiveTimeoutMs = options.receiveTimeoutMs === undefined ? undefined : positiveInteger(options.receiveTimeoutMs, '--receive-timeout-ms', 'milliseconds');
   const syncIntervalMs = options.syncIntervalMs === undefined ? DEVICE_SYNC_INTERVAL_MS : positiveInteger(options.syncIntervalMs, '--sync-interval-ms', 'milliseconds');
