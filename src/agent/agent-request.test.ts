@@ -21,6 +21,7 @@ test('agent messages round-trip through their wire form', () => {
         { t: 'accept', session },
         { t: 'decline', session, code: 'agent.declined', reason: 'no' },
         { t: 'start', session },
+        { t: 'abort', session, code: 'agent.guardian-declined', reason: `guardian-${n} declined`, by: randomIdentifier('device', random) },
       ];
       for (const m of messages) assert.deepEqual(decodeAgentMessage(encodeAgentMessage(m)), m);
     }),
@@ -42,6 +43,7 @@ test('malformed agent messages are refused with agent.bad-message', () => {
   refuse({ t: 'request', session, op: 'derive', roles: [device], body: { context: 'c', app: 'a'.repeat(MAX_CONTEXT_CHARS + 1) } }, /body.app must be 1 to 256/);
   refuse({ t: 'request', session, op: 'derive', roles: [device], body: { context: 'c' } }, /body.app must be text/);
   refuse({ t: 'decline', session, code: 1, reason: 'x' }, /code must be text/);
+  refuse({ t: 'abort', session, code: 'agent.guardian-declined', reason: 'x' }, /by must be text/);
   refuse([1, 2], /is a map/);
 });
 

@@ -21,7 +21,12 @@
  *    frames are held) and answers **accept** `{ t: "accept", session }` or **decline**
  *    `{ t: "decline", session, code, reason }`;
  * 3. once all accepted, the initiator sends **start** `{ t: "start", session }` and every
- *    participant runs its role.
+ *    participant runs its role;
+ * 4. when the initiator calls the run off after that (a guardian declined a membership change
+ *    that every member had accepted), it sends **abort** `{ t: "abort", session, code, reason, by }`:
+ *    `by` the device that caused it (the guardian), `code` and `reason` the initiator's error.
+ *    Each participant stops its roles at once ({@link calledOff}; its sessions' peers get the
+ *    runtime's abort notices), instead of waiting out its receive timeout.
  *
  * Unlike the session host of `src/runtime/` (which plays example protocols with random
  * payloads), these sessions run the real role logic of `src/protocols/` with the device's own
@@ -113,7 +118,17 @@ export type AgentMessage =
   | { readonly t: 'request'; readonly request: AgentRequest }
   | { readonly t: 'accept'; readonly session: SessionId }
   | { readonly t: 'decline'; readonly session: SessionId; readonly code: string; readonly reason: string }
-  | { readonly t: 'start'; readonly session: SessionId };
+  | { readonly t: 'start'; readonly session: SessionId }
+  | { readonly t: 'abort'; readonly session: SessionId; readonly code: string; readonly reason: string; readonly by: DeviceId };
+
+/**
+ * The error with which a participant stops the run `abort` called off, sent by its initiator
+ * (named `initiator`): `agent.called-off`, naming in `context.by` the device that caused it (a
+ * guardian that declined) and in `context.code` the initiator's error code.
+ */
+export function calledOff(abort: Extract<AgentMessage, { t: 'abort' }>, initiator: string): AuraError {
+  return permanentError('agent.called-off', `${initiator} called the session off: ${abort.reason} (${abort.code})`, { context: { session: abort.session, by: abort.by, code: abort.code } });
+}
 
 /** The device playing `role` in `request`: `D[i]` is the i-th dealer of a change, any other `F[k]` the k-th of the roles. */
 export function deviceOfRole(request: AgentRequest, role: string): DeviceId | undefined {
@@ -140,6 +155,8 @@ export function decodeAgentMessage(bytes: Uint8Array): AgentMessage {
       return { t: value.t, session };
     case 'decline':
       return { t: 'decline', session, code: text(value.code, 'code'), reason: text(value.reason, 'reason') };
+    case 'abort':
+      return { t: 'abort', session, code: text(value.code, 'code'), reason: text(value.reason, 'reason'), by: parseIdentifier('device', text(value.by, 'by')) };
     case 'request': {
       if (value.op !== 'sign' && value.op !== 'derive' && value.op !== 'reshare' && value.op !== 'guardian-setup') throw bad(`unknown operation ${JSON.stringify(value.op)}`);
       const roles = devices(value.roles, 'roles', 1);

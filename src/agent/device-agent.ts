@@ -46,8 +46,8 @@ import { runQuorumSigning } from '../protocols/sign-quorum.ts';
 import { epochSession } from '../protocols/epoch.ts';
 import type { SyncEvent } from '../protocols/sync-service.ts';
 import { AuthoritySync } from './authority-sync.ts';
-import { AGENT_CHANNEL, decodeAgentMessage, deviceOfRole, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest, type NewMember } from './agent-request.ts';
-import { approverOf, askerOf, type Approver } from './approval.ts';
+import { AGENT_CHANNEL, calledOff, decodeAgentMessage, deviceOfRole, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest, type NewMember } from './agent-request.ts';
+import { approverOf, askerOf, type Approver, type Asker } from './approval.ts';
 import { afterTreeChange, GuardianDesk, guardianSetupPlan, guardianSetupRoles, guardianSetupTreeChange, knowGuardianship, POLICY_ANSWER_MS, type DeskEvent } from './guardian-desk.ts';
 import { signTreeChange, treeChangeSessions } from './tree-change.ts';
 import type { GuardianContact, Guardianship } from './guardianship.ts';
@@ -91,6 +91,8 @@ export interface AgentOptions {
   readonly listen?: readonly string[];
   /** Decides on requests (default: the config's policy). */
   readonly approve?: Approver;
+  /** Decides, as a guardian, on invitations and on changes of the devices it guards (default: the config's policy). */
+  readonly ask?: Asker;
   /** Where events go. */
   readonly events?: (event: AgentEvent) => void;
   /** Bound of every protocol receive, in ms (default 15 s). */
@@ -208,6 +210,8 @@ export class DeviceAgent {
   private readonly sessions: SessionGroups;
   private readonly joining = new Map<SessionId, Joining>();
   private readonly accepted = new Map<SessionId, { readonly request: AgentRequest; readonly from: Member; readonly group: SessionGroup }>();
+  /** The sessions this device serves now, started by `from`: called off when it says so. */
+  private readonly serving = new Map<SessionId, { readonly from: Member; readonly group: SessionGroup }>();
   private dev: OpenDevice;
   private others: readonly Member[] = [];
   private readonly formerMembers: Set<string>;
@@ -286,7 +290,7 @@ export class DeviceAgent {
       sessions,
       time: options.time,
       random: options.random,
-      ask: askerOf(config.policy),
+      ask: options.ask ?? askerOf(config.policy),
       runOptions: () => emit.agent?.protocolOptions() ?? { time: options.time },
       events: (event) => emit.agent?.emit(event),
       survived: async (next, keyShare, facts) => emit.agent?.survived(next, keyShare, facts),
@@ -385,6 +389,8 @@ export class DeviceAgent {
    * device that is online learns it from its journal and destroys its share. Errors:
    * `agent.bad-change`, `agent.too-few-online` (naming the members missing),
    * `agent.guardians-unreachable` (naming the guardians that did not join: nothing changed),
+   * `agent.guardian-declined` (every guardian that did not join declined under its policy: nothing
+   * changed; the members, which had accepted, are told at once and stop with `agent.called-off`),
    * `agent.declined`, `agent.join-timeout`, those of resharing (`protocols.reshare.*`) and signing.
    */
   async changeMembership(change: MembershipChange, observer?: RoleObserver): Promise<ChangeResult> {
@@ -405,7 +411,7 @@ export class DeviceAgent {
       // Asked only once every member accepted, so has the change's sessions registered: a guardian's
       // device can be the lock's requester, which starts at once, and a frame of a session a member
       // does not know yet would be dropped.
-      if (own !== undefined) await this.askGuardiansToChange(own, request);
+      if (own !== undefined) await this.askGuardiansToChange(own, request, [...staying, ...joining]);
       return this.changePart(request, group, observer);
     });
     const removed = body.remove.map((device) => config.members.find((m) => m.device === device)?.name ?? device);
@@ -453,22 +459,32 @@ export class DeviceAgent {
     return { guardianship, publicKeyPackage: value };
   }
 
-  /**
-   * Asks every guardian of `guardianship` to join the change `request` (each checks it under its
-   * policy and waits for the sessions). Error: `agent.guardians-unreachable` naming each guardian
-   * that did not join and why; no share has moved then (a guardian that joined gives up when the
-   * lock is never asked for).
-   */
   /** Dials every guardian before a change: an ask to a guardian that is not running would wait out the policy's time. */
   private async dialGuardians(guardianship: Guardianship): Promise<void> {
     const dialled = await Promise.allSettled(guardianship.guardians.map((g) => this.network.node.dial(peerEntryOfAddress(g.address).addresses[0]!))); // peerEntryOfAddress gives the one address it parsed
-    throwUnjoined(guardianship, dialled);
+    const failure = unjoined(guardianship, dialled);
+    if (failure !== undefined) throw failure.error;
   }
 
-  /** Asks every guardian to take part in the change `request`. */
-  private async askGuardiansToChange(guardianship: Guardianship, request: ChangeRequest): Promise<void> {
+  /**
+   * Asks every guardian of `guardianship` to take part in the change `request` (each checks it
+   * under its policy and waits for the sessions), which `participants` (the members and joining
+   * devices) accepted and have started. When a guardian does not join, they are told at once (an
+   * `abort` naming it, see `agent-request.ts`), so they stop with its reason rather than wait for
+   * a lock notice that never comes. Errors: `agent.guardian-declined`, `agent.guardians-unreachable`
+   * (see {@link unjoined}); no share has moved then (a guardian that joined gives up when the lock
+   * is never asked for).
+   */
+  private async askGuardiansToChange(guardianship: Guardianship, request: ChangeRequest, participants: readonly Member[]): Promise<void> {
     const encoded = encodeAgentMessage({ t: 'request', request });
-    throwUnjoined(guardianship, await Promise.allSettled(guardianship.guardians.map((g) => this.desk.ask(g.device, { k: 'change', request: encoded }, POLICY_ANSWER_MS))));
+    const failure = unjoined(guardianship, await Promise.allSettled(guardianship.guardians.map((g) => this.desk.ask(g.device, { k: 'change', request: encoded }, POLICY_ANSWER_MS))));
+    if (failure !== undefined) {
+      const { error, guardian } = failure;
+      const abort = encodeAgentMessage({ t: 'abort', session: request.session, code: error.code, reason: error.message, by: guardian });
+      // A participant that cannot be told stops at its own receive timeout, as before.
+      await Promise.all(participants.map((m) => this.network.transport.send(m.device, AGENT_CHANNEL, abort).catch(() => undefined)));
+      throw error;
+    }
     for (const g of guardianship.guardians) this.emit({ event: 'accepted', session: request.session, by: g.name });
   }
 
@@ -788,7 +804,27 @@ export class DeviceAgent {
       case 'start':
         void this.started(message.session, from);
         return;
+      case 'abort':
+        this.calledOff(message, from);
+        return;
     }
+  }
+
+  /**
+   * The device that started a session this device accepted or serves called it off: the session's
+   * roles stop at once with `agent.called-off` (a role not opened yet stops as it opens), so the
+   * failure is the initiator's reason, not a receive timeout. From any other device it is ignored.
+   */
+  private calledOff(abort: Extract<AgentMessage, { t: 'abort' }>, from: DeviceId): void {
+    const run = this.serving.get(abort.session) ?? this.accepted.get(abort.session);
+    if (run === undefined || run.from.device !== from) return;
+    const error = calledOff(abort, run.from.name);
+    if (this.accepted.delete(abort.session)) {
+      run.group.end();
+      this.emit({ event: 'failed', session: abort.session, code: error.code, message: error.message });
+      return;
+    }
+    run.group.abort(error);
   }
 
   private async requested(request: AgentRequest, fromDevice: DeviceId): Promise<void> {
@@ -887,13 +923,16 @@ export class DeviceAgent {
     const accepted = this.accepted.get(session);
     if (accepted === undefined || accepted.from.device !== from) return; // not a session this device accepted from that device
     this.accepted.delete(session);
+    this.serving.set(session, accepted);
     try {
       await this.serve(accepted.request, accepted.from.device, accepted.group);
       this.emit({ event: 'served', session, op: accepted.request.op, for: accepted.from.name });
     } catch (error) {
-      const failure = toAuraError(error);
+      // Called off by the initiator: its reason is the failure, not how the roles stopped.
+      const failure = accepted.group.aborted ?? toAuraError(error);
       this.emit({ event: 'failed', session, code: failure.code, message: failure.message });
     } finally {
+      this.serving.delete(session);
       accepted.group.end();
     }
   }
@@ -946,14 +985,26 @@ export class DeviceAgent {
   }
 }
 
-/** Error `agent.guardians-unreachable` naming the guardians whose `answers` (one each, in order) failed. */
-function throwUnjoined(guardianship: Guardianship, answers: readonly PromiseSettledResult<unknown>[]): void {
+/**
+ * Why guardians of `guardianship` did not join, from their answers (one each, in order):
+ * `agent.guardian-declined` when every one that failed declined under its policy, else
+ * `agent.guardians-unreachable`; either names each such guardian and why. `guardian` is the
+ * first such guardian's device. `undefined` when all joined.
+ */
+function unjoined(guardianship: Guardianship, answers: readonly PromiseSettledResult<unknown>[]): { readonly error: AuraError; readonly guardian: DeviceId } | undefined {
   const failed = guardianship.guardians.flatMap((g, k) => {
     const answer = answers[k]!; // one answer per guardian
-    return answer.status === 'rejected' ? [`${g.name} (${g.device}): ${toAuraError(answer.reason).message}`] : [];
+    return answer.status === 'rejected' ? [{ guardian: g, error: toAuraError(answer.reason) }] : [];
   });
-  if (failed.length === 0) return;
-  throw transientError('agent.guardians-unreachable', `changing the devices reshares the guardians' recovery shares too, so every guardian must take part; not joined: ${failed.join('; ')}. Nothing changed`, { context: { authority: guardianship.authority } });
+  const first = failed[0];
+  if (first === undefined) return undefined;
+  const named = failed.map(({ guardian, error }) => `${guardian.name} (${guardian.device}): ${error.message}`).join('; ');
+  const context = { authority: guardianship.authority, guardian: first.guardian.device };
+  const why = "changing the devices reshares the guardians' recovery shares too, so every guardian must take part";
+  const error = failed.every(({ error }) => error.code === 'agent.declined')
+    ? permanentError('agent.guardian-declined', `${why}; declined: ${named}. Nothing changed`, { context })
+    : transientError('agent.guardians-unreachable', `${why}; not joined: ${named}. Nothing changed`, { context });
+  return { error, guardian: first.guardian.device };
 }
 
 /** The devices that tree operations in `journal` removed. */

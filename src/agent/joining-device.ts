@@ -34,7 +34,7 @@ import { composeObservers, type RoleObserver } from '../runtime/role-event.ts';
 import { authorityJournalAdmission, authorityView } from '../protocols/authority.ts';
 import { StoreReplica } from '../protocols/sync-replica.ts';
 import { SyncService } from '../protocols/sync-service.ts';
-import { AGENT_CHANNEL, decodeAgentMessage, deviceOfRole, encodeAgentMessage, type AgentMessage, type NewMember } from './agent-request.ts';
+import { AGENT_CHANNEL, calledOff, decodeAgentMessage, deviceOfRole, encodeAgentMessage, type AgentMessage, type NewMember } from './agent-request.ts';
 import { loadJournal, storeAuthorityFacts } from './authority-journal.ts';
 import { writeConfig, type DeviceConfig } from './device-config.ts';
 import { checkFreshDir, JOURNAL_FILE, sealDeviceKeys } from './device-dir.ts';
@@ -188,6 +188,7 @@ export class JoiningDevice {
     }
     if (message.t === 'request') await this.requested(message, from);
     else if (message.t === 'start' && this.accepted?.request.session === message.session && this.accepted.from === from) await this.run(this.accepted);
+    else if (message.t === 'abort' && this.accepted?.request.session === message.session && this.accepted.from === from) this.accepted.group.abort(calledOff(message, this.nameOf(from)));
   }
 
   private async requested(message: Extract<AgentMessage, { t: 'request' }>, from: DeviceId): Promise<void> {
@@ -258,7 +259,7 @@ export class JoiningDevice {
       this.options.events?.({ event: 'joined', name: this.member.name, dir: this.options.dir, epoch: request.epoch + 1 });
       this.settle.resolve({ dir: this.options.dir, config, epoch: request.epoch + 1 });
     } catch (error) {
-      this.settle.reject(error);
+      this.settle.reject(group.aborted ?? error); // called off: the initiator's reason, not how the roles stopped
     } finally {
       group.end();
     }

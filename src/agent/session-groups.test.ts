@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { utf8 } from '../core/bytes.ts';
+import { isAuraError, permanentError } from '../core/errors.ts';
 import { randomIdentifier, type DeviceId } from '../core/identifiers.ts';
 import { verifyStrict } from '../crypto/signature.ts';
 import { SeededRandom } from '../handlers/random.ts';
@@ -82,4 +83,23 @@ test('over session groups, a signing retry after excluding the first signer fini
     assert.ok(outcome.value.excluded.some((a) => a.device === devices[0] && a.reason === 'bad-share'));
     assert.ok(verifyStrict(publicKeyPackage.groupPublicKey, message, outcome.value.signature));
   }
+});
+
+test('a group called off stops the roles waiting in it and any opened later, with its error', async () => {
+  const random = new SeededRandom('called-off');
+  const devices = [0, 1].map(() => randomIdentifier('device', random));
+  const { publicKeyPackage, shares } = dealToDevices(devices, 2, random);
+  const [channel] = memoryChannels(devices);
+  const group = new SessionGroups(channel!).group(familyRoles(['S'], devices)); // the first device's; the second never answers
+  const sign = (session: string) => runSigningDevice({ signers: devices, publicKeyPackage, session: randomIdentifier('session', new SeededRandom(session)), epoch: 0 }, { device: devices[0]!, keyShare: shares.get(devices[0]!)!, message: utf8(session), random }, group.transport, {}); // one share per device
+  const waiting = sign('waiting');
+  const error = permanentError('agent.called-off', 'the initiator called the session off');
+  assert.equal(group.aborted, undefined);
+  group.abort(error);
+  group.abort(permanentError('agent.other', 'a second call changes nothing'));
+  assert.equal(group.aborted, error);
+  const stoppedBy = (e: unknown): boolean => isAuraError(e) && /the initiator called the session off/.test(e.message);
+  await assert.rejects(waiting, stoppedBy);
+  await assert.rejects(sign('later'), stoppedBy);
+  group.end();
 });

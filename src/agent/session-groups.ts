@@ -19,10 +19,10 @@
  * @module
  */
 import type { RoleName } from '../choreo/local-type.ts';
-import { isAuraError } from '../core/errors.ts';
+import { isAuraError, type AuraError } from '../core/errors.ts';
 import type { DeviceId, SessionId } from '../core/identifiers.ts';
 import { ChannelTransport, SESSION_CHANNEL_PREFIX, type DeviceChannel } from '../runtime/channel-transport.ts';
-import type { Transport } from '../runtime/transport.ts';
+import type { Receiver, Transport } from '../runtime/transport.ts';
 import { attemptSession } from '../protocols/attempts.ts';
 import { familyRole } from '../protocols/protocol-source.ts';
 
@@ -30,6 +30,13 @@ import { familyRole } from '../protocols/protocol-source.ts';
 export interface SessionGroup {
   /** A transport whose `open` registers the session with the group's role map first. */
   readonly transport: Transport;
+  /**
+   * Calls the run off: every role opened through the group stops with `error` (telling its peers,
+   * as any failed role does), and so does every role opened later. Idempotent (the first error stays).
+   */
+  abort(error: AuraError): void;
+  /** The error the run was called off with, if it was. */
+  readonly aborted: AuraError | undefined;
   /** Ends every session registered through the group. */
   end(): void;
 }
@@ -38,6 +45,9 @@ interface Group {
   readonly roles: ReadonlyMap<RoleName, DeviceId>;
   readonly known: ReadonlyMap<SessionId, ReadonlyMap<RoleName, DeviceId>>;
   readonly sessions: Set<SessionId>;
+  /** The roles opened through the group, to stop when it is called off. */
+  readonly receivers: Receiver[];
+  aborted?: AuraError;
 }
 
 /** Most signers whose exclusion attempts are mapped ({@link exclusionSessions} enumerates their subsets). */
@@ -72,14 +82,25 @@ export class SessionGroups {
    * registered with their own role maps.
    */
   group(roles: ReadonlyMap<RoleName, DeviceId>, known: ReadonlyMap<SessionId, ReadonlyMap<RoleName, DeviceId>> = new Map()): SessionGroup {
-    const group: Group = { roles, known, sessions: new Set() };
+    const group: Group = { roles, known, sessions: new Set(), receivers: [] };
     this.groups.add(group);
     return {
       transport: {
         open: (session, role, receiver) => {
           if (!this.known.has(session)) this.register(group, session);
-          return this.transport.open(session, role, receiver);
+          const port = this.transport.open(session, role, receiver);
+          group.receivers.push(receiver);
+          if (group.aborted !== undefined) receiver.fail(group.aborted);
+          return port;
         },
+      },
+      abort: (error) => {
+        if (group.aborted !== undefined) return;
+        group.aborted = error;
+        for (const receiver of group.receivers) receiver.fail(error);
+      },
+      get aborted() {
+        return group.aborted;
       },
       end: () => {
         this.groups.delete(group);

@@ -1,17 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AgentEvent } from '../agent/device-agent.ts';
+import { randomIdentifier } from '../core/identifiers.ts';
+import { SeededRandom } from '../handlers/random.ts';
 import { formatAgentEvent, nodeEventLine } from './device-access.ts';
 
-const authority = 'authority-4f9b2c';
-const session = 'session-0a1b2c';
+const random = new SeededRandom('device-access');
+const authority = randomIdentifier('authority', random);
+const session = randomIdentifier('session', random);
 
 /** The events of a guardian's node and of a device change, which once printed as raw JSON in text mode. */
 const events: readonly AgentEvent[] = [
-  { event: 'guardianship-changed', authority, owners: 3, epoch: 4 } as AgentEvent,
-  { event: 'recovery-failed', authority, request: '', code: 'protocols.lock-notice.aborted', message: 'device change: lock-notice attempt 0 aborted' } as AgentEvent,
-  { event: 'membership-changed', session, epoch: 2, members: ['device-1', 'device-2', 'device-4'], threshold: 2 } as AgentEvent,
-  { event: 'removed', device: 'device-9f', epoch: 3 } as AgentEvent,
+  { event: 'guardianship-changed', authority, owners: 3, epoch: 4 },
+  { event: 'recovery-failed', authority, request: '', code: 'protocols.lock-notice.aborted', message: 'device change: lock-notice attempt 0 aborted' },
+  { event: 'membership-changed', session, epoch: 2, members: ['device-1', 'device-2', 'device-4'], threshold: 2 },
+  { event: 'removed', device: randomIdentifier('device', random), epoch: 3 },
 ];
 
 test('aura node prints a human line for every guardian and device-change event, and their JSON unchanged with --json', () => {
