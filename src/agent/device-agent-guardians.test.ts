@@ -1,7 +1,8 @@
 // Device agents of an authority with a guardian, in this process over libp2p on loopback: a
-// guardian that declines a change of the devices after every member accepted it. Every agent's
-// receives are bounded by ten minutes, so a member that waited for the lock notice (the old
-// behaviour) would fail only then, and with another error than the one asserted.
+// guardian that declines a change of the devices after every member accepted it (every agent's
+// receives are bounded by ten minutes, so a member that waited for the lock notice, the old
+// behaviour, would fail only then, and with another error than the one asserted); then a crash of
+// a member right after the key store took a change, before `recovery.json` was written.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toHex, utf8 } from '../core/bytes.ts';
@@ -13,8 +14,12 @@ import { loadJournal } from './authority-journal.ts';
 import { BackgroundClock } from './background-clock.ts';
 import { DeviceAgent, type AgentEvent } from './device-agent.ts';
 import type { OpenDevice } from './device-dir.ts';
-import type { GuardianContact } from './guardianship.ts';
-import { openTestAuthority, type OpenedTestAuthority } from './testing.ts';
+import type { FactStore } from '../journal/fact-store.ts';
+import { openDeviceDir } from './device-dir.ts';
+import { readConfig } from './device-config.ts';
+import { readGuardianships, type GuardianContact } from './guardianship.ts';
+import { commitChange, pendingChangeEntry } from './membership-change.ts';
+import { openTestAuthority, TEST_PASSPHRASE, type OpenedTestAuthority } from './testing.ts';
 
 const random = new NodeRandom();
 const time = new BackgroundClock();
@@ -85,4 +90,32 @@ test('a guardian that declines a change after the members accepted it: the membe
   const message = utf8('still the same devices');
   const signed = await member.sign(message);
   assert.ok(verifyStrict(owner.authority.groupKey, message, signed.signature));
+});
+
+/** `store` with the process dying at its first read: commitChange stops right after the key store took the change. */
+function crashingAtFirstRead(store: FactStore): FactStore {
+  return new Proxy(store, { get: (target, name) => (name === 'scan' ? () => Promise.reject(new Error('injected crash')) : (Reflect.get(target, name) as unknown)) });
+}
+
+test('a crash after a member\'s key store took a change, before recovery.json: the next open brings recovery.json to the change', async () => {
+  const agent = agents.find((a) => a.device.config.device === owner.devices[2]!.config.device)!; // device-3's, started by the test above
+  const third = agent.device; // with the share guardian setup gave it
+  await agent.stop();
+  await third.close();
+  const own = (await readGuardianships(third.dir)).own;
+  assert.ok(own !== undefined, 'device-3 recorded the guardianship at setup');
+  const changed = { config: { ...third.config, policy: 'prompt' as const }, guardianship: { ...own, epoch: own.epoch + 1 } };
+  const { keys, journal } = third;
+  const outcome = { keyShare: third.secrets.keyShare, publicKeyPackage: third.secrets.keyShare.publicKeyPackage, facts: [] };
+  await assert.rejects(commitChange({ dir: third.dir, keys, journal: crashingAtFirstRead(journal) }, changed.config, outcome, changed.guardianship), /injected crash/);
+  // As the crash left it: the change is in the key store only.
+  assert.ok((await keys.store.load(TEST_PASSPHRASE))[pendingChangeEntry(third.config.authority)] !== undefined);
+  assert.equal((await readGuardianships(third.dir)).own?.epoch, own.epoch);
+  assert.equal((await readConfig(third.dir)).policy, 'auto');
+
+  const reopened = await openDeviceDir(third.dir, TEST_PASSPHRASE, random);
+  await reopened.close();
+  assert.deepEqual((await readGuardianships(third.dir)).own, changed.guardianship);
+  assert.equal((await readConfig(third.dir)).policy, 'prompt');
+  assert.equal((await keys.store.load(TEST_PASSPHRASE))[pendingChangeEntry(third.config.authority)], undefined);
 });

@@ -700,11 +700,13 @@ export class DeviceAgent {
       await lockJournal.flush();
       await this.journalSync.written();
     }
-    const next = await commitChange({ dir, keys, journal }, changedConfig(config, config.device, request), outcome);
+    // The guardianship after the change is committed with it (recovery.json cannot lag the key store).
+    const guardianship = guardianshipAfterChange(request);
+    const next = await commitChange({ dir, keys, journal }, changedConfig(config, config.device, request), outcome, guardianship);
     secrets.keyShare.dispose();
     this.dev = { ...this.dev, config: next, secrets: { ...secrets, keyShare: outcome.keyShare } };
     this.setMembers(next);
-    const guardianship = guardianshipAfterChange(request);
+    // The desk takes it too, and writes its records once more from memory (what it guards may have changed meanwhile).
     if (guardianship !== undefined) await this.desk.recordOwn(guardianship);
     await this.journalSync.written();
     return { epoch: request.epoch + 1, members: next.members.map((m) => m.name), threshold: next.threshold, groupKey: next.groupKey };

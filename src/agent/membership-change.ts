@@ -23,11 +23,18 @@
  * Crash safety. Until the change is confirmed nothing is written: a crash or Ctrl-C during the
  * protocols leaves every device with its old share, config and journal. Once confirmed, a member
  * commits in one atomic step, the rewrite of its key store ({@link commitChange}): the new share
- * replaces the old one, and beside it a *pending change* entry holds the new config and the
- * signed facts. Then the facts go into the journal (one transaction), the config is replaced
- * (atomically), and the pending entry is dropped. Opening a device directory finishes a pending
- * change first ({@link settlePendingChange}), so a crash between those steps is completed on the
- * next open and no store disagrees with another for longer than that.
+ * replaces the old one, and beside it a *pending change* entry holds the new config, the signed
+ * facts and, when the authority has guardians, the guardianship after the change. Then the facts
+ * go into the journal (one transaction), the config is replaced (atomically), so is
+ * `recovery.json`'s own guardianship, and the pending entry is dropped. Opening a device directory
+ * finishes a pending change first ({@link settlePendingChange}), so a crash between those steps
+ * is completed on the next open and no store disagrees with another for longer than that.
+ *
+ * The guardianship rides in the pending entry, rather than being written after the commit and
+ * repaired on start when found stale, because a repair would have to rebuild it from what is
+ * committed, and the journal does not hold what `recovery.json` does (the guardians' and owners'
+ * addresses and HPKE keys, the cooldown): only the change request did, and the pending entry is
+ * where its outcome is kept until every store has it.
  *
  * @module
  */
@@ -55,7 +62,7 @@ import { membershipOperation, membershipOps, reshareSession, runReshareDevice, t
 import type { AgentRequest, MembershipChangeBody, NewMember } from './agent-request.ts';
 import { CONFIG_FILE, decodeConfig, encodeConfig, writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import { storeAuthorityFacts } from './authority-journal.ts';
-import { guardianOf, type Guardianship, type OwnerContact } from './guardianship.ts';
+import { guardianOf, guardianshipSchema, readGuardianships, writeGuardianships, type Guardianship, type OwnerContact } from './guardianship.ts';
 import { familyRoles } from './session-groups.ts';
 import { signTreeChange, treeChangeSessions, type TreeChange } from './tree-change.ts';
 
@@ -324,12 +331,21 @@ export interface DeviceStores {
 }
 
 /**
- * Commits a confirmed change at a member (see the module comment): the key store first (new share
- * and pending change, one atomic rewrite), then journal and config. Returns the new config.
+ * The pending change entry's bytes: the config after the change, the signed facts, and the
+ * guardianship after it (`recovery.json`'s own) when the authority has guardians.
  */
-export async function commitChange(stores: DeviceStores, config: DeviceConfig, outcome: ChangeOutcome): Promise<DeviceConfig> {
+export function encodePendingChange(config: DeviceConfig, facts: readonly FactRecord[], guardianship?: Guardianship): Uint8Array {
+  return encodeCanonical({ config: utf8(encodeConfig(config)), facts: facts.map((r) => r.bytes), ...(guardianship === undefined ? {} : { guardianship: utf8(JSON.stringify(guardianship)) }) });
+}
+
+/**
+ * Commits a confirmed change at a member (see the module comment): the key store first (new share
+ * and pending change, one atomic rewrite), then journal, config and, with `guardianship` (the
+ * guardianship after the change), `recovery.json`. Returns the new config.
+ */
+export async function commitChange(stores: DeviceStores, config: DeviceConfig, outcome: ChangeOutcome, guardianship?: Guardianship): Promise<DeviceConfig> {
   const entries = await stores.keys.store.load(stores.keys.passphrase);
-  const pending = encodeCanonical({ config: utf8(encodeConfig(config)), facts: outcome.facts.map((r) => r.bytes) });
+  const pending = encodePendingChange(config, outcome.facts, guardianship);
   const share = withEncodedKeyShare(outcome.keyShare, (bytes) => bytes.slice());
   try {
     const next = { ...entries, [keyShareEntry(config.authority)]: share, [pendingChangeEntry(config.authority)]: pending };
@@ -342,21 +358,36 @@ export async function commitChange(stores: DeviceStores, config: DeviceConfig, o
 
 /**
  * Finishes a pending change found in the key store `entries` of `authority`: stores its facts in
- * the journal, writes its config, and drops the entry. Returns the config it wrote, or
- * `undefined` when nothing was pending. Errors: `agent.bad-pending-change` when the entry does not
- * decode, and those of the journal, the config and the key store.
+ * the journal, writes its config and its guardianship (if any) as `recovery.json`'s own, and drops
+ * the entry. Every step may be done again, so a crash during this is finished on the next open.
+ * Returns the config it wrote, or `undefined` when nothing was pending. Errors:
+ * `agent.bad-pending-change` when the entry does not decode, and those of the journal, the config,
+ * `recovery.json` and the key store.
  */
 export async function settlePendingChange(stores: DeviceStores, authority: AuthorityId, entries: KeyStoreEntries): Promise<DeviceConfig | undefined> {
   const entry = pendingChangeEntry(authority);
   const pending = entries[entry];
   if (pending === undefined) return undefined;
   const value = decodeCanonical(pending);
-  if (!isCanonicalMap(value) || !(value.config instanceof Uint8Array) || !Array.isArray(value.facts) || !value.facts.every((f) => f instanceof Uint8Array)) {
-    throw permanentError('agent.bad-pending-change', `the key store of ${stores.dir} holds a pending membership change that does not decode`);
-  }
+  const malformed = () => permanentError('agent.bad-pending-change', `the key store of ${stores.dir} holds a pending membership change that does not decode`);
+  if (!isCanonicalMap(value) || !(value.config instanceof Uint8Array) || !Array.isArray(value.facts) || !value.facts.every((f) => f instanceof Uint8Array)) throw malformed();
+  const guardianship = value.guardianship === undefined ? undefined : pendingGuardianship(value.guardianship);
+  if (guardianship === null) throw malformed();
   const config = decodeConfig(new TextDecoder().decode(value.config), join(stores.dir, CONFIG_FILE));
   await storeAuthorityFacts(stores.journal, authority, config.groupKey, value.facts.map((bytes) => decodeFact(bytes)));
   await writeConfig(stores.dir, config);
+  if (guardianship !== undefined) await writeGuardianships(stores.dir, { ...(await readGuardianships(stores.dir)), own: guardianship });
   await stores.keys.store.save(Object.fromEntries(Object.entries(entries).filter(([name]) => name !== entry)), stores.keys.passphrase);
   return config;
+}
+
+/** The guardianship of a pending change (UTF-8 JSON), or `null` when it is not one. */
+function pendingGuardianship(value: unknown): Guardianship | null {
+  if (!(value instanceof Uint8Array)) return null;
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(value)) as unknown;
+    return guardianshipSchema(parsed, 'guardianship') === undefined ? (parsed as Guardianship) : null;
+  } catch {
+    return null;
+  }
 }
