@@ -1,8 +1,9 @@
-// Device agents of an authority with a guardian, in this process over libp2p on loopback: a
-// guardian that declines a change of the devices after every member accepted it (every agent's
-// receives are bounded by ten minutes, so a member that waited for the lock notice, the old
-// behaviour, would fail only then, and with another error than the one asserted); then a crash of
-// a member right after the key store took a change, before `recovery.json` was written.
+// Device agents of an authority with two guardians, in this process over libp2p on loopback: a
+// guardian that declines a change of the devices after every member and the other guardian
+// accepted it (every agent's receives are bounded by ten minutes, so a participant that waited for
+// the lock, the old behaviour, would fail only then, and with another error than the one
+// asserted); then a crash of a member right after the key store took a change, before
+// `recovery.json` was written.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toHex, utf8 } from '../core/bytes.ts';
@@ -28,16 +29,16 @@ const RECEIVE_TIMEOUT_MS = 600_000;
 const DECLINED = 'not without talking to me first';
 
 let owner: OpenedTestAuthority;
-let guardianAuthority: OpenedTestAuthority;
+let guardianAuthorities: OpenedTestAuthority[];
 const agents: DeviceAgent[] = [];
 const events = new Map<DeviceAgent, AgentEvent[]>();
 
 before(async () => {
-  [owner, guardianAuthority] = await Promise.all([openTestAuthority(3, 1, random), openTestAuthority(1, 1, random)]);
+  [owner, ...guardianAuthorities] = await Promise.all([openTestAuthority(3, 1, random), openTestAuthority(1, 1, random), openTestAuthority(1, 1, random)]);
 });
 after(async () => {
   await Promise.all(agents.map((a) => a.stop()));
-  await Promise.all([owner.close(), guardianAuthority.close()]);
+  await Promise.all([owner, ...guardianAuthorities].map((a) => a.close()));
 });
 
 async function start(device: OpenDevice, extra: Partial<Parameters<typeof DeviceAgent.start>[0]> = {}): Promise<DeviceAgent> {
@@ -57,32 +58,38 @@ async function eventOf(agent: DeviceAgent, match: (e: AgentEvent) => boolean): P
   }
 }
 
-function contactOf(device: OpenDevice): GuardianContact {
+function contactOf(device: OpenDevice, name: string): GuardianContact {
   const own = device.config.members.find((m) => m.device === device.config.device)!; // a device is among its members
-  return { name: 'guardian-1', authority: device.config.authority, device: device.config.device, signingKey: toHex(device.config.groupKey), hpkeKey: toHex(device.hpke.publicKey), address: own.address };
+  return { name, authority: device.config.authority, device: device.config.device, signingKey: toHex(device.config.groupKey), hpkeKey: toHex(device.hpke.publicKey), address: own.address };
 }
 
-test('a guardian that declines a change after the members accepted it: the members stop at once with its reason, and nothing changes', async () => {
+test('a guardian that declines a change after the others accepted it: the members and the other guardian stop at once with its reason, and nothing changes', async () => {
   const [first, second, third] = owner.devices as [OpenDevice, OpenDevice, OpenDevice];
-  const guardianDevice = guardianAuthority.devices[0]!; // a one-device authority
-  // The guardian joins the guardian setup, and declines any change of the devices it guards.
+  const [willing, guardianDevice] = guardianAuthorities.map((a) => a.devices[0]!) as [OpenDevice, OpenDevice]; // one-device authorities
+  // guardian-1 approves everything; guardian-2 joins the guardian setup, and declines any change of the devices it guards.
+  const accepting = await start(willing);
   const guardian = await start(guardianDevice, { ask: (question) => Promise.resolve(question.includes('changes the devices') ? { approved: false, reason: DECLINED } : { approved: true }) });
   const [initiator, member] = [await start(first), await start(second), await start(third)];
   await initiator.connect(10_000);
-  await initiator.addGuardians([contactOf(guardianDevice)], 0);
-  await eventOf(guardian, (e) => e.event === 'guardian-joined');
+  await initiator.addGuardians([contactOf(willing, 'guardian-1'), contactOf(guardianDevice, 'guardian-2')], 0);
+  await Promise.all([accepting, guardian].map((g) => eventOf(g, (e) => e.event === 'guardian-joined')));
   const epoch = authorityView(await loadJournal(first.journal, first.config.authority)).epoch;
 
   await assert.rejects(initiator.changeMembership({ remove: [third.config.device] }), (e) => {
     assert.ok(isAuraError(e, 'agent.guardian-declined'), String(e));
-    assert.match(e.message, new RegExp(`declined: guardian-1 \\(${guardianDevice.config.device}\\): .*${DECLINED}.*Nothing changed`));
+    assert.match(e.message, new RegExp(`declined: guardian-2 \\(${guardianDevice.config.device}\\): .*${DECLINED}.*Nothing changed`));
     return true;
   });
   // device-2 had accepted and started its part: it heard the decline instead of a lock notice.
   const failed = await eventOf(member, (e) => e.event === 'failed');
   assert.ok(failed.event === 'failed');
   assert.equal(failed.code, 'agent.called-off');
-  assert.match(failed.message, new RegExp(`^device-1 called the session off: .*guardian-1 \\(${guardianDevice.config.device}\\): .*${DECLINED}`));
+  assert.match(failed.message, new RegExp(`^device-1 called the session off: .*guardian-2 \\(${guardianDevice.config.device}\\): .*${DECLINED}`));
+  // So did guardian-1, which had joined and waited for the lock.
+  const stopped = await eventOf(accepting, (e) => e.event === 'recovery-failed');
+  assert.ok(stopped.event === 'recovery-failed');
+  assert.equal(stopped.code, 'agent.called-off');
+  assert.match(stopped.message, new RegExp(`^device change: device-1 called the session off: .*guardian-2 .*${DECLINED}`));
   assert.ok(member.device.config.members.length === 3 && authorityView(await loadJournal(second.journal, second.config.authority)).epoch === epoch, 'nothing changed at device-2');
   assert.equal(authorityView(await loadJournal(first.journal, first.config.authority)).epoch, epoch);
 

@@ -470,19 +470,24 @@ export class DeviceAgent {
    * Asks every guardian of `guardianship` to take part in the change `request` (each checks it
    * under its policy and waits for the sessions), which `participants` (the members and joining
    * devices) accepted and have started. When a guardian does not join, they are told at once (an
-   * `abort` naming it, see `agent-request.ts`), so they stop with its reason rather than wait for
-   * a lock notice that never comes. Errors: `agent.guardian-declined`, `agent.guardians-unreachable`
+   * `abort` naming it, see `agent-request.ts`), and so are the guardians that joined (`call-off`,
+   * `guardian-link.ts`), so they stop with its reason rather than wait for a lock that never comes. Errors: `agent.guardian-declined`, `agent.guardians-unreachable`
    * (see {@link unjoined}); no share has moved then (a guardian that joined gives up when the lock
    * is never asked for).
    */
   private async askGuardiansToChange(guardianship: Guardianship, request: ChangeRequest, participants: readonly Member[]): Promise<void> {
     const encoded = encodeAgentMessage({ t: 'request', request });
-    const failure = unjoined(guardianship, await Promise.allSettled(guardianship.guardians.map((g) => this.desk.ask(g.device, { k: 'change', request: encoded }, POLICY_ANSWER_MS))));
+    const answers = await Promise.allSettled(guardianship.guardians.map((g) => this.desk.ask(g.device, { k: 'change', request: encoded }, POLICY_ANSWER_MS)));
+    const failure = unjoined(guardianship, answers);
     if (failure !== undefined) {
       const { error, guardian } = failure;
       const abort = encodeAgentMessage({ t: 'abort', session: request.session, code: error.code, reason: error.message, by: guardian });
-      // A participant that cannot be told stops at its own receive timeout, as before.
-      await Promise.all(participants.map((m) => this.network.transport.send(m.device, AGENT_CHANNEL, abort).catch(() => undefined)));
+      const joined = guardianship.guardians.filter((_, k) => answers[k]?.status === 'fulfilled');
+      // The guardians that joined are told too. One that cannot be told stops at its own receive timeout, as before.
+      await Promise.all([
+        ...participants.map((m) => this.network.transport.send(m.device, AGENT_CHANNEL, abort).catch(() => undefined)),
+        ...joined.map((g) => this.desk.ask(g.device, { k: 'call-off', abort }).catch(() => undefined)),
+      ]);
       throw error;
     }
     for (const g of guardianship.guardians) this.emit({ event: 'accepted', session: request.session, by: g.name });

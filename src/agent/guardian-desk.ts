@@ -19,6 +19,9 @@
  *   `membership-change.ts`: it votes for the operation lock and receives a fresh recovery share of
  *   the unchanged group key), stores the share and records the guardianship after the change
  *   (owners, threshold, epoch);
+ * - `call-off`: the owner device that asked for a `change` calls it off (another guardian
+ *   declined): this guardian's part stops at once with `agent.called-off`, instead of waiting
+ *   out its receive timeout for the lock;
  * - `recover`: the new device, once enough guardians approved, starts the `Recovery` session
  *   (`runRecovery`): this guardian's approval in the session is its stored one; after the
  *   cooldown it reports any stored dispute; if the recovery completes its new recovery share
@@ -47,7 +50,7 @@ import { loadJournal } from './authority-journal.ts';
 import { keyShareEntry } from '../protocols/authority-key-store.ts';
 import { guardianLeaf, guardianSetupOperation, setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-setup.ts';
 import { membershipOps } from '../protocols/reshare.ts';
-import { decodeAgentMessage } from './agent-request.ts';
+import { calledOff, decodeAgentMessage } from './agent-request.ts';
 import { changeRoles, changeSessions, guardianshipAfterChange, runGuardianChangePart } from './membership-change.ts';
 import { lockSessions, type LockParticipant } from '../protocols/lock-guard.ts';
 import { localLockJournal } from './lock-journal.ts';
@@ -297,6 +300,8 @@ export class GuardianDesk {
   private readonly crypto: Ed25519CryptoEffects;
   private readonly link: GuardianLink;
   private readonly phases = new Map<string, TrackedPhase>();
+  /** The changes of the devices of a guarded authority this guardian takes part in now, by session: who asked, and the run to call off. */
+  private readonly changes = new Map<SessionId, { readonly from: DeviceId; readonly name: string; readonly group: SessionGroup }>();
   /** This device's part in each authority's operation lock (as a guardian, or a survivor of its recovery), kept while the node runs. */
   private readonly locks = new Map<AuthorityId, LockParticipant>();
 
@@ -413,7 +418,19 @@ export class GuardianDesk {
         return this.joinRecovery(ask);
       case 'change':
         return this.joinChange(ask, from);
+      case 'call-off':
+        return Promise.resolve(this.callOff(ask, from));
     }
+  }
+
+  /** Stops this guardian's part in the change that `from` asked for and now calls off. Errors: `agent.bad-message`, `agent.bad-request`. */
+  private callOff(ask: Extract<GuardianAsk, { k: 'call-off' }>, from: DeviceId): GuardianAnswer {
+    const message = decodeAgentMessage(ask.abort);
+    if (message.t !== 'abort') throw permanentError('agent.bad-message', 'a call-off carries an abort message');
+    const change = this.changes.get(message.session);
+    if (change === undefined || change.from !== from) throw permanentError('agent.bad-request', `no change of session ${message.session} asked by ${from} runs here`);
+    change.group.abort(calledOff(message, change.name));
+    return { k: 'called-off' };
   }
 
   /**
@@ -449,6 +466,7 @@ export class GuardianDesk {
       return fromHex(key);
     };
     const group = this.options.sessions.group(changeRoles(request), changeSessions(request));
+    this.changes.set(request.session, { from, name: g.owners.find((o) => o.device === from)?.name ?? from, group });
     void (async () => {
       try {
         const outcome = await runGuardianChangePart(request, { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, lock: this.lockOf(authority) }, hpkeKeyOf, group.transport, { ...this.options.runOptions(), keyStore: device.keys });
@@ -459,9 +477,10 @@ export class GuardianDesk {
         knowGuardianship(this.options.network, after, config.device);
         this.options.events({ event: 'guardianship-changed', authority, owners: after.owners.length, epoch: after.epoch });
       } catch (error) {
-        const failure = toAuraError(error);
+        const failure = group.aborted ?? toAuraError(error); // called off: the asking device's reason
         this.options.events({ event: 'recovery-failed', authority, request: '', code: failure.code, message: `device change: ${failure.message}` });
       } finally {
+        this.changes.delete(request.session);
         group.end();
       }
     })();

@@ -12,6 +12,9 @@ describe('guardian channel messages', () => {
   it('decode what they encode: asks, answers, refusals', () => {
     assert.deepEqual(decodeGuardianMessage(encodeCanonical({ t: 'ask', id: 7, body: recover })), { t: 'ask', id: 7, body: recover });
     assert.deepEqual(decodeGuardianMessage(encodeCanonical({ t: 'answer', id: 7, body: { k: 'joined' } })), { t: 'answer', id: 7, body: { k: 'joined' } });
+    const callOff = { k: 'call-off', abort: new Uint8Array([1, 2, 3]) };
+    assert.deepEqual(decodeGuardianMessage(encodeCanonical({ t: 'ask', id: 8, body: callOff })), { t: 'ask', id: 8, body: callOff });
+    assert.deepEqual(decodeGuardianMessage(encodeCanonical({ t: 'answer', id: 8, body: { k: 'called-off' } })), { t: 'answer', id: 8, body: { k: 'called-off' } });
     assert.deepEqual(decodeGuardianMessage(encodeCanonical({ t: 'refuse', id: 7, code: 'agent.declined', reason: 'no' })), { t: 'refuse', id: 7, code: 'agent.declined', reason: 'no' });
   });
 
@@ -23,6 +26,7 @@ describe('guardian channel messages', () => {
     refused({ t: 'ask', id: 1, body: recover, extra: 1 }, /exactly t, id and a map body/);
     refused({ t: 'ask', id: 1, body: { ...recover, request: { ...request, nonce: new Uint8Array(3) } } }, /body\.request\.nonce: expected 16 bytes/);
     refused({ t: 'answer', id: 1, body: { k: 'state' } }, /missing field/);
+    refused({ t: 'ask', id: 1, body: { k: 'call-off', abort: 'stop' } }, /body\.abort/);
     refused({ t: 'refuse', id: -1, code: 'x', reason: 'y' }, /numeric id/);
   });
 });

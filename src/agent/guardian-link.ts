@@ -11,8 +11,11 @@
  *   approving guardians and the owner's surviving devices that take part, and the new device's
  *   name and address), `change` (join a change of the authority's devices: the membership change
  *   request of `agent-request.ts`, encoded, which names the guardianship; its recovery share is
- *   reshared with the devices' shares);
- * - answers: `joined` (the session is registered and this device's role runs), or `state` (what
+ *   reshared with the devices' shares), `call-off` (the device that asked for a `change` calls it
+ *   off, another guardian having declined: the agent message `abort` of `agent-request.ts`,
+ *   encoded; the guardian stops its part at once);
+ * - answers: `joined` (the session is registered and this device's role runs), `called-off` (its
+ *   part of the change stopped), or `state` (what
  *   this guardian knows of a request: the guardianship, the key package, whether it approved and
  *   whether the owner disputed).
  *
@@ -55,10 +58,12 @@ const askSchemas = {
   submit: record({ k: literal('submit'), fact: bytesUpTo(MAX_FACT_BYTES) }),
   dispute: record({ k: literal('dispute'), fact: bytesUpTo(MAX_FACT_BYTES) }),
   change: record({ k: literal('change'), request: bytesUpTo(MAX_CHANGE_BYTES) }),
+  'call-off': record({ k: literal('call-off'), abort: bytesUpTo(MAX_CHANGE_BYTES) }),
   recover: record({ k: literal('recover'), session: identifier('session'), request: recoveryRequestSchema, approvers: list(identifier('device'), MAX_GUARDIANS), survivors: list(identifier('device'), MAX_GUARDIANS), name: text(64), address: text(512) }),
 };
 const answerSchemas = {
   joined: record({ k: literal('joined') }),
+  'called-off': record({ k: literal('called-off') }),
   state: record({ k: literal('state'), guardianship: guardianshipSchema, publicKeyPackage: packageSchema, approved: bool, disputed: bool }),
 };
 
