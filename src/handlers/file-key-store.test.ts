@@ -55,3 +55,16 @@ test(
     assert.deepEqual(await new FileKeyStore(path, random).load('pw'), { a: utf8('old') });
   }),
 );
+
+test(
+  'a directory that cannot be flushed after the rename is keystore.sync-failed, with the new file in place',
+  withDirectory(async (dir) => {
+    const path = join(dir, 'keys');
+    const random = new SeededRandom('file-store-sync');
+    await new FileKeyStore(path, random, { scrypt: FAST }).save({ a: utf8('old') }, 'pw');
+    const unsynced = new FileKeyStore(path, random, { scrypt: FAST, files: { ...nodeKeyStoreFiles, syncDirectory: () => Promise.reject(new Error('I/O error')) } });
+    await assert.rejects(unsynced.save({ a: utf8('new') }, 'pw'), (e) => isAuraError(e, 'keystore.sync-failed') && e.message.includes('I/O error'));
+    assert.deepEqual(readdirSync(dir), ['keys']);
+    assert.deepEqual(await new FileKeyStore(path, random).load('pw'), { a: utf8('new') });
+  }),
+);
