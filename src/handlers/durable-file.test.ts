@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAuraError } from '../core/errors.ts';
 import { nodeDurableFiles, replaceFileDurably, type DurableFiles } from './durable-file.ts';
 import { SeededRandom } from './random.ts';
+import { inTemporaryDirectory } from '../../test/support/temporary-directory.ts';
 
 type Step = keyof DurableFiles;
 
@@ -27,20 +27,9 @@ function faulty(step: Step, fault: Fault): { readonly files: DurableFiles; reado
   return { files: { ...nodeDurableFiles, [step]: strike }, reached };
 }
 
-function inDirectory(run: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aura-durable-'));
-    try {
-      await run(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
-
 test(
   'a replace creates the file, then replaces its content, and leaves nothing else in the directory',
-  inDirectory(async (dir) => {
+  inTemporaryDirectory('aura-durable-', async (dir) => {
     const path = join(dir, 'aura.json');
     await replaceFileDurably(path, 'first');
     assert.equal(readFileSync(path, 'utf8'), 'first');
@@ -61,7 +50,7 @@ for (const [step, fault, expected, code] of [
 ] as const) {
   test(
     `a failure at ${step} (${fault}) leaves the ${expected === OLD ? 'old' : 'new'} content, ${code}, and no temporary file`,
-    inDirectory(async (dir) => {
+    inTemporaryDirectory('aura-durable-', async (dir) => {
       const path = join(dir, 'keys');
       writeFileSync(path, OLD);
       await assert.rejects(replaceFileDurably(path, NEW, { files: faulty(step, fault).files }), (e) => isAuraError(e, code) && e.message.includes(path) && e.message.includes(`injected ${fault} at ${step}`));
@@ -73,7 +62,7 @@ for (const [step, fault, expected, code] of [
 
 test(
   'a failed first write leaves no file at all',
-  inDirectory(async (dir) => {
+  inTemporaryDirectory('aura-durable-', async (dir) => {
     const path = join(dir, 'recovery.json');
     await assert.rejects(replaceFileDurably(path, NEW, { files: faulty('rename', 'fail').files }), (e) => isAuraError(e, 'file.write-failed'));
     assert.deepEqual(readdirSync(dir), []);
@@ -87,7 +76,7 @@ for (const [step, expected] of [
 ] as const) {
   test(
     `a crash at ${step} leaves the ${expected === OLD ? 'old' : 'new'} content in place`,
-    inDirectory(async (dir) => {
+    inTemporaryDirectory('aura-durable-', async (dir) => {
       const path = join(dir, 'aura.json');
       writeFileSync(path, OLD);
       // The replace never returns, as in a process that died at this step; the file is what the disk holds.
