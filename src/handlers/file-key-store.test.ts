@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { utf8 } from '../core/bytes.ts';
 import { isAuraError } from '../core/errors.ts';
@@ -24,36 +24,20 @@ test(
   }),
 );
 
-test(
-  'a failed write leaves the old file intact and no temporary file behind',
-  inTemporaryDirectory('aura-keystore-', async (dir) => {
-    const path = join(dir, 'keys');
-    const random = new SeededRandom('file-store-fail');
-    await new FileKeyStore(path, random, { scrypt: FAST }).save({ a: utf8('old') }, 'pw');
-    const before = readFileSync(path);
-    const failing = new FileKeyStore(path, random, {
-      scrypt: FAST,
-      files: {
-        ...nodeKeyStoreFiles,
-        rename: () => Promise.reject(new Error('disk full')),
-      },
-    });
-    await assert.rejects(failing.save({ a: utf8('new') }, 'pw'), (e) => isAuraError(e, 'keystore.write-failed'));
-    assert.deepEqual(readFileSync(path), before);
-    assert.deepEqual(readdirSync(dir), ['keys']);
-    assert.deepEqual(await new FileKeyStore(path, random).load('pw'), { a: utf8('old') });
-  }),
-);
-
-test(
-  'a directory that cannot be flushed after the rename is keystore.sync-failed, with the new file in place',
-  inTemporaryDirectory('aura-keystore-', async (dir) => {
-    const path = join(dir, 'keys');
-    const random = new SeededRandom('file-store-sync');
-    await new FileKeyStore(path, random, { scrypt: FAST }).save({ a: utf8('old') }, 'pw');
-    const unsynced = new FileKeyStore(path, random, { scrypt: FAST, files: { ...nodeKeyStoreFiles, syncDirectory: () => Promise.reject(new Error('I/O error')) } });
-    await assert.rejects(unsynced.save({ a: utf8('new') }, 'pw'), (e) => isAuraError(e, 'keystore.sync-failed') && e.message.includes('I/O error'));
-    assert.deepEqual(readdirSync(dir), ['keys']);
-    assert.deepEqual(await new FileKeyStore(path, random).load('pw'), { a: utf8('new') });
-  }),
-);
+for (const [step, code, kept] of [
+  ['rename', 'keystore.write-failed', 'old'],
+  ['syncDirectory', 'keystore.sync-failed', 'new'],
+] as const) {
+  test(
+    `a failure at ${step} is ${code}, leaves the ${kept} file in place and no temporary file behind`,
+    inTemporaryDirectory('aura-keystore-', async (dir) => {
+      const path = join(dir, 'keys');
+      const random = new SeededRandom(`file-store-${step}`);
+      await new FileKeyStore(path, random, { scrypt: FAST }).save({ a: utf8('old') }, 'pw');
+      const failing = new FileKeyStore(path, random, { scrypt: FAST, files: { ...nodeKeyStoreFiles, [step]: () => Promise.reject(new Error('disk full')) } });
+      await assert.rejects(failing.save({ a: utf8('new') }, 'pw'), (e) => isAuraError(e, code) && e.message.includes('disk full'));
+      assert.deepEqual(readdirSync(dir), ['keys']);
+      assert.deepEqual(await new FileKeyStore(path, random).load('pw'), { a: utf8(kept) });
+    }),
+  );
+}
