@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesEqual } from '../core/bytes.ts';
 import { randomIdentifier } from '../core/identifiers.ts';
@@ -10,17 +10,11 @@ import { loadJournal } from './authority-journal.ts';
 import { BackgroundClock } from './background-clock.ts';
 import { DeviceAgent } from './device-agent.ts';
 import type { OpenDevice } from './device-dir.ts';
-import { openTestAuthority, type OpenedTestAuthority } from './testing.ts';
+import { sharedTestAuthority } from './testing.ts';
 
-let devices: OpenDevice[];
-let close: OpenedTestAuthority['close'];
 const random = new NodeRandom();
 const time = new BackgroundClock();
-
-before(async () => {
-  ({ devices, close } = await openTestAuthority(3, 2, random));
-});
-after(() => close());
+const shared = sharedTestAuthority(3, 2, random);
 
 async function contextKeys(device: OpenDevice): Promise<ContextKeyPayload[]> {
   const journal = await loadJournal(device.journal, device.config.authority);
@@ -46,7 +40,7 @@ function connected(agent: DeviceAgent, names: readonly string[]): Promise<void> 
 }
 
 test('a device that took no part receives the derived key fact by sync, and refuses a forged one', async () => {
-  const [first, second, third] = devices as [OpenDevice, OpenDevice, OpenDevice];
+  const [first, second, third] = shared.devices as [OpenDevice, OpenDevice, OpenDevice];
   // A fact with a signature that is not the group's, slipped into device-1's store behind admission.
   const payload: ContextKeyPayload = { context: 'forged', app: 'test', epoch: 0, publicKey: new Uint8Array(32) };
   const forged = sealFact({ typeId: DKD_CONTEXT_KEY.typeId, schemaVersion: 1, payload, metadata: { namespace: first.config.authority, nonce: random.randomBytes(16) } }, thresholdAttestation(first.config.authority, new Uint8Array(64)));

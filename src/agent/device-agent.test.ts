@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { utf8 } from '../core/bytes.ts';
 import { isAuraError } from '../core/errors.ts';
@@ -7,22 +7,15 @@ import { NodeRandom } from '../handlers/random.ts';
 import { BackgroundClock } from './background-clock.ts';
 import { DeviceAgent, type AgentEvent } from './device-agent.ts';
 import type { OpenDevice } from './device-dir.ts';
-import { openTestAuthority, type OpenedTestAuthority } from './testing.ts';
+import { sharedTestAuthority } from './testing.ts';
 
-let authority: OpenedTestAuthority['authority'];
-let devices: OpenDevice[];
-let close: OpenedTestAuthority['close'];
 const random = new NodeRandom();
 const time = new BackgroundClock();
-
-before(async () => {
-  ({ authority, devices, close } = await openTestAuthority(3, 2, random));
-});
-after(() => close());
+const shared = sharedTestAuthority(3, 2, random);
 
 test('devices sign together over libp2p; with too few online the error names who is missing', async () => {
   const events: AgentEvent[] = [];
-  const [first, second, third] = devices as [OpenDevice, OpenDevice, OpenDevice];
+  const [first, second, third] = shared.devices as [OpenDevice, OpenDevice, OpenDevice];
   const initiator = await DeviceAgent.start({ device: first, random, time, listen: ['/ip4/127.0.0.1/tcp/0'], events: (e) => events.push(e) });
   const helpers = await Promise.all([second, third].map((device) => DeviceAgent.start({ device, random, time })));
   try {
@@ -30,7 +23,7 @@ test('devices sign together over libp2p; with too few online the error names who
     assert.equal(initiator.onlineMembers().length, 2);
     const message = utf8('pay 5 to carol');
     const signed = await initiator.sign(message);
-    assert.ok(verifyStrict(authority.groupKey, message, signed.signature));
+    assert.ok(verifyStrict(shared.authority.groupKey, message, signed.signature));
     // The first two that answer sign (2 of 3), the asking device always among them; the fact records it.
     assert.equal(signed.signers.length, 2);
     assert.equal(signed.signers[0]?.name, 'device-1');

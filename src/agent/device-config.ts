@@ -138,7 +138,7 @@ export async function readConfig(dir: string): Promise<DeviceConfig> {
   return decodeConfig(text, path);
 }
 
-/** Writes the config of `dir` atomically (temporary file, flush, rename). Error: `agent.io`. */
+/** Writes the config of `dir` durably (`atomic-file.ts`: temporary file, flush, rename, flush of the directory). Error: `agent.io`. */
 export async function writeConfig(dir: string, config: DeviceConfig): Promise<void> {
   await writeFileAtomically(configPath(dir), encodeConfig(config));
 }

@@ -129,7 +129,7 @@ export async function readGuardianships(dir: string): Promise<Guardianships> {
   return decodeGuardianships(textValue, path);
 }
 
-/** Writes the records of `dir` atomically (temporary file, flush, rename). Error: `agent.io`. */
+/** Writes the records of `dir` durably (`atomic-file.ts`: temporary file, flush, rename, flush of the directory). Error: `agent.io`. */
 export async function writeGuardianships(dir: string, records: Guardianships): Promise<void> {
   const json = { format: FORMAT, version: VERSION, ...(records.own === undefined ? {} : { own: records.own }), guarding: records.guarding };
   await writeFileAtomically(guardianshipPath(dir), JSON.stringify(json, null, 2) + '\n');

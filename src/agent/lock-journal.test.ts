@@ -1,7 +1,6 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '../core/bytes.ts';
 import { isAuraError } from '../core/errors.ts';
@@ -18,26 +17,20 @@ import type { OpenDevice } from './device-dir.ts';
 import { journalEntries } from './device-report.ts';
 import { JoiningDevice } from './joining-device.ts';
 import { StoredLockJournal } from './lock-journal.ts';
-import { TEST_PASSPHRASE, TEST_SCRYPT, openTestAuthority, type OpenedTestAuthority } from './testing.ts';
+import { TEST_PASSPHRASE, TEST_SCRYPT, sharedTestAuthority } from './testing.ts';
 
-let devices: OpenDevice[];
-let close: OpenedTestAuthority['close'];
 const random = new NodeRandom();
 const time = new BackgroundClock();
-
-before(async () => {
-  ({ devices, close } = await openTestAuthority(3, 2, random));
-});
-after(() => close());
+const shared = sharedTestAuthority(3, 2, random);
 
 async function epochOf(device: OpenDevice): Promise<number> {
   return authorityView(await loadJournal(device.journal, device.config.authority)).epoch;
 }
 
 test('two device adds started at once on one authority: one wins the lock, the other is refused and changes nothing', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'aura-lock-'));
-  const [first, second, third] = devices as [OpenDevice, OpenDevice, OpenDevice];
-  const agents = await Promise.all(devices.map((device) => DeviceAgent.start({ device, random, time })));
+  const root = shared.scratchDir('aura-lock-');
+  const [first, second, third] = shared.devices as [OpenDevice, OpenDevice, OpenDevice];
+  const agents = await Promise.all(shared.devices.map((device) => DeviceAgent.start({ device, random, time })));
   const joiners = await Promise.all(['device-4', 'device-5'].map((name) => JoiningDevice.start({ invitedBy: first.config, dir: join(root, name), name, passphrase: TEST_PASSPHRASE, scrypt: TEST_SCRYPT, random, time })));
   try {
     await Promise.all(agents.map((agent) => agent.connect(10_000)));
@@ -86,12 +79,11 @@ test('two device adds started at once on one authority: one wins the lock, the o
   } finally {
     await Promise.all(joiners.map((j) => j.stop()));
     await Promise.all(agents.map((a) => a.stop()));
-    rmSync(root, { recursive: true, force: true });
   }
 });
 
 test('a lock fact signed by the device is admitted by the authority journal and written to the store', async () => {
-  const [device] = devices as [OpenDevice];
+  const [device] = shared.devices as [OpenDevice];
   const lock = await StoredLockJournal.open(device.journal, { ...device.config, deviceKey: device.secrets.deviceKey }, random);
   const fact = lock.record('coord.lock-release', { lock: membershipLockName(device.config.authority), lease: new Uint8Array(16) }, { kind: 'physical', ms: time.now().ms });
   await lock.flush();
@@ -107,7 +99,7 @@ test('a lock fact signed by the device is admitted by the authority journal and 
   await other.flush();
   // A fact whose signature is not its device's is refused before anything is written.
   const count = await device.journal.count(device.config.authority);
-  const forged = await StoredLockJournal.open(device.journal, { ...device.config, device: devices[1]!.config.device, deviceKey: device.secrets.deviceKey }, random);
+  const forged = await StoredLockJournal.open(device.journal, { ...device.config, device: shared.devices[1]!.config.device, deviceKey: device.secrets.deviceKey }, random);
   assert.throws(() => forged.record('coord.lock-release', { lock: 'x', lease: new Uint8Array(16) }, { kind: 'physical', ms: 0 }), (e) => isAuraError(e, 'fact.bad-signature'));
   await forged.flush();
   assert.equal(await device.journal.count(device.config.authority), count);

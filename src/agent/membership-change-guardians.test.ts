@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesEqual, toHex } from '../core/bytes.ts';
 import { isAuraError } from '../core/errors.ts';
@@ -17,40 +17,33 @@ import type { NewMember } from './agent-request.ts';
 import type { OpenDevice } from './device-dir.ts';
 import { changeOperation, changeRoles, checkChangeRequest, guardianshipAfterChange, proposeChange, runChangePart, runGuardianChangePart, type ChangeRequest } from './membership-change.ts';
 import type { Guardianship } from './guardianship.ts';
-import { openTestAuthority, type OpenedTestAuthority } from './testing.ts';
+import { sharedTestAuthority } from './testing.ts';
 
-let authority: OpenedTestAuthority['authority'];
-let devices: OpenDevice[];
-let close: OpenedTestAuthority['close'];
 const random = new SeededRandom('membership-change-guardians');
 const crypto = new Ed25519CryptoEffects(random.fork('crypto'));
-
-before(async () => {
-  ({ authority, devices, close } = await openTestAuthority(3, 2, random.fork('authority')));
-});
-after(() => close());
+const shared = sharedTestAuthority(3, 2, random.fork('authority'));
 
 test('a device that is no guardian of the authority cannot take a guardian\'s part', async () => {
-  const config = devices[0]!.config;
+  const config = shared.devices[0]!.config;
   const guardians = await testGuardians(1, random.fork('other-guardians'), crypto);
-  const request: ChangeRequest = { op: 'reshare', session: randomIdentifier('session', random), roles: config.members.map((m) => m.device), dealers: config.members.map((m) => m.device), add: [], remove: [], threshold: 2, epoch: 0, group: devices[0]!.secrets.keyShare.publicKeyPackage };
+  const request: ChangeRequest = { op: 'reshare', session: randomIdentifier('session', random), roles: config.members.map((m) => m.device), dealers: config.members.map((m) => m.device), add: [], remove: [], threshold: 2, epoch: 0, group: shared.devices[0]!.secrets.keyShare.publicKeyPackage };
   const stranger = guardians[0]!;
   await assert.rejects(
-    runGuardianChangePart(request, { device: stranger.guardian.device, hpkeSecretKey: stranger.hpkeSecretKey, random: stranger.random, lock: testLocks(authority.groupKey, random.fork('l'))(stranger.guardian.device) }, () => new Uint8Array(32), new MemoryTransport(), {}),
+    runGuardianChangePart(request, { device: stranger.guardian.device, hpkeSecretKey: stranger.hpkeSecretKey, random: stranger.random, lock: testLocks(shared.authority.groupKey, random.fork('l'))(stranger.guardian.device) }, () => new Uint8Array(32), new MemoryTransport(), {}),
     (e) => isAuraError(e, 'agent.bad-change') && /is no guardian/.test(e.message),
   );
 });
 
 test('adding a device to an authority with guardians reshares onto the devices and the guardians: same key, the newcomer signs, the guardians can still recover', async () => {
-  const config = devices[0]!.config; // three devices
-  const view = authorityView(await loadJournal(devices[0]!.journal, config.authority));
+  const config = shared.devices[0]!.config; // three devices
+  const view = authorityView(await loadJournal(shared.devices[0]!.journal, config.authority));
   const guardians = await testGuardians(2, random.fork('guardians'), crypto);
-  const lock = testLocks(authority.groupKey, random.fork('locks'));
+  const lock = testLocks(shared.authority.groupKey, random.fork('locks'));
 
   // Guardian setup (its tree change is not signed here: the change below starts from the devices' tree).
   const plan: GuardianSetupPlan = {
     authority: config.authority,
-    group: { publicKeyPackage: devices[0]!.secrets.keyShare.publicKeyPackage, members: config.members.map((m) => ({ device: m.device, hpkePublicKey: m.hpkePublicKey })), epoch: view.epoch },
+    group: { publicKeyPackage: shared.devices[0]!.secrets.keyShare.publicKeyPackage, members: config.members.map((m) => ({ device: m.device, hpkePublicKey: m.hpkePublicKey })), epoch: view.epoch },
     guardians: guardians.map((x) => x.guardian),
     threshold: 2,
     session: randomIdentifier('session', random),
@@ -58,7 +51,7 @@ test('adding a device to an authority with guardians reshares onto the devices a
   };
   const setupTransport = new MemoryTransport();
   const setUp = await Promise.all([
-    ...devices.map((d) => setUpGuardians(plan, { device: d.config.device, keyShare: d.secrets.keyShare, hpkeSecretKey: d.hpke.secretKey, random: random.fork(`setup-${d.config.device}`), crypto }, setupTransport, { lock: lock(d.config.device) })),
+    ...shared.devices.map((d) => setUpGuardians(plan, { device: d.config.device, keyShare: d.secrets.keyShare, hpkeSecretKey: d.hpke.secretKey, random: random.fork(`setup-${d.config.device}`), crypto }, setupTransport, { lock: lock(d.config.device) })),
     ...guardians.map((x) => setUpGuardians(plan, { device: x.guardian.device, hpkeSecretKey: x.hpkeSecretKey, random: x.random, crypto, guardianSecretKey: x.secretKey }, setupTransport, { lock: lock(x.guardian.device) })),
   ]);
   const withGuardians = setUp[0]!.publicKeyPackage;
@@ -71,7 +64,7 @@ test('adding a device to an authority with guardians reshares onto the devices a
   const team = guardians.map((x) => x.guardian);
   const guardianship: Guardianship = {
     authority: config.authority,
-    groupKey: toHex(authority.groupKey),
+    groupKey: toHex(shared.authority.groupKey),
     threshold: 2,
     epoch: view.epoch,
     cooldownMs: 0,
@@ -84,18 +77,18 @@ test('adding a device to an authority with guardians reshares onto the devices a
   assert.equal(changeRoles(request).get('R[4]'), team[0]!.device);
   assert.equal(changeRoles(request).has('S[4]'), false, 'the guardians do not sign the devices\' tree change');
   // A member accepts the change only with the guardianship it records.
-  assert.equal(checkChangeRequest(devices[1]!.config, withGuardians, view.epoch, request, config.device, guardianship), undefined);
-  assert.match(checkChangeRequest(devices[1]!.config, withGuardians, view.epoch, request, config.device) ?? '', /other guardians/);
-  assert.match(checkChangeRequest(devices[1]!.config, withGuardians, view.epoch, { ...request, guardianship: { ...guardianship, guardians: guardianship.guardians.slice(1) } }, config.device, guardianship) ?? '', /other guardians/);
+  assert.equal(checkChangeRequest(shared.devices[1]!.config, withGuardians, view.epoch, request, config.device, guardianship), undefined);
+  assert.match(checkChangeRequest(shared.devices[1]!.config, withGuardians, view.epoch, request, config.device) ?? '', /other guardians/);
+  assert.match(checkChangeRequest(shared.devices[1]!.config, withGuardians, view.epoch, { ...request, guardianship: { ...guardianship, guardians: guardianship.guardians.slice(1) } }, config.device, guardianship) ?? '', /other guardians/);
   const recorded = guardianshipAfterChange(request);
   assert.deepEqual([recorded?.owners.map((o) => o.name), recorded?.epoch, recorded?.guardians], [['device-1', 'device-2', 'device-3', 'device-4'], view.epoch + 1, guardianship.guardians]);
 
   const hpkeKeyOf = (device: string) => (config.members.find((m) => m.device === device) ?? member).hpkePublicKey;
   const transport = new MemoryTransport();
-  const participant = (device: OpenDevice) => ({ device: device.config.device, keyShare: setUp[devices.indexOf(device)]!.keyShare!, hpkeSecretKey: device.hpke.secretKey, random: random.fork(`change-${device.config.device}`), lock: lock(device.config.device) }); // every device got a share in the setup
+  const participant = (device: OpenDevice) => ({ device: device.config.device, keyShare: setUp[shared.devices.indexOf(device)]!.keyShare!, hpkeSecretKey: device.hpke.secretKey, random: random.fork(`change-${device.config.device}`), lock: lock(device.config.device) }); // every device got a share in the setup
   const [changed, guardianChanged] = await Promise.all([
     Promise.all([
-      ...devices.map((d) => runChangePart(request, participant(d), view, hpkeKeyOf, transport, {})),
+      ...shared.devices.map((d) => runChangePart(request, participant(d), view, hpkeKeyOf, transport, {})),
       runChangePart(request, { device: member.device, hpkeSecretKey: hpke.secretKey, random: random.fork('change-device-4'), lock: lock(member.device) }, view, hpkeKeyOf, transport, {}),
     ]),
     Promise.all(guardians.map((x) => runGuardianChangePart(request, { device: x.guardian.device, hpkeSecretKey: x.hpkeSecretKey, random: x.random, lock: lock(x.guardian.device) }, hpkeKeyOf, transport, {}))),
@@ -103,7 +96,7 @@ test('adding a device to an authority with guardians reshares onto the devices a
 
   const pkg = changed[0].publicKeyPackage;
   for (const outcome of [...changed, ...guardianChanged]) {
-    assert.ok(bytesEqual(outcome.publicKeyPackage.groupPublicKey, authority.groupKey), 'the group key is unchanged');
+    assert.ok(bytesEqual(outcome.publicKeyPackage.groupPublicKey, shared.authority.groupKey), 'the group key is unchanged');
     assert.deepEqual(outcome.publicKeyPackage, pkg, 'every participant holds the same new group');
   }
   assert.deepEqual(Object.keys(pkg.verifyingShares).sort(), [...roles, ...team.map((g) => g.device)].map(deviceParticipantId).sort());

@@ -1,7 +1,6 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex, utf8 } from '../core/bytes.ts';
 import { isAuraError } from '../core/errors.ts';
@@ -16,26 +15,19 @@ import { DeviceAgent, type AgentEvent } from './device-agent.ts';
 import { openDeviceDir, type OpenDevice } from './device-dir.ts';
 import { JoiningDevice } from './joining-device.ts';
 import { checkChangeRequest, encodePendingChange, pendingChangeEntry, proposeChange, type ChangeRequest } from './membership-change.ts';
-import { TEST_PASSPHRASE, TEST_SCRYPT, openTestAuthority, type OpenedTestAuthority } from './testing.ts';
+import { TEST_PASSPHRASE, TEST_SCRYPT, sharedTestAuthority } from './testing.ts';
 
-let authority: OpenedTestAuthority['authority'];
-let devices: OpenDevice[];
-let close: OpenedTestAuthority['close'];
 const random = new NodeRandom();
 const time = new BackgroundClock();
 const ANY_PORT = ['/ip4/127.0.0.1/tcp/0'];
-
-before(async () => {
-  ({ authority, devices, close } = await openTestAuthority(3, 2, random));
-});
-after(() => close());
+const shared = sharedTestAuthority(3, 2, random);
 
 async function epochOf(device: OpenDevice): Promise<number> {
   return authorityView(await loadJournal(device.journal, device.config.authority)).epoch;
 }
 
 test('a change is proposed from the config, and a member accepts only the change it would propose itself', async () => {
-  const [first, second] = devices as [OpenDevice, OpenDevice];
+  const [first, second] = shared.devices as [OpenDevice, OpenDevice];
   const group = first.secrets.keyShare.publicKeyPackage;
   const epoch = await epochOf(first);
   const third = first.config.members[2]!; // three members
@@ -53,9 +45,9 @@ test('a change is proposed from the config, and a member accepts only the change
 });
 
 test('adding a device reshares the same group key onto four; removing one destroys its share', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'aura-join-'));
+  const root = shared.scratchDir('aura-join-');
   const events: AgentEvent[] = [];
-  const [first, second, third] = devices as [OpenDevice, OpenDevice, OpenDevice];
+  const [first, second, third] = shared.devices as [OpenDevice, OpenDevice, OpenDevice];
   const initiator = await DeviceAgent.start({ device: first, random, time, listen: ANY_PORT, events: (e) => events.push(e) });
   const served: AgentEvent[] = [];
   const others = await Promise.all([second, third].map((device) => DeviceAgent.start({ device, random, time, events: (e) => served.push(e) })));
@@ -70,7 +62,7 @@ test('adding a device reshares the same group key onto four; removing one destro
     await joining.stop();
     assert.equal(changed.epoch, epoch + 1);
     assert.deepEqual(changed.members, ['device-1', 'device-2', 'device-3', 'device-4']);
-    assert.equal(toHex(changed.groupKey), toHex(authority.groupKey));
+    assert.equal(toHex(changed.groupKey), toHex(shared.authority.groupKey));
     assert.ok(events.some((e) => e.event === 'round' && e.label === 'DistributeSubShare'));
     assert.deepEqual(readdirSync(root), ['device-4']); // the staging directory was renamed into place
 
@@ -95,7 +87,7 @@ test('adding a device reshares the same group key onto four; removing one destro
         while (newcomer.onlineMembers().length < 2) await time.sleep(20); // device-1 and device-2
         const message = utf8('signed by the newcomer');
         const signed = await newcomer.sign(message);
-        assert.ok(verifyStrict(authority.groupKey, message, signed.signature));
+        assert.ok(verifyStrict(shared.authority.groupKey, message, signed.signature));
         assert.ok(signed.signers.some((m) => m.name === 'device-4'));
 
         // Remove device-3 (offline) from device-1: the others reshare among the three that stay.
@@ -139,6 +131,5 @@ test('adding a device reshares the same group key onto four; removing one destro
   } finally {
     await joining.stop();
     await Promise.all(agents.map((a) => a.stop()));
-    rmSync(root, { recursive: true, force: true });
   }
 });

@@ -1,16 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { utf8 } from '../core/bytes.ts';
+import { bytesEqual, utf8 } from '../core/bytes.ts';
 import { isAuraError, permanentError } from '../core/errors.ts';
 import { randomIdentifier, type DeviceId } from '../core/identifiers.ts';
+import { generateHpkeKeyPair } from '../crypto/hpke.ts';
 import { verifyStrict } from '../crypto/signature.ts';
+import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
+import { deviceIdOfPublicKey } from '../handlers/network/peer-identity.ts';
 import { SeededRandom } from '../handlers/random.ts';
 import type { ChannelMessage, DeviceChannel } from '../runtime/channel-transport.ts';
+import { MemoryTransport } from '../runtime/memory-transport.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import { attemptSession } from '../protocols/attempts.ts';
+import { authorityView, establishAuthority } from '../protocols/authority.ts';
 import { epochSession } from '../protocols/epoch.ts';
-import { dealToDevices } from '../protocols/reshare-fixture.ts';
+import type { ReshareSubSharePayload } from '../protocols/payload-types.ts';
+import { dealToDevices, testDevices, testLocks } from '../protocols/reshare-fixture.ts';
 import { runSigningDevice } from '../protocols/sign.ts';
+import { BackgroundClock } from './background-clock.ts';
+import { changeRoles, changeSessions, runChangePart, type ChangeRequest } from './membership-change.ts';
 import { exclusionSessions, familyRoles, SessionGroups } from './session-groups.ts';
 
 /** Devices that reach each other in this process, in order per pair. */
@@ -82,6 +90,59 @@ test('over session groups, a signing retry after excluding the first signer fini
     if (outcome.status === 'rejected') throw outcome.reason;
     assert.ok(outcome.value.excluded.some((a) => a.device === devices[0] && a.reason === 'bad-share'));
     assert.ok(verifyStrict(publicKeyPackage.groupPublicKey, message, outcome.value.signature));
+  }
+});
+
+/** A dealer whose sub-shares carry a dealing that does not commit to its share, in the first attempt only. */
+function badDealingFirst(honest: RoleImpl, attempt: number): RoleImpl {
+  const deal = honest.send?.['DistributeSubShare'];
+  if (attempt > 0 || deal === undefined) return honest;
+  return {
+    ...honest,
+    send: {
+      ...honest.send,
+      DistributeSubShare: async (to) => {
+        const { subShare } = (await deal(to)) as { subShare: ReshareSubSharePayload | null };
+        return { subShare: subShare === null ? null : { ...subShare, commitments: [...subShare.commitments].reverse() } };
+      },
+    },
+  };
+}
+
+test('over session groups, a membership change whose first dealer cheats reshares again with the next dealers', async () => {
+  const random = new SeededRandom('renumbered-reshare');
+  const crypto = new Ed25519CryptoEffects(random.fork('crypto'));
+  // Three founders, their authority established in memory (that is not what is tested), and a device that joins.
+  const founders = await testDevices(3, random);
+  const members = founders.map((d) => ({ device: d.device, hpkePublicKey: d.hpkePublicKey, signingPublicKey: crypto.generateSigningKey().publicKey }));
+  const genesis = { members, threshold: 2, session: randomIdentifier('session', random) };
+  const genesisTransport = new MemoryTransport();
+  const established = await Promise.all(founders.map((d) => establishAuthority(genesis, { device: d.device, hpkeSecretKey: d.hpkeSecretKey, random: d.random, crypto }, genesisTransport)));
+  const { publicKeyPackage, journal } = established[0]!; // three founders
+  const view = authorityView(journal);
+  const joinerKey = crypto.generateSigningKey();
+  const joinerHpke = await generateHpkeKeyPair(random);
+  const joiner = { name: 'device-4', device: deviceIdOfPublicKey(joinerKey.publicKey), address: '/ip4/127.0.0.1/tcp/1', hpkePublicKey: joinerHpke.publicKey, signingPublicKey: joinerKey.publicKey };
+  const dealers = founders.map((d) => d.device);
+  const request: ChangeRequest = { op: 'reshare', session: randomIdentifier('session', random), roles: [...dealers, joiner.device], dealers, add: [joiner], remove: [], threshold: 2, epoch: view.epoch, group: publicKeyPackage };
+
+  // Each device routes the change's sessions as its agent does: its own session group with the change's roles and sessions.
+  const devices = [...founders.map((d, k) => ({ device: d.device, hpkeSecretKey: d.hpkeSecretKey, keyShare: established[k]!.keyShare })), { device: joiner.device, hpkeSecretKey: joinerHpke.secretKey }];
+  const groups = memoryChannels(devices.map((d) => d.device)).map((channel) => new SessionGroups(channel).group(changeRoles(request), changeSessions(request)));
+  const hpkeKeyOf = (device: DeviceId) => (members.find((m) => m.device === device) ?? joiner).hpkePublicKey;
+  const time = new BackgroundClock(); // the lock and the resharing bound their receives: a lost message ends the run instead of hanging it
+  const lock = testLocks(view.groupKey, random.fork('locks'), time);
+  const settled = await Promise.allSettled(
+    devices.map((d, k) =>
+      runChangePart(request, { ...d, random: random.fork(`change-${k}`), lock: lock(d.device) }, view, hpkeKeyOf, groups[k]!.transport, { time, receiveTimeoutMs: 10_000, ...(k === 0 ? { roleImpl: badDealingFirst } : {}) }), // one group per device
+    ),
+  );
+  for (const group of groups) group.end();
+  // The second and third founders dealt in the retry, as D[0] and D[1] of its session; the joiner got its share.
+  for (const outcome of settled.slice(1)) {
+    if (outcome.status === 'rejected') throw outcome.reason;
+    assert.ok(bytesEqual(outcome.value.publicKeyPackage.groupPublicKey, publicKeyPackage.groupPublicKey));
+    assert.equal(Object.keys(outcome.value.publicKeyPackage.verifyingShares).length, 4);
   }
 });
 

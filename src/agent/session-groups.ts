@@ -11,10 +11,12 @@
  * Ending the group ends its sessions.
  *
  * The role map is the group's, except for the sessions the group was given a map of: a signing
- * attempt that excluded a member renumbers the signers (`S[k]` is the k-th signer left), so the
- * initiator and every participant give their group the maps of every attempt session an exclusion
- * could lead to ({@link exclusionSessions}). Limit: beyond {@link MAX_EXCLUSION_MEMBERS} signers
- * only the first attempt is mapped.
+ * attempt that excluded a member renumbers the signers (`S[k]` is the k-th signer left), and a
+ * resharing attempt that excluded a dealer renumbers the dealers (`changeSessions` of
+ * `membership-change.ts`), so the initiator and every participant give their group the maps of
+ * every attempt session an exclusion could lead to ({@link exclusionSessions},
+ * {@link exclusionRemainders}). Limit: beyond {@link MAX_EXCLUSION_MEMBERS} signers only the
+ * first attempt is mapped. The DKD needs no map: it is never retried.
  *
  * @module
  */
@@ -156,18 +158,29 @@ export interface ExclusionAttempt {
 }
 
 /**
+ * The member sets exclusions can leave of `members` with at least `threshold` left (each holding
+ * `keep`, when given: a member whose exclusion ends the run): every proper subset, in a fixed
+ * order. Beyond {@link MAX_EXCLUSION_MEMBERS} members, none.
+ */
+export function exclusionRemainders(members: readonly DeviceId[], threshold: number, keep?: DeviceId): DeviceId[][] {
+  if (members.length > MAX_EXCLUSION_MEMBERS) return [];
+  const remainders: DeviceId[][] = [];
+  for (let mask = 1; mask < 2 ** members.length - 1; mask++) {
+    const left = members.filter((_, k) => (mask & (1 << k)) !== 0);
+    if (left.length >= threshold && (keep === undefined || left.includes(keep))) remainders.push(left);
+  }
+  return remainders;
+}
+
+/**
  * Every attempt a run with exclusion (`runWithExclusion` of `src/protocols/attempts.ts`) among
  * `members` can reach from `base` (the run's session bound to its epoch): attempt 0 among all,
- * and attempt n >= 1 among each subset of at least `threshold` members (each holding `keep`, when
- * given: a member whose exclusion ends the run) that n exclusions can leave. Beyond
+ * and attempt n >= 1 among each set n exclusions can leave ({@link exclusionRemainders}). Beyond
  * {@link MAX_EXCLUSION_MEMBERS} members, only attempt 0.
  */
 export function exclusionAttempts(base: SessionId, members: readonly DeviceId[], threshold: number, keep?: DeviceId): ExclusionAttempt[] {
   const attempts: ExclusionAttempt[] = [{ session: base, left: members }];
-  if (members.length > MAX_EXCLUSION_MEMBERS) return attempts;
-  for (let mask = 1; mask < 2 ** members.length - 1; mask++) {
-    const left = members.filter((_, k) => (mask & (1 << k)) !== 0);
-    if (left.length < threshold || (keep !== undefined && !left.includes(keep))) continue;
+  for (const left of exclusionRemainders(members, threshold, keep)) {
     // Each attempt after the first excluded at least one member more.
     for (let attempt = 1; attempt <= members.length - left.length; attempt++) attempts.push({ session: attemptSession(base, attempt, left), left });
   }

@@ -1,11 +1,14 @@
 /**
  * Test helpers of the agent: a fresh authority in a temporary directory, made by the real
- * `createAuthority` (DKG over libp2p on loopback) with a cheap key-store KDF, and a snapshot of a
- * directory's files to show that a refused directory was left as it was.
+ * `createAuthority` (DKG over libp2p on loopback) with a cheap key-store KDF, the same opened
+ * once for all the tests of a file, and a snapshot of a directory's files to show that a refused
+ * directory was left as it was.
  *
  * @module
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../core/bytes.ts';
@@ -56,6 +59,42 @@ export async function openTestAuthority(devices: number, threshold: number, rand
       await Promise.all(opened.map((d) => d.close()));
       authority.remove();
     },
+  };
+}
+
+/** The authority the tests of one file share (see {@link sharedTestAuthority}). */
+export interface SharedTestAuthority {
+  /** The authority and its directories. */
+  readonly authority: OpenedTestAuthority['authority'];
+  /** Every device, open. */
+  readonly devices: OpenDevice[];
+  /** A new empty directory whose name starts with `prefix`, deleted with the authority. */
+  scratchDir(prefix: string): string;
+}
+
+/**
+ * An authority of `devices` devices, threshold `threshold`, opened in the file's `before` hook
+ * and closed and deleted in its `after` hook (`node:test`), for every test of the calling file.
+ * Its fields are there only inside the tests.
+ */
+export function sharedTestAuthority(devices: number, threshold: number, random: RandomEffects): SharedTestAuthority {
+  let opened: OpenedTestAuthority | undefined;
+  before(async () => {
+    opened = await openTestAuthority(devices, threshold, random);
+  });
+  after(() => opened?.close());
+  const current = (): OpenedTestAuthority => {
+    assert.ok(opened !== undefined, 'the shared test authority is opened by the before hook: read it inside a test');
+    return opened;
+  };
+  return {
+    get authority() {
+      return current().authority;
+    },
+    get devices() {
+      return current().devices;
+    },
+    scratchDir: (prefix) => mkdtempSync(join(current().authority.root, prefix)),
   };
 }
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+export * from './durable-file.ts';
 export * from './ed25519-crypto.ts';
 export * from './file-key-store.ts';
 export * from './logical-clock.ts';

@@ -13,13 +13,12 @@ import type { Command } from 'commander';
 import { toHex } from '../../core/bytes.ts';
 import { MAX_CONTEXT_CHARS } from '../../agent/agent-request.ts';
 import type { DeriveOutcome } from '../../agent/device-agent.ts';
-import { formatAgentEvent, runOnDevice } from '../device-access.ts';
-import { positiveInteger, printResult, progressPrinter, TraceFile, usageError, withDeviceOptions, type DeviceCommandOptions } from '../device-options.ts';
+import { runDeviceCommand, withWaitOption, type WaitingCommandOptions } from '../device-command.ts';
+import { usageError, withDeviceOptions } from '../device-options.ts';
 
-interface DeriveOptions extends DeviceCommandOptions {
+interface DeriveOptions extends WaitingCommandOptions {
   readonly context: string;
   readonly app: string;
-  readonly waitMs: string;
 }
 
 /** The app a context key is derived for when `--app` is not given. */
@@ -55,42 +54,29 @@ function contextName(name: string, option: string): string {
 /** Adds the `derive` command to `program`. */
 export function registerDeriveCommand(program: Command): void {
   withDeviceOptions(
-    program
-      .command('derive')
-      .description('derive the key of a context together with the devices that are online (DKD) and record its public half in the journal')
-      .requiredOption('--context <name>', 'the context the key is for')
-      .option('--app <name>', 'the application the key is for', DEFAULT_APP)
-      .option('--wait-ms <ms>', 'how long to wait for the other devices to connect', '3000'),
+    withWaitOption(
+      program
+        .command('derive')
+        .description('derive the key of a context together with the devices that are online (DKD) and record its public half in the journal')
+        .requiredOption('--context <name>', 'the context the key is for')
+        .option('--app <name>', 'the application the key is for', DEFAULT_APP),
+    ),
   ).action((options: DeriveOptions) => runDerive(options));
 }
 
-async function runDerive(options: DeriveOptions): Promise<void> {
+function runDerive(options: DeriveOptions): Promise<void> {
   const context = contextName(options.context, '--context');
   const app = contextName(options.app, '--app');
-  const waitMs = positiveInteger(options.waitMs, '--wait-ms', 'milliseconds');
-  const progress = progressPrinter(options.json);
-  const trace = new TraceFile(options.trace);
-  const started = performance.now();
-  try {
-    const outcome = await runOnDevice(options, {
-      remote: { op: 'derive', context, app },
-      decode: (result) => ({ publicKey: String(result.publicKey), epoch: Number(result.epoch), fact: String(result.fact), members: (result.members as string[] | undefined) ?? [] }),
-      local: async ({ agent }) => deriveResult(await agent.derive(context, app)),
-      connectMs: waitMs,
-      events: (event) => {
-        progress(formatAgentEvent(event));
-      },
-      ...(trace.observer === undefined ? {} : { observer: trace.observer }),
-    });
-    const ms = Math.round(performance.now() - started);
-    const result: DeriveResult & { readonly ms: number } = { context, app, ...outcome, ms };
-    printResult(options.json, result, () => [
+  return runDeviceCommand(options, {
+    remote: { op: 'derive', context, app },
+    decode: (result) => ({ publicKey: String(result.publicKey), epoch: Number(result.epoch), fact: String(result.fact), members: (result.members as string[] | undefined) ?? [] }),
+    local: async ({ agent }) => deriveResult(await agent.derive(context, app)),
+    result: (outcome, ms): DeriveResult & { readonly ms: number } => ({ context, app, ...outcome, ms }),
+    lines: (result) => [
       `context key ${result.publicKey}`,
       `context     ${JSON.stringify(context)} (app ${JSON.stringify(app)}, epoch ${result.epoch})`,
       `fact        ${result.fact} (dkd.context-key)`,
-      `devices     ${result.members.join(', ')} (${ms} ms)`,
-    ]);
-  } finally {
-    trace.write();
-  }
+      `devices     ${result.members.join(', ')} (${result.ms} ms)`,
+    ],
+  });
 }

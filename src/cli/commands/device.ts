@@ -28,12 +28,12 @@ import type { ChangeResult } from '../../agent/device-agent.ts';
 import { checkFreshDir, inspectDeviceDir } from '../../agent/device-dir.ts';
 import { JoiningDevice, type JoinEvent } from '../../agent/joining-device.ts';
 import type { MembershipChange } from '../../agent/membership-change.ts';
-import { formatAgentEvent, runOnDevice } from '../device-access.ts';
-import { interruptSignal, openOptions, passphraseFor, positiveInteger, printResult, progressPrinter, TraceFile, usageError, withDeviceOptions, type DeviceCommandOptions } from '../device-options.ts';
+import { formatAgentEvent, runOnDevice, type DeviceOperation } from '../device-access.ts';
+import { runDeviceCommand, withWaitOption, type WaitingCommandOptions } from '../device-command.ts';
+import { interruptSignal, openOptions, passphraseFor, positiveInteger, printResult, progressPrinter, TraceFile, usageError, withDeviceOptions } from '../device-options.ts';
 
-interface ChangeOptions extends DeviceCommandOptions {
+interface ChangeOptions extends WaitingCommandOptions {
   readonly threshold?: string;
-  readonly waitMs: string;
 }
 
 interface AddOptions extends ChangeOptions {
@@ -111,10 +111,7 @@ function memberRef(config: DeviceConfig, ref: string): DeviceId {
 /** Adds the `device` command group to `program`. */
 export function registerDeviceCommands(program: Command): void {
   const device = program.command('device').description('change the devices of an authority by resharing its group key (the key stays the same)');
-  const common = (command: Command): Command =>
-    withDeviceOptions(command)
-      .option('--threshold <t>', 'the threshold after the change (default: the current one, lowered to the devices left)')
-      .option('--wait-ms <ms>', 'how long to wait for the other devices to connect', '3000');
+  const common = (command: Command): Command => withWaitOption(withDeviceOptions(command).option('--threshold <t>', 'the threshold after the change (default: the current one, lowered to the devices left)'));
   common(
     device
       .command('add')
@@ -166,7 +163,14 @@ async function runAdd(options: AddOptions): Promise<void> {
   try {
     const change: MembershipChange = { add: [joining.member], ...thresholdOf(options) };
     // The new device serves its part as the messages come; the change ends after its part did.
-    const result = await changeOnDevice(options, { op: 'device-add', member: newMemberJson(joining.member), ...thresholdOf(options) }, change, waitMs, progress, trace);
+    const result = await runOnDevice(options, {
+      ...deviceChange({ op: 'device-add', member: newMemberJson(joining.member), ...thresholdOf(options) }, change),
+      connectMs: waitMs,
+      events: (event) => {
+        progress(formatAgentEvent(event));
+      },
+      ...(trace.observer === undefined ? {} : { observer: trace.observer }),
+    });
     const joined = await joining.joined;
     const ms = Math.round(performance.now() - started);
     printResult(options.json, { ...result, added: { name, device: joining.member.device, dir: joined.dir, address: joining.member.address }, ms }, () => [
@@ -182,38 +186,27 @@ async function runAdd(options: AddOptions): Promise<void> {
 }
 
 async function runRemove(options: RemoveOptions): Promise<void> {
-  const waitMs = positiveInteger(options.waitMs, '--wait-ms', 'milliseconds');
   const config = await inspectDeviceDir(options.dir, openOptions(options));
   const removed = memberRef(config, options.device);
-  const progress = progressPrinter(options.json);
-  const trace = new TraceFile(options.trace);
-  const started = performance.now();
-  try {
-    const change: MembershipChange = { remove: [removed], ...thresholdOf(options) };
-    const result = await changeOnDevice(options, { op: 'device-remove', device: removed, ...thresholdOf(options) }, change, waitMs, progress, trace);
-    const ms = Math.round(performance.now() - started);
-    printResult(options.json, { ...result, ms }, () => [
+  const change: MembershipChange = { remove: [removed], ...thresholdOf(options) };
+  await runDeviceCommand(options, {
+    ...deviceChange({ op: 'device-remove', device: removed, ...thresholdOf(options) }, change),
+    result: (result, ms) => ({ ...result, ms }),
+    lines: (result) => [
       `removed   ${result.removed.join(', ')} (${removed})`,
       `group key ${result.groupKey} (unchanged)`,
-      `members   ${result.members.join(', ')}; threshold ${result.threshold}; epoch ${result.epoch} (${ms} ms)`,
-    ]);
-  } finally {
-    trace.write();
-  }
+      `members   ${result.members.join(', ')}; threshold ${result.threshold}; epoch ${result.epoch} (${result.ms} ms)`,
+    ],
+  });
 }
 
-/** Runs `change` on the device of `options.dir`: through its node (`remote`), else in this process. */
-function changeOnDevice(options: ChangeOptions, remote: Readonly<Record<string, unknown>> & { readonly op: string }, change: MembershipChange, waitMs: number, progress: (line: string) => void, trace: TraceFile): Promise<ChangeResultJson> {
-  return runOnDevice(options, {
+/** The operation of `change` on a device: through its node (`remote`), else in this process. */
+function deviceChange(remote: Readonly<Record<string, unknown>> & { readonly op: string }, change: MembershipChange): Pick<DeviceOperation<ChangeResultJson>, 'remote' | 'decode' | 'local'> {
+  return {
     remote,
     decode: (result) => result as unknown as ChangeResultJson,
     local: async ({ agent }) => changeResultJson(await agent.changeMembership(change)),
-    connectMs: waitMs,
-    events: (event) => {
-      progress(formatAgentEvent(event));
-    },
-    ...(trace.observer === undefined ? {} : { observer: trace.observer }),
-  });
+  };
 }
 
 /** One line of text for a joining device's event. */

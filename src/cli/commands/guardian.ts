@@ -20,14 +20,13 @@ import type { GuardiansOutcome } from '../../agent/device-agent.ts';
 import { inspectDeviceDir } from '../../agent/device-dir.ts';
 import { guardianContactSchema, type GuardianContact } from '../../agent/guardianship.ts';
 import { list } from '../../journal/schema.ts';
-import { formatAgentEvent, runOnDevice } from '../device-access.ts';
-import { duration, positiveInteger, printResult, progressPrinter, TraceFile, usageError, withDeviceOptions, type DeviceCommandOptions } from '../device-options.ts';
+import { runDeviceCommand, withWaitOption, type WaitingCommandOptions } from '../device-command.ts';
+import { duration, usageError, withDeviceOptions } from '../device-options.ts';
 import { collect } from './choreo.ts';
 
-interface GuardianAddOptions extends DeviceCommandOptions {
+interface GuardianAddOptions extends WaitingCommandOptions {
   readonly guardianDir: string[];
   readonly cooldown: string;
-  readonly waitMs: string;
 }
 
 /** The recovery cooldown when `--cooldown` is not given: a day, for the owner to notice and dispute. */
@@ -68,45 +67,33 @@ export function guardianContactsOf(value: unknown): GuardianContact[] {
 export function registerGuardianCommands(program: Command): void {
   const guardian = program.command('guardian').description("set up the guardians who can recover an authority's account");
   withDeviceOptions(
-    guardian
-      .command('add')
-      .description('make other one-device authorities (their nodes running) guardians of this authority: every device must be online')
-      .option('--guardian-dir <dir>', "a guardian's device directory (its aura.json is read; repeatable)", collect, [])
-      .option('--cooldown <duration>', 'how long a recovery waits for the owner to dispute it (500ms, 2s, 10m, 24h, 7d)', DEFAULT_COOLDOWN)
-      .option('--wait-ms <ms>', 'how long to wait for the other devices to connect', '3000'),
+    withWaitOption(
+      guardian
+        .command('add')
+        .description('make other one-device authorities (their nodes running) guardians of this authority: every device must be online')
+        .option('--guardian-dir <dir>', "a guardian's device directory (its aura.json is read; repeatable)", collect, [])
+        .option('--cooldown <duration>', 'how long a recovery waits for the owner to dispute it (500ms, 2s, 10m, 24h, 7d)', DEFAULT_COOLDOWN),
+    ),
   ).action((options: GuardianAddOptions) => runGuardianAdd(options));
 }
 
 async function runGuardianAdd(options: GuardianAddOptions): Promise<void> {
   if (options.guardianDir.length === 0) throw usageError('give at least one --guardian-dir');
   const cooldownMs = duration(options.cooldown, '--cooldown');
-  const waitMs = positiveInteger(options.waitMs, '--wait-ms', 'milliseconds');
   const guardians = await Promise.all(options.guardianDir.map(guardianContactOf));
   if (new Set(guardians.map((g) => g.authority)).size !== guardians.length) throw usageError('the --guardian-dir directories must be of different authorities');
-  const progress = progressPrinter(options.json);
-  const trace = new TraceFile(options.trace);
-  const started = performance.now();
-  try {
-    const result = await runOnDevice<GuardianAddResult>(options, {
-      remote: { op: 'guardian-add', guardians, cooldownMs },
-      decode: (answer) => answer as unknown as GuardianAddResult,
-      local: async ({ agent }) => guardianAddResult(await agent.addGuardians(guardians, cooldownMs)),
-      connectMs: waitMs,
-      events: (event) => {
-        progress(formatAgentEvent(event));
-      },
-      ...(trace.observer === undefined ? {} : { observer: trace.observer }),
-    });
-    const ms = Math.round(performance.now() - started);
-    printResult(options.json, { ...result, ms }, () => [
+  await runDeviceCommand(options, {
+    remote: { op: 'guardian-add', guardians, cooldownMs },
+    decode: (answer) => answer as unknown as GuardianAddResult,
+    local: async ({ agent }) => guardianAddResult(await agent.addGuardians(guardians, cooldownMs)),
+    result: (result, ms) => ({ ...result, ms }),
+    lines: (result) => [
       `authority ${result.authority}`,
       `group key ${result.groupKey} (unchanged)`,
       `guardians ${result.guardians.join(', ')} (a recovery needs the threshold's number of approvals, then waits ${options.cooldown})`,
-      `devices   ${result.devices.join(', ')} hold new shares (${ms} ms)`,
-    ]);
-  } finally {
-    trace.write();
-  }
+      `devices   ${result.devices.join(', ')} hold new shares (${result.ms} ms)`,
+    ],
+  });
 }
 
 /** The result of a guardian setup's outcome. */

@@ -13,13 +13,12 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fromHex, toHex, utf8 } from '../../core/bytes.ts';
 import { permanentError } from '../../core/errors.ts';
-import { formatAgentEvent, runOnDevice } from '../device-access.ts';
-import { positiveInteger, printResult, progressPrinter, TraceFile, usageError, withDeviceOptions, type DeviceCommandOptions } from '../device-options.ts';
+import { runDeviceCommand, withWaitOption, type WaitingCommandOptions } from '../device-command.ts';
+import { usageError, withDeviceOptions } from '../device-options.ts';
 
-interface SignOptions extends DeviceCommandOptions {
+interface SignOptions extends WaitingCommandOptions {
   readonly message?: string;
   readonly messageFile?: string;
-  readonly waitMs: string;
 }
 
 /** The bytes of `--message TEXT` (UTF-8) or `--message-file F`; exactly one must be given. */
@@ -36,43 +35,26 @@ export function messageOf(options: { readonly message?: string; readonly message
 /** Adds the `sign` command to `program`. */
 export function registerSignCommand(program: Command): void {
   withDeviceOptions(
-    program
-      .command('sign')
-      .description('sign a message with the group key, together with the devices that are online (FROST)')
-      .option('--message <text>', 'the message (UTF-8 text)')
-      .option('--message-file <file>', 'the message (the bytes of a file)')
-      .option('--wait-ms <ms>', 'how long to wait for the other devices to connect', '3000'),
+    withWaitOption(
+      program
+        .command('sign')
+        .description('sign a message with the group key, together with the devices that are online (FROST)')
+        .option('--message <text>', 'the message (UTF-8 text)')
+        .option('--message-file <file>', 'the message (the bytes of a file)'),
+    ),
   ).action((options: SignOptions) => runSign(options));
 }
 
-async function runSign(options: SignOptions): Promise<void> {
+function runSign(options: SignOptions): Promise<void> {
   const message = messageOf(options);
-  const waitMs = positiveInteger(options.waitMs, '--wait-ms', 'milliseconds');
-  const progress = progressPrinter(options.json);
-  const trace = new TraceFile(options.trace);
-  const started = performance.now();
-  try {
-    const outcome = await runOnDevice(options, {
-      remote: { op: 'sign', message: toHex(message) },
-      decode: (result) => ({ signature: fromHex(String(result.signature)), signers: (result.signers as string[] | undefined) ?? [], groupKey: String(result.groupKey), fact: String(result.fact) }),
-      local: async ({ agent, device }) => {
-        const signed = await agent.sign(message);
-        return { signature: signed.signature, signers: signed.signers.map((m) => m.name), groupKey: toHex(device.config.groupKey), fact: signed.fact };
-      },
-      connectMs: waitMs,
-      events: (event) => {
-        progress(formatAgentEvent(event));
-      },
-      ...(trace.observer === undefined ? {} : { observer: trace.observer }),
-    });
-    const ms = Math.round(performance.now() - started);
-    printResult(options.json, { signature: toHex(outcome.signature), groupKey: outcome.groupKey, signers: outcome.signers, fact: outcome.fact, ms }, () => [
-      `signature ${toHex(outcome.signature)}`,
-      `group key ${outcome.groupKey}`,
-      `signers   ${outcome.signers.join(', ')} (${ms} ms)`,
-      `fact      ${outcome.fact} (signature.issued)`,
-    ]);
-  } finally {
-    trace.write();
-  }
+  return runDeviceCommand(options, {
+    remote: { op: 'sign', message: toHex(message) },
+    decode: (result) => ({ signature: fromHex(String(result.signature)), signers: (result.signers as string[] | undefined) ?? [], groupKey: String(result.groupKey), fact: String(result.fact) }),
+    local: async ({ agent, device }) => {
+      const signed = await agent.sign(message);
+      return { signature: signed.signature, signers: signed.signers.map((m) => m.name), groupKey: toHex(device.config.groupKey), fact: signed.fact };
+    },
+    result: (outcome, ms) => ({ signature: toHex(outcome.signature), groupKey: outcome.groupKey, signers: outcome.signers, fact: outcome.fact, ms }),
+    lines: (result) => [`signature ${result.signature}`, `group key ${result.groupKey}`, `signers   ${result.signers.join(', ')} (${result.ms} ms)`, `fact      ${result.fact} (signature.issued)`],
+  });
 }

@@ -16,23 +16,23 @@ import type { Command } from 'commander';
 import { toAuraError } from '../../core/errors.ts';
 import type { SyncResult } from '../../agent/device-agent.ts';
 import { formatAgentEvent, runOnDevice } from '../device-access.ts';
-import { interruptSignal, positiveInteger, printResult, progressPrinter, TraceFile, withDeviceOptions, type DeviceCommandOptions } from '../device-options.ts';
+import { withWaitOption, type WaitingCommandOptions } from '../device-command.ts';
+import { interruptSignal, positiveInteger, printResult, progressPrinter, TraceFile, withDeviceOptions } from '../device-options.ts';
 
-interface SyncOptions extends DeviceCommandOptions {
+interface SyncOptions extends WaitingCommandOptions {
   readonly once?: boolean;
-  readonly waitMs: string;
   readonly intervalMs: string;
 }
 
 /** Adds the `sync` command to `program`. */
 export function registerSyncCommand(program: Command): void {
   withDeviceOptions(
-    program
-      .command('sync')
-      .description("sync the device's journal with the other devices that are online (anti-entropy)")
-      .option('--once', 'one round, then exit')
-      .option('--wait-ms <ms>', 'how long to wait for the other devices to connect', '3000')
-      .option('--interval-ms <ms>', 'without --once: time between rounds', '10000'),
+    withWaitOption(
+      program
+        .command('sync')
+        .description("sync the device's journal with the other devices that are online (anti-entropy)")
+        .option('--once', 'one round, then exit'),
+    ).option('--interval-ms <ms>', 'without --once: time between rounds', '10000'),
   ).action((options: SyncOptions) => runSync(options));
 }
 

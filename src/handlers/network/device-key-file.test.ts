@@ -1,26 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAuraError } from '../../core/errors.ts';
 import { SeededRandom } from '../random.ts';
 import { DEVICE_KEY_FILE, loadOrCreateDeviceKey } from './device-key-file.ts';
-
-function withDir(run: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aura-key-'));
-    try {
-      await run(join(dir, 'node'));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
+import { inTemporaryDirectory } from '../../../test/support/temporary-directory.ts';
 
 test(
   'the first load creates a 0600 key file; later loads return the same key',
-  withDir(async (dir) => {
+  inTemporaryDirectory('aura-key-', async (root) => {
+    const dir = join(root, 'node');
     const first = await loadOrCreateDeviceKey(dir, new SeededRandom(1));
     assert.equal(first.created, true);
     assert.equal(statSync(first.path).mode & 0o777, 0o600);
@@ -32,7 +22,8 @@ test(
 
 test(
   'a key file of the wrong size or readable by others is refused',
-  withDir(async (dir) => {
+  inTemporaryDirectory('aura-key-', async (root) => {
+    const dir = join(root, 'node');
     await loadOrCreateDeviceKey(dir, new SeededRandom(1));
     const path = join(dir, DEVICE_KEY_FILE);
     chmodSync(path, 0o644);
