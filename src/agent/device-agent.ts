@@ -51,7 +51,7 @@ import { approverOf, askerOf, type Approver, type Asker } from './approval.ts';
 import { afterTreeChange, GuardianDesk, guardianSetupPlan, guardianSetupRoles, guardianSetupTreeChange, knowGuardianship, POLICY_ANSWER_MS, type DeskEvent } from './guardian-desk.ts';
 import { signTreeChange, treeChangeSessions } from './tree-change.ts';
 import type { GuardianContact, Guardianship } from './guardianship.ts';
-import { writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
+import type { DeviceConfig, MemberConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
 import { loadJournal, storeAuthorityFacts } from './authority-journal.ts';
 import { StoredLockJournal } from './lock-journal.ts';
@@ -293,7 +293,7 @@ export class DeviceAgent {
       ask: options.ask ?? askerOf(config.policy),
       runOptions: () => emit.agent?.protocolOptions() ?? { time: options.time },
       events: (event) => emit.agent?.emit(event),
-      survived: async (next, keyShare, facts) => emit.agent?.survived(next, keyShare, facts),
+      survived: async (next, keyShare, facts, guardianship) => emit.agent?.survived(next, keyShare, facts, guardianship),
     });
     const former = removedDevices(await loadJournal(options.device.journal, config.authority));
     const agent = new DeviceAgent(options, network, sessions, journalSync, desk, former);
@@ -544,15 +544,17 @@ export class DeviceAgent {
   }
 
   /**
-   * After a recovery this device survived: its new share (stored by the resharing), the tree
-   * change's facts in its journal, its members (the survivors and the new device) written to its config.
+   * After a recovery this device survived: its new share, the tree change's facts, its members
+   * (the survivors and the new device) and its guardianship, committed the way a membership change
+   * is (`commitChange`: one key store rewrite holds them all, the journal, config and
+   * `recovery.json` follow and are finished on the next open after a crash), then applied.
    */
-  private async survived(config: DeviceConfig, keyShare: KeyShare, facts: readonly FactRecord[]): Promise<void> {
-    await storeAuthorityFacts(this.dev.journal, config.authority, config.groupKey, facts);
+  private async survived(config: DeviceConfig, keyShare: KeyShare, facts: readonly FactRecord[], guardianship: Guardianship): Promise<void> {
+    const { dir, keys, journal } = this.dev;
+    const next = await commitChange({ dir, keys, journal }, config, { keyShare, publicKeyPackage: keyShare.publicKeyPackage, facts }, guardianship);
     await this.journalSync.written();
-    await writeConfig(this.dev.dir, config);
-    this.dev = { ...this.dev, config, secrets: { ...this.dev.secrets, keyShare } };
-    this.setMembers(config);
+    this.dev = { ...this.dev, config: next, secrets: { ...this.dev.secrets, keyShare } };
+    this.setMembers(next);
   }
 
   /** The run options of a protocol this device runs outside a request (the desk's): receive bound and the trace. */

@@ -18,7 +18,9 @@
  * Creation writes the key store and the journal first and the config last (atomically), so a
  * directory without a config is one whose creation did not finish (`agent.dir-incomplete`).
  * Opening finishes a membership change the device confirmed but had not applied yet
- * (`settlePendingChange` of `membership-change.ts`) before anything else uses the directory.
+ * (`settlePendingChange` of `membership-change.ts`), and a guardian's new recovery share whose
+ * guardianship `recovery.json` had not taken yet (`settlePendingGuarding` of
+ * `pending-guarding.ts`), before anything else uses the directory.
  *
  * Source: issue 11 item 1.
  *
@@ -43,6 +45,7 @@ import { checkJournalOwner, storeAuthorityFacts } from './authority-journal.ts';
 import { CONFIG_FILE, readConfig, writeConfig, type DeviceConfig } from './device-config.ts';
 import { lockDir, type DirLock } from './dir-lock.ts';
 import { settlePendingChange } from './membership-change.ts';
+import { settlePendingGuarding } from './pending-guarding.ts';
 
 /** The key store's file name. */
 export const KEY_STORE_FILE = 'keys.aura';
@@ -174,7 +177,7 @@ export async function openDeviceDir(dir: string, passphrase: string, random: Ran
   const { secrets, entries } = await loadSecrets(dir, config, keys);
   const { journal, close } = await openLockedJournal(dir, config);
   try {
-    const settled = (await settlePendingChange({ dir, keys, journal }, config.authority, entries)) ?? config;
+    const settled = (await settlePendingChange({ dir, keys, journal }, config.authority, await settlePendingGuarding({ dir, keys }, entries))) ?? config;
     return { dir, config: settled, secrets, hpke: await hpkeKeyPairFromSeed(secrets.hpkeSeed), journal, keys, close };
   } catch (error) {
     await close();

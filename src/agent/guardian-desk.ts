@@ -6,7 +6,7 @@
  * - `setup`: an authority's device invites it to become a guardian; under its approval policy it
  *   joins the `GuardianSetup` session (`setUpGuardians`), signing its acceptance with its own
  *   authority's key (a threshold-1 group: `sole-signer.ts`), receives its HPKE-sealed recovery
- *   share, stores it, and records the guardianship;
+ *   share, stores it, and records the guardianship (one crash-safe commit, `pending-guarding.ts`);
  * - `submit`: a new device's signed `recovery.requested` fact: stored (`recovery-store.ts`) so the
  *   guardian's person can look at it (`aura recovery status`) and approve it
  *   (`aura recovery approve`, {@link GuardianDesk.approve}: a `recovery.approved` fact signed with
@@ -60,7 +60,8 @@ import type { Asker } from './approval.ts';
 import type { DeviceConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
 import { GuardianLink, type GuardianAnswer, type GuardianAsk, type GuardianState } from './guardian-link.ts';
-import { guarded, guardianOf, isGuardianDevice, readGuardianships, withGuarded, writeGuardianships, type Guardianship, type Guardianships, type OwnerContact } from './guardianship.ts';
+import { guarded, guardianOf, isGuardianDevice, readGuardianships, writeGuardianships, type Guardianship, type Guardianships, type OwnerContact } from './guardianship.ts';
+import { commitGuarding } from './pending-guarding.ts';
 import { RecoveryStore, type KnownRequest } from './recovery-store.ts';
 import type { SessionGroup, SessionGroups } from './session-groups.ts';
 import { signAlone } from './sole-signer.ts';
@@ -127,8 +128,8 @@ export interface DeskOptions {
   readonly runOptions: () => RunOptions;
   /** Where events go. */
   readonly events: (event: DeskEvent) => void;
-  /** After a recovery this device survived: its new config (members), share and tree facts, to apply and write. */
-  readonly survived: (config: DeviceConfig, keyShare: KeyShare, facts: readonly FactRecord[]) => Promise<void>;
+  /** After a recovery this device survived: its new config (members), share, tree facts and guardianship, to commit (one pending change) and apply. */
+  readonly survived: (config: DeviceConfig, keyShare: KeyShare, facts: readonly FactRecord[], guardianship: Guardianship) => Promise<void>;
 }
 
 /** How long to wait for a guardian's answer, in ms. */
@@ -469,11 +470,10 @@ export class GuardianDesk {
     this.changes.set(request.session, { from, name: g.owners.find((o) => o.device === from)?.name ?? from, group });
     void (async () => {
       try {
-        const outcome = await runGuardianChangePart(request, { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, lock: this.lockOf(authority) }, hpkeKeyOf, group.transport, { ...this.options.runOptions(), keyStore: device.keys });
+        const outcome = await runGuardianChangePart(request, { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, lock: this.lockOf(authority) }, hpkeKeyOf, group.transport, this.options.runOptions());
+        this.records = await commitGuarding(device, this.records, after, outcome.keyShare);
         this.shares.set(authority, outcome.keyShare);
-        share.dispose(); // the key store holds the new one already
-        this.records = withGuarded(this.records, after);
-        await writeGuardianships(device.dir, this.records);
+        share.dispose(); // the key store holds the new one now
         knowGuardianship(this.options.network, after, config.device);
         this.options.events({ event: 'guardianship-changed', authority, owners: after.owners.length, epoch: after.epoch });
       } catch (error) {
@@ -541,12 +541,11 @@ export class GuardianDesk {
     const group = sessions.group(guardianSetupRoles(g.owners.map((o) => o.device), g.guardians.map((x) => x.device), ask.publicKeyPackage.threshold), lockSessions(guardianSetupOperation(plan)));
     void (async () => {
       try {
-        const outcome = await setUpGuardians(plan, { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, crypto: this.crypto, signAsGuardian: (m) => signAlone(secrets.keyShare, m, this.options.random) }, group.transport, { ...this.options.runOptions(), keyStore: device.keys, lock: this.lockOf(g.authority) });
+        const outcome = await setUpGuardians(plan, { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, crypto: this.crypto, signAsGuardian: (m) => signAlone(secrets.keyShare, m, this.options.random) }, group.transport, { ...this.options.runOptions(), lock: this.lockOf(g.authority) });
         if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'guardian setup ended without a recovery share for this guardian');
-        this.shares.set(g.authority, outcome.keyShare);
         // The owners sign the guardians' leaves into their tree, bumping its epoch (they alone hold its journal).
-        this.records = withGuarded(this.records, afterTreeChange(g, guardianSetupTreeChange(g, ask.session)));
-        await writeGuardianships(device.dir, this.records);
+        this.records = await commitGuarding(device, this.records, afterTreeChange(g, guardianSetupTreeChange(g, ask.session)), outcome.keyShare);
+        this.shares.set(g.authority, outcome.keyShare);
         this.options.events({ event: 'guardian-joined', authority: g.authority, guardians: g.guardians.length });
       } catch (error) {
         const failure = toAuraError(error);
@@ -615,18 +614,19 @@ export class GuardianDesk {
     void (async () => {
       try {
         const participant = { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, crypto: this.crypto, time: this.options.time, keyShare: share, ...(asGuardian ? guardianPart : {}) };
-        const outcome = await runRecovery(plan, participant, group.transport, { ...this.options.runOptions(), keyStore: device.keys, lock: this.lockOf(g.authority) });
+        // The new share is committed by this desk (pending-guarding.ts, or a survivor's pending change), not by the resharing.
+        const outcome = await runRecovery(plan, participant, group.transport, { ...this.options.runOptions(), lock: this.lockOf(g.authority) });
         if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'the recovery ended without a new share for this device');
         const updated = afterTreeChange({ ...g, owners: ownersAfterRecovery(g, ask.survivors, { name: ask.name, device: request.newDevice, address: ask.address, hpkeKey: toHex(request.hpkeKey) }) }, treeChange);
-        await this.store.add(updated, [outcome.requested, ...outcome.approved]);
         if (asGuardian) {
+          this.records = await commitGuarding(device, this.records, updated, outcome.keyShare);
           this.shares.set(g.authority, outcome.keyShare);
-          this.records = withGuarded(this.records, updated);
         } else {
+          await this.keepSurviving({ ...updated, epoch: g.epoch }, outcome.keyShare, []);
           const facts = treeChange === undefined ? [] : await this.signRecoveryTree(treeChange, outcome.publicKeyPackage, outcome.keyShare, group, known.id);
-          await this.keepSurviving(facts.length === 0 ? { ...updated, epoch: g.epoch } : updated, outcome.keyShare, facts);
+          if (facts.length > 0) await this.keepSurviving(updated, outcome.keyShare, facts);
         }
-        await writeGuardianships(device.dir, this.records);
+        await this.store.add(updated, [outcome.requested, ...outcome.approved]);
         this.phases.set(known.id, { phase: 'completed' });
         this.options.events({ event: 'recovery-completed', authority: g.authority, request: known.id, newDevice: request.newDevice });
       } catch (error) {
@@ -657,10 +657,16 @@ export class GuardianDesk {
     }
   }
 
-  /** A surviving device after a recovery: its new share, the tree change's facts, the members (survivors and the new device) in its config, its guardianship. */
+  /**
+   * A surviving device after a recovery: its new share, the members (survivors and the new device)
+   * in its config, its guardianship `updated` and the tree change's `facts`, committed as one
+   * pending change (`survived`). Done twice: as soon as the resharing ends, with no facts and the
+   * epoch of before (what a failed tree signing leaves, a state the device works in), so that a
+   * crash while the tree is signed leaves no new share beside old members; then with the facts.
+   */
   private async keepSurviving(updated: Guardianship, keyShare: KeyShare, facts: readonly FactRecord[]): Promise<void> {
     const { config } = this.options.device();
-    await this.options.survived({ ...config, members: updated.owners.map((o) => ({ name: o.name, device: o.device, address: o.address, hpkePublicKey: fromHex(o.hpkeKey) })) }, keyShare, facts);
+    await this.options.survived({ ...config, members: updated.owners.map((o) => ({ name: o.name, device: o.device, address: o.address, hpkePublicKey: fromHex(o.hpkeKey) })) }, keyShare, facts, updated);
     this.records = { ...this.records, own: updated };
   }
 

@@ -24,7 +24,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromHex } from '../core/bytes.ts';
+import { fromHex, utf8 } from '../core/bytes.ts';
 import { permanentError, systemError } from '../core/errors.ts';
 import type { AuthorityId, DeviceId } from '../core/identifiers.ts';
 import { identifier, list, optional, record, text, uint, type Infer, type Schema } from '../journal/schema.ts';
@@ -99,6 +99,22 @@ export function withGuarded(records: Guardianships, guardianship: Guardianship):
 /** The path of the file of `dir`. */
 export function guardianshipPath(dir: string): string {
   return join(dir, GUARDIANSHIP_FILE);
+}
+
+/** `guardianship` as UTF-8 JSON bytes, the way a key store entry holds one ({@link guardianshipOfBytes} reads them). */
+export function guardianshipBytes(guardianship: Guardianship): Uint8Array {
+  return utf8(JSON.stringify(guardianship));
+}
+
+/** A guardianship as UTF-8 JSON bytes (how a key store entry holds one), or `null` when `value` is not one. */
+export function guardianshipOfBytes(value: unknown): Guardianship | null {
+  if (!(value instanceof Uint8Array)) return null;
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(value)) as unknown;
+    return guardianshipSchema(parsed, 'guardianship') === undefined ? (parsed as Guardianship) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Parses the file's text. Errors: `agent.recovery-corrupt` naming what is wrong. */

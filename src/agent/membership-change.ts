@@ -62,7 +62,7 @@ import { membershipOperation, membershipOps, reshareSession, runReshareDevice, t
 import type { AgentRequest, MembershipChangeBody, NewMember } from './agent-request.ts';
 import { CONFIG_FILE, decodeConfig, encodeConfig, writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import { storeAuthorityFacts } from './authority-journal.ts';
-import { guardianOf, guardianshipSchema, readGuardianships, writeGuardianships, type Guardianship, type OwnerContact } from './guardianship.ts';
+import { guardianOf, guardianshipBytes, guardianshipOfBytes, readGuardianships, writeGuardianships, type Guardianship, type OwnerContact } from './guardianship.ts';
 import { exclusionRemainders, familyRoles } from './session-groups.ts';
 import { signTreeChange, treeChangeSessions, type TreeChange } from './tree-change.ts';
 
@@ -356,7 +356,7 @@ export interface DeviceStores {
  * guardianship after it (`recovery.json`'s own) when the authority has guardians.
  */
 export function encodePendingChange(config: DeviceConfig, facts: readonly FactRecord[], guardianship?: Guardianship): Uint8Array {
-  return encodeCanonical({ config: utf8(encodeConfig(config)), facts: facts.map((r) => r.bytes), ...(guardianship === undefined ? {} : { guardianship: utf8(JSON.stringify(guardianship)) }) });
+  return encodeCanonical({ config: utf8(encodeConfig(config)), facts: facts.map((r) => r.bytes), ...(guardianship === undefined ? {} : { guardianship: guardianshipBytes(guardianship) }) });
 }
 
 /**
@@ -392,7 +392,7 @@ export async function settlePendingChange(stores: DeviceStores, authority: Autho
   const value = decodeCanonical(pending);
   const malformed = () => permanentError('agent.bad-pending-change', `the key store of ${stores.dir} holds a pending membership change that does not decode`);
   if (!isCanonicalMap(value) || !(value.config instanceof Uint8Array) || !Array.isArray(value.facts) || !value.facts.every((f) => f instanceof Uint8Array)) throw malformed();
-  const guardianship = value.guardianship === undefined ? undefined : pendingGuardianship(value.guardianship);
+  const guardianship = value.guardianship === undefined ? undefined : guardianshipOfBytes(value.guardianship);
   if (guardianship === null) throw malformed();
   const config = decodeConfig(new TextDecoder().decode(value.config), join(stores.dir, CONFIG_FILE));
   await storeAuthorityFacts(stores.journal, authority, config.groupKey, value.facts.map((bytes) => decodeFact(bytes)));
@@ -400,15 +400,4 @@ export async function settlePendingChange(stores: DeviceStores, authority: Autho
   if (guardianship !== undefined) await writeGuardianships(stores.dir, { ...(await readGuardianships(stores.dir)), own: guardianship });
   await stores.keys.store.save(Object.fromEntries(Object.entries(entries).filter(([name]) => name !== entry)), stores.keys.passphrase);
   return config;
-}
-
-/** The guardianship of a pending change (UTF-8 JSON), or `null` when it is not one. */
-function pendingGuardianship(value: unknown): Guardianship | null {
-  if (!(value instanceof Uint8Array)) return null;
-  try {
-    const parsed = JSON.parse(new TextDecoder().decode(value)) as unknown;
-    return guardianshipSchema(parsed, 'guardianship') === undefined ? (parsed as Guardianship) : null;
-  } catch {
-    return null;
-  }
 }
