@@ -1,9 +1,10 @@
-// Device agents of an authority with two guardians, in this process over libp2p on loopback: a
-// guardian that declines a change of the devices after every member and the other guardian
+// Device agents of an authority with three guardians, in this process over libp2p on loopback: a
+// guardian that declines a change of the devices after every member and the other guardians
 // accepted it (every agent's receives are bounded by ten minutes, so a participant that waited for
 // the lock, the old behaviour, would fail only then, and with another error than the one
-// asserted); then a crash of a member right after the key store took a change, before
-// `recovery.json` was written.
+// asserted); the same change retried at once with every guardian accepting (the two that joined
+// had won the lock before the call-off); then a crash of a member right after the key store took
+// a change, before `recovery.json` was written.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toHex, utf8 } from '../core/bytes.ts';
@@ -34,7 +35,7 @@ const agents: DeviceAgent[] = [];
 const events = new Map<DeviceAgent, AgentEvent[]>();
 
 before(async () => {
-  [owner, ...guardianAuthorities] = await Promise.all([openTestAuthority(3, 1, random), openTestAuthority(1, 1, random), openTestAuthority(1, 1, random)]);
+  [owner, ...guardianAuthorities] = await Promise.all([openTestAuthority(3, 1, random), ...[1, 2, 3].map(() => openTestAuthority(1, 1, random))]);
 });
 after(async () => {
   await Promise.all(agents.map((a) => a.stop()));
@@ -63,33 +64,37 @@ function contactOf(device: OpenDevice, name: string): GuardianContact {
   return { name, authority: device.config.authority, device: device.config.device, signingKey: toHex(device.config.groupKey), hpkeKey: toHex(device.hpke.publicKey), address: own.address };
 }
 
-test('a guardian that declines a change after the others accepted it: the members and the other guardian stop at once with its reason, and nothing changes', async () => {
+/** Whether guardian-3 declines a change of the devices it guards (it joins the guardian setup). */
+let declining = true;
+
+test('a guardian that declines a change after the others accepted it: the members and the other guardians stop at once with its reason, and nothing changes', async () => {
   const [first, second, third] = owner.devices as [OpenDevice, OpenDevice, OpenDevice];
-  const [willing, guardianDevice] = guardianAuthorities.map((a) => a.devices[0]!) as [OpenDevice, OpenDevice]; // one-device authorities
-  // guardian-1 approves everything; guardian-2 joins the guardian setup, and declines any change of the devices it guards.
+  const [willing, other, guardianDevice] = guardianAuthorities.map((a) => a.devices[0]!) as [OpenDevice, OpenDevice, OpenDevice]; // one-device authorities
+  // guardian-1 and guardian-2 approve everything; guardian-3 declines while `declining`.
   const accepting = await start(willing);
-  const guardian = await start(guardianDevice, { ask: (question) => Promise.resolve(question.includes('changes the devices') ? { approved: false, reason: DECLINED } : { approved: true }) });
+  const guardians = [accepting, await start(other)];
+  guardians.push(await start(guardianDevice, { ask: (question) => Promise.resolve(declining && question.includes('changes the devices') ? { approved: false, reason: DECLINED } : { approved: true }) }));
   const [initiator, member] = [await start(first), await start(second), await start(third)];
   await initiator.connect(10_000);
-  await initiator.addGuardians([contactOf(willing, 'guardian-1'), contactOf(guardianDevice, 'guardian-2')], 0);
-  await Promise.all([accepting, guardian].map((g) => eventOf(g, (e) => e.event === 'guardian-joined')));
+  await initiator.addGuardians([contactOf(willing, 'guardian-1'), contactOf(other, 'guardian-2'), contactOf(guardianDevice, 'guardian-3')], 0);
+  await Promise.all(guardians.map((g) => eventOf(g, (e) => e.event === 'guardian-joined')));
   const epoch = authorityView(await loadJournal(first.journal, first.config.authority)).epoch;
 
   await assert.rejects(initiator.changeMembership({ remove: [third.config.device] }), (e) => {
     assert.ok(isAuraError(e, 'agent.guardian-declined'), String(e));
-    assert.match(e.message, new RegExp(`declined: guardian-2 \\(${guardianDevice.config.device}\\): .*${DECLINED}.*Nothing changed`));
+    assert.match(e.message, new RegExp(`declined: guardian-3 \\(${guardianDevice.config.device}\\): .*${DECLINED}.*Nothing changed`));
     return true;
   });
   // device-2 had accepted and started its part: it heard the decline instead of a lock notice.
   const failed = await eventOf(member, (e) => e.event === 'failed');
   assert.ok(failed.event === 'failed');
   assert.equal(failed.code, 'agent.called-off');
-  assert.match(failed.message, new RegExp(`^device-1 called the session off: .*guardian-2 \\(${guardianDevice.config.device}\\): .*${DECLINED}`));
+  assert.match(failed.message, new RegExp(`^device-1 called the session off: .*guardian-3 \\(${guardianDevice.config.device}\\): .*${DECLINED}`));
   // So did guardian-1, which had joined and waited for the lock.
   const stopped = await eventOf(accepting, (e) => e.event === 'recovery-failed');
   assert.ok(stopped.event === 'recovery-failed');
   assert.equal(stopped.code, 'agent.called-off');
-  assert.match(stopped.message, new RegExp(`^device change: device-1 called the session off: .*guardian-2 .*${DECLINED}`));
+  assert.match(stopped.message, new RegExp(`^device change: device-1 called the session off: .*guardian-3 .*${DECLINED}`));
   assert.ok(member.device.config.members.length === 3 && authorityView(await loadJournal(second.journal, second.config.authority)).epoch === epoch, 'nothing changed at device-2');
   assert.equal(authorityView(await loadJournal(first.journal, first.config.authority)).epoch, epoch);
 
@@ -99,30 +104,40 @@ test('a guardian that declines a change after the others accepted it: the member
   assert.ok(verifyStrict(owner.authority.groupKey, message, signed.signature));
 });
 
+test('the change retried at once after the decline, every guardian accepting: the lock is free again and the change completes', async () => {
+  const [first, , third] = owner.devices as [OpenDevice, OpenDevice, OpenDevice];
+  const initiator = agents.find((a) => a.device.config.device === first.config.device)!; // started by the test above
+  const epoch = authorityView(await loadJournal(first.journal, first.config.authority)).epoch;
+  declining = false;
+  const changed = await initiator.changeMembership({ remove: [third.config.device] });
+  assert.deepEqual(changed.members, ['device-1', 'device-2']);
+  assert.equal(changed.epoch, epoch + 1);
+});
+
 /** `store` with the process dying at its first read: commitChange stops right after the key store took the change. */
 function crashingAtFirstRead(store: FactStore): FactStore {
   return new Proxy(store, { get: (target, name) => (name === 'scan' ? () => Promise.reject(new Error('injected crash')) : (Reflect.get(target, name) as unknown)) });
 }
 
 test('a crash after a member\'s key store took a change, before recovery.json: the next open brings recovery.json to the change', async () => {
-  const agent = agents.find((a) => a.device.config.device === owner.devices[2]!.config.device)!; // device-3's, started by the test above
-  const third = agent.device; // with the share guardian setup gave it
+  const agent = agents.find((a) => a.device.config.device === owner.devices[1]!.config.device)!; // device-2's, started by the first test
+  const second = agent.device; // with the share of the change above
   await agent.stop();
-  await third.close();
-  const own = (await readGuardianships(third.dir)).own;
-  assert.ok(own !== undefined, 'device-3 recorded the guardianship at setup');
-  const changed = { config: { ...third.config, policy: 'prompt' as const }, guardianship: { ...own, epoch: own.epoch + 1 } };
-  const { keys, journal } = third;
-  const outcome = { keyShare: third.secrets.keyShare, publicKeyPackage: third.secrets.keyShare.publicKeyPackage, facts: [] };
-  await assert.rejects(commitChange({ dir: third.dir, keys, journal: crashingAtFirstRead(journal) }, changed.config, outcome, changed.guardianship), /injected crash/);
+  await second.close();
+  const own = (await readGuardianships(second.dir)).own;
+  assert.ok(own !== undefined, 'device-2 recorded the guardianship');
+  const changed = { config: { ...second.config, policy: 'prompt' as const }, guardianship: { ...own, epoch: own.epoch + 1 } };
+  const { keys, journal } = second;
+  const outcome = { keyShare: second.secrets.keyShare, publicKeyPackage: second.secrets.keyShare.publicKeyPackage, facts: [] };
+  await assert.rejects(commitChange({ dir: second.dir, keys, journal: crashingAtFirstRead(journal) }, changed.config, outcome, changed.guardianship), /injected crash/);
   // As the crash left it: the change is in the key store only.
-  assert.ok((await keys.store.load(TEST_PASSPHRASE))[pendingChangeEntry(third.config.authority)] !== undefined);
-  assert.equal((await readGuardianships(third.dir)).own?.epoch, own.epoch);
-  assert.equal((await readConfig(third.dir)).policy, 'auto');
+  assert.ok((await keys.store.load(TEST_PASSPHRASE))[pendingChangeEntry(second.config.authority)] !== undefined);
+  assert.equal((await readGuardianships(second.dir)).own?.epoch, own.epoch);
+  assert.equal((await readConfig(second.dir)).policy, 'auto');
 
-  const reopened = await openDeviceDir(third.dir, TEST_PASSPHRASE, random);
+  const reopened = await openDeviceDir(second.dir, TEST_PASSPHRASE, random);
   await reopened.close();
-  assert.deepEqual((await readGuardianships(third.dir)).own, changed.guardianship);
-  assert.equal((await readConfig(third.dir)).policy, 'prompt');
-  assert.equal((await keys.store.load(TEST_PASSPHRASE))[pendingChangeEntry(third.config.authority)], undefined);
+  assert.deepEqual((await readGuardianships(second.dir)).own, changed.guardianship);
+  assert.equal((await readConfig(second.dir)).policy, 'prompt');
+  assert.equal((await keys.store.load(TEST_PASSPHRASE))[pendingChangeEntry(second.config.authority)], undefined);
 });

@@ -699,7 +699,7 @@ export class DeviceAgent {
     const lockJournal = await this.ownLockJournal();
     let outcome: ChangeOutcome;
     try {
-      outcome = await runChangePart(request, { device: config.device, keyShare: secrets.keyShare, hpkeSecretKey: hpke.secretKey, random, lock: { journal: lockJournal, time, random } }, view, hpkeKeyOf, group.transport, this.runOptions(request, observer));
+      outcome = await runChangePart(request, { device: config.device, keyShare: secrets.keyShare, hpkeSecretKey: hpke.secretKey, random, lock: { journal: lockJournal, time, random, calledOff: () => group.aborted !== undefined } }, view, hpkeKeyOf, group.transport, this.runOptions(request, observer));
     } catch (error) {
       if (!secrets.keyShare.alive) this.dev = { ...this.dev, secrets: { ...secrets, keyShare: await loadKeyShare(keys, config.authority) } };
       throw error;

@@ -470,7 +470,9 @@ export class GuardianDesk {
     this.changes.set(request.session, { from, name: g.owners.find((o) => o.device === from)?.name ?? from, group });
     void (async () => {
       try {
-        const outcome = await runGuardianChangePart(request, { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, lock: this.lockOf(authority) }, hpkeKeyOf, group.transport, this.options.runOptions());
+        // A change called off ends this guardian's lease or vote at once (lock-guard.ts), so the asking device may retry it at once.
+        const lock = { ...this.lockOf(authority), calledOff: () => group.aborted !== undefined };
+        const outcome = await runGuardianChangePart(request, { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, lock }, hpkeKeyOf, group.transport, this.options.runOptions());
         this.records = await commitGuarding(device, this.records, after, outcome.keyShare);
         this.shares.set(authority, outcome.keyShare);
         share.dispose(); // the key store holds the new one now

@@ -12,7 +12,12 @@
  *    another membership change holds the lock; retry after a random delay).
  * 3. The operation runs. When it succeeds, the holder and every voter that took part end the lease
  *    in their own journals ({@link endLease}): each of them saw the operation end, so the release
- *    needs no message. When it fails (a crash, an abort), nothing is released: the lease runs out
+ *    needs no message. When it is *called off* (`LockParticipant.calledOff`: the device that
+ *    started it told every participant to stop, because one that must take part refused to), the
+ *    holder and every voter that promised end the lease the same way, wherever they were: the
+ *    operation can no longer complete anywhere, so an immediate retry must not find the lock
+ *    taken. When it fails otherwise (a crash, a timeout, a fault), nothing is released: a
+ *    participant cannot tell whether the others went on, so the lease runs out
  *    (`LockPolicy.leaseMs`), and a later operation can win the lock again.
  *
  * **Who votes** ({@link membershipElectorate}): the guardians' devices when the authority has
@@ -46,6 +51,12 @@ export interface LockParticipant {
   readonly random: RandomEffects;
   /** Lease lengths (default `DEFAULT_LOCK_POLICY`); every participant must use the same. */
   readonly policy?: LockPolicy;
+  /**
+   * Whether the operation was called off by the device that started it (asked once it failed):
+   * then the lease this participant holds or promised for it is ended at once (see the module
+   * comment). Only for an operation that cannot complete without a participant that refused.
+   */
+  readonly calledOff?: () => boolean;
 }
 
 /** An operation guarded by the lock, as every participant agrees on it. */
@@ -129,8 +140,12 @@ async function runNotice(operation: GuardedOperation, role: string, impl: RoleIm
   }
 }
 
-/** Wins the lock for `operation` at `self` (every participant runs this): the lease, or `protocols.lock.refused`. */
-async function winLock(operation: GuardedOperation, self: DeviceId, member: LockDevice, transport: Transport, options: RunOptions & { readonly policy?: LockPolicy }): Promise<Uint8Array> {
+/**
+ * Wins the lock for `operation` at `self` (every participant runs this): the lease, or
+ * `protocols.lock.refused`. `bind` hears the lease `self` holds or promised for it, as soon as it
+ * does.
+ */
+async function winLock(operation: GuardedOperation, self: DeviceId, member: LockDevice, transport: Transport, options: RunOptions & { readonly policy?: LockPolicy }, bind: (lease: Uint8Array) => void): Promise<Uint8Array> {
   const requester = lockRequester(operation);
   const setup: LockSetup = { lock: operation.lock, members: operation.electorate, session: lockSession(operation, 'acquire') };
   const others = operation.participants.filter((p) => p !== requester);
@@ -141,11 +156,12 @@ async function winLock(operation: GuardedOperation, self: DeviceId, member: Lock
       throw error;
     });
     const lease = outcome.kind === 'granted' ? outcome.grant.lease : outcome.lease;
+    if (outcome.kind === 'granted') bind(lease);
     if (others.length > 0) await tellParticipants(operation, self, others, outcome.kind === 'granted' ? { lease, voters: outcome.grant.voters } : { lease }, transport, options);
     if (outcome.kind === 'refused') throw transientError('protocols.lock.refused', `lock ${operation.lock} was refused to ${self}: ${outcome.error.message}`, { cause: outcome.error, context: { requester: self } });
     return lease;
   }
-  if (operation.electorate.includes(self)) await serveLockRequest(setup, member, requester, transport, options);
+  if (operation.electorate.includes(self)) await serveLockRequest(setup, member, requester, transport, { ...options, promised: bind });
   const lease = await hearRequester(operation, self, others, transport, options);
   if (lease === undefined) throw transientError('protocols.lock.refused', `lock ${operation.lock} was refused to ${requester}: another membership change holds it`, { context: { requester } });
   return lease;
@@ -159,8 +175,16 @@ async function winLock(operation: GuardedOperation, self: DeviceId, member: Lock
  */
 export async function underLock<T>(operation: GuardedOperation, self: DeviceId, lock: LockParticipant, transport: Transport, options: RunOptions, body: () => Promise<T>): Promise<T> {
   const member: LockDevice = { device: self, journal: lock.journal, time: lock.time, random: lock.random };
-  const lease = await winLock(operation, self, member, transport, { ...options, ...(lock.policy === undefined ? {} : { policy: lock.policy }) });
-  const result = await body();
-  endLease(member, operation.lock, lease);
-  return result;
+  let bound: Uint8Array | undefined;
+  try {
+    const lease = await winLock(operation, self, member, transport, { ...options, ...(lock.policy === undefined ? {} : { policy: lock.policy }) }, (l) => {
+      bound = l;
+    });
+    const result = await body();
+    endLease(member, operation.lock, lease);
+    return result;
+  } catch (error) {
+    if (bound !== undefined && lock.calledOff?.() === true) endLease(member, operation.lock, bound);
+    throw error;
+  }
 }

@@ -75,6 +75,8 @@ export const DEFAULT_LOCK_POLICY: LockPolicy = { leaseMs: 30_000, maxLeaseMs: 60
 export interface LockOptions extends RunOptions {
   /** Lease lengths (default {@link DEFAULT_LOCK_POLICY}). */
   readonly policy?: LockPolicy;
+  /** Hears the lease a member serving a request promised its vote to, as it records the promise (so its caller can end it: `lock-guard.ts`). */
+  readonly promised?: (lease: Uint8Array) => void;
 }
 
 /** A lock won. */
@@ -256,6 +258,7 @@ export async function serveLockRequest(setup: LockSetup, member: LockDevice, req
         const yes = asked.lock === setup.lock && asked.leaseMs <= policy.maxLeaseMs && view.holder === undefined && view.promised.length === 0;
         if (yes) {
           member.journal.record(LOCK_PROMISE.typeId, { lock: asked.lock, lease: asked.lease, requester }, timeRange(now, now + asked.leaseMs + policy.maxSkewMs));
+          options.promised?.(asked.lease);
           answer = 'granted';
         }
         return { vote: { lease: asked.lease, granted: yes } };
