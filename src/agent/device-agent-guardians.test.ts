@@ -2,12 +2,16 @@
 // guardian that declines a change of the devices after every member and the other guardians
 // accepted it (every agent's receives are bounded by ten minutes, so a participant that waited for
 // the lock, the old behaviour, would fail only then, and with another error than the one
-// asserted); the same change retried at once with every guardian accepting (the two that joined
-// had won the lock before the call-off); then a crash of a member right after the key store took
-// a change, before `recovery.json` was written.
+// asserted); the same change retried at once with every guardian accepting (guardian-2 had
+// promised its vote to guardian-1's lock request before the call-off, which now ends it); a
+// recovery adding a device, in which a surviving device dies between its two commits (after the
+// resharing, before the tree change); then a crash of a member right after the key store took a
+// change, before `recovery.json` was written.
 import { after, before, test } from 'node:test';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { toHex, utf8 } from '../core/bytes.ts';
+import { bytesEqual, toHex, utf8 } from '../core/bytes.ts';
+import { encodeCanonical } from '../core/canonical.ts';
 import { isAuraError } from '../core/errors.ts';
 import { verifyStrict } from '../crypto/signature.ts';
 import { NodeRandom } from '../handlers/random.ts';
@@ -21,7 +25,9 @@ import { openDeviceDir } from './device-dir.ts';
 import { readConfig } from './device-config.ts';
 import { readGuardianships, type GuardianContact } from './guardianship.ts';
 import { commitChange, pendingChangeEntry } from './membership-change.ts';
-import { openTestAuthority, TEST_PASSPHRASE, type OpenedTestAuthority } from './testing.ts';
+import type { UnlockedKeyStore } from '../protocols/authority-key-store.ts';
+import { recoverDevice } from './recover-device.ts';
+import { openTestAuthority, TEST_PASSPHRASE, TEST_SCRYPT, type OpenedTestAuthority } from './testing.ts';
 
 const random = new NodeRandom();
 const time = new BackgroundClock();
@@ -114,18 +120,73 @@ test('the change retried at once after the decline, every guardian accepting: th
   assert.equal(changed.epoch, epoch + 1);
 });
 
+/** `keys` with the process dying just before its save number `fatal` (1-based): nothing of that save is written. */
+function dyingBeforeSave(keys: UnlockedKeyStore, fatal: number): UnlockedKeyStore {
+  let saves = 0;
+  return {
+    passphrase: keys.passphrase,
+    store: {
+      load: (passphrase) => keys.store.load(passphrase),
+      save: (entries, passphrase) => (++saves === fatal ? Promise.reject(new Error('injected crash')) : keys.store.save(entries, passphrase)),
+    },
+  };
+}
+
+test('a surviving device that crashes after the resharing of a recovery, before the tree change is committed: it reopens with its new share, the new device among its members, and recovery.json naming it', async () => {
+  const second = owner.devices[1]!; // device-2, a member after the change above
+  const running = agents.find((a) => a.device.config.device === second.config.device)!; // started by the first test
+  await running.stop();
+  const epoch = (await readGuardianships(second.dir)).own?.epoch;
+  // Its first commit (two saves: the share with the pending change, then the drop) goes through; the process dies at the second's first save.
+  const survivor = await start({ ...running.device, keys: dyingBeforeSave(running.device.keys, 3) });
+  const guardian = guardianAuthorities[0]!.devices[0]!; // guardian-1's device
+  const guardianAgent = agents.find((a) => a.device.config.device === guardian.config.device)!; // started by the first test
+  const recovered = await recoverDevice({
+    dir: join(owner.authority.root, 'recovered'),
+    authority: owner.authority.authority,
+    guardian: contactOf(guardian, 'guardian-1').address,
+    passphrase: TEST_PASSPHRASE,
+    policy: 'auto',
+    scrypt: TEST_SCRYPT,
+    random,
+    time,
+    receiveTimeoutMs: RECEIVE_TIMEOUT_MS,
+    events: (e) => {
+      if (e.event === 'requested') void guardianAgent.desk.approve(e.request);
+    },
+  });
+  assert.deepEqual([...recovered.members].sort(), ['device-1', 'device-2', 'recovered']);
+  const failed = await eventOf(survivor, (e) => e.event === 'recovery-failed');
+  assert.ok(failed.event === 'recovery-failed' && /injected crash/.test(failed.message), JSON.stringify(failed));
+  await survivor.stop();
+  await running.device.close();
+
+  const reopened = await openDeviceDir(second.dir, TEST_PASSPHRASE, random);
+  try {
+    const first = agents.find((a) => a.device.config.device === owner.devices[0]!.config.device)!.device; // device-1 survived without a crash
+    assert.deepEqual(reopened.config.members.map((m) => m.name).sort(), ['device-1', 'device-2', 'recovered']);
+    assert.ok(bytesEqual(encodeCanonical(reopened.secrets.keyShare.publicKeyPackage), encodeCanonical(first.secrets.keyShare.publicKeyPackage)), 'device-2 holds its share of the group after the recovery');
+    const own = (await readGuardianships(second.dir)).own;
+    assert.ok(own !== undefined);
+    assert.deepEqual(own.owners.map((o) => o.name).sort(), ['device-1', 'device-2', 'recovered']);
+    assert.equal(own.epoch, epoch, 'the epoch of before: the tree change was not committed here');
+  } finally {
+    await reopened.close();
+  }
+});
+
 /** `store` with the process dying at its first read: commitChange stops right after the key store took the change. */
 function crashingAtFirstRead(store: FactStore): FactStore {
   return new Proxy(store, { get: (target, name) => (name === 'scan' ? () => Promise.reject(new Error('injected crash')) : (Reflect.get(target, name) as unknown)) });
 }
 
 test('a crash after a member\'s key store took a change, before recovery.json: the next open brings recovery.json to the change', async () => {
-  const agent = agents.find((a) => a.device.config.device === owner.devices[1]!.config.device)!; // device-2's, started by the first test
+  const agent = agents.find((a) => a.device.config.device === owner.devices[0]!.config.device)!; // device-1's, started by the first test
   const second = agent.device; // with the share of the change above
   await agent.stop();
   await second.close();
   const own = (await readGuardianships(second.dir)).own;
-  assert.ok(own !== undefined, 'device-2 recorded the guardianship');
+  assert.ok(own !== undefined, 'device-1 recorded the guardianship');
   const changed = { config: { ...second.config, policy: 'prompt' as const }, guardianship: { ...own, epoch: own.epoch + 1 } };
   const { keys, journal } = second;
   const outcome = { keyShare: second.secrets.keyShare, publicKeyPackage: second.secrets.keyShare.publicKeyPackage, facts: [] };

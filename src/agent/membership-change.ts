@@ -29,6 +29,8 @@
  * `recovery.json`'s own guardianship, and the pending entry is dropped. Opening a device directory
  * finishes a pending change first ({@link settlePendingChange}), so a crash between those steps
  * is completed on the next open and no store disagrees with another for longer than that.
+ * A device that survives a recovery commits through the same entry (`DeviceAgent.survived`), and a
+ * guardian through its own (`pending-guarding.ts`).
  *
  * The guardianship rides in the pending entry, rather than being written after the commit and
  * repaired on start when found stale, because a repair would have to rebuild it from what is
