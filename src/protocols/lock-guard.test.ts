@@ -9,7 +9,7 @@ import { SeededRandom } from '../handlers/random.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import { LOCK_GRANT, LOCK_PROMISE, LOCK_RELEASE } from './coordination-facts.ts';
-import { lockRequester, membershipElectorate, membershipLockName } from './lock-guard.ts';
+import { lockRequester, membershipElectorate, membershipLockName, underLock } from './lock-guard.ts';
 import { DEFAULT_LOCK_POLICY, lockView } from './lock.ts';
 import { reshareDevice, testDevices, testGroup, testLocks, type TestDevice } from './reshare-fixture.ts';
 import { addDevice, groupElectorate, type ReshareOutcome } from './reshare.ts';
@@ -97,5 +97,20 @@ describe('membership changes under the operation lock', () => {
     f.clock.advance(DEFAULT_LOCK_POLICY.leaseMs + DEFAULT_LOCK_POLICY.maxSkewMs);
     const late = await f.add(f.phones[1]!, new MemoryTransport());
     assert.ok(late.every((s) => s.status === 'fulfilled'), show(late));
+  });
+
+  it('an operation called off ends the lease and every vote for it at once; one that fails otherwise keeps them until the lease runs out', async () => {
+    const f = await fixture('lock-guard-called-off');
+    const devices = f.devices.map((d) => d.device);
+    const liveLeases = () => devices.map((d) => lockView(f.lock(d).journal, f.name, f.clock.now().ms)).filter((v) => v.holder !== undefined || v.promised.length > 0).length;
+    for (const calledOff of [true, false]) {
+      const operation = { lock: f.name, electorate: devices, participants: devices, session: randomIdentifier('session', f.random) };
+      const stopped = new Error('the operation stopped');
+      const transport = new MemoryTransport();
+      const settled = await Promise.allSettled(devices.map((d) => underLock(operation, d, { ...f.lock(d), calledOff: () => calledOff }, transport, {}, () => Promise.reject(stopped))));
+      assert.ok(settled.every((s) => s.status === 'rejected' && s.reason === stopped), 'the lock was won, then the body failed everywhere');
+      // Called off: nothing live, so a retry wins at once. Failed otherwise: the holder's grant and the voters' promises live on.
+      assert.equal(liveLeases(), calledOff ? 0 : devices.length);
+    }
   });
 });

@@ -142,21 +142,20 @@ async function runNotice(operation: GuardedOperation, role: string, impl: RoleIm
 
 /**
  * Wins the lock for `operation` at `self` (every participant runs this): the lease, or
- * `protocols.lock.refused`. `bind` hears the lease `self` holds or promised for it, as soon as it
- * does.
+ * `protocols.lock.refused`. `bind` hears the lease `self` promised its vote to for it (the one
+ * it then holds, as the requester), as soon as the promise is recorded.
  */
 async function winLock(operation: GuardedOperation, self: DeviceId, member: LockDevice, transport: Transport, options: RunOptions & { readonly policy?: LockPolicy }, bind: (lease: Uint8Array) => void): Promise<Uint8Array> {
   const requester = lockRequester(operation);
   const setup: LockSetup = { lock: operation.lock, members: operation.electorate, session: lockSession(operation, 'acquire') };
   const others = operation.participants.filter((p) => p !== requester);
   if (self === requester) {
-    const outcome = await requestLock(setup, member, transport, options).catch(async (error: unknown) => {
+    const outcome = await requestLock(setup, member, transport, { ...options, promised: bind }).catch(async (error: unknown) => {
       // The other participants wait for the notice: they hear a refusal, then the requester's error stands.
       if (others.length > 0) await tellParticipants(operation, self, others, { lease: new Uint8Array(16) }, transport, options);
       throw error;
     });
     const lease = outcome.kind === 'granted' ? outcome.grant.lease : outcome.lease;
-    if (outcome.kind === 'granted') bind(lease);
     if (others.length > 0) await tellParticipants(operation, self, others, outcome.kind === 'granted' ? { lease, voters: outcome.grant.voters } : { lease }, transport, options);
     if (outcome.kind === 'refused') throw transientError('protocols.lock.refused', `lock ${operation.lock} was refused to ${self}: ${outcome.error.message}`, { cause: outcome.error, context: { requester: self } });
     return lease;

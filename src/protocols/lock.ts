@@ -75,7 +75,7 @@ export const DEFAULT_LOCK_POLICY: LockPolicy = { leaseMs: 30_000, maxLeaseMs: 60
 export interface LockOptions extends RunOptions {
   /** Lease lengths (default {@link DEFAULT_LOCK_POLICY}). */
   readonly policy?: LockPolicy;
-  /** Hears the lease a member serving a request promised its vote to, as it records the promise (so its caller can end it: `lock-guard.ts`). */
+  /** Hears the lease this device promised its vote to (serving a request, or its own as the requester), as it records the promise, so that its caller can end it (`lock-guard.ts`). */
   readonly promised?: (lease: Uint8Array) => void;
 }
 
@@ -174,7 +174,10 @@ export async function requestLock(setup: LockSetup, requester: LockDevice, trans
   const lease = requester.random.randomBytes(16);
   const until = from + policy.leaseMs;
   const { lock } = setup;
-  if (busy === undefined) requester.journal.record(LOCK_PROMISE.typeId, { lock, lease, requester: requester.device }, timeRange(from, until + policy.maxSkewMs));
+  if (busy === undefined) {
+    requester.journal.record(LOCK_PROMISE.typeId, { lock, lease, requester: requester.device }, timeRange(from, until + policy.maxSkewMs));
+    options.promised?.(lease);
+  }
   const needed = majority(setup.members.length) - 1;
   const yes: DeviceId[] = [];
   const voters = () => [requester.device, ...yes];
