@@ -8,37 +8,17 @@ import { verifyStrict } from '../crypto/signature.ts';
 import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { deviceIdOfPublicKey } from '../handlers/network/peer-identity.ts';
 import { SeededRandom } from '../handlers/random.ts';
-import type { ChannelMessage, DeviceChannel } from '../runtime/channel-transport.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import { attemptSession } from '../protocols/attempts.ts';
 import { authorityView, establishAuthority } from '../protocols/authority.ts';
 import { epochSession } from '../protocols/epoch.ts';
-import type { ReshareSubSharePayload } from '../protocols/payload-types.ts';
-import { dealToDevices, testDevices, testLocks } from '../protocols/reshare-fixture.ts';
+import { badDealingFirst, dealToDevices, testDevices, testLocks } from '../protocols/reshare-fixture.ts';
 import { runSigningDevice } from '../protocols/sign.ts';
 import { BackgroundClock } from './background-clock.ts';
 import { changeRoles, changeSessions, runChangePart, type ChangeRequest } from './membership-change.ts';
 import { exclusionSessions, familyRoles, SessionGroups } from './session-groups.ts';
-
-/** Devices that reach each other in this process, in order per pair. */
-function memoryChannels(devices: readonly DeviceId[]): DeviceChannel[] {
-  const listeners = new Map<DeviceId, Set<(message: ChannelMessage) => void>>(devices.map((d) => [d, new Set()]));
-  return devices.map((device) => ({
-    device,
-    send: (to, channel, payload) => {
-      queueMicrotask(() => {
-        for (const listener of listeners.get(to) ?? []) listener({ from: device, channel, payload });
-      });
-      return Promise.resolve();
-    },
-    onMessage: (listener) => {
-      listeners.get(device)?.add(listener);
-      return () => listeners.get(device)?.delete(listener);
-    },
-    onPeerGone: () => () => undefined,
-  }));
-}
+import { memoryChannels } from './testing.ts';
 
 /** A signer whose signature share is wrong in the first attempt. */
 function badShareFirst(honest: RoleImpl, attempt: number): RoleImpl {
@@ -92,22 +72,6 @@ test('over session groups, a signing retry after excluding the first signer fini
     assert.ok(verifyStrict(publicKeyPackage.groupPublicKey, message, outcome.value.signature));
   }
 });
-
-/** A dealer whose sub-shares carry a dealing that does not commit to its share, in the first attempt only. */
-function badDealingFirst(honest: RoleImpl, attempt: number): RoleImpl {
-  const deal = honest.send?.['DistributeSubShare'];
-  if (attempt > 0 || deal === undefined) return honest;
-  return {
-    ...honest,
-    send: {
-      ...honest.send,
-      DistributeSubShare: async (to) => {
-        const { subShare } = (await deal(to)) as { subShare: ReshareSubSharePayload | null };
-        return { subShare: subShare === null ? null : { ...subShare, commitments: [...subShare.commitments].reverse() } };
-      },
-    },
-  };
-}
 
 test('over session groups, a membership change whose first dealer cheats reshares again with the next dealers', async () => {
   const random = new SeededRandom('renumbered-reshare');
