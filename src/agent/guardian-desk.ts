@@ -27,6 +27,11 @@
  *   cooldown it reports any stored dispute; if the recovery completes its new recovery share
  *   replaces the old one and the new device joins the guardianship's owners.
  *
+ * Every run joins a session group that maps, besides the run's roles, the operation lock's
+ * sessions and every attempt of its resharing an exclusion can reach, with the dealers of that
+ * attempt ({@link guardianSetupSessions}, {@link recoverySessions}): a dealer named for a fault is
+ * replaced by the next one in a session of its own, at the guardians as at the owners.
+ *
  * The owner side: {@link GuardianDesk.dispute} signs a `recovery.disputed` fact with the device
  * key and delivers it to every guardian it reaches.
  *

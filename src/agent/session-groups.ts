@@ -190,9 +190,12 @@ export function exclusionAttempts(base: SessionId, members: readonly DeviceId[],
   return attempts;
 }
 
-/** The role maps of every attempt of a signing run with exclusion among `signers` (`S[k]` the k-th signer left). */
-export function exclusionSessions(base: SessionId, signers: readonly DeviceId[], threshold: number): Map<SessionId, Map<RoleName, DeviceId>> {
-  return new Map(exclusionAttempts(base, signers, threshold).map(({ session, left }) => [session, familyRoles(['S'], left)]));
+/**
+ * The role maps of every attempt of a run with exclusion among `members`: by default a signing
+ * (`S[k]` the k-th signer left), or the run of role `families` (a DKG's `P[k]`).
+ */
+export function exclusionSessions(base: SessionId, members: readonly DeviceId[], threshold: number, families: readonly string[] = ['S']): Map<SessionId, Map<RoleName, DeviceId>> {
+  return new Map(exclusionAttempts(base, members, threshold).map(({ session, left }) => [session, familyRoles(families, left)]));
 }
 
 /**
