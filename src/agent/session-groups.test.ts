@@ -13,11 +13,12 @@ import type { RoleImpl } from '../runtime/run-role.ts';
 import { attemptSession } from '../protocols/attempts.ts';
 import { authorityView, establishAuthority } from '../protocols/authority.ts';
 import { epochSession } from '../protocols/epoch.ts';
+import { reshareSession } from '../protocols/reshare.ts';
 import { badDealingFirst, dealToDevices, testDevices, testLocks } from '../protocols/reshare-fixture.ts';
 import { runSigningDevice } from '../protocols/sign.ts';
 import { BackgroundClock } from './background-clock.ts';
 import { changeRoles, changeSessions, runChangePart, type ChangeRequest } from './membership-change.ts';
-import { exclusionSessions, familyRoles, SessionGroups } from './session-groups.ts';
+import { exclusionSessions, familyRoles, reshareSessions, SessionGroups } from './session-groups.ts';
 import { memoryChannels } from './testing.ts';
 
 /** A signer whose signature share is wrong in the first attempt. */
@@ -44,6 +45,21 @@ test('exclusion sessions map every attempt a retry can reach, with the signers l
   assert.deepEqual([...(sessions.get(attemptSession(base, 1, [b, c])) ?? [])], [['S[0]', b], ['S[1]', c]]);
   assert.equal(sessions.has(attemptSession(base, 2, [b, c])), false); // two exclusions would leave one signer
   assert.equal(sessions.size, 4); // the first attempt, then one per pair
+});
+
+test('reshare sessions map every attempt exclusions of dealers can reach, the dealers renumbered and the rest of the roles kept', () => {
+  const random = new SeededRandom('reshare-sessions');
+  const [a, b, c, d] = [0, 1, 2, 3].map(() => randomIdentifier('device', random)) as [DeviceId, DeviceId, DeviceId, DeviceId];
+  const { publicKeyPackage } = dealToDevices([a, b, c], 2, random);
+  const setup = { old: publicKeyPackage, oldMembers: [a, b, c], recipients: [a, b, c, d].map((device) => ({ device })), threshold: 2, session: randomIdentifier('session', random), epoch: 3 };
+  const roles = new Map([...familyRoles(['D'], [a, b]), ...familyRoles(['R'], [a, b, c, d])]);
+  const sessions = reshareSessions(setup, roles);
+  const recipients = familyRoles(['R'], [a, b, c, d]);
+  assert.deepEqual(sessions.get(reshareSession(setup, [a, b], 0)), new Map([...recipients, ['D[0]', a], ['D[1]', b]]));
+  // Excluding the first dealer: the second and third deal as D[0] and D[1] of attempt 1.
+  assert.deepEqual(sessions.get(reshareSession(setup, [b, c], 1)), new Map([...recipients, ['D[0]', b], ['D[1]', c]]));
+  assert.equal(sessions.has(reshareSession(setup, [b, c], 2)), false); // a second exclusion would leave one dealer
+  assert.equal(sessions.size, 4); // the first attempt, then one per pair left (the pair [a, b] too, though only a dealer of attempt 0 can be named)
 });
 
 test('over session groups, a signing retry after excluding the first signer finishes among the others', async () => {
