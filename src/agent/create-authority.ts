@@ -4,6 +4,11 @@
  * `src/protocols/authority.ts`: the DKG, then the genesis facts signed by the new group), and each
  * gets its device directory: config, encrypted key store with its share, and the journal.
  *
+ * Every device runs in its own session group, which maps every DKG attempt an exclusion can
+ * reach ({@link dkgSessions}), so a retry among the members left finds its renumbered `P[k]`. A
+ * device excluded is one of this command's own, so the creation fails with its error; the genesis
+ * facts the others would then sign (in sessions named by the group key) are not mapped.
+ *
  * Nothing is written until both protocols finished, and the directories are built under a
  * staging directory and renamed into place at the end, so an interrupted creation (Ctrl-C, a
  * failed protocol) leaves no half-made device directory behind.
@@ -16,7 +21,8 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PhysicalTimeEffects, RandomEffects } from '../core/effects.ts';
 import { permanentError } from '../core/errors.ts';
-import { randomIdentifier, type AuthorityId, type DeviceId } from '../core/identifiers.ts';
+import { randomIdentifier, type AuthorityId, type DeviceId, type SessionId } from '../core/identifiers.ts';
+import type { RoleName } from '../choreo/local-type.ts';
 import { hpkeKeyPairFromSeed } from '../crypto/hpke.ts';
 import type { ScryptParams } from '../crypto/key-store-format.ts';
 import { ed25519PublicKey } from '../crypto/signature.ts';
@@ -24,9 +30,11 @@ import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { introduce, startNetworkDevice, type NetworkDevice } from '../handlers/network/network-device.ts';
 import type { RoleObserver } from '../runtime/role-event.ts';
 import { establishAuthority, type EstablishedAuthority } from '../protocols/authority.ts';
+import type { DkgSetup } from '../protocols/dkg.ts';
+import { epochSession, GENESIS_EPOCH } from '../protocols/epoch.ts';
 import type { ApprovalPolicy, DeviceConfig, MemberConfig } from './device-config.ts';
 import { checkFreshDir, createDeviceDir } from './device-dir.ts';
-import { familyRoles, SessionGroups } from './session-groups.ts';
+import { exclusionSessions, familyRoles, SessionGroups } from './session-groups.ts';
 
 /** Most devices `aura init` creates at once. */
 export const MAX_INIT_DEVICES = 16;
@@ -139,7 +147,7 @@ async function establish(spec: CreateAuthority, devices: readonly LocalDevice[],
   const crypto = new Ed25519CryptoEffects(spec.random);
   return Promise.all(
     devices.map(async (d) => {
-      const group = d.sessions.group(roles);
+      const group = d.sessions.group(roles, dkgSessions(setup));
       try {
         return await establishAuthority(setup, { device: d.network.device, hpkeSecretKey: d.hpke.secretKey, random: spec.random, crypto }, group.transport, runOptions(spec, d, say));
       } finally {
@@ -147,6 +155,14 @@ async function establish(spec: CreateAuthority, devices: readonly LocalDevice[],
       }
     }),
   );
+}
+
+/**
+ * The role maps of every DKG attempt of `setup` (`runDkgDevice`) an exclusion can reach: a retry
+ * among the members left renumbers them `P[0]`, `P[1]`… in a session of its own.
+ */
+export function dkgSessions(setup: Pick<DkgSetup, 'members' | 'threshold' | 'session' | 'epoch'>): Map<SessionId, Map<RoleName, DeviceId>> {
+  return exclusionSessions(epochSession(setup.session, setup.epoch ?? GENESIS_EPOCH), setup.members.map((m) => m.device), setup.threshold, ['P']);
 }
 
 function runOptions(spec: CreateAuthority, device: LocalDevice, say: (line: string) => void) {

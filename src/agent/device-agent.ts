@@ -35,8 +35,7 @@ import { loadKeyShare, removeKeyShare } from '../protocols/authority-key-store.t
 import { dkdFactDraft, runDkd } from '../protocols/dkd.ts';
 import type { RunOptions } from '../protocols/protocol-source.ts';
 import { runSigningDevice } from '../protocols/sign.ts';
-import { guardianSetupOperation, setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-setup.ts';
-import { lockSessions } from '../protocols/lock-guard.ts';
+import { setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-setup.ts';
 import type { KeyShare, PublicKeyPackage } from '../crypto/key-share.ts';
 import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { TREE_OP, type TreeOpPayload } from '../journal/tree-op.ts';
@@ -48,7 +47,7 @@ import type { SyncEvent } from '../protocols/sync-service.ts';
 import { AuthoritySync } from './authority-sync.ts';
 import { AGENT_CHANNEL, calledOff, decodeAgentMessage, deviceOfRole, encodeAgentMessage, type AgentMessage, type AgentOperation, type AgentRequest, type NewMember } from './agent-request.ts';
 import { approverOf, askerOf, type Approver, type Asker } from './approval.ts';
-import { afterTreeChange, GuardianDesk, guardianSetupPlan, guardianSetupRoles, guardianSetupTreeChange, knowGuardianship, POLICY_ANSWER_MS, type DeskEvent } from './guardian-desk.ts';
+import { afterTreeChange, GuardianDesk, guardianSetupPlan, guardianSetupRoles, guardianSetupSessions, guardianSetupTreeChange, knowGuardianship, POLICY_ANSWER_MS, type DeskEvent } from './guardian-desk.ts';
 import { signTreeChange, treeChangeSessions } from './tree-change.ts';
 import type { GuardianContact, Guardianship } from './guardianship.ts';
 import type { DeviceConfig, MemberConfig } from './device-config.ts';
@@ -766,7 +765,7 @@ export class DeviceAgent {
    */
   private async knownSessions(request: AgentRequest, requester: DeviceId): Promise<Map<SessionId, Map<string, DeviceId>>> {
     if (request.op === 'reshare') return changeSessions(request);
-    if (request.op === 'guardian-setup') return new Map([...lockSessions(guardianSetupOperation(this.guardianSetupPlanOf(request))), ...treeChangeSessions(guardianSetupTreeChange(request.guardianship, request.session))]);
+    if (request.op === 'guardian-setup') return new Map([...guardianSetupSessions(this.guardianSetupPlanOf(request), roleMap(request)), ...treeChangeSessions(guardianSetupTreeChange(request.guardianship, request.session))]);
     const epoch = await this.epoch();
     const { threshold } = this.dev.config;
     if (request.op === 'sign') return quorumSignSessions(request.session, epoch, request.roles, requester, threshold);

@@ -1,9 +1,22 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { deriveIdentifier, type DeviceId } from '../core/identifiers.ts';
+import { bytesEqual } from '../core/bytes.ts';
+import { deriveIdentifier, randomIdentifier, type DeviceId } from '../core/identifiers.ts';
+import { generateHpkeKeyPair } from '../crypto/hpke.ts';
 import type { PublicKeyPackage } from '../crypto/key-share.ts';
-import type { RecoveryRequest } from '../protocols/recovery.ts';
-import { afterTreeChange, guardianSetupTreeChange, recoveryPlan, recoveryTreeChange } from './guardian-desk.ts';
+import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
+import { WallClock } from '../handlers/physical-time.ts';
+import { MemoryTransport } from '../runtime/memory-transport.ts';
+import type { Transport } from '../runtime/transport.ts';
+import { authorityIdOf } from '../protocols/authority.ts';
+import { setUpGuardians, type GuardianSetupParticipant, type GuardianSetupPlan } from '../protocols/guardian-setup.ts';
+import { runRecovery, type RecoveryParticipant, type RecoveryPlan, type RecoveryRequest } from '../protocols/recovery.ts';
+import type { ReshareOutcome } from '../protocols/reshare.ts';
+import { badDealingFirst, testGroup, testGuardians, testLocks } from '../protocols/reshare-fixture.ts';
+import { BackgroundClock } from './background-clock.ts';
+import { afterTreeChange, guardianSetupRoles, guardianSetupSessions, guardianSetupTreeChange, recoveryPlan, recoveryRoles, recoverySessions, recoveryTreeChange } from './guardian-desk.ts';
+import { SessionGroups } from './session-groups.ts';
+import { memoryChannels } from './testing.ts';
 import type { Guardianship } from './guardianship.ts';
 import { treeChangeSessions } from './tree-change.ts';
 
@@ -54,5 +67,90 @@ describe('the tree changes of guardian setup and recovery', () => {
     const threeOfThree = { ...pkg, threshold: 3 };
     assert.equal(recoveryTreeChange(recoveryPlan(guardianship, threeOfThree, request, session, [device(1)])), undefined);
     assert.equal(afterTreeChange(guardianship, undefined).epoch, 4);
+  });
+});
+
+/** A 2-of-3 authority and two guardians, each with its own randomness, and the plan to set them up. */
+async function guardedAuthority(seed: string) {
+  const g = await testGroup(3, 2, seed);
+  const crypto = new Ed25519CryptoEffects(g.random.fork('crypto'));
+  const guardians = await testGuardians(2, g.random, crypto);
+  const plan: GuardianSetupPlan = { authority: authorityIdOf(g.group.publicKeyPackage.groupPublicKey), group: g.group, guardians: guardians.map((x) => x.guardian), threshold: 2, session: randomIdentifier('session', g.random), epoch: 0 };
+  const participants: GuardianSetupParticipant[] = [
+    ...g.devices.map((d) => ({ device: d.device, keyShare: g.shares.get(d.device)!, hpkeSecretKey: d.hpkeSecretKey, random: d.random, crypto })), // testGroup dealt every device a share
+    ...guardians.map((x) => ({ device: x.guardian.device, hpkeSecretKey: x.hpkeSecretKey, random: x.random, crypto, guardianSecretKey: x.secretKey })),
+  ];
+  const time = new BackgroundClock(); // the lock and the resharing bound their receives: a lost message ends the run instead of hanging it
+  return { ...g, crypto, guardians, plan, participants, time, lock: testLocks(g.group.publicKeyPackage.groupPublicKey, g.random.fork('locks'), time) };
+}
+
+/**
+ * Runs `run` at every one of `devices` over its own session group (its own device channel, as an
+ * agent has), each group made of `roles` and the sessions `known` maps; the first device deals
+ * wrong sub-shares in the first attempt of a resharing.
+ */
+async function overSessionGroups<T>(devices: readonly DeviceId[], roles: ReadonlyMap<string, DeviceId>, known: ReturnType<typeof guardianSetupSessions>, run: (k: number, transport: Transport, cheat: { readonly roleImpl?: typeof badDealingFirst }) => Promise<T>): Promise<T[]> {
+  const groups = memoryChannels(devices).map((channel) => new SessionGroups(channel).group(roles, known));
+  const settled = await Promise.allSettled(devices.map((_, k) => run(k, groups[k]!.transport, k === 0 ? { roleImpl: badDealingFirst } : {}))); // one group per device
+  for (const group of groups) group.end();
+  return settled.map((outcome, k) => {
+    if (outcome.status === 'rejected') throw new Error(`participant ${k}: ${String(outcome.reason)}`);
+    return outcome.value;
+  });
+}
+
+/** The first dealer was named for its dealing, and the accepted attempt was dealt by `dealers`. */
+function assertRetried(outcomes: readonly ReshareOutcome[], cheat: DeviceId, dealers: readonly DeviceId[], groupKey: Uint8Array): void {
+  for (const outcome of outcomes) {
+    assert.ok(outcome.excluded.some((a) => a.device === cheat), 'the cheating dealer is named');
+    assert.deepEqual(outcome.dealers, dealers);
+    assert.ok(bytesEqual(outcome.publicKeyPackage.groupPublicKey, groupKey));
+  }
+}
+
+describe('the resharing retries of guardian setup and recovery, over session groups', () => {
+  it('guardian setup whose first dealer cheats reshares again with the next owners, at owners and guardians alike', async () => {
+    const f = await guardedAuthority('setup-retry');
+    const owners = f.devices.map((d) => d.device);
+    const roles = guardianSetupRoles(owners, f.guardians.map((x) => x.guardian.device), 2);
+    const outcomes = await overSessionGroups(f.participants.map((p) => p.device), roles, guardianSetupSessions(f.plan, roles), (k, transport, cheat) =>
+      setUpGuardians(f.plan, f.participants[k]!, transport, { lock: f.lock(f.participants[k]!.device), time: f.time, receiveTimeoutMs: 10_000, ...cheat }), // one participant per device
+    );
+    assertRetried(outcomes, owners[0]!, owners.slice(1), f.group.publicKeyPackage.groupPublicKey);
+    for (const outcome of outcomes) assert.ok(outcome.keyShare !== undefined, 'owners and guardians get a share');
+  });
+
+  it('a recovery whose surviving dealer cheats reshares again with the approving guardians, at every participant', async () => {
+    const f = await guardedAuthority('recovery-retry');
+    const transport = new MemoryTransport();
+    const setUp = await Promise.all(f.participants.map((p) => setUpGuardians(f.plan, p, transport, { lock: f.lock(p.device) })));
+    const [survivor, ...lost] = f.devices.map((d) => d.device);
+    const guardianDevices = f.guardians.map((x) => x.guardian.device);
+    const newKeys = { signing: f.crypto.generateSigningKey(), hpke: await generateHpkeKeyPair(f.random) };
+    const newDevice = randomIdentifier('device', f.random);
+    const plan: RecoveryPlan = {
+      publicKeyPackage: setUp[0]!.publicKeyPackage,
+      guardians: f.plan.guardians,
+      devices: f.devices.slice(0, 1),
+      lost,
+      request: { authority: f.plan.authority, newDevice, deviceKey: newKeys.signing.publicKey, hpkeKey: newKeys.hpke.publicKey, nonce: f.random.randomBytes(16) },
+      approvals: 2,
+      cooldownMs: 0,
+      session: randomIdentifier('session', f.random),
+      epoch: 1,
+    };
+    const base = { crypto: f.crypto, time: new WallClock() }; // the cooldown (none) is slept on a timer that keeps the test alive
+    // The survivor first (it deals first, and cheats), then the new device and the guardians, each with the share the setup gave it.
+    const participants: RecoveryParticipant[] = [
+      { ...base, device: survivor!, hpkeSecretKey: f.devices[0]!.hpkeSecretKey, keyShare: setUp[0]!.keyShare!, random: f.random.fork('survivor') }, // testGroup made three devices; the setup gave each a share
+      { ...base, device: newDevice, hpkeSecretKey: newKeys.hpke.secretKey, deviceSecretKey: newKeys.signing.secretKey, random: f.random.fork('new') },
+      ...f.guardians.map((x, i) => ({ ...base, device: x.guardian.device, hpkeSecretKey: x.hpkeSecretKey, keyShare: setUp[3 + i]!.keyShare!, guardianSecretKey: x.secretKey, random: x.random.fork('recovery') })), // guardians follow the three devices
+    ];
+    const roles = recoveryRoles(newDevice, [survivor!], guardianDevices, guardianDevices, plan.publicKeyPackage.threshold);
+    const outcomes = await overSessionGroups(participants.map((p) => p.device), roles, recoverySessions(plan, guardianDevices, roles), (k, transport, cheat) =>
+      runRecovery(plan, participants[k]!, transport, { lock: f.lock(participants[k]!.device), time: f.time, receiveTimeoutMs: 10_000, ...cheat }), // one participant per device
+    );
+    assertRetried(outcomes, survivor!, guardianDevices, f.group.publicKeyPackage.groupPublicKey);
+    assert.ok(outcomes.every((o) => o.keyShare !== undefined), 'the survivor, the new device and the guardians get a share');
   });
 });

@@ -27,6 +27,11 @@
  *   cooldown it reports any stored dispute; if the recovery completes its new recovery share
  *   replaces the old one and the new device joins the guardianship's owners.
  *
+ * Every run joins a session group that maps, besides the run's roles, the operation lock's
+ * sessions and every attempt of its resharing an exclusion can reach, with the dealers of that
+ * attempt ({@link guardianSetupSessions}, {@link recoverySessions}): a dealer named for a fault is
+ * replaced by the next one in a session of its own, at the guardians as at the owners.
+ *
  * The owner side: {@link GuardianDesk.dispute} signs a `recovery.disputed` fact with the device
  * key and delivers it to every guardian it reaches.
  *
@@ -48,13 +53,13 @@ import { familyRole, type RunOptions } from '../protocols/protocol-source.ts';
 import { authorityIdOf, authorityView } from '../protocols/authority.ts';
 import { loadJournal } from './authority-journal.ts';
 import { keyShareEntry } from '../protocols/authority-key-store.ts';
-import { guardianLeaf, guardianSetupOperation, setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-setup.ts';
+import { guardianLeaf, guardianSetupOperation, guardianSetupReshare, setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-setup.ts';
 import { membershipOps } from '../protocols/reshare.ts';
 import { calledOff, decodeAgentMessage } from './agent-request.ts';
 import { changeRoles, changeSessions, guardianshipAfterChange, runGuardianChangePart } from './membership-change.ts';
 import { lockSessions, type LockParticipant } from '../protocols/lock-guard.ts';
 import { localLockJournal } from './lock-journal.ts';
-import { approvedDraft, disputeDraftOf, journalDisputeWatch, RECOVERY_DISPUTED, RECOVERY_REQUESTED, recoveryContext, recoveryOperation, recoveryRequestId, runRecovery, type RecoveryPlan, type RecoveryRequest } from '../protocols/recovery.ts';
+import { approvedDraft, disputeDraftOf, journalDisputeWatch, RECOVERY_DISPUTED, RECOVERY_REQUESTED, recoveryContext, recoveryOperation, recoveryRequestId, recoveryReshare, runRecovery, type RecoveryPlan, type RecoveryRequest } from '../protocols/recovery.ts';
 import { attestationTranscript, deviceAttestation, thresholdAttestation } from '../journal/attestation.ts';
 import type { Asker } from './approval.ts';
 import type { DeviceConfig } from './device-config.ts';
@@ -63,7 +68,7 @@ import { GuardianLink, type GuardianAnswer, type GuardianAsk, type GuardianState
 import { guarded, guardianOf, isGuardianDevice, readGuardianships, writeGuardianships, type Guardianship, type Guardianships, type OwnerContact } from './guardianship.ts';
 import { commitGuarding } from './pending-guarding.ts';
 import { RecoveryStore, type KnownRequest } from './recovery-store.ts';
-import type { SessionGroup, SessionGroups } from './session-groups.ts';
+import { reshareSessions, type SessionGroup, type SessionGroups } from './session-groups.ts';
 import { signAlone } from './sole-signer.ts';
 import { signTreeChange, treeChangeSessions, type TreeChange } from './tree-change.ts';
 
@@ -151,6 +156,15 @@ export function guardianSetupRoles(owners: readonly DeviceId[], guardians: reado
   return roles;
 }
 
+/**
+ * The sessions of guardian setup `plan` mapped ahead, at the owners and the guardians alike: the
+ * operation lock's, and every attempt of its resharing with `roles` (the run's role map, see
+ * {@link guardianSetupRoles}) and the dealers of the attempt (`reshareSessions`).
+ */
+export function guardianSetupSessions(plan: GuardianSetupPlan, roles: ReadonlyMap<RoleName, DeviceId>): Map<SessionId, Map<RoleName, DeviceId>> {
+  return new Map([...lockSessions(guardianSetupOperation(plan)), ...reshareSessions(guardianSetupReshare(plan), roles)]);
+}
+
 /** The guardian setup plan of `guardianship` over the group `publicKeyPackage` with `members`. */
 export function guardianSetupPlan(guardianship: Guardianship, publicKeyPackage: PublicKeyPackage, members: readonly { readonly device: DeviceId; readonly hpkePublicKey: Uint8Array }[], session: SessionId): GuardianSetupPlan {
   return {
@@ -204,6 +218,16 @@ export function recoveryRoles(newDevice: DeviceId, survivors: readonly DeviceId[
   [...survivors, newDevice, ...guardians].forEach((device, j) => roles.set(familyRole('R', j), device));
   [...survivors, ...guardians.filter((g) => approvers.includes(g))].slice(0, threshold).forEach((device, k) => roles.set(familyRole('D', k), device));
   return roles;
+}
+
+/**
+ * The sessions of the recovery `plan` mapped ahead, at the new device, the survivors and the
+ * guardians alike: the operation lock's, and every attempt of its resharing once the guardians
+ * with the devices `approvers` approved, with `roles` (see {@link recoveryRoles}) and the dealers
+ * of the attempt (`reshareSessions`).
+ */
+export function recoverySessions(plan: RecoveryPlan, approvers: readonly DeviceId[], roles: ReadonlyMap<RoleName, DeviceId>): Map<SessionId, Map<RoleName, DeviceId>> {
+  return new Map([...lockSessions(recoveryOperation(plan)), ...reshareSessions(recoveryReshare(plan, approvers), roles)]);
 }
 
 /**
@@ -540,7 +564,8 @@ export class GuardianDesk {
     if (!approval.approved) throw permanentError('agent.declined', approval.reason);
     knowGuardianship(network, g, config.device);
     const plan = guardianSetupPlan(g, ask.publicKeyPackage, ask.members, ask.session);
-    const group = sessions.group(guardianSetupRoles(g.owners.map((o) => o.device), g.guardians.map((x) => x.device), ask.publicKeyPackage.threshold), lockSessions(guardianSetupOperation(plan)));
+    const roles = guardianSetupRoles(g.owners.map((o) => o.device), g.guardians.map((x) => x.device), ask.publicKeyPackage.threshold);
+    const group = sessions.group(roles, guardianSetupSessions(plan, roles));
     void (async () => {
       try {
         const outcome = await setUpGuardians(plan, { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, crypto: this.crypto, signAsGuardian: (m) => signAlone(secrets.keyShare, m, this.options.random) }, group.transport, { ...this.options.runOptions(), lock: this.lockOf(g.authority) });
@@ -597,8 +622,9 @@ export class GuardianDesk {
     const approving = asGuardian && ask.approvers.includes(config.device) && known.approvedBy.includes(config.authority);
     const plan = recoveryPlan(g, share.publicKeyPackage, request, ask.session, ask.survivors);
     const treeChange = recoveryTreeChange(plan);
-    const mapped = new Map([...lockSessions(recoveryOperation(plan)), ...(treeChange === undefined || asGuardian ? [] : treeChangeSessions(treeChange))]);
-    const group = sessions.group(recoveryRoles(request.newDevice, ask.survivors, g.guardians.map((x) => x.device), ask.approvers, share.publicKeyPackage.threshold), mapped);
+    const roles = recoveryRoles(request.newDevice, ask.survivors, g.guardians.map((x) => x.device), ask.approvers, share.publicKeyPackage.threshold);
+    const mapped = new Map([...recoverySessions(plan, ask.approvers, roles), ...(treeChange === undefined || asGuardian ? [] : treeChangeSessions(treeChange))]);
+    const group = sessions.group(roles, mapped);
     knowGuardianship(this.options.network, g, config.device);
     const endsAt = this.options.time.now().ms + g.cooldownMs;
     this.phases.set(known.id, { phase: 'cooldown', endsAt });

@@ -60,12 +60,12 @@ import type { RunOptions } from '../protocols/protocol-source.ts';
 import { epochSession } from '../protocols/epoch.ts';
 import { guardianRecipient, type Guardian } from '../protocols/guardian-setup.ts';
 import { lockSessions, membershipElectorate, underLock, type GuardedOperation, type LockParticipant } from '../protocols/lock-guard.ts';
-import { membershipOperation, membershipOps, reshareSession, runReshareDevice, type ReshareRecipient, type ReshareRunOptions, type ReshareSetup } from '../protocols/reshare.ts';
+import { membershipOperation, membershipOps, runReshareDevice, type ReshareRecipient, type ReshareRunOptions, type ReshareSetup } from '../protocols/reshare.ts';
 import type { AgentRequest, MembershipChangeBody, NewMember } from './agent-request.ts';
 import { CONFIG_FILE, decodeConfig, encodeConfig, writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import { storeAuthorityFacts } from './authority-journal.ts';
 import { guardianOf, guardianshipBytes, guardianshipOfBytes, readGuardianships, writeGuardianships, type Guardianship, type OwnerContact } from './guardianship.ts';
-import { exclusionRemainders, familyRoles } from './session-groups.ts';
+import { familyRoles, reshareSessions } from './session-groups.ts';
 import { signTreeChange, treeChangeSessions, type TreeChange } from './tree-change.ts';
 
 /** A change someone asks for. */
@@ -230,7 +230,12 @@ export function changeOperation(request: ChangeRequest): GuardedOperation {
 /** The resharing of `request`: the dealers deal to the members after it and to the guardians (`hpkeKeyOf` gives a member's HPKE key). */
 function changeReshare(request: ChangeRequest, hpkeKeyOf: (device: DeviceId) => Uint8Array): ReshareSetup {
   const recipients: ReshareRecipient[] = [...request.roles.map((device) => ({ device, hpkePublicKey: hpkeKeyOf(device) })), ...changeGuardians(request).map(guardianRecipient)];
-  return { old: request.group, oldMembers: request.dealers, recipients, threshold: request.threshold, session: request.session, epoch: request.epoch };
+  return { ...changeDealing(request), recipients };
+}
+
+/** The resharing of `request` but its recipients' keys: the group, its dealers, the new threshold, session and epoch. */
+function changeDealing(request: ChangeRequest): Omit<ReshareSetup, 'recipients'> {
+  return { old: request.group, oldMembers: request.dealers, threshold: request.threshold, session: request.session, epoch: request.epoch };
 }
 
 /** The tree change of `request`, signed by the members after it. */
@@ -247,34 +252,13 @@ function changeOps(request: ChangeRequest): TreeOp[] {
  * The sessions of `request` registered with their role maps before any frame arrives, so that
  * another change running at the same time among the same devices cannot claim them, and so that
  * a retry finds its renumbered roles (`session-groups.ts`): the lock's, every resharing attempt
- * ({@link reshareSessions}), and every attempt of signing each tree fact.
+ * (`reshareSessions` of `session-groups.ts`), and every attempt of signing each tree fact.
  */
 export function changeSessions(request: ChangeRequest): Map<SessionId, Map<RoleName, DeviceId>> {
   const sessions = lockSessions(changeOperation(request));
-  for (const [session, roles] of reshareSessions(request)) sessions.set(session, roles);
+  const reshare = { ...changeDealing(request), recipients: changeShareholders(request).map((device) => ({ device })) };
+  for (const [session, roles] of reshareSessions(reshare, changeRoles(request))) sessions.set(session, roles);
   for (const [session, roles] of treeChangeSessions(treeChangeOf(request))) sessions.set(session, roles);
-  return sessions;
-}
-
-/**
- * Every attempt of the resharing of `request` that exclusions can reach, with its role map, as
- * `runReshareDevice` runs them: attempt 0 is dealt by the first t old members (t the group's
- * threshold); after an attempt that named old members, the next is dealt by the first t old
- * members left, renumbered `D[0]`, `D[1]`… (the new shareholders keep their `R[k]`). An attempt
- * that named only new shareholders leaves the dealers as they were, so attempt n can follow up to
- * n - 1 exclusions of old members and the rest of new ones. Limit: beyond
- * `MAX_EXCLUSION_MEMBERS` (`session-groups.ts`) old members, only the attempts dealt by the first t.
- */
-function reshareSessions(request: ChangeRequest): Map<SessionId, Map<RoleName, DeviceId>> {
-  const t = request.group.threshold;
-  const reshare = { old: request.group, threshold: request.threshold, session: request.session, epoch: request.epoch, recipients: changeShareholders(request).map((device) => ({ device })) };
-  const newcomers = changeShareholders(request).filter((device) => !request.dealers.includes(device)).length;
-  const sessions = new Map([[reshareSession(reshare, request.dealers.slice(0, t), 0), changeRoles(request)]]);
-  for (const left of [request.dealers, ...exclusionRemainders(request.dealers, t)]) {
-    const dealers = left.slice(0, t);
-    const roles = changeRoles({ ...request, dealers });
-    for (let attempt = 1; attempt <= request.dealers.length - left.length + newcomers; attempt++) sessions.set(reshareSession(reshare, dealers, attempt), roles);
-  }
   return sessions;
 }
 

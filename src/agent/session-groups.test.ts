@@ -8,37 +8,18 @@ import { verifyStrict } from '../crypto/signature.ts';
 import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { deviceIdOfPublicKey } from '../handlers/network/peer-identity.ts';
 import { SeededRandom } from '../handlers/random.ts';
-import type { ChannelMessage, DeviceChannel } from '../runtime/channel-transport.ts';
 import { MemoryTransport } from '../runtime/memory-transport.ts';
 import type { RoleImpl } from '../runtime/run-role.ts';
 import { attemptSession } from '../protocols/attempts.ts';
 import { authorityView, establishAuthority } from '../protocols/authority.ts';
 import { epochSession } from '../protocols/epoch.ts';
-import type { ReshareSubSharePayload } from '../protocols/payload-types.ts';
-import { dealToDevices, testDevices, testLocks } from '../protocols/reshare-fixture.ts';
+import { reshareSession } from '../protocols/reshare.ts';
+import { badDealingFirst, dealToDevices, testDevices, testLocks } from '../protocols/reshare-fixture.ts';
 import { runSigningDevice } from '../protocols/sign.ts';
 import { BackgroundClock } from './background-clock.ts';
 import { changeRoles, changeSessions, runChangePart, type ChangeRequest } from './membership-change.ts';
-import { exclusionSessions, familyRoles, SessionGroups } from './session-groups.ts';
-
-/** Devices that reach each other in this process, in order per pair. */
-function memoryChannels(devices: readonly DeviceId[]): DeviceChannel[] {
-  const listeners = new Map<DeviceId, Set<(message: ChannelMessage) => void>>(devices.map((d) => [d, new Set()]));
-  return devices.map((device) => ({
-    device,
-    send: (to, channel, payload) => {
-      queueMicrotask(() => {
-        for (const listener of listeners.get(to) ?? []) listener({ from: device, channel, payload });
-      });
-      return Promise.resolve();
-    },
-    onMessage: (listener) => {
-      listeners.get(device)?.add(listener);
-      return () => listeners.get(device)?.delete(listener);
-    },
-    onPeerGone: () => () => undefined,
-  }));
-}
+import { exclusionSessions, familyRoles, reshareSessions, SessionGroups } from './session-groups.ts';
+import { memoryChannels } from './testing.ts';
 
 /** A signer whose signature share is wrong in the first attempt. */
 function badShareFirst(honest: RoleImpl, attempt: number): RoleImpl {
@@ -64,6 +45,21 @@ test('exclusion sessions map every attempt a retry can reach, with the signers l
   assert.deepEqual([...(sessions.get(attemptSession(base, 1, [b, c])) ?? [])], [['S[0]', b], ['S[1]', c]]);
   assert.equal(sessions.has(attemptSession(base, 2, [b, c])), false); // two exclusions would leave one signer
   assert.equal(sessions.size, 4); // the first attempt, then one per pair
+});
+
+test('reshare sessions map every attempt exclusions of dealers can reach, the dealers renumbered and the rest of the roles kept', () => {
+  const random = new SeededRandom('reshare-sessions');
+  const [a, b, c, d] = [0, 1, 2, 3].map(() => randomIdentifier('device', random)) as [DeviceId, DeviceId, DeviceId, DeviceId];
+  const { publicKeyPackage } = dealToDevices([a, b, c], 2, random);
+  const setup = { old: publicKeyPackage, oldMembers: [a, b, c], recipients: [a, b, c, d].map((device) => ({ device })), threshold: 2, session: randomIdentifier('session', random), epoch: 3 };
+  const roles = new Map([...familyRoles(['D'], [a, b]), ...familyRoles(['R'], [a, b, c, d])]);
+  const sessions = reshareSessions(setup, roles);
+  const recipients = familyRoles(['R'], [a, b, c, d]);
+  assert.deepEqual(sessions.get(reshareSession(setup, [a, b], 0)), new Map([...recipients, ['D[0]', a], ['D[1]', b]]));
+  // Excluding the first dealer: the second and third deal as D[0] and D[1] of attempt 1.
+  assert.deepEqual(sessions.get(reshareSession(setup, [b, c], 1)), new Map([...recipients, ['D[0]', b], ['D[1]', c]]));
+  assert.equal(sessions.has(reshareSession(setup, [b, c], 2)), false); // a second exclusion would leave one dealer
+  assert.equal(sessions.size, 4); // the first attempt, then one per pair left (the pair [a, b] too, though only a dealer of attempt 0 can be named)
 });
 
 test('over session groups, a signing retry after excluding the first signer finishes among the others', async () => {
@@ -92,22 +88,6 @@ test('over session groups, a signing retry after excluding the first signer fini
     assert.ok(verifyStrict(publicKeyPackage.groupPublicKey, message, outcome.value.signature));
   }
 });
-
-/** A dealer whose sub-shares carry a dealing that does not commit to its share, in the first attempt only. */
-function badDealingFirst(honest: RoleImpl, attempt: number): RoleImpl {
-  const deal = honest.send?.['DistributeSubShare'];
-  if (attempt > 0 || deal === undefined) return honest;
-  return {
-    ...honest,
-    send: {
-      ...honest.send,
-      DistributeSubShare: async (to) => {
-        const { subShare } = (await deal(to)) as { subShare: ReshareSubSharePayload | null };
-        return { subShare: subShare === null ? null : { ...subShare, commitments: [...subShare.commitments].reverse() } };
-      },
-    },
-  };
-}
 
 test('over session groups, a membership change whose first dealer cheats reshares again with the next dealers', async () => {
   const random = new SeededRandom('renumbered-reshare');

@@ -10,13 +10,15 @@
  * device of the group; a frame for an unknown session from any other device is dropped as before.
  * Ending the group ends its sessions.
  *
- * The role map is the group's, except for the sessions the group was given a map of: a signing
- * attempt that excluded a member renumbers the signers (`S[k]` is the k-th signer left), and a
- * resharing attempt that excluded a dealer renumbers the dealers (`changeSessions` of
- * `membership-change.ts`), so the initiator and every participant give their group the maps of
- * every attempt session an exclusion could lead to ({@link exclusionSessions},
- * {@link exclusionRemainders}). Limit: beyond {@link MAX_EXCLUSION_MEMBERS} signers only the
- * first attempt is mapped. The DKD needs no map: it is never retried.
+ * The role map is the group's, except for the sessions the group was given a map of: a signing or
+ * DKG attempt that excluded a member renumbers the members left (`S[k]`, `P[k]` is the k-th one
+ * left: {@link exclusionAttempts}), and a resharing attempt that excluded a dealer renumbers the
+ * dealers (`D[k]` is the k-th dealer of the attempt: {@link reshareSessions}, used by membership
+ * changes, guardian setup and recovery), so the initiator and every participant give their group
+ * the maps of every attempt session an exclusion could lead to. Both enumerate what exclusions can
+ * leave one way ({@link exclusionRemainders}). Limit: beyond {@link MAX_EXCLUSION_MEMBERS} members
+ * (signers, DKG members, old members of a resharing) only the first attempt is mapped. The DKD
+ * needs no map: it is never retried.
  *
  * @module
  */
@@ -27,6 +29,7 @@ import { ChannelTransport, SESSION_CHANNEL_PREFIX, type DeviceChannel } from '..
 import type { Receiver, Transport } from '../runtime/transport.ts';
 import { attemptSession } from '../protocols/attempts.ts';
 import { familyRole } from '../protocols/protocol-source.ts';
+import { reshareSession, type ReshareSessionInputs, type ReshareSetup } from '../protocols/reshare.ts';
 
 /** The sessions of one run. */
 export interface SessionGroup {
@@ -187,9 +190,39 @@ export function exclusionAttempts(base: SessionId, members: readonly DeviceId[],
   return attempts;
 }
 
-/** The role maps of every attempt of a signing run with exclusion among `signers` (`S[k]` the k-th signer left). */
-export function exclusionSessions(base: SessionId, signers: readonly DeviceId[], threshold: number): Map<SessionId, Map<RoleName, DeviceId>> {
-  return new Map(exclusionAttempts(base, signers, threshold).map(({ session, left }) => [session, familyRoles(['S'], left)]));
+/**
+ * The role maps of every attempt of a run with exclusion among `members`: by default a signing
+ * (`S[k]` the k-th signer left), or the run of role `families` (a DKG's `P[k]`).
+ */
+export function exclusionSessions(base: SessionId, members: readonly DeviceId[], threshold: number, families: readonly string[] = ['S']): Map<SessionId, Map<RoleName, DeviceId>> {
+  return new Map(exclusionAttempts(base, members, threshold).map(({ session, left }) => [session, familyRoles(families, left)]));
+}
+
+/**
+ * Every attempt of the resharing `setup` (`runReshareDevice` of `src/protocols/reshare.ts`) that
+ * exclusions can reach, with its role map: `roles` with the dealers `D[k]` of the attempt. Attempt
+ * 0 is dealt by the first t old members (t the old group's threshold); an attempt that names
+ * anyone but its dealers ends the run, so every later attempt excluded at least one dealer more,
+ * and is dealt by the first t old members left: attempt n >= 1 among the old members an exclusion
+ * of at least n of them leaves ({@link exclusionRemainders}). Beyond
+ * {@link MAX_EXCLUSION_MEMBERS} old members, only attempt 0.
+ */
+export function reshareSessions(setup: ReshareSessionInputs & Pick<ReshareSetup, 'oldMembers'>, roles: ReadonlyMap<RoleName, DeviceId>): Map<SessionId, Map<RoleName, DeviceId>> {
+  const { oldMembers } = setup;
+  const t = setup.old.threshold;
+  const first = oldMembers.slice(0, t);
+  const sessions = new Map([[reshareSession(setup, first, 0), withDealers(roles, first)]]);
+  for (const left of exclusionRemainders(oldMembers, t)) {
+    const dealers = left.slice(0, t);
+    const mapped = withDealers(roles, dealers);
+    for (let attempt = 1; attempt <= oldMembers.length - left.length; attempt++) sessions.set(reshareSession(setup, dealers, attempt), mapped);
+  }
+  return sessions;
+}
+
+/** `roles` with the dealer family `D` played by `dealers` instead. */
+function withDealers(roles: ReadonlyMap<RoleName, DeviceId>, dealers: readonly DeviceId[]): Map<RoleName, DeviceId> {
+  return new Map([...[...roles].filter(([role]) => !role.startsWith('D[')), ...familyRoles(['D'], dealers)]);
 }
 
 /** The role map of a family run: role `FAMILY[k]` of every family is played by `devices[k]`. */

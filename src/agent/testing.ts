@@ -1,8 +1,9 @@
 /**
  * Test helpers of the agent: a fresh authority in a temporary directory, made by the real
  * `createAuthority` (DKG over libp2p on loopback) with a cheap key-store KDF, the same opened
- * once for all the tests of a file, and a snapshot of a directory's files to show that a refused
- * directory was left as it was.
+ * once for all the tests of a file, a snapshot of a directory's files to show that a refused
+ * directory was left as it was, and device channels in memory ({@link memoryChannels}) for
+ * session groups without a network.
  *
  * @module
  */
@@ -18,6 +19,8 @@ import { BackgroundClock } from './background-clock.ts';
 import { createAuthority, type CreatedAuthority } from './create-authority.ts';
 import { openDeviceDir, type OpenDevice } from './device-dir.ts';
 import type { RandomEffects } from '../core/effects.ts';
+import type { DeviceId } from '../core/identifiers.ts';
+import type { ChannelMessage, DeviceChannel } from '../runtime/channel-transport.ts';
 
 /** The cheapest scrypt cost the key store accepts: for tests only. */
 export const TEST_SCRYPT = { logN: 10, r: 8, p: 1 };
@@ -101,4 +104,23 @@ export function sharedTestAuthority(devices: number, threshold: number, random: 
 /** Every file of `dir` (not recursive) with a digest of its bytes. */
 export function snapshotDir(dir: string): Record<string, string> {
   return Object.fromEntries(readdirSync(dir).sort().map((name) => [name, toHex(taggedDigest('test.snapshot', readFileSync(join(dir, name))))]));
+}
+
+/** Devices that reach each other in this process, in order per pair. */
+export function memoryChannels(devices: readonly DeviceId[]): DeviceChannel[] {
+  const listeners = new Map<DeviceId, Set<(message: ChannelMessage) => void>>(devices.map((d) => [d, new Set()]));
+  return devices.map((device) => ({
+    device,
+    send: (to, channel, payload) => {
+      queueMicrotask(() => {
+        for (const listener of listeners.get(to) ?? []) listener({ from: device, channel, payload });
+      });
+      return Promise.resolve();
+    },
+    onMessage: (listener) => {
+      listeners.get(device)?.add(listener);
+      return () => listeners.get(device)?.delete(listener);
+    },
+    onPeerGone: () => () => undefined,
+  }));
 }

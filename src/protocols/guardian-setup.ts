@@ -24,7 +24,7 @@ import type { GuardianInvitationPayload, GuardianPayload } from './payload-types
 import { epochSession } from './epoch.ts';
 import { projectedProtocol } from './protocol-source.ts';
 import { underLock, type GuardedOperation } from './lock-guard.ts';
-import { groupElectorate, membershipOperation, runReshareDevice, type DeviceGroup, type MembershipRunOptions, type ReshareOutcome, type ReshareRecipient } from './reshare.ts';
+import { groupElectorate, membershipOperation, runReshareDevice, type DeviceGroup, type MembershipRunOptions, type ReshareOutcome, type ReshareRecipient, type ReshareSetup } from './reshare.ts';
 
 /** A guardian: its authority, its device, its authority's Ed25519 key, its device's HPKE key. */
 export type Guardian = GuardianPayload;
@@ -160,6 +160,21 @@ export function guardianSetupOperation(plan: GuardianSetupPlan): GuardedOperatio
   return membershipOperation(plan.group.publicKeyPackage.groupPublicKey, groupElectorate(plan.group), participants, epochSession(guardianReshareSession(plan), plan.epoch));
 }
 
+/**
+ * The resharing of `plan`: the devices deal (the first t, then the next in place of one excluded)
+ * onto the devices and the guardians. A device agent maps its retries' sessions from it.
+ */
+export function guardianSetupReshare(plan: GuardianSetupPlan): ReshareSetup {
+  return {
+    old: plan.group.publicKeyPackage,
+    oldMembers: plan.group.members.map((m) => m.device),
+    recipients: [...plan.group.members, ...plan.guardians.map(guardianRecipient)],
+    threshold: plan.threshold,
+    session: guardianReshareSession(plan),
+    epoch: plan.epoch,
+  };
+}
+
 function guardianReshareSession(plan: GuardianSetupPlan): SessionId {
   return deriveIdentifier('session', { base: plan.session, step: 'reshare' });
 }
@@ -193,16 +208,8 @@ export async function setUpGuardians(plan: GuardianSetupPlan, participant: Guard
     const accused = outcome.accused.map((a) => `${a.device}:${a.reason}`).join(',');
     throw permanentError('protocols.guardian-setup.rejected', `guardian setup rejected at ${participant.device}: ${accused}`, { context: { accused } });
   }
-  const reshare = {
-    old: plan.group.publicKeyPackage,
-    oldMembers: devices,
-    recipients: [...plan.group.members, ...plan.guardians.map(guardianRecipient)],
-    threshold: plan.threshold,
-    session: guardianReshareSession(plan),
-    epoch: plan.epoch,
-  };
   const reshared = await underLock(guardianSetupOperation(plan), participant.device, options.lock, transport, options, () =>
-    runReshareDevice(reshare, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options),
+    runReshareDevice(guardianSetupReshare(plan), { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options),
   );
   return { ...reshared, leaves: plan.guardians.map(guardianLeaf), acceptances: outcome.value };
 }

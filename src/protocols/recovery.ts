@@ -48,7 +48,7 @@ import { recoveryRequestSchema, type RecoveryReleasePayload, type RecoveryReques
 import { epochSession } from './epoch.ts';
 import { projectedProtocol } from './protocol-source.ts';
 import { membershipElectorate, underLock, type GuardedOperation } from './lock-guard.ts';
-import { membershipOperation, runReshareDevice, type MembershipChange, type MembershipRunOptions, type ReshareOutcome, type ReshareRecipient } from './reshare.ts';
+import { membershipOperation, runReshareDevice, type MembershipChange, type MembershipRunOptions, type ReshareOutcome, type ReshareRecipient, type ReshareSetup } from './reshare.ts';
 
 /** A new device's request to join an authority. */
 export type RecoveryRequest = RecoveryRequestPayload;
@@ -312,6 +312,24 @@ export function recoveryOperation(plan: RecoveryPlan): GuardedOperation {
   return membershipOperation(plan.publicKeyPackage.groupPublicKey, membershipElectorate(survivors, guardianDevices), participants, epochSession(recoveryReshareSession(plan), plan.epoch));
 }
 
+/**
+ * The resharing of `plan` once the guardians with the devices `approvers` approved: any threshold
+ * of shareholders can deal, so the surviving devices deal first, then the approvers in guardian
+ * order; the survivors, the new device and the guardians receive. A device agent maps its
+ * retries' sessions from it, with the approvers the new device named.
+ */
+export function recoveryReshare(plan: RecoveryPlan, approvers: readonly DeviceId[]): ReshareSetup {
+  const survivors = plan.devices ?? [];
+  return {
+    old: plan.publicKeyPackage,
+    oldMembers: [...survivors.map((d) => d.device), ...plan.guardians.filter((g) => approvers.includes(g.device)).map((g) => g.device)],
+    recipients: [...survivors, { device: plan.request.newDevice, hpkePublicKey: plan.request.hpkeKey }, ...plan.guardians.map(guardianRecipient)],
+    threshold: plan.threshold ?? plan.publicKeyPackage.threshold,
+    session: recoveryReshareSession(plan),
+    epoch: plan.epoch,
+  };
+}
+
 function recoveryReshareSession(plan: RecoveryPlan): SessionId {
   return deriveIdentifier('session', { base: plan.session, step: 'reshare' });
 }
@@ -356,16 +374,7 @@ export async function runRecovery(plan: RecoveryPlan, participant: RecoveryParti
     throw permanentError('protocols.recovery.not-approved', `recovery of ${newDevice}: ${approvals.size} guardian approvals, ${plan.approvals} needed`, { context: { approvals: approvals.size } });
   }
   const approvers = [...approvals.keys()].sort((a, b) => a - b);
-  const threshold = plan.threshold ?? plan.publicKeyPackage.threshold;
-  const reshare = {
-    old: plan.publicKeyPackage,
-    // Any threshold of shareholders can deal: the surviving devices first, then the approvers.
-    oldMembers: [...survivors.map((d) => d.device), ...approvers.map((k) => guardianDevices[k]!)], // approvers index the guardians
-    recipients: [...survivors, { device: newDevice, hpkePublicKey: plan.request.hpkeKey }, ...plan.guardians.map(guardianRecipient)],
-    threshold,
-    session: recoveryReshareSession(plan),
-    epoch: plan.epoch,
-  };
+  const reshare = recoveryReshare(plan, approvers.map((k) => guardianDevices[k]!)); // approvers index the guardians
   // The lock is taken after the cooldown: it guards the resharing, not the days a dispute may take.
   const reshared = await underLock(recoveryOperation(plan), participant.device, options.lock, transport, options, () =>
     runReshareDevice(reshare, { device: participant.device, hpkeSecretKey: participant.hpkeSecretKey, random: participant.random, ...(participant.keyShare === undefined ? {} : { keyShare: participant.keyShare }) }, transport, options),
@@ -378,6 +387,6 @@ export async function runRecovery(plan: RecoveryPlan, participant: RecoveryParti
     approved: approvers.map((k) => sealFact(approvedDraft(plan.request), thresholdAttestation(plan.guardians[k]!.authority, approvals.get(k)!))), // approvers are keys of approvals
     completed: completedDraft(plan.request),
     leaf,
-    change: { add: [leaf], remove: plan.lost ?? [], threshold },
+    change: { add: [leaf], remove: plan.lost ?? [], threshold: reshare.threshold },
   };
 }

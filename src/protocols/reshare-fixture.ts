@@ -1,8 +1,8 @@
 /**
  * Test support for the key-management protocols (resharing, guardian recovery): a group of
  * devices with dealt shares and HPKE keys, each device's part in the operation lock, runs of every participant over one in-memory
- * transport, and the check that shares still sign under the group key (FROST, RFC 9591, called
- * directly). Used by the tests and benchmarks of this folder, never by the protocols.
+ * transport, the check that shares still sign under the group key (FROST, RFC 9591, called
+ * directly), and a dealer that cheats in the first attempt ({@link badDealingFirst}). Used by the tests and benchmarks of this folder, never by the protocols.
  *
  * @module
  */
@@ -32,6 +32,8 @@ import type { LockParticipant } from './lock-guard.ts';
 import type { LockPolicy } from './lock.ts';
 import { GENESIS_EPOCH } from './epoch.ts';
 import type { Guardian } from './guardian-setup.ts';
+import type { ReshareSubSharePayload } from './payload-types.ts';
+import type { RoleImpl } from '../runtime/run-role.ts';
 import type { DeviceGroup, ReshareDevice, ReshareRecipient } from './reshare.ts';
 
 /** A device with its HPKE key pair and, once it belongs to a group, its share. */
@@ -146,5 +148,21 @@ export function testLocks(groupKey: Uint8Array, random: SeededRandom, time: Phys
       locks.set(device, lock);
     }
     return lock;
+  };
+}
+
+/** A dealer whose sub-shares carry a dealing that does not commit to its share, in the first attempt only. */
+export function badDealingFirst(honest: RoleImpl, attempt: number): RoleImpl {
+  const deal = honest.send?.['DistributeSubShare'];
+  if (attempt > 0 || deal === undefined) return honest;
+  return {
+    ...honest,
+    send: {
+      ...honest.send,
+      DistributeSubShare: async (to) => {
+        const { subShare } = (await deal(to)) as { subShare: ReshareSubSharePayload | null };
+        return { subShare: subShare === null ? null : { ...subShare, commitments: [...subShare.commitments].reverse() } };
+      },
+    },
   };
 }
