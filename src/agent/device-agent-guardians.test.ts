@@ -127,7 +127,7 @@ function dyingBeforeSave(keys: UnlockedKeyStore, fatal: number): UnlockedKeyStor
     passphrase: keys.passphrase,
     store: {
       load: (passphrase) => keys.store.load(passphrase),
-      save: (entries, passphrase) => (++saves === fatal ? Promise.reject(new Error('injected crash')) : keys.store.save(entries, passphrase)),
+      update: (passphrase, change) => (++saves === fatal ? Promise.reject(new Error('injected crash')) : keys.store.update(passphrase, change)),
     },
   };
 }

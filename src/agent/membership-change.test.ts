@@ -106,9 +106,8 @@ test('adding a device reshares the same group key onto four; removing one destro
 
     // A crash after the key store took a confirmed change, before journal and config: the next open finishes it.
     const store = fourth.keys.store;
-    const before = await store.load(TEST_PASSPHRASE);
     const pendingConfig = { ...fourth.config, policy: 'prompt' as const };
-    await store.save({ ...before, [pendingChangeEntry(fourth.config.authority)]: encodePendingChange(pendingConfig, []) }, TEST_PASSPHRASE);
+    await store.update(TEST_PASSPHRASE, (before) => ({ ...before, [pendingChangeEntry(fourth.config.authority)]: encodePendingChange(pendingConfig, []) }));
     assert.equal((await readConfig(joined.dir)).policy, 'auto');
     const reopened = await openDeviceDir(joined.dir, TEST_PASSPHRASE, random);
     await reopened.close();

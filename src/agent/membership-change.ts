@@ -55,7 +55,7 @@ import type { FactStore } from '../journal/fact-store.ts';
 import { deviceIdOfPublicKey } from '../handlers/network/peer-identity.ts';
 import type { Transport } from '../runtime/transport.ts';
 import { authorityIdOf, type AuthorityView } from '../protocols/authority.ts';
-import { keyShareEntry, type UnlockedKeyStore } from '../protocols/authority-key-store.ts';
+import { keyShareEntry, withoutEntry, type UnlockedKeyStore } from '../protocols/authority-key-store.ts';
 import type { RunOptions } from '../protocols/protocol-source.ts';
 import { epochSession } from '../protocols/epoch.ts';
 import { guardianRecipient, type Guardian } from '../protocols/guardian-setup.ts';
@@ -351,13 +351,11 @@ export function encodePendingChange(config: DeviceConfig, facts: readonly FactRe
  * guardianship after the change), `recovery.json`. Returns the new config.
  */
 export async function commitChange(stores: DeviceStores, config: DeviceConfig, outcome: ChangeOutcome, guardianship?: Guardianship): Promise<DeviceConfig> {
-  const entries = await stores.keys.store.load(stores.keys.passphrase);
   const pending = encodePendingChange(config, outcome.facts, guardianship);
   const share = withEncodedKeyShare(outcome.keyShare, (bytes) => bytes.slice());
   try {
-    const next = { ...entries, [keyShareEntry(config.authority)]: share, [pendingChangeEntry(config.authority)]: pending };
-    await stores.keys.store.save(next, stores.keys.passphrase);
-    return (await settlePendingChange(stores, config.authority, next)) ?? config;
+    const next = await stores.keys.store.update(stores.keys.passphrase, (entries) => ({ ...existing(stores, entries), [keyShareEntry(config.authority)]: share, [pendingChangeEntry(config.authority)]: pending }));
+    return (await settlePendingChange(stores, config.authority, existing(stores, next))) ?? config;
   } finally {
     share.fill(0); // after the last save of the entries that hold it
   }
@@ -384,6 +382,13 @@ export async function settlePendingChange(stores: DeviceStores, authority: Autho
   await storeAuthorityFacts(stores.journal, authority, config.groupKey, value.facts.map((bytes) => decodeFact(bytes)));
   await writeConfig(stores.dir, config);
   if (guardianship !== undefined) await writeGuardianships(stores.dir, { ...(await readGuardianships(stores.dir)), own: guardianship });
-  await stores.keys.store.save(Object.fromEntries(Object.entries(entries).filter(([name]) => name !== entry)), stores.keys.passphrase);
+  // Only this pending change is dropped, and only while unchanged: the store may have changed since `entries` were read.
+  await stores.keys.store.update(stores.keys.passphrase, (current) => (current?.[entry] !== undefined && bytesEqual(current[entry], pending) ? withoutEntry(current, entry) : undefined));
   return config;
+}
+
+/** `entries` of the key store of `stores`; `keystore.not-found` when there are none (the store was deleted under the device). */
+function existing(stores: DeviceStores, entries: KeyStoreEntries | undefined): KeyStoreEntries {
+  if (entries === undefined) throw permanentError('keystore.not-found', `no key store in ${stores.dir}`, { context: { dir: stores.dir } });
+  return entries;
 }

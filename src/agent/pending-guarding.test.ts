@@ -48,9 +48,10 @@ function dyingAfterFirstSave(keys: UnlockedKeyStore): UnlockedKeyStore {
     passphrase: keys.passphrase,
     store: {
       load: (passphrase) => keys.store.load(passphrase),
-      save: async (entries, passphrase) => {
-        await keys.store.save(entries, passphrase);
+      update: async (passphrase, change) => {
+        const entries = await keys.store.update(passphrase, change);
         if (++saves === 1) throw new Error('injected crash');
+        return entries;
       },
     },
   };
@@ -97,8 +98,7 @@ test('a pending guardianship that does not decode is refused on open, naming it'
   const device = await openGuardian();
   const authority = guarded.devices[0]!.config.authority;
   try {
-    const entries = await device.keys.store.load(TEST_PASSPHRASE);
-    await device.keys.store.save({ ...entries, [pendingGuardingEntry(authority)]: utf8('{"authority":') }, TEST_PASSPHRASE);
+    await device.keys.store.update(TEST_PASSPHRASE, (entries) => ({ ...entries, [pendingGuardingEntry(authority)]: utf8('{"authority":') }));
   } finally {
     await device.close();
   }

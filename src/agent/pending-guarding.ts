@@ -23,11 +23,12 @@
  *
  * @module
  */
+import { bytesEqual } from '../core/bytes.ts';
 import { permanentError } from '../core/errors.ts';
 import type { AuthorityId } from '../core/identifiers.ts';
 import { withEncodedKeyShare, type KeyShare } from '../crypto/key-share.ts';
 import type { KeyStoreEntries } from '../crypto/key-store-format.ts';
-import { keyShareEntry, type UnlockedKeyStore } from '../protocols/authority-key-store.ts';
+import { keyShareEntry, withoutEntry, type UnlockedKeyStore } from '../protocols/authority-key-store.ts';
 import { guardianshipBytes, guardianshipOfBytes, readGuardianships, withGuarded, writeGuardianships, type Guardianship, type Guardianships } from './guardianship.ts';
 
 /** Where a guardian's records are: its device directory (`recovery.json`) and its key store. */
@@ -52,12 +53,14 @@ export function pendingGuardingEntry(authority: AuthorityId): string {
  * written. Errors: those of the key store and of `recovery.json` (`agent.io`).
  */
 export async function commitGuarding(stores: GuardianStores, records: Guardianships, guardianship: Guardianship, share: KeyShare): Promise<Guardianships> {
-  const entries = await stores.keys.store.load(stores.keys.passphrase);
   const encoded = withEncodedKeyShare(share, (bytes) => bytes.slice());
   try {
-    const next = { ...entries, [keyShareEntry(guardianship.authority)]: encoded, [pendingGuardingEntry(guardianship.authority)]: guardianshipBytes(guardianship) };
-    await stores.keys.store.save(next, stores.keys.passphrase);
-    return (await settle(stores, next, records)).records;
+    const pending = { [pendingGuardingEntry(guardianship.authority)]: guardianshipBytes(guardianship) };
+    await stores.keys.store.update(stores.keys.passphrase, (entries) => {
+      if (entries === undefined) throw permanentError('keystore.not-found', `no key store in ${stores.dir}`, { context: { dir: stores.dir } });
+      return { ...entries, [keyShareEntry(guardianship.authority)]: encoded, ...pending };
+    });
+    return (await settle(stores, pending, records)).records;
   } finally {
     encoded.fill(0); // after the last save of the entries that hold it
   }
@@ -75,20 +78,23 @@ export async function settlePendingGuarding(stores: GuardianStores, entries: Key
   return (await settle(stores, entries, await readGuardianships(stores.dir))).entries;
 }
 
+/**
+ * Settles the pending guardings among `entries` (other entries are skipped) into `records`. Only
+ * the entries settled are dropped, each only while unchanged: the store may have changed since
+ * `entries` were read (another authority's commit, queued behind this one's write).
+ */
 async function settle(stores: GuardianStores, entries: KeyStoreEntries, records: Guardianships): Promise<{ readonly entries: KeyStoreEntries; readonly records: Guardianships }> {
+  const settled = Object.entries(entries).filter(([name]) => PENDING.test(name));
   let next = records;
-  const left: Record<string, Uint8Array> = {};
-  for (const [name, value] of Object.entries(entries)) {
+  for (const [name, value] of settled) {
     const authority = PENDING.exec(name)?.[1];
-    if (authority === undefined) {
-      left[name] = value;
-      continue;
-    }
     const guardianship = guardianshipOfBytes(value);
     if (guardianship === null || guardianship.authority !== authority) throw permanentError('agent.bad-pending-guarding', `the key store of ${stores.dir} holds a pending guardianship of ${authority} that does not decode`, { context: { authority } });
     next = withGuarded(next, guardianship);
   }
   await writeGuardianships(stores.dir, next);
-  await stores.keys.store.save(left, stores.keys.passphrase);
-  return { entries: left, records: next };
+  const left = await stores.keys.store.update(stores.keys.passphrase, (current) =>
+    current === undefined ? undefined : settled.reduce((kept, [name, value]) => (kept[name] !== undefined && bytesEqual(kept[name], value) ? withoutEntry(kept, name) : kept), current),
+  );
+  return { entries: left ?? {}, records: next };
 }

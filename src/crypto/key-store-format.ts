@@ -49,6 +49,13 @@ export const DEFAULT_SCRYPT: ScryptParams = { logN: 17, r: 8, p: 1 };
 /** The secrets a key store holds, by name. */
 export type KeyStoreEntries = Readonly<Record<string, Uint8Array>>;
 
+/**
+ * A change of a key store's entries: given the entries as they are (`undefined` when the store
+ * does not exist yet), the entries to write, or `undefined` to leave the store as it is. It may
+ * throw to abandon the change (nothing is written).
+ */
+export type KeyStoreChange = (entries: KeyStoreEntries | undefined) => KeyStoreEntries | undefined;
+
 interface Header {
   readonly format: string;
   readonly version: number;

@@ -41,3 +41,64 @@ for (const [step, code, kept] of [
     }),
   );
 }
+
+/** File operations whose writes wait until `release` is called, with a promise of the first write's start. */
+function gatedFiles(): { readonly files: typeof nodeKeyStoreFiles; readonly firstWrite: Promise<void>; readonly release: () => void } {
+  let release!: () => void; // assigned by the Promise constructor, synchronously
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let started!: () => void; // likewise
+  const firstWrite = new Promise<void>((resolve) => (started = resolve));
+  const files = {
+    ...nodeKeyStoreFiles,
+    writeDurably: async (path: string, data: Uint8Array | string) => {
+      started();
+      await gate;
+      await nodeKeyStoreFiles.writeDurably(path, data);
+    },
+  };
+  return { files, firstWrite, release };
+}
+
+test(
+  'two updates started together, through two stores of one file, each adding an entry: both entries are kept',
+  inTemporaryDirectory('aura-keystore-', async (dir) => {
+    const path = join(dir, 'keys');
+    const random = new SeededRandom('file-store-queue');
+    await new FileKeyStore(path, random, { scrypt: FAST }).save({ base: utf8('kept') }, 'pw');
+    const { files, firstWrite, release } = gatedFiles();
+    const [one, two] = [new FileKeyStore(path, random, { scrypt: FAST, files }), new FileKeyStore(join(dir, '.', 'keys'), random, { scrypt: FAST, files })];
+    // Both start now; unserialized, both would read the file before either writes (the writes wait for the gate).
+    const both = Promise.all([one.update('pw', (entries) => ({ ...entries, a: utf8('one') })), two.update('pw', (entries) => ({ ...entries, b: utf8('two') }))]);
+    await firstWrite;
+    release();
+    const [afterOne, afterTwo] = await both;
+    assert.deepEqual(afterOne, { base: utf8('kept'), a: utf8('one') });
+    assert.deepEqual(afterTwo, { base: utf8('kept'), a: utf8('one'), b: utf8('two') });
+    assert.deepEqual(await one.load('pw'), afterTwo);
+  }),
+);
+
+test(
+  'an update that throws or fails to write writes nothing and does not stop the next; one that changes nothing leaves the store as it is',
+  inTemporaryDirectory('aura-keystore-', async (dir) => {
+    const path = join(dir, 'keys');
+    const random = new SeededRandom('file-store-update');
+    const store = new FileKeyStore(path, random, { scrypt: FAST });
+    assert.equal(await store.update('pw', () => undefined), undefined);
+    assert.deepEqual(readdirSync(dir), []);
+    const failing = new FileKeyStore(path, random, { scrypt: FAST, files: { ...nodeKeyStoreFiles, rename: () => Promise.reject(new Error('disk full')) } });
+    const results = await Promise.allSettled([
+      store.update('pw', (entries) => ({ ...entries, a: utf8('one') })),
+      store.update('pw', () => {
+        throw new Error('changed my mind');
+      }),
+      failing.update('pw', (entries) => ({ ...entries, lost: utf8('never') })),
+      store.update('pw', (entries) => ({ ...entries, b: utf8('two') })),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    assert.ok(results[2].status === 'rejected' && isAuraError(results[2].reason, 'keystore.write-failed'));
+    assert.deepEqual(await store.update('pw', () => undefined), { a: utf8('one'), b: utf8('two') });
+    await assert.rejects(store.update('not pw', () => ({})), (e) => isAuraError(e, 'keystore.wrong-passphrase'));
+    assert.deepEqual(await store.load('pw'), { a: utf8('one'), b: utf8('two') });
+  }),
+);

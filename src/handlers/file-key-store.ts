@@ -4,12 +4,20 @@
  * crash or a failed write at any point leaves either the old file or the new one, never a mix,
  * and a failed save removes its temporary file.
  *
+ * Writes to one file are serialized within the process: every {@link FileKeyStore.update} (read,
+ * change, write) and {@link FileKeyStore.save} of a path waits for the ones started before it, on
+ * a queue kept per resolved path, so two `FileKeyStore`s of one file share it too. Without it two
+ * background commits (a guardian desk storing one authority's share while the device agent
+ * commits its own authority's change) could read the same entries, and the later write would
+ * drop the earlier's entry. Other processes are kept out by the device directory's lock.
+ *
  * @module
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { RandomEffects } from '../core/effects.ts';
 import { isAuraError, permanentError, systemError } from '../core/errors.ts';
-import { DEFAULT_SCRYPT, openKeyStore, sealKeyStore, type KeyStoreEntries, type ScryptParams } from '../crypto/key-store-format.ts';
+import { DEFAULT_SCRYPT, openKeyStore, sealKeyStore, type KeyStoreChange, type KeyStoreEntries, type ScryptParams } from '../crypto/key-store-format.ts';
 import { nodeDurableFiles, replaceFileDurably, type DurableFiles } from './durable-file.ts';
 
 /** The file operations a key store needs (replaceable in tests to simulate failures). */
@@ -30,6 +38,22 @@ export interface FileKeyStoreOptions {
   readonly scrypt?: ScryptParams;
   /** File operations (default {@link nodeKeyStoreFiles}). */
   readonly files?: KeyStoreFiles;
+}
+
+/** The last write queued on each key store file of this process (by resolved path), while one is queued. */
+const writeQueues = new Map<string, Promise<unknown>>();
+
+/** Runs `write` once every write queued before it on `path` has finished (succeeded or failed). */
+function serialized<T>(path: string, write: () => Promise<T>): Promise<T> {
+  const key = resolve(path);
+  const previous = writeQueues.get(key) ?? Promise.resolve();
+  const result = previous.then(write, write);
+  const tail = result.catch(() => undefined); // a failed write does not stop the ones after it
+  writeQueues.set(key, tail);
+  void tail.then(() => {
+    if (writeQueues.get(key) === tail) writeQueues.delete(key);
+  });
+  return result;
 }
 
 /** An encrypted key store in one file. */
@@ -63,10 +87,40 @@ export class FileKeyStore {
   }
 
   /**
-   * Replaces the file's content with `entries`, atomically. Errors: `keystore.write-failed` (the
-   * old file is intact), `keystore.sync-failed` (the new file is in place but not yet durable).
+   * Replaces the file's content with `entries`, atomically, after the writes queued before it (for
+   * creating a store; a change of one goes through {@link update}). Errors: `keystore.write-failed`
+   * (the old file is intact), `keystore.sync-failed` (the new file is in place but not yet durable).
    */
-  async save(entries: KeyStoreEntries, passphrase: string): Promise<void> {
+  save(entries: KeyStoreEntries, passphrase: string): Promise<void> {
+    return serialized(this.path, () => this.write(entries, passphrase));
+  }
+
+  /**
+   * Loads the entries (`undefined` when the file does not exist), applies `change` and writes its
+   * result (unless it is `undefined`), after the writes queued before it and before any queued
+   * after it. Returns the entries the file holds afterwards. Errors: those of {@link load} but
+   * `keystore.not-found`, of {@link save}, and whatever `change` throws (nothing is written).
+   */
+  update(passphrase: string, change: KeyStoreChange): Promise<KeyStoreEntries | undefined> {
+    return serialized(this.path, async () => {
+      const current = await this.loadIfAny(passphrase);
+      const next = change(current);
+      if (next === undefined) return current;
+      await this.write(next, passphrase);
+      return next;
+    });
+  }
+
+  private async loadIfAny(passphrase: string): Promise<KeyStoreEntries | undefined> {
+    try {
+      return await this.load(passphrase);
+    } catch (error) {
+      if (isAuraError(error, 'keystore.not-found')) return undefined;
+      throw error;
+    }
+  }
+
+  private async write(entries: KeyStoreEntries, passphrase: string): Promise<void> {
     const sealed = await sealKeyStore(entries, passphrase, this.random, this.scrypt);
     try {
       await replaceFileDurably(this.path, sealed, { random: this.random, files: this.files });

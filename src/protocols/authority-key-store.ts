@@ -10,14 +10,23 @@
 import { isAuraError, permanentError } from '../core/errors.ts';
 import type { AuthorityId } from '../core/identifiers.ts';
 import { decodeKeyShare, withEncodedKeyShare, type KeyShare } from '../crypto/key-share.ts';
-import type { KeyStoreEntries } from '../crypto/key-store-format.ts';
+import type { KeyStoreChange, KeyStoreEntries } from '../crypto/key-store-format.ts';
 
-/** An encrypted store of named secrets (`FileKeyStore` is one). */
+/**
+ * An encrypted store of named secrets (`FileKeyStore` is one). Writers change it only through
+ * {@link KeyStore.update}, a read-modify-write the store runs one at a time: a store read whole and
+ * written whole would otherwise let two writers of one process (the guardian desk and the device
+ * agent, say) read the same entries, and the later write drop the earlier's entry.
+ */
 export interface KeyStore {
   /** The entries; `keystore.not-found` when the store does not exist yet. */
   load(passphrase: string): Promise<KeyStoreEntries>;
-  /** Replaces every entry, atomically. */
-  save(entries: KeyStoreEntries, passphrase: string): Promise<void>;
+  /**
+   * Reads the entries, applies `change` and writes its result atomically, after every update of
+   * the same store started before it in this process finished. Returns the entries the store
+   * holds afterwards (`undefined` when it still does not exist).
+   */
+  update(passphrase: string, change: KeyStoreChange): Promise<KeyStoreEntries | undefined>;
 }
 
 /** A key store and the passphrase that opens it. */
@@ -42,16 +51,21 @@ async function entriesOf({ store, passphrase }: UnlockedKeyStore): Promise<KeySt
   }
 }
 
+/** `entries` without the entry `name` (the same object when it has none). */
+export function withoutEntry(entries: KeyStoreEntries, name: string): KeyStoreEntries {
+  if (entries[name] === undefined) return entries;
+  return Object.fromEntries(Object.entries(entries).filter(([other]) => other !== name));
+}
+
 /**
  * Puts `share` in the store as the share of `authority`, keeping every other entry (a share
  * already there is replaced: resharing hands a device a new one). The encoded copy is zeroed once
  * the store is written.
  */
 export async function storeKeyShare(keys: UnlockedKeyStore, authority: AuthorityId, share: KeyShare): Promise<void> {
-  const entries = await entriesOf(keys);
   const encoded = withEncodedKeyShare(share, (bytes) => bytes.slice());
   try {
-    await keys.store.save({ ...entries, [keyShareEntry(authority)]: encoded }, keys.passphrase);
+    await keys.store.update(keys.passphrase, (entries) => ({ ...entries, [keyShareEntry(authority)]: encoded }));
   } finally {
     encoded.fill(0);
   }
@@ -62,10 +76,8 @@ export async function storeKeyShare(keys: UnlockedKeyStore, authority: Authority
  * the authority (resharing without it) destroys its share. Nothing to do when there is none.
  */
 export async function removeKeyShare(keys: UnlockedKeyStore, authority: AuthorityId): Promise<void> {
-  const entries = await entriesOf(keys);
   const entry = keyShareEntry(authority);
-  if (entries[entry] === undefined) return;
-  await keys.store.save(Object.fromEntries(Object.entries(entries).filter(([name]) => name !== entry)), keys.passphrase);
+  await keys.store.update(keys.passphrase, (entries) => (entries?.[entry] === undefined ? undefined : withoutEntry(entries, entry)));
 }
 
 /**

@@ -123,10 +123,13 @@ export function memoryKeyStore(): UnlockedKeyStore {
     passphrase: 'test',
     store: {
       load: () => (entries === undefined ? Promise.reject(permanentError('keystore.not-found', 'no key store yet')) : Promise.resolve(copy(entries))),
-      save: (next) => {
-        entries = copy(next);
-        return Promise.resolve();
-      },
+      // One synchronous step (no await), so updates cannot interleave.
+      update: (_passphrase, change) =>
+        Promise.resolve().then(() => {
+          const next = change(entries === undefined ? undefined : copy(entries));
+          if (next !== undefined) entries = copy(next);
+          return entries === undefined ? undefined : copy(entries);
+        }),
     },
   };
 }
