@@ -1,11 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, cpSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAuraError } from '../core/errors.ts';
 import { NodeRandom } from '../handlers/random.ts';
 import { CONFIG_FILE } from './device-config.ts';
-import { JOURNAL_FILE, KEY_STORE_FILE, openDeviceDir, withDeviceJournal } from './device-dir.ts';
+import { createDeviceDir, JOURNAL_FILE, KEY_STORE_FILE, openDeviceDir, withDeviceJournal } from './device-dir.ts';
 import { deviceStatus } from './device-report.ts';
 import { snapshotDir, TEST_PASSPHRASE, testAuthority } from './testing.ts';
 
@@ -70,4 +70,34 @@ test('a directory whose creation did not finish, or with no config, is refused w
   rmSync(join(incomplete, CONFIG_FILE));
   await assert.rejects(openDeviceDir(incomplete, TEST_PASSPHRASE, random), (e) => isAuraError(e, 'agent.dir-incomplete'));
   await assert.rejects(openDeviceDir(mine.root, TEST_PASSPHRASE, random), (e) => isAuraError(e, 'agent.not-a-device-dir'));
+});
+
+test('a creation that stops while writing the other files (a recovered device\'s) leaves no config, so opening refuses it; once they are written the config follows', async () => {
+  const opened = await openDeviceDir(mine.devices[0]!.dir, TEST_PASSPHRASE, random);
+  await opened.close();
+  const spec = { config: opened.config, secrets: opened.secrets, facts: [], passphrase: TEST_PASSPHRASE, random, scrypt: { logN: 10, r: 8, p: 1 } };
+  const stopped = join(mine.root, 'stopped');
+  const crash = createDeviceDir(stopped, {
+    ...spec,
+    otherFiles: (dir) => {
+      writeFileSync(join(dir, 'first-of-others'), 'written');
+      return Promise.reject(new Error('injected crash'));
+    },
+  });
+  await assert.rejects(crash, /injected crash/);
+  assert.ok(existsSync(join(stopped, 'first-of-others')) && !existsSync(join(stopped, CONFIG_FILE)));
+  await assert.rejects(openDeviceDir(stopped, TEST_PASSPHRASE, random), (e) => isAuraError(e, 'agent.dir-incomplete'));
+
+  const finished = join(mine.root, 'finished');
+  await createDeviceDir(finished, {
+    ...spec,
+    otherFiles: (dir) => {
+      writeFileSync(join(dir, 'first-of-others'), 'written');
+      return Promise.resolve();
+    },
+  });
+  const reopened = await openDeviceDir(finished, TEST_PASSPHRASE, random);
+  await reopened.close();
+  assert.equal(reopened.config.device, opened.config.device);
+  assert.ok(existsSync(join(finished, 'first-of-others')));
 });

@@ -98,6 +98,12 @@ export interface CreateDevice {
   readonly scrypt?: ScryptParams;
   /** Randomness for the key store. */
   readonly random: RandomEffects;
+  /**
+   * Writes the directory's other files (a recovered device's copied journal and guardianship
+   * records), after the key store and the journal and before the config, so a directory whose
+   * creation stopped before they were all written has no config (`agent.dir-incomplete`).
+   */
+  readonly otherFiles?: (dir: string) => Promise<void>;
 }
 
 /** The device id of a device key. */
@@ -113,7 +119,7 @@ export function checkFreshDir(dir: string): void {
   if (existsSync(dir) && readdirSync(dir).length > 0) throw permanentError('agent.dir-not-empty', `${dir} already exists and is not empty; choose a new directory (nothing in it was changed)`, { context: { dir } });
 }
 
-/** Creates the device directory `dir` (absent or empty): key store, journal, then the config. */
+/** Creates the device directory `dir` (absent or empty): key store, journal, `spec.otherFiles`, then the config. */
 export async function createDeviceDir(dir: string, spec: CreateDevice): Promise<void> {
   checkFreshDir(dir);
   try {
@@ -128,6 +134,7 @@ export async function createDeviceDir(dir: string, spec: CreateDevice): Promise<
   } finally {
     await journal.close();
   }
+  await spec.otherFiles?.(dir);
   await writeConfig(dir, spec.config);
 }
 

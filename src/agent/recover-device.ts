@@ -12,7 +12,14 @@
  * directory is written with its share of the unchanged group key, the survivors as its members.
  *
  * Nothing is written before the recovery completes: an interrupted or disputed recovery leaves
- * no directory (the request stays in the guardians' recovery stores).
+ * no directory (the request stays in the guardians' recovery stores). Once it completes, the
+ * directory is written in one order (`createDeviceDir`): key store (the new share), journal, the
+ * journal copied from a survivor, `recovery.json`, the recovery store, and the config last. A crash
+ * before the config leaves a directory that opening refuses as `agent.dir-incomplete` (never one
+ * that opens without its journal or its guardianship); its key store holds the new device's share,
+ * so deleting it gives that share up, and the authority goes on with its survivors' and guardians'
+ * shares (a new recovery brings the device back). A crash after the config leaves a complete
+ * directory.
  *
  * Source: issue 11 item 2 (`aura recovery start`); `docs/protocols.md` (recovery).
  *
@@ -198,15 +205,17 @@ export async function recoverDevice(spec: RecoverDevice): Promise<RecoveredDevic
       passphrase: spec.passphrase,
       random,
       ...(spec.scrypt === undefined ? {} : { scrypt: spec.scrypt }),
+      otherFiles: async (dir) => {
+        await writeCopiedJournal(dir, records);
+        await writeGuardianships(dir, { own, guarding: [] });
+        const store = RecoveryStore.open(dir, crypto);
+        try {
+          await store.add(own, [outcome.requested, ...outcome.approved]);
+        } finally {
+          await store.close();
+        }
+      },
     });
-    await writeCopiedJournal(spec.dir, records);
-    await writeGuardianships(spec.dir, { own, guarding: [] });
-    const store = RecoveryStore.open(spec.dir, crypto);
-    try {
-      await store.add(own, [outcome.requested, ...outcome.approved]);
-    } finally {
-      await store.close();
-    }
     return {
       authority: spec.authority,
       device: network.device,
