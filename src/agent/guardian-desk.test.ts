@@ -14,9 +14,13 @@ import { runRecovery, type RecoveryParticipant, type RecoveryPlan, type Recovery
 import type { ReshareOutcome } from '../protocols/reshare.ts';
 import { badDealingFirst, testGroup, testGuardians, testLocks } from '../protocols/reshare-fixture.ts';
 import { BackgroundClock } from './background-clock.ts';
-import { afterTreeChange, guardianSetupRoles, guardianSetupSessions, guardianSetupTreeChange, recoveryPlan, recoveryRoles, recoverySessions, recoveryTreeChange } from './guardian-desk.ts';
+import { afterTreeChange, ownAtJournalEpoch, guardianSetupRoles, guardianSetupSessions, guardianSetupTreeChange, recoveryPlan, recoveryRoles, recoverySessions, recoveryTreeChange } from './guardian-desk.ts';
 import { SessionGroups } from './session-groups.ts';
-import { memoryChannels } from './testing.ts';
+import { memoryChannels, testAuthority } from './testing.ts';
+import { loadJournal } from './authority-journal.ts';
+import { withDeviceJournal } from './device-dir.ts';
+import { toHex } from '../core/bytes.ts';
+import { authorityView } from '../protocols/authority.ts';
 import type { Guardianship } from './guardianship.ts';
 import { treeChangeSessions } from './tree-change.ts';
 
@@ -152,5 +156,32 @@ describe('the resharing retries of guardian setup and recovery, over session gro
     );
     assertRetried(outcomes, survivor!, guardianDevices, f.group.publicKeyPackage.groupPublicKey);
     assert.ok(outcomes.every((o) => o.keyShare !== undefined), 'the survivor, the new device and the guardians get a share');
+  });
+});
+
+describe('ownAtJournalEpoch', () => {
+  it('brings the own guardianship to a journal that moved past it with exactly its owners, and to no other', async () => {
+    const created = await testAuthority(2, 1);
+    try {
+      const { config, view } = await withDeviceJournal(created.devices[0]!.dir, {}, async (config, journal) => ({ config, view: authorityView(await loadJournal(journal, config.authority)) })); // two devices
+      const own: Guardianship = {
+        authority: config.authority,
+        groupKey: toHex(config.groupKey),
+        threshold: 1,
+        epoch: view.epoch,
+        cooldownMs: 1000,
+        owners: config.members.map((m) => ({ name: m.name, device: m.device, address: m.address, hpkeKey: toHex(m.hpkePublicKey) })),
+        guardians: [],
+      };
+      const moved = { ...view, epoch: view.epoch + 2 };
+      assert.deepEqual(ownAtJournalEpoch(own, moved), { ...own, epoch: view.epoch + 2 });
+      assert.equal(ownAtJournalEpoch(own, view), own);
+      assert.equal(ownAtJournalEpoch({ ...own, epoch: view.epoch + 3 }, moved).epoch, view.epoch + 3);
+      assert.equal(ownAtJournalEpoch({ ...own, owners: own.owners.slice(1) }, moved).epoch, view.epoch);
+      assert.equal(ownAtJournalEpoch(own, { ...moved, members: moved.members.slice(1) }).epoch, view.epoch);
+      assert.equal(ownAtJournalEpoch({ ...own, authority: authorityIdOf(new Uint8Array(32).fill(7)) }, moved).epoch, view.epoch);
+    } finally {
+      created.remove();
+    }
   });
 });

@@ -50,7 +50,7 @@ import { decodeFact, sealFact, unsignedPart, type FactRecord } from '../journal/
 import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { peerEntryOfAddress, type NetworkDevice } from '../handlers/network/network-device.ts';
 import { familyRole, type RunOptions } from '../protocols/protocol-source.ts';
-import { authorityIdOf, authorityView } from '../protocols/authority.ts';
+import { authorityIdOf, authorityView, type AuthorityView } from '../protocols/authority.ts';
 import { loadJournal } from './authority-journal.ts';
 import { keyShareEntry } from '../protocols/authority-key-store.ts';
 import { guardianLeaf, guardianSetupOperation, guardianSetupReshare, setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-setup.ts';
@@ -200,6 +200,20 @@ export function recoveryTreeChange(plan: RecoveryPlan): TreeChange | undefined {
   return { authority: plan.request.authority, threshold, signers, session: plan.session, epoch: plan.epoch, ops };
 }
 
+/**
+ * `own` at the epoch of the authority's journal `view`, when the journal moved past `own`'s epoch
+ * and its devices are exactly `own`'s owners; otherwise `own` itself. A survivor whose tree signing
+ * failed after a recovery keeps the epoch of before in `recovery.json` while its guardians and the
+ * new device record the epoch after; the tree change reaches its journal later, by sync, and this
+ * brings the record to it (on open), so a later device change is not refused for the epochs.
+ */
+export function ownAtJournalEpoch(own: Guardianship, view: AuthorityView): Guardianship {
+  if (view.authority !== own.authority || view.epoch <= own.epoch) return own;
+  const devices = view.members.filter((m) => m.role === 'device').map((m) => m.id);
+  const owners = new Set<string>(own.owners.map((o) => o.device));
+  return devices.length === owners.size && devices.every((d) => owners.has(d)) ? { ...own, epoch: view.epoch } : own;
+}
+
 /** The guardianship after `change` (when there was one): the epoch bumped. */
 export function afterTreeChange(guardianship: Guardianship, change: TreeChange | undefined): Guardianship {
   return change === undefined ? guardianship : { ...guardianship, epoch: change.epoch + 1 };
@@ -320,6 +334,18 @@ export async function requestStatuses(records: Guardianships, store: RecoverySto
   return statuses;
 }
 
+/** `records` with the own guardianship at its journal's epoch (`ownAtJournalEpoch`), written when it moved. */
+async function ownCaughtUp(device: OpenDevice, records: Guardianships): Promise<Guardianships> {
+  if (records.own === undefined) return records;
+  const journal = await loadJournal(device.journal, device.config.authority);
+  if (journal.facts.size === 0) return records; // a recovered device whose journal is still to be synced
+  const own = ownAtJournalEpoch(records.own, authorityView(journal));
+  if (own === records.own) return records;
+  const next = { ...records, own };
+  await writeGuardianships(device.dir, next);
+  return next;
+}
+
 /** The guardian (and dispute) services of one running device. */
 export class GuardianDesk {
   private readonly crypto: Ed25519CryptoEffects;
@@ -344,7 +370,7 @@ export class GuardianDesk {
   /** Opens the desk of `options.device`: its guardianships, its recovery store and shares. Errors: those of the files. */
   static async open(options: DeskOptions): Promise<GuardianDesk> {
     const device = options.device();
-    const records = await readGuardianships(device.dir);
+    const records = await ownCaughtUp(device, await readGuardianships(device.dir));
     const shares = new Map<AuthorityId, KeyShare>();
     if (records.guarding.length > 0) {
       const entries = await device.keys.store.load(device.keys.passphrase);
