@@ -65,7 +65,7 @@ import type { Asker } from './approval.ts';
 import type { DeviceConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
 import { GuardianLink, type GuardianAnswer, type GuardianAsk, type GuardianState } from './guardian-link.ts';
-import { guarded, guardianOf, isGuardianDevice, readGuardianships, writeGuardianships, type Guardianship, type Guardianships, type OwnerContact } from './guardianship.ts';
+import { guarded, guardianOf, isGuardianDevice, readGuardianships, updateGuardianships, type Guardianship, type Guardianships, type OwnerContact } from './guardianship.ts';
 import { commitGuarding } from './pending-guarding.ts';
 import { RecoveryStore, type KnownRequest } from './recovery-store.ts';
 import { reshareSessions, type SessionGroup, type SessionGroups } from './session-groups.ts';
@@ -341,9 +341,7 @@ async function ownCaughtUp(device: OpenDevice, records: Guardianships): Promise<
   if (journal.facts.size === 0) return records; // a recovered device whose journal is still to be synced
   const own = ownAtJournalEpoch(records.own, authorityView(journal));
   if (own === records.own) return records;
-  const next = { ...records, own };
-  await writeGuardianships(device.dir, next);
-  return next;
+  return updateGuardianships(device.dir, (current) => ({ ...current, own }));
 }
 
 /** The guardian (and dispute) services of one running device. */
@@ -396,8 +394,7 @@ export class GuardianDesk {
 
   /** Records this device's own guardianship (after guardian setup as an owner device). */
   async recordOwn(guardianship: Guardianship): Promise<void> {
-    this.records = { ...this.records, own: guardianship };
-    await writeGuardianships(this.options.device().dir, this.records);
+    this.records = await updateGuardianships(this.options.device().dir, (records) => ({ ...records, own: guardianship }));
     knowGuardianship(this.options.network, guardianship, this.options.device().config.device);
   }
 
@@ -523,7 +520,7 @@ export class GuardianDesk {
         // A change called off ends this guardian's lease or vote at once (lock-guard.ts), so the asking device may retry it at once.
         const lock = { ...this.lockOf(authority), calledOff: () => group.aborted !== undefined };
         const outcome = await runGuardianChangePart(request, { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, lock }, hpkeKeyOf, group.transport, this.options.runOptions());
-        this.records = await commitGuarding(device, this.records, after, outcome.keyShare);
+        this.records = await commitGuarding(device, after, outcome.keyShare);
         this.shares.set(authority, outcome.keyShare);
         share.dispose(); // the key store holds the new one now
         knowGuardianship(this.options.network, after, config.device);
@@ -597,7 +594,7 @@ export class GuardianDesk {
         const outcome = await setUpGuardians(plan, { device: config.device, hpkeSecretKey: hpke.secretKey, random: this.options.random, crypto: this.crypto, signAsGuardian: (m) => signAlone(secrets.keyShare, m, this.options.random) }, group.transport, { ...this.options.runOptions(), lock: this.lockOf(g.authority) });
         if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'guardian setup ended without a recovery share for this guardian');
         // The owners sign the guardians' leaves into their tree, bumping its epoch (they alone hold its journal).
-        this.records = await commitGuarding(device, this.records, afterTreeChange(g, guardianSetupTreeChange(g, ask.session)), outcome.keyShare);
+        this.records = await commitGuarding(device, afterTreeChange(g, guardianSetupTreeChange(g, ask.session)), outcome.keyShare);
         this.shares.set(g.authority, outcome.keyShare);
         this.options.events({ event: 'guardian-joined', authority: g.authority, guardians: g.guardians.length });
       } catch (error) {
@@ -673,7 +670,7 @@ export class GuardianDesk {
         if (outcome.keyShare === undefined) throw permanentError('agent.no-share', 'the recovery ended without a new share for this device');
         const updated = afterTreeChange({ ...g, owners: ownersAfterRecovery(g, ask.survivors, { name: ask.name, device: request.newDevice, address: ask.address, hpkeKey: toHex(request.hpkeKey) }) }, treeChange);
         if (asGuardian) {
-          this.records = await commitGuarding(device, this.records, updated, outcome.keyShare);
+          this.records = await commitGuarding(device, updated, outcome.keyShare);
           this.shares.set(g.authority, outcome.keyShare);
         } else {
           await this.keepSurviving({ ...updated, epoch: g.epoch }, outcome.keyShare, []);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAuraError } from '../core/errors.ts';
 import { deriveIdentifier } from '../core/identifiers.ts';
-import { decodeGuardianships, guardianOf, guardianshipPath, readGuardianships, withGuarded, writeGuardianships, type Guardianship } from './guardianship.ts';
+import { decodeGuardianships, guardianOf, guardianshipPath, readGuardianships, updateGuardianships, withGuarded, writeGuardianships, type Guardianship } from './guardianship.ts';
 
 const key = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
 const address = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWMn7r2bsdgLAArSfCoZKxxW7Tk1VkrvGBpXPknCcWfVa5';
@@ -34,6 +34,23 @@ describe('guardianship records (recovery.json)', () => {
       assert.equal(replaced.guarding.length, 1, 'a guardianship of the same authority replaces the earlier one');
       const guardian = guardianOf(guardianship('own').guardians[0]!); // the fixture has one guardian
       assert.equal(guardian.signingKey.length, 32);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps every change of updates started together (the desk\'s and a commit\'s), each reading what the one before wrote', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aura-guardianship-'));
+    try {
+      await writeGuardianships(dir, { guarding: [guardianship('first')] });
+      const written = await Promise.all([
+        updateGuardianships(dir, (records) => withGuarded(records, guardianship('second'))),
+        updateGuardianships(dir, (records) => ({ ...records, own: guardianship('own') })),
+        updateGuardianships(dir, (records) => withGuarded(records, guardianship('third'))),
+      ]);
+      const all = { own: guardianship('own'), guarding: ['first', 'second', 'third'].map(guardianship) };
+      assert.deepEqual(written[2], all);
+      assert.deepEqual(await readGuardianships(dir), all);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -28,6 +28,7 @@ import { fromHex, utf8 } from '../core/bytes.ts';
 import { permanentError, systemError } from '../core/errors.ts';
 import type { AuthorityId, DeviceId } from '../core/identifiers.ts';
 import { identifier, list, optional, record, text, uint, type Infer, type Schema } from '../journal/schema.ts';
+import { serializedOnPath } from '../handlers/path-queue.ts';
 import type { Guardian } from '../protocols/guardian-setup.ts';
 import { writeFileAtomically } from './atomic-file.ts';
 
@@ -145,10 +146,29 @@ export async function readGuardianships(dir: string): Promise<Guardianships> {
   return decodeGuardianships(textValue, path);
 }
 
-/** Writes the records of `dir` durably (`atomic-file.ts`: temporary file, flush, rename, flush of the directory). Error: `agent.io`. */
+/**
+ * Writes the records of `dir` durably (`atomic-file.ts`: temporary file, flush, rename, flush of
+ * the directory), for a directory being created; a change of a device's records goes through
+ * {@link updateGuardianships}. Error: `agent.io`.
+ */
 export async function writeGuardianships(dir: string, records: Guardianships): Promise<void> {
   const json = { format: FORMAT, version: VERSION, ...(records.own === undefined ? {} : { own: records.own }), guarding: records.guarding };
   await writeFileAtomically(guardianshipPath(dir), JSON.stringify(json, null, 2) + '\n');
+}
+
+/**
+ * Reads the records of `dir`, applies `change` and writes the result, after every update of the
+ * same file started before it in this process (`path-queue.ts`): the guardian desk and a device's
+ * commits write `recovery.json` from background tasks, and a read and write of one must not
+ * straddle the other's. Returns the records written. Errors: those of {@link readGuardianships}
+ * and {@link writeGuardianships}.
+ */
+export function updateGuardianships(dir: string, change: (records: Guardianships) => Guardianships): Promise<Guardianships> {
+  return serializedOnPath(guardianshipPath(dir), async () => {
+    const next = change(await readGuardianships(dir));
+    await writeGuardianships(dir, next);
+    return next;
+  });
 }
 
 function corrupt(path: string, reason: string, cause?: unknown): Error {

@@ -64,7 +64,7 @@ import { membershipOperation, membershipOps, runReshareDevice, type ReshareRecip
 import type { AgentRequest, MembershipChangeBody, NewMember } from './agent-request.ts';
 import { CONFIG_FILE, decodeConfig, encodeConfig, writeConfig, type DeviceConfig, type MemberConfig } from './device-config.ts';
 import { storeAuthorityFacts } from './authority-journal.ts';
-import { guardianOf, guardianshipBytes, guardianshipOfBytes, readGuardianships, writeGuardianships, type Guardianship, type OwnerContact } from './guardianship.ts';
+import { guardianOf, guardianshipBytes, guardianshipOfBytes, updateGuardianships, type Guardianship, type OwnerContact } from './guardianship.ts';
 import { familyRoles, reshareSessions } from './session-groups.ts';
 import { signTreeChange, treeChangeSessions, type TreeChange } from './tree-change.ts';
 
@@ -381,7 +381,7 @@ export async function settlePendingChange(stores: DeviceStores, authority: Autho
   const config = decodeConfig(new TextDecoder().decode(value.config), join(stores.dir, CONFIG_FILE));
   await storeAuthorityFacts(stores.journal, authority, config.groupKey, value.facts.map((bytes) => decodeFact(bytes)));
   await writeConfig(stores.dir, config);
-  if (guardianship !== undefined) await writeGuardianships(stores.dir, { ...(await readGuardianships(stores.dir)), own: guardianship });
+  if (guardianship !== undefined) await updateGuardianships(stores.dir, (records) => ({ ...records, own: guardianship }));
   // Only this pending change is dropped, and only while unchanged: the store may have changed since `entries` were read.
   await stores.keys.store.update(stores.keys.passphrase, (current) => (current?.[entry] !== undefined && bytesEqual(current[entry], pending) ? withoutEntry(current, entry) : undefined));
   return config;

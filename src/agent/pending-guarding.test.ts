@@ -68,11 +68,11 @@ test('a crash after a guardian\'s key store took its new recovery share, before 
   const device = await openGuardian();
   const authority = guarded.devices[0]!.config.authority;
   try {
-    const records = await commitGuarding(device, { guarding: [] }, guardianshipIn(3, device), old);
+    const records = await commitGuarding(device, guardianshipIn(3, device), old);
     assert.deepEqual(await readGuardianships(device.dir), records);
     assert.deepEqual(records.guarding, [guardianshipIn(3, device)]);
 
-    await assert.rejects(commitGuarding({ dir: device.dir, keys: dyingAfterFirstSave(device.keys) }, records, guardianshipIn(4, device), fresh), /injected crash/);
+    await assert.rejects(commitGuarding({ dir: device.dir, keys: dyingAfterFirstSave(device.keys) }, guardianshipIn(4, device), fresh), /injected crash/);
     // As the crash left it: the new share is in the key store, recovery.json one epoch behind it.
     const entries = await device.keys.store.load(TEST_PASSPHRASE);
     assert.ok(holdsShare(entries[keyShareEntry(authority)], fresh));

@@ -29,7 +29,7 @@ import type { AuthorityId } from '../core/identifiers.ts';
 import { withEncodedKeyShare, type KeyShare } from '../crypto/key-share.ts';
 import type { KeyStoreEntries } from '../crypto/key-store-format.ts';
 import { keyShareEntry, withoutEntry, type UnlockedKeyStore } from '../protocols/authority-key-store.ts';
-import { guardianshipBytes, guardianshipOfBytes, readGuardianships, withGuarded, writeGuardianships, type Guardianship, type Guardianships } from './guardianship.ts';
+import { guardianshipBytes, guardianshipOfBytes, updateGuardianships, withGuarded, type Guardianship, type Guardianships } from './guardianship.ts';
 
 /** Where a guardian's records are: its device directory (`recovery.json`) and its key store. */
 export interface GuardianStores {
@@ -48,11 +48,10 @@ export function pendingGuardingEntry(authority: AuthorityId): string {
 
 /**
  * Commits `share`, this guardian's new recovery share of `guardianship`'s authority, with
- * `guardianship` (see the module comment): one key store rewrite, then `recovery.json` becomes
- * `records` with `guardianship` in it, then the pending entry is dropped. Returns the records
- * written. Errors: those of the key store and of `recovery.json` (`agent.io`).
+ * `guardianship` (see the module comment): one key store rewrite, then `recovery.json` takes
+ * `guardianship`, then the pending entry is dropped. Returns the records written. Errors: those of the key store and of `recovery.json` (`agent.io`).
  */
-export async function commitGuarding(stores: GuardianStores, records: Guardianships, guardianship: Guardianship, share: KeyShare): Promise<Guardianships> {
+export async function commitGuarding(stores: GuardianStores, guardianship: Guardianship, share: KeyShare): Promise<Guardianships> {
   const encoded = withEncodedKeyShare(share, (bytes) => bytes.slice());
   try {
     const pending = { [pendingGuardingEntry(guardianship.authority)]: guardianshipBytes(guardianship) };
@@ -60,7 +59,7 @@ export async function commitGuarding(stores: GuardianStores, records: Guardiansh
       if (entries === undefined) throw permanentError('keystore.not-found', `no key store in ${stores.dir}`, { context: { dir: stores.dir } });
       return { ...entries, [keyShareEntry(guardianship.authority)]: encoded, ...pending };
     });
-    return (await settle(stores, pending, records)).records;
+    return (await settle(stores, pending)).records;
   } finally {
     encoded.fill(0); // after the last save of the entries that hold it
   }
@@ -75,24 +74,23 @@ export async function commitGuarding(stores: GuardianStores, records: Guardiansh
  */
 export async function settlePendingGuarding(stores: GuardianStores, entries: KeyStoreEntries): Promise<KeyStoreEntries> {
   if (!Object.keys(entries).some((name) => PENDING.test(name))) return entries;
-  return (await settle(stores, entries, await readGuardianships(stores.dir))).entries;
+  return (await settle(stores, entries)).entries;
 }
 
 /**
- * Settles the pending guardings among `entries` (other entries are skipped) into `records`. Only
- * the entries settled are dropped, each only while unchanged: the store may have changed since
- * `entries` were read (another authority's commit, queued behind this one's write).
+ * Settles the pending guardings among `entries` (other entries are skipped) into `recovery.json`.
+ * Only the entries settled are dropped, each only while unchanged: the store may have changed
+ * since `entries` were read (another authority's commit, queued behind this one's write).
  */
-async function settle(stores: GuardianStores, entries: KeyStoreEntries, records: Guardianships): Promise<{ readonly entries: KeyStoreEntries; readonly records: Guardianships }> {
+async function settle(stores: GuardianStores, entries: KeyStoreEntries): Promise<{ readonly entries: KeyStoreEntries; readonly records: Guardianships }> {
   const settled = Object.entries(entries).filter(([name]) => PENDING.test(name));
-  let next = records;
-  for (const [name, value] of settled) {
+  const guardianships = settled.map(([name, value]) => {
     const authority = PENDING.exec(name)?.[1];
     const guardianship = guardianshipOfBytes(value);
     if (guardianship === null || guardianship.authority !== authority) throw permanentError('agent.bad-pending-guarding', `the key store of ${stores.dir} holds a pending guardianship of ${authority} that does not decode`, { context: { authority } });
-    next = withGuarded(next, guardianship);
-  }
-  await writeGuardianships(stores.dir, next);
+    return guardianship;
+  });
+  const next = await updateGuardianships(stores.dir, (records) => guardianships.reduce(withGuarded, records));
   const left = await stores.keys.store.update(stores.keys.passphrase, (current) =>
     current === undefined ? undefined : settled.reduce((kept, [name, value]) => (kept[name] !== undefined && bytesEqual(kept[name], value) ? withoutEntry(kept, name) : kept), current),
   );

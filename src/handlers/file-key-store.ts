@@ -6,7 +6,7 @@
  *
  * Writes to one file are serialized within the process: every {@link FileKeyStore.update} (read,
  * change, write) and {@link FileKeyStore.save} of a path waits for the ones started before it, on
- * a queue kept per resolved path, so two `FileKeyStore`s of one file share it too. Without it two
+ * the file's queue (`path-queue.ts`), so two `FileKeyStore`s of one file share it too. Without it two
  * background commits (a guardian desk storing one authority's share while the device agent
  * commits its own authority's change) could read the same entries, and the later write would
  * drop the earlier's entry. Other processes are kept out by the device directory's lock.
@@ -14,11 +14,11 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { RandomEffects } from '../core/effects.ts';
 import { isAuraError, permanentError, systemError } from '../core/errors.ts';
 import { DEFAULT_SCRYPT, openKeyStore, sealKeyStore, type KeyStoreChange, type KeyStoreEntries, type ScryptParams } from '../crypto/key-store-format.ts';
 import { nodeDurableFiles, replaceFileDurably, type DurableFiles } from './durable-file.ts';
+import { serializedOnPath } from './path-queue.ts';
 
 /** The file operations a key store needs (replaceable in tests to simulate failures). */
 export interface KeyStoreFiles extends DurableFiles {
@@ -38,22 +38,6 @@ export interface FileKeyStoreOptions {
   readonly scrypt?: ScryptParams;
   /** File operations (default {@link nodeKeyStoreFiles}). */
   readonly files?: KeyStoreFiles;
-}
-
-/** The last write queued on each key store file of this process (by resolved path), while one is queued. */
-const writeQueues = new Map<string, Promise<unknown>>();
-
-/** Runs `write` once every write queued before it on `path` has finished (succeeded or failed). */
-function serialized<T>(path: string, write: () => Promise<T>): Promise<T> {
-  const key = resolve(path);
-  const previous = writeQueues.get(key) ?? Promise.resolve();
-  const result = previous.then(write, write);
-  const tail = result.catch(() => undefined); // a failed write does not stop the ones after it
-  writeQueues.set(key, tail);
-  void tail.then(() => {
-    if (writeQueues.get(key) === tail) writeQueues.delete(key);
-  });
-  return result;
 }
 
 /** An encrypted key store in one file. */
@@ -92,7 +76,7 @@ export class FileKeyStore {
    * (the old file is intact), `keystore.sync-failed` (the new file is in place but not yet durable).
    */
   save(entries: KeyStoreEntries, passphrase: string): Promise<void> {
-    return serialized(this.path, () => this.write(entries, passphrase));
+    return serializedOnPath(this.path, () => this.write(entries, passphrase));
   }
 
   /**
@@ -102,7 +86,7 @@ export class FileKeyStore {
    * `keystore.not-found`, of {@link save}, and whatever `change` throws (nothing is written).
    */
   update(passphrase: string, change: KeyStoreChange): Promise<KeyStoreEntries | undefined> {
-    return serialized(this.path, async () => {
+    return serializedOnPath(this.path, async () => {
       const current = await this.loadIfAny(passphrase);
       const next = change(current);
       if (next === undefined) return current;
