@@ -973,9 +973,9 @@ export class DeviceAgent {
       const { peer, outcome, sent, added, rejected } = event.report;
       this.emit({ event: 'synced', peer: this.nameOf(peer), outcome, sent, added, rejected: rejected.length });
       if (added > 0) {
-        void this.checkStillMember().catch((error: unknown) => {
+        void Promise.all([this.checkStillMember(), this.desk.catchUpOwn()]).catch((error: unknown) => {
           const failure = toAuraError(error);
-          this.emit({ event: 'failed', session: randomIdentifier('session', this.options.random), code: failure.code, message: `checking membership: ${failure.message}` });
+          this.emit({ event: 'failed', session: randomIdentifier('session', this.options.random), code: failure.code, message: `checking membership and guardianship: ${failure.message}` });
         });
       }
     } else if (event.event === 'sync-failed') {

@@ -334,14 +334,20 @@ export async function requestStatuses(records: Guardianships, store: RecoverySto
   return statuses;
 }
 
-/** `records` with the own guardianship at its journal's epoch (`ownAtJournalEpoch`), written when it moved. */
+/**
+ * `records` with the own guardianship at its journal's epoch (`ownAtJournalEpoch`), written when
+ * it moved. The record is taken from the file as it is then, so a newer one a commit wrote in the
+ * meantime is never put back to an older epoch.
+ */
 async function ownCaughtUp(device: OpenDevice, records: Guardianships): Promise<Guardianships> {
   if (records.own === undefined) return records;
   const journal = await loadJournal(device.journal, device.config.authority);
   if (journal.facts.size === 0) return records; // a recovered device whose journal is still to be synced
-  const own = ownAtJournalEpoch(records.own, authorityView(journal));
-  if (own === records.own) return records;
-  return updateGuardianships(device.dir, (current) => ({ ...current, own }));
+  const view = authorityView(journal);
+  return updateGuardianships(device.dir, (current) => {
+    const own = current.own === undefined ? undefined : ownAtJournalEpoch(current.own, view);
+    return own === current.own ? current : { ...current, own };
+  });
 }
 
 /** The guardian (and dispute) services of one running device. */
@@ -390,6 +396,11 @@ export class GuardianDesk {
   /** Asks `to` on the guardian channel. */
   ask(to: DeviceId, body: GuardianAsk, timeoutMs = GUARDIAN_ANSWER_MS): Promise<GuardianAnswer> {
     return this.link.ask(to, body, timeoutMs);
+  }
+
+  /** Brings the own guardianship to the journal's epoch (`ownAtJournalEpoch`): called when synced facts reached the journal. */
+  async catchUpOwn(): Promise<void> {
+    this.records = await ownCaughtUp(this.options.device(), this.records);
   }
 
   /** Records this device's own guardianship (after guardian setup as an owner device). */

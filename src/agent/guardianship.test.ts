@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAuraError } from '../core/errors.ts';
@@ -42,6 +42,8 @@ describe('guardianship records (recovery.json)', () => {
   it('keeps every change of updates started together (the desk\'s and a commit\'s), each reading what the one before wrote', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aura-guardianship-'));
     try {
+      assert.deepEqual(await updateGuardianships(dir, (records) => records), { guarding: [] });
+      assert.equal(existsSync(guardianshipPath(dir)), false, 'an update that changes nothing writes nothing');
       await writeGuardianships(dir, { guarding: [guardianship('first')] });
       const written = await Promise.all([
         updateGuardianships(dir, (records) => withGuarded(records, guardianship('second'))),

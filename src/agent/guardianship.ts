@@ -160,13 +160,15 @@ export async function writeGuardianships(dir: string, records: Guardianships): P
  * Reads the records of `dir`, applies `change` and writes the result, after every update of the
  * same file started before it in this process (`path-queue.ts`): the guardian desk and a device's
  * commits write `recovery.json` from background tasks, and a read and write of one must not
- * straddle the other's. Returns the records written. Errors: those of {@link readGuardianships}
+ * straddle the other's; when `change` returns the records it was given, nothing is written.
+ * Returns the records the file holds afterwards. Errors: those of {@link readGuardianships}
  * and {@link writeGuardianships}.
  */
 export function updateGuardianships(dir: string, change: (records: Guardianships) => Guardianships): Promise<Guardianships> {
   return serializedOnPath(guardianshipPath(dir), async () => {
-    const next = change(await readGuardianships(dir));
-    await writeGuardianships(dir, next);
+    const current = await readGuardianships(dir);
+    const next = change(current);
+    if (next !== current) await writeGuardianships(dir, next);
     return next;
   });
 }
