@@ -162,7 +162,7 @@ export async function inspectDeviceDir(dir: string, options: OpenOptions = {}): 
     config = await readConfig(dir);
   } catch (error) {
     if (isAuraError(error, 'agent.not-a-device-dir') && existsSync(join(dir, KEY_STORE_FILE))) {
-      throw permanentError('agent.dir-incomplete', `${dir} has a key store but no ${CONFIG_FILE}: its creation did not finish; delete it and create it again`, { context: { dir } });
+      throw permanentError('agent.dir-incomplete', `${dir} has a key store but no ${CONFIG_FILE}: its creation did not finish; delete it and run the command that creates it again (for a recovered device, \`aura recovery start\`: the share this directory holds is given up, and the authority goes on with the others)`, { context: { dir } });
     }
     throw error;
   }
