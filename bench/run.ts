@@ -10,12 +10,11 @@
  *
  * @module
  */
-import '../src/core/v8-tuning.ts';
+import { V8_FLAGS } from '../src/core/v8-tuning.ts'; // first: it sets the flags as it loads
 import { fork } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { V8_FLAGS } from '../src/core/v8-tuning.ts';
 import { formatResult, jsonResult, runBenchmark, type Benchmark } from './harness.ts';
 
 /** What a file's process reports to the parent when it is done. */
