@@ -61,9 +61,14 @@ export function echoFaultBound(devices: number): number {
   return Math.floor((devices - 1) / 3);
 }
 
-/** The digest by which relays of `value` are compared (hex). */
+/** The digest by which relays of `value` are compared, as confirmations carry it. */
+function valueDigest(value: CanonicalValue): Uint8Array {
+  return taggedDigest(VALUE_TAG, encodeCanonical(value));
+}
+
+/** {@link valueDigest} in hex, a map key. */
 function valueKey(value: CanonicalValue): string {
-  return toHex(taggedDigest(VALUE_TAG, encodeCanonical(value)));
+  return toHex(valueDigest(value));
 }
 
 /**
@@ -157,7 +162,7 @@ export class EchoRound<T extends CanonicalValue> {
     return [...this.#echoes].flatMap(([device, values]) => {
       const index = this.#devices.indexOf(device);
       if (device === this.#self || index < 0) return [];
-      return [...values].map(([from, value]) => ({ from, device: index, digest: taggedDigest(VALUE_TAG, encodeCanonical(value)) }));
+      return [...values].map(([from, value]) => ({ from, device: index, digest: valueDigest(value) }));
     });
   }
 
