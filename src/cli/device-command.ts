@@ -31,23 +31,29 @@ export function withWaitOption(command: Command): Command {
   return command.option('--wait-ms <ms>', 'how long to wait for the other devices to connect', '3000');
 }
 
+/**
+ * The part of a device operation every waiting command states alike: `--wait-ms` for the other
+ * devices, the agent's events shown through `progress`, and `trace`'s observer when `--trace` is
+ * given. Error: `cli.usage` for a bad `--wait-ms`.
+ */
+export function waitingRun(options: WaitingCommandOptions, progress: (line: string) => void, trace: TraceFile): Pick<DeviceOperation<never>, 'connectMs' | 'events' | 'observer'> {
+  return {
+    connectMs: positiveInteger(options.waitMs, '--wait-ms', 'milliseconds'),
+    events: (event) => {
+      progress(formatAgentEvent(event));
+    },
+    ...(trace.observer === undefined ? {} : { observer: trace.observer }),
+  };
+}
+
 /** Runs `command` on the device of `options.dir` and prints its result (see the module comment). Error: `cli.usage` for a bad `--wait-ms`. */
 export async function runDeviceCommand<T, R>(options: WaitingCommandOptions, command: DeviceCommand<T, R>): Promise<void> {
-  const connectMs = positiveInteger(options.waitMs, '--wait-ms', 'milliseconds');
   const progress = progressPrinter(options.json);
   const trace = new TraceFile(options.trace);
+  const run = waitingRun(options, progress, trace);
   const started = performance.now();
   try {
-    const outcome = await runOnDevice(options, {
-      remote: command.remote,
-      decode: command.decode,
-      local: command.local,
-      connectMs,
-      events: (event) => {
-        progress(formatAgentEvent(event));
-      },
-      ...(trace.observer === undefined ? {} : { observer: trace.observer }),
-    });
+    const outcome = await runOnDevice(options, { remote: command.remote, decode: command.decode, local: command.local, ...run });
     const result = command.result(outcome, Math.round(performance.now() - started));
     printResult(options.json, result, () => command.lines(result));
   } finally {

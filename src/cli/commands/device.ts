@@ -28,8 +28,8 @@ import type { ChangeResult } from '../../agent/device-agent.ts';
 import { checkFreshDir, inspectDeviceDir } from '../../agent/device-dir.ts';
 import { JoiningDevice, type JoinEvent } from '../../agent/joining-device.ts';
 import type { MembershipChange } from '../../agent/membership-change.ts';
-import { formatAgentEvent, runOnDevice, type DeviceOperation } from '../device-access.ts';
-import { runDeviceCommand, withWaitOption, type WaitingCommandOptions } from '../device-command.ts';
+import { runOnDevice, type DeviceOperation } from '../device-access.ts';
+import { runDeviceCommand, waitingRun, withWaitOption, type WaitingCommandOptions } from '../device-command.ts';
 import { interruptSignal, openOptions, passphraseFor, positiveInteger, printResult, progressPrinter, TraceFile, usageError, withDeviceOptions } from '../device-options.ts';
 
 interface ChangeOptions extends WaitingCommandOptions {
@@ -133,15 +133,15 @@ function thresholdOf(options: ChangeOptions): { readonly threshold?: number } {
 }
 
 async function runAdd(options: AddOptions): Promise<void> {
-  const waitMs = positiveInteger(options.waitMs, '--wait-ms', 'milliseconds');
+  const progress = progressPrinter(options.json);
+  const trace = new TraceFile(options.trace);
+  const run = waitingRun(options, progress, trace);
   const logN = options.kdfLogN === undefined ? DEFAULT_SCRYPT.logN : positiveInteger(options.kdfLogN, '--kdf-log-n');
   const config = await inspectDeviceDir(options.dir, openOptions(options));
   checkFreshDir(options.newDir);
   const name = options.name ?? nextDeviceName(config);
   if (!MEMBER_NAME.test(name)) throw usageError(`--name ${JSON.stringify(name)}: a device name is 1 to 64 letters, digits, "-", "_" or "."`);
   const passphrase = await passphraseFor(options, options.newDir);
-  const progress = progressPrinter(options.json);
-  const trace = new TraceFile(options.trace);
   const random = new NodeRandom();
   const started = performance.now();
   const joining = await JoiningDevice.start({
@@ -165,11 +165,7 @@ async function runAdd(options: AddOptions): Promise<void> {
     // The new device serves its part as the messages come; the change ends after its part did.
     const result = await runOnDevice(options, {
       ...deviceChange({ op: 'device-add', member: newMemberJson(joining.member), ...thresholdOf(options) }, change),
-      connectMs: waitMs,
-      events: (event) => {
-        progress(formatAgentEvent(event));
-      },
-      ...(trace.observer === undefined ? {} : { observer: trace.observer }),
+      ...run,
     });
     const joined = await joining.joined;
     const ms = Math.round(performance.now() - started);

@@ -15,8 +15,8 @@
 import type { Command } from 'commander';
 import { toAuraError } from '../../core/errors.ts';
 import type { SyncResult } from '../../agent/device-agent.ts';
-import { formatAgentEvent, runOnDevice } from '../device-access.ts';
-import { withWaitOption, type WaitingCommandOptions } from '../device-command.ts';
+import { runOnDevice } from '../device-access.ts';
+import { waitingRun, withWaitOption, type WaitingCommandOptions } from '../device-command.ts';
 import { interruptSignal, positiveInteger, printResult, progressPrinter, TraceFile, withDeviceOptions } from '../device-options.ts';
 
 interface SyncOptions extends WaitingCommandOptions {
@@ -54,10 +54,10 @@ function pause(ms: number, signal: AbortSignal): Promise<boolean> {
 }
 
 async function runSync(options: SyncOptions): Promise<void> {
-  const waitMs = positiveInteger(options.waitMs, '--wait-ms', 'milliseconds');
-  const intervalMs = positiveInteger(options.intervalMs, '--interval-ms', 'milliseconds');
   const progress = progressPrinter(options.json);
   const trace = new TraceFile(options.trace);
+  const run = waitingRun(options, progress, trace);
+  const intervalMs = positiveInteger(options.intervalMs, '--interval-ms', 'milliseconds');
   const interrupt = interruptSignal();
   const print = (results: readonly SyncResult[], started: number): void => {
     const ms = Math.round(performance.now() - started);
@@ -84,11 +84,7 @@ async function runSync(options: SyncOptions): Promise<void> {
         }
         return undefined;
       },
-      connectMs: waitMs,
-      events: (event) => {
-        progress(formatAgentEvent(event));
-      },
-      ...(trace.observer === undefined ? {} : { observer: trace.observer }),
+      ...run,
     });
     if (first !== undefined) print(first, started);
   } finally {
