@@ -712,8 +712,7 @@ export class DeviceAgent {
     secrets.keyShare.dispose();
     this.dev = { ...this.dev, config: next, secrets: { ...secrets, keyShare: outcome.keyShare } };
     this.setMembers(next);
-    // The desk takes it too, and writes its records once more from memory (what it guards may have changed meanwhile).
-    if (guardianship !== undefined) await this.desk.recordOwn(guardianship);
+    if (guardianship !== undefined) this.desk.ownCommitted(guardianship);
     await this.journalSync.written();
     return { epoch: request.epoch + 1, members: next.members.map((m) => m.name), threshold: next.threshold, groupKey: next.groupKey };
   }

@@ -403,6 +403,12 @@ export class GuardianDesk {
     this.records = await ownCaughtUp(this.options.device(), this.records);
   }
 
+  /** Takes this device's own guardianship as a commit already wrote it to `recovery.json` (a membership change, `commitChange`). */
+  ownCommitted(guardianship: Guardianship): void {
+    this.records = { ...this.records, own: guardianship };
+    knowGuardianship(this.options.network, guardianship, this.options.device().config.device);
+  }
+
   /** Records this device's own guardianship (after guardian setup as an owner device). */
   async recordOwn(guardianship: Guardianship): Promise<void> {
     this.records = await updateGuardianships(this.options.device().dir, (records) => ({ ...records, own: guardianship }));
