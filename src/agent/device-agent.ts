@@ -283,6 +283,7 @@ export class DeviceAgent {
       ...(options.receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs: options.receiveTimeoutMs }),
       events: (event) => emit.agent?.syncEvent(event),
     });
+    const journal = await loadJournal(options.device.journal, config.authority);
     const desk = await GuardianDesk.open({
       device: () => emit.agent?.dev ?? options.device,
       network,
@@ -293,8 +294,8 @@ export class DeviceAgent {
       runOptions: () => emit.agent?.protocolOptions() ?? { time: options.time },
       events: (event) => emit.agent?.emit(event),
       survived: async (next, keyShare, facts, guardianship) => emit.agent?.survived(next, keyShare, facts, guardianship),
-    });
-    const former = removedDevices(await loadJournal(options.device.journal, config.authority));
+    }, journal);
+    const former = removedDevices(journal);
     const agent = new DeviceAgent(options, network, sessions, journalSync, desk, former);
     emit.agent = agent;
     options.events?.({ event: 'ready', device: network.device, addresses: network.addresses().map(String) });
@@ -901,10 +902,9 @@ export class DeviceAgent {
    * After its journal received facts: when the tree no longer holds this device, it was removed
    * by the group (the facts were admitted under the group key), so it destroys its share.
    */
-  private async checkStillMember(): Promise<void> {
+  private async checkStillMember(journal: Journal): Promise<void> {
     const { config, keys, secrets } = this.dev;
     if (this.retired) return;
-    const journal = await loadJournal(this.dev.journal, config.authority);
     const view = authorityView(journal);
     // A device the tree never held (recovered through guardians, its leaf not recorded yet) was not removed.
     if (view.members.some((m) => m.id === config.device) || !removedDevices(journal).has(config.device)) return;
@@ -972,7 +972,7 @@ export class DeviceAgent {
       const { peer, outcome, sent, added, rejected } = event.report;
       this.emit({ event: 'synced', peer: this.nameOf(peer), outcome, sent, added, rejected: rejected.length });
       if (added > 0) {
-        void Promise.all([this.checkStillMember(), this.desk.catchUpOwn()]).catch((error: unknown) => {
+        void this.checkJournal().catch((error: unknown) => {
           const failure = toAuraError(error);
           this.emit({ event: 'failed', session: randomIdentifier('session', this.options.random), code: failure.code, message: `checking membership and guardianship: ${failure.message}` });
         });
@@ -980,6 +980,12 @@ export class DeviceAgent {
     } else if (event.event === 'sync-failed') {
       this.emit({ event: 'sync-failed', peer: this.nameOf(event.peer), code: event.code, message: event.message });
     }
+  }
+
+  /** After synced facts reached the journal: whether this device is still a member, and its guardianship's epoch, from one load of it. */
+  private async checkJournal(): Promise<void> {
+    const journal = await loadJournal(this.dev.journal, this.dev.config.authority);
+    await Promise.all([this.checkStillMember(journal), this.desk.catchUpOwn(journal)]);
   }
 
   private nameOf(device: DeviceId): string {

@@ -51,6 +51,7 @@ import { Ed25519CryptoEffects } from '../handlers/ed25519-crypto.ts';
 import { peerEntryOfAddress, type NetworkDevice } from '../handlers/network/network-device.ts';
 import { familyRole, type RunOptions } from '../protocols/protocol-source.ts';
 import { authorityIdOf, authorityView, type AuthorityView } from '../protocols/authority.ts';
+import type { Journal } from '../journal/journal.ts';
 import { loadJournal } from './authority-journal.ts';
 import { keyShareEntry } from '../protocols/authority-key-store.ts';
 import { guardianLeaf, guardianSetupOperation, guardianSetupReshare, setUpGuardians, type GuardianSetupPlan } from '../protocols/guardian-setup.ts';
@@ -65,7 +66,7 @@ import type { Asker } from './approval.ts';
 import type { DeviceConfig } from './device-config.ts';
 import type { OpenDevice } from './device-dir.ts';
 import { GuardianLink, type GuardianAnswer, type GuardianAsk, type GuardianState } from './guardian-link.ts';
-import { guarded, guardianOf, isGuardianDevice, readGuardianships, updateGuardianships, type Guardianship, type Guardianships, type OwnerContact } from './guardianship.ts';
+import { guarded, guardianOf, isGuardianDevice, updateGuardianships, type Guardianship, type Guardianships, type OwnerContact } from './guardianship.ts';
 import { commitGuarding } from './pending-guarding.ts';
 import { RecoveryStore, type KnownRequest } from './recovery-store.ts';
 import { reshareSessions, type SessionGroup, type SessionGroups } from './session-groups.ts';
@@ -335,17 +336,16 @@ export async function requestStatuses(records: Guardianships, store: RecoverySto
 }
 
 /**
- * `records` with the own guardianship at its journal's epoch (`ownAtJournalEpoch`), written when
- * it moved. The record is taken from the file as it is then, so a newer one a commit wrote in the
- * meantime is never put back to an older epoch.
+ * The records of `device` with its own guardianship brought to `journal`'s epoch
+ * ({@link ownAtJournalEpoch}), written back only when that changed them. The record is taken
+ * from the file as it is then, so a newer one a commit wrote in the meantime is never put back
+ * to an older epoch.
  */
-async function ownCaughtUp(device: OpenDevice, records: Guardianships): Promise<Guardianships> {
-  if (records.own === undefined) return records;
-  const journal = await loadJournal(device.journal, device.config.authority);
-  if (journal.facts.size === 0) return records; // a recovered device whose journal is still to be synced
-  const view = authorityView(journal);
+function ownCaughtUp(device: OpenDevice, journal: Journal): Promise<Guardianships> {
   return updateGuardianships(device.dir, (current) => {
-    const own = current.own === undefined ? undefined : ownAtJournalEpoch(current.own, view);
+    // A recovered device whose journal is still to be synced has no tree to go by.
+    if (current.own === undefined || journal.facts.size === 0) return current;
+    const own = ownAtJournalEpoch(current.own, authorityView(journal));
     return own === current.own ? current : { ...current, own };
   });
 }
@@ -371,10 +371,10 @@ export class GuardianDesk {
     this.link = new GuardianLink(options.network.transport, options.time, (ask, from) => this.answer(ask, from));
   }
 
-  /** Opens the desk of `options.device`: its guardianships, its recovery store and shares. Errors: those of the files. */
-  static async open(options: DeskOptions): Promise<GuardianDesk> {
+  /** Opens the desk of `options.device`, whose authority journal is `journal`: its guardianships, its recovery store and shares. Errors: those of the files. */
+  static async open(options: DeskOptions, journal: Journal): Promise<GuardianDesk> {
     const device = options.device();
-    const records = await ownCaughtUp(device, await readGuardianships(device.dir));
+    const records = await ownCaughtUp(device, journal);
     const shares = new Map<AuthorityId, KeyShare>();
     if (records.guarding.length > 0) {
       const entries = await device.keys.store.load(device.keys.passphrase);
@@ -398,9 +398,9 @@ export class GuardianDesk {
     return this.link.ask(to, body, timeoutMs);
   }
 
-  /** Brings the own guardianship to the journal's epoch (`ownAtJournalEpoch`): called when synced facts reached the journal. */
-  async catchUpOwn(): Promise<void> {
-    this.records = await ownCaughtUp(this.options.device(), this.records);
+  /** Brings the own guardianship to the epoch of `journal` (`ownAtJournalEpoch`): called when synced facts reached it. */
+  async catchUpOwn(journal: Journal): Promise<void> {
+    this.records = await ownCaughtUp(this.options.device(), journal);
   }
 
   /** Takes this device's own guardianship as a commit already wrote it to `recovery.json` (a membership change, `commitChange`). */
