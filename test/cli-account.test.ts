@@ -4,14 +4,13 @@
 // arguments). Every process talks only to 127.0.0.1 and is stopped by the test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPublicKey, verify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAuraError } from '../src/core/errors.ts';
 import { NodeRandom } from '../src/handlers/random.ts';
 import { openDeviceDir } from '../src/agent/device-dir.ts';
 import { snapshotDir } from '../src/agent/testing.ts';
-import { runAura as run, spawnAura as spawnProcess } from '../src/cli/aura-process.ts';
+import { runAura as run, spawnAura as spawnProcess, verifiesWithNodeCrypto } from '../src/cli/aura-process.ts';
 import { aura } from './support/cli.ts';
 import { CliAccount } from './support/cli-account.ts';
 
@@ -87,8 +86,7 @@ test('nodes in separate processes serve signing; the signature verifies with nod
   assert.equal(signed.status, 0, signed.stderr);
   const { signature, groupKey } = JSON.parse(signed.stdout) as { signature: string; groupKey: string };
   assert.equal(groupKey, cli.groupKey);
-  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(groupKey, 'hex').toString('base64url') }, format: 'jwk' });
-  assert.ok(verify(null, Buffer.from(message), key, Buffer.from(signature, 'hex')));
+  assert.ok(verifiesWithNodeCrypto(groupKey, message, signature));
   assert.equal((await aura('verify', '--key', groupKey, '--message', message, '--signature', signature)).status, 0);
   const forged = await aura('verify', '--key', groupKey, '--message', 'transfer 99 to bob', '--signature', signature);
   assert.equal(forged.status, 1);

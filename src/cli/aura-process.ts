@@ -6,6 +6,7 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createPublicKey, verify } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -101,4 +102,13 @@ export function spawnAura(args: readonly string[], env?: NodeJS.ProcessEnv): Aur
       });
     },
   };
+}
+
+/**
+ * True when `node:crypto` (OpenSSL's Ed25519) verifies `signatureHex` over `message` under
+ * `groupKeyHex`: a check of a signature `aura sign` printed, independent of Aura's own code.
+ */
+export function verifiesWithNodeCrypto(groupKeyHex: string, message: string, signatureHex: string): boolean {
+  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(groupKeyHex, 'hex').toString('base64url') }, format: 'jwk' });
+  return verify(null, Buffer.from(message), key, Buffer.from(signatureHex, 'hex'));
 }

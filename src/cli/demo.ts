@@ -13,11 +13,10 @@
  *
  * @module
  */
-import { createPublicKey, verify } from 'node:crypto';
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAura, spawnAura, type AuraProcess, type AuraRun } from './aura-process.ts';
+import { runAura, spawnAura, verifiesWithNodeCrypto, type AuraProcess, type AuraRun } from './aura-process.ts';
 
 interface Signed {
   readonly signature: string;
@@ -58,11 +57,6 @@ function json(run: AuraRun): unknown {
     say(`(no JSON: exit ${run.status}: ${run.stderr.trim()})`);
     return undefined;
   }
-}
-
-function verifiesWithNodeCrypto(groupKeyHex: string, message: string, signatureHex: string): boolean {
-  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(groupKeyHex, 'hex').toString('base64url') }, format: 'jwk' });
-  return verify(null, Buffer.from(message), key, Buffer.from(signatureHex, 'hex'));
 }
 
 /**
